@@ -1,0 +1,1099 @@
+"""Generate the vehicle-interior USD assets under ``usd_assets/cabins/``.
+
+Run ``python -m cabin_synth.cabin_assets usd_assets`` from the repository root.
+The generated ``.usda`` files are committed; this module is their source of
+truth and rerunning it must reproduce them byte for byte (tests check this).
+
+Frame: the vehicle frame of docs/conventions.md (+X forward, +Y left, +Z up,
+metres; origin on the centre plane, at floor height, at the X of the
+steering-wheel hub).  Every cabin is built from a :class:`CabinSpec` whose
+numbers are documented, with their sources, in docs/cabins.md.
+
+Layout of one asset (``/Cabin`` is the defaultPrim)::
+
+    /Cabin                      Xform, kind=assembly, variantSet "drive" {lhd, rhd}
+      Looks/<Material>          UsdPreviewSurface materials + NIR reflectance attributes
+      Shell/...                 floor, roof, pillars, doors, firewall, rear trim
+      Glass/...                 windscreen, side windows, rear window (class "window")
+      Dashboard/...             dash, centre console, infotainment, [cluster, glovebox]
+      RearSeat/...              rear bench
+      Mirrors/...               exterior mirrors, [RearView]
+      SteeringWheel             Xform at the hub centre, local +Z = column axis towards the driver
+      SteeringColumn/Shroud
+      DriverSeat, PassengerSeat Xforms at the H-points (translation only)
+      DesignEyePoint            Xform (translation only)
+      Mounts/<Name>             camera anchors (translation only)
+      Zones/<Name>              gaze-zone patches, purpose=guide
+
+Prims in [brackets] and everything from SteeringWheel down are authored inside
+the "drive" variants: ``rhd`` is ``lhd`` mirrored through the plane Y = 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import pathlib
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdSemantics, UsdShade, Vt
+
+GENERATOR = "cabin_synth.cabin_assets"
+FORMAT_VERSION = 1
+
+# ----------------------------------------------------------------------------
+# Specs
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CabinSpec:
+    """Dimensions of one cabin (metres, vehicle frame, LHD driver side = +Y).
+
+    ``hpoint`` and ``eye`` are (x, z); their Y is ``driver_y``.
+    """
+
+    name: str
+    vehicle: str
+    exterior_lwh_wb: tuple[float, float, float, float]  # length, width, height, wheelbase (documentation)
+    driver_y: float
+    hpoint: tuple[float, float]  # driver SgRP / H-point (x, z); z is H30 above the floor
+    eye_offset: tuple[float, float]  # design eye point relative to the H-point (dx, dz)
+    back_angle_deg: float  # torso/backrest angle from vertical (SAE A40)
+    hub_z: float  # steering-wheel centre height above the floor (hub X is 0 by definition)
+    column_deg: float  # column axis elevation above horizontal (= wheel plane tilt from vertical)
+    wheel_radius: float  # rim outer radius
+    rim_tube: float  # rim cross-section radius
+    half_width: float  # door-trim inner surface at shoulder height, |Y|
+    beltline_z: float  # top of the door trim / bottom of the side glass
+    roof_z: float  # headliner lower surface
+    roof_half_width: float  # headliner width at the roof rail, |Y|
+    cowl: tuple[float, float]  # windscreen bottom edge (x, z)
+    header_x: float  # windscreen top edge x (its z is roof_z)
+    dash_rear_x: float  # dashboard rear face x (towards the driver)
+    dash_top_z: float
+    knee_z: float  # lower edge of the dashboard knee bolster
+    firewall_x: float
+    b_pillar_x: tuple[float, float]  # (rear, front) x
+    rear_hpoint: tuple[float, float]  # second-row H-point (x, z)
+    rear_seat_y: float  # second-row outboard seat centre |Y|
+    rear_style: str  # "hatch": sloping tailgate glass; "bulkhead": cab-in-van bulkhead with window
+    roof_rear_x: float  # end of the roof / top edge of the rear glass
+    rear_x: float  # rearmost interior surface
+    mirror_span: float = 2.07  # overall width across the exterior mirrors (unfolded)
+    seat_width: float = 0.52
+    mirror_glass: tuple[float, float] = (0.16, 0.11)  # exterior mirror glass width (Y), height (Z)
+    notes: str = ""
+
+
+SPECS: dict[str, CabinSpec] = {
+    "hatchback": CabinSpec(
+        name="hatchback",
+        vehicle="Volkswagen Golf Mk8 (2020-), 5-door hatchback",
+        exterior_lwh_wb=(4.284, 1.789, 1.456, 2.636),
+        mirror_span=2.073,
+        driver_y=0.37,
+        hpoint=(-0.31, 0.28),
+        eye_offset=(-0.095, 0.635),
+        back_angle_deg=25.0,
+        hub_z=0.64,
+        column_deg=22.0,
+        wheel_radius=0.185,
+        rim_tube=0.017,
+        half_width=0.72,
+        beltline_z=0.72,
+        roof_z=1.18,
+        roof_half_width=0.62,
+        cowl=(0.70, 0.78),
+        header_x=0.02,
+        dash_rear_x=0.16,
+        dash_top_z=0.82,
+        knee_z=0.44,
+        firewall_x=0.86,
+        b_pillar_x=(-0.74, -0.66),
+        rear_hpoint=(-1.11, 0.32),
+        rear_seat_y=0.38,
+        rear_style="hatch",
+        roof_rear_x=-1.50,
+        rear_x=-1.92,
+    ),
+    "suv": CabinSpec(
+        name="suv",
+        vehicle="Toyota RAV4 5th generation (XA50, 2019-)",
+        exterior_lwh_wb=(4.600, 1.855, 1.685, 2.690),
+        mirror_span=2.12,
+        driver_y=0.38,
+        hpoint=(-0.29, 0.34),
+        eye_offset=(-0.095, 0.635),
+        back_angle_deg=24.0,
+        hub_z=0.70,
+        column_deg=24.0,
+        wheel_radius=0.19,
+        rim_tube=0.017,
+        half_width=0.735,
+        beltline_z=0.76,
+        roof_z=1.26,
+        roof_half_width=0.65,
+        cowl=(0.80, 0.84),
+        header_x=0.06,
+        dash_rear_x=0.18,
+        dash_top_z=0.87,
+        knee_z=0.48,
+        firewall_x=0.96,
+        b_pillar_x=(-0.76, -0.68),
+        rear_hpoint=(-1.13, 0.37),
+        rear_seat_y=0.39,
+        rear_style="hatch",
+        roof_rear_x=-1.70,
+        rear_x=-2.12,
+    ),
+    "van": CabinSpec(
+        name="van",
+        vehicle="Ford Transit Custom Mk1 (2012-2023) L1 H1, double cab-in-van",
+        exterior_lwh_wb=(4.975, 1.986, 2.020, 2.933),
+        mirror_span=2.25,
+        driver_y=0.45,
+        hpoint=(-0.27, 0.40),
+        eye_offset=(-0.09, 0.635),
+        back_angle_deg=22.0,
+        hub_z=0.74,
+        column_deg=30.0,
+        wheel_radius=0.19,
+        rim_tube=0.018,
+        half_width=0.82,
+        beltline_z=0.80,
+        roof_z=1.37,
+        roof_half_width=0.76,
+        cowl=(0.98, 0.88),
+        header_x=0.20,
+        dash_rear_x=0.18,
+        dash_top_z=0.93,
+        knee_z=0.50,
+        firewall_x=1.12,
+        b_pillar_x=(-0.74, -0.66),
+        rear_hpoint=(-1.22, 0.40),
+        rear_seat_y=0.46,
+        rear_style="bulkhead",
+        roof_rear_x=-1.86,
+        rear_x=-1.86,
+        mirror_glass=(0.19, 0.16),
+    ),
+}
+
+# ----------------------------------------------------------------------------
+# Materials
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    name: str
+    diffuse: tuple[float, float, float]  # linear RGB
+    roughness: float
+    nir_850: float
+    nir_940: float
+    opacity: float = 1.0
+    metallic: float = 0.0
+    ior: float = 1.5
+    nir_t_850: float | None = None  # transmittance, glass only
+    nir_t_940: float | None = None
+    doc: str = ""
+
+
+MATERIALS: tuple[MaterialSpec, ...] = (
+    MaterialSpec("BlackPlasticNIR", (0.030, 0.030, 0.032), 0.65, 0.30, 0.33,
+                 doc="grained black TPO/PP trim coloured with NIR-transparent blacks (dash, console, hub)"),
+    MaterialSpec("CarbonBlackPlastic", (0.022, 0.022, 0.024), 0.55, 0.06, 0.06,
+                 doc="carbon-black pigmented ABS/PC (column shroud, cluster hood, mirror housings)"),
+    MaterialSpec("GreyPlastic", (0.090, 0.090, 0.095), 0.6, 0.42, 0.44,
+                 doc="mid-grey door and pillar trim plastic"),
+    MaterialSpec("Headliner", (0.42, 0.40, 0.37), 0.9, 0.62, 0.60,
+                 doc="light grey non-woven headliner fabric"),
+    MaterialSpec("SeatFabric", (0.030, 0.030, 0.035), 0.9, 0.45, 0.50,
+                 doc="dark grey polyester seat cloth (disperse dyes are NIR-transparent)"),
+    MaterialSpec("Carpet", (0.020, 0.020, 0.022), 0.95, 0.32, 0.35,
+                 doc="black needle-punch PET carpet"),
+    MaterialSpec("Leather", (0.025, 0.022, 0.020), 0.45, 0.28, 0.32,
+                 doc="black steering-wheel leather"),
+    MaterialSpec("Display", (0.004, 0.004, 0.005), 0.08, 0.08, 0.08,
+                 doc="switched-off LCD/OLED behind cover glass"),
+    MaterialSpec("Mirror", (0.020, 0.020, 0.020), 0.03, 0.80, 0.80, metallic=1.0,
+                 doc="silver/aluminium-backed mirror glass (specular reflectance)"),
+    MaterialSpec("Windscreen", (0.020, 0.030, 0.025), 0.02, 0.08, 0.08, opacity=0.12,
+                 nir_t_850=0.55, nir_t_940=0.45,
+                 doc="green-tinted laminated windscreen (Fe2+ absorbs around 1000 nm)"),
+    MaterialSpec("SideGlass", (0.020, 0.025, 0.022), 0.02, 0.08, 0.08, opacity=0.10,
+                 nir_t_850=0.65, nir_t_940=0.58, doc="lightly tinted tempered side glass"),
+)
+MATERIAL_BY_NAME = {m.name: m for m in MATERIALS}
+
+# ----------------------------------------------------------------------------
+# Mesh construction (pure numpy; every piece is closed with outward winding)
+# ----------------------------------------------------------------------------
+
+
+class MeshData:
+    """Points + polygon faces (tris and quads).  Winding is counter-clockwise
+    seen from outside (USD's default rightHanded orientation)."""
+
+    def __init__(self, points=None, faces=None):
+        self.points = np.zeros((0, 3)) if points is None else np.asarray(points, dtype=float).reshape(-1, 3)
+        self.faces: list[tuple[int, ...]] = [] if faces is None else [tuple(f) for f in faces]
+
+    def add(self, other: "MeshData") -> "MeshData":
+        off = len(self.points)
+        self.points = np.vstack([self.points, other.points])
+        self.faces += [tuple(i + off for i in f) for f in other.faces]
+        return self
+
+    def transformed(self, rot: np.ndarray | None = None, trans=(0.0, 0.0, 0.0)) -> "MeshData":
+        p = self.points if rot is None else self.points @ np.asarray(rot).T
+        return MeshData(p + np.asarray(trans, dtype=float), list(self.faces))
+
+    def mirrored_y(self) -> "MeshData":
+        p = self.points * np.array([1.0, -1.0, 1.0])
+        return MeshData(p, [tuple(reversed(f)) for f in self.faces])
+
+    def signed_volume(self) -> float:
+        v = 0.0
+        P = self.points
+        for f in self.faces:
+            a = P[f[0]]
+            for k in range(1, len(f) - 1):
+                v += float(np.dot(a, np.cross(P[f[k]], P[f[k + 1]])))
+        return v / 6.0
+
+    def oriented(self) -> "MeshData":
+        if self.signed_volume() < 0:
+            self.faces = [tuple(reversed(f)) for f in self.faces]
+        return self
+
+
+def merge(*meshes: MeshData) -> MeshData:
+    out = MeshData()
+    for m in meshes:
+        out.add(m)
+    return out
+
+
+def _triangulate_polygon_2d(poly: np.ndarray) -> list[tuple[int, int, int]]:
+    """Ear clipping of a simple polygon; triangles keep the polygon's winding."""
+    n = len(poly)
+    area = 0.5 * sum(poly[i, 0] * poly[(i + 1) % n, 1] - poly[(i + 1) % n, 0] * poly[i, 1] for i in range(n))
+    sign = 1.0 if area > 0 else -1.0
+    idx = list(range(n))
+    tris = []
+
+    def cross(o, a, b):
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    guard = 0
+    while len(idx) > 3 and guard < 10000:
+        guard += 1
+        m = len(idx)
+        for k in range(m):
+            i0, i1, i2 = idx[(k - 1) % m], idx[k], idx[(k + 1) % m]
+            a, b, c = poly[i0], poly[i1], poly[i2]
+            if sign * cross(a, b, c) <= 1e-12:
+                continue
+            inside = False
+            for j in idx:
+                if j in (i0, i1, i2):
+                    continue
+                p = poly[j]
+                if (sign * cross(a, b, p) >= 0 and sign * cross(b, c, p) >= 0 and sign * cross(c, a, p) >= 0):
+                    inside = True
+                    break
+            if inside:
+                continue
+            tris.append((i0, i1, i2))
+            idx.pop(k)
+            break
+        else:
+            raise ValueError("polygon triangulation failed")
+    tris.append(tuple(idx))
+    return tris
+
+
+def extrude(poly3d, offset) -> MeshData:
+    """Closed prism: planar polygon ``poly3d`` (K,3) swept by ``offset``."""
+    P = np.asarray(poly3d, dtype=float)
+    off = np.asarray(offset, dtype=float)
+    k = len(P)
+    centre = P.mean(axis=0)
+    nrm = np.zeros(3)
+    for i in range(k):
+        nrm += np.cross(P[i] - centre, P[(i + 1) % k] - centre)
+    nrm /= np.linalg.norm(nrm)
+    u = P[1] - P[0]
+    u -= nrm * np.dot(u, nrm)
+    u /= np.linalg.norm(u)
+    v = np.cross(nrm, u)
+    p2 = np.stack([(P - centre) @ u, (P - centre) @ v], axis=1)
+    tris = _triangulate_polygon_2d(p2)  # CCW about nrm
+    pts = np.vstack([P, P + off])
+    faces = [tuple(reversed(t)) for t in tris]  # bottom, facing -nrm
+    faces += [tuple(i + k for i in t) for t in tris]  # top, facing +nrm
+    for i in range(k):
+        j = (i + 1) % k
+        faces.append((i, j, j + k, i + k))
+    m = MeshData(pts, faces)
+    if np.dot(nrm, off) < 0:
+        m.faces = [tuple(reversed(f)) for f in m.faces]
+    return m.oriented()
+
+
+def prism_y(profile_xz, y0: float, y1: float) -> MeshData:
+    """Profile polygon in the XZ plane extruded from y0 to y1."""
+    poly = [(x, y0, z) for x, z in profile_xz]
+    return extrude(poly, (0.0, y1 - y0, 0.0))
+
+
+def hexa(corners) -> MeshData:
+    """Hexahedron from 8 corners: c0..c3 one face, c4..c7 the opposite face (same order)."""
+    c = np.asarray(corners, dtype=float)
+    faces = [(0, 3, 2, 1), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5), (2, 3, 7, 6), (3, 0, 4, 7)]
+    return MeshData(c, faces).oriented()
+
+
+def box(lo, hi) -> MeshData:
+    (x0, y0, z0), (x1, y1, z1) = lo, hi
+    return hexa([(x0, y0, z0), (x1, y0, z0), (x1, y1, z0), (x0, y1, z0),
+                 (x0, y0, z1), (x1, y0, z1), (x1, y1, z1), (x0, y1, z1)])
+
+
+def frame_box(origin, ex, ey, ez, lo, hi) -> MeshData:
+    """Box with bounds lo..hi in the frame (origin, ex, ey, ez)."""
+    o, ex, ey, ez = (np.asarray(a, dtype=float) for a in (origin, ex, ey, ez))
+    corners = []
+    for z in (lo[2], hi[2]):
+        for x, y in ((lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])):
+            corners.append(o + x * ex + y * ey + z * ez)
+    return hexa(corners)
+
+
+def torus(R: float, r: float, nu: int = 48, nv: int = 12) -> MeshData:
+    """Torus in the local XY plane around +Z."""
+    pts = []
+    for i in range(nu):
+        u = 2 * math.pi * i / nu
+        for j in range(nv):
+            v = 2 * math.pi * j / nv
+            pts.append(((R + r * math.cos(v)) * math.cos(u), (R + r * math.cos(v)) * math.sin(u), r * math.sin(v)))
+    faces = []
+    for i in range(nu):
+        for j in range(nv):
+            a = i * nv + j
+            b = ((i + 1) % nu) * nv + j
+            c = ((i + 1) % nu) * nv + (j + 1) % nv
+            d = i * nv + (j + 1) % nv
+            faces.append((a, b, c, d))
+    return MeshData(pts, faces).oriented()
+
+
+def cylinder(r: float, z0: float, z1: float, n: int = 32, rx: float | None = None) -> MeshData:
+    """Closed (elliptic) cylinder along local Z, capped with triangle fans."""
+    rx = r if rx is None else rx
+    ring = [(rx * math.cos(2 * math.pi * i / n), r * math.sin(2 * math.pi * i / n)) for i in range(n)]
+    pts = [(x, y, z0) for x, y in ring] + [(x, y, z1) for x, y in ring] + [(0, 0, z0), (0, 0, z1)]
+    c0, c1 = 2 * n, 2 * n + 1
+    faces = []
+    for i in range(n):
+        j = (i + 1) % n
+        faces.append((i, j, j + n, i + n))
+        faces.append((c0, j, i))
+        faces.append((c1, i + n, j + n))
+    return MeshData(pts, faces).oriented()
+
+
+def quad_patch(corners) -> MeshData:
+    """Single open quad (zones only)."""
+    return MeshData(np.asarray(corners, dtype=float), [(0, 1, 2, 3)])
+
+
+def face_varying_normals(m: MeshData, smooth_deg: float = 40.0) -> np.ndarray:
+    """Per face-vertex normals, smoothed across edges flatter than smooth_deg."""
+    P = m.points
+    fn = []
+    for f in m.faces:
+        n = np.zeros(3)
+        for k in range(1, len(f) - 1):
+            n += np.cross(P[f[k]] - P[f[0]], P[f[k + 1]] - P[f[0]])
+        fn.append(n)  # area weighted
+    fn = np.asarray(fn)
+    unit = fn / np.maximum(np.linalg.norm(fn, axis=1, keepdims=True), 1e-30)
+    adj: dict[int, list[int]] = {}
+    for fi, f in enumerate(m.faces):
+        for v in f:
+            adj.setdefault(v, []).append(fi)
+    cos_t = math.cos(math.radians(smooth_deg))
+    out = []
+    for fi, f in enumerate(m.faces):
+        for v in f:
+            acc = np.zeros(3)
+            for fj in adj[v]:
+                if np.dot(unit[fi], unit[fj]) >= cos_t:
+                    acc += fn[fj]
+            out.append(acc / max(np.linalg.norm(acc), 1e-30))
+    return np.asarray(out)
+
+
+# ----------------------------------------------------------------------------
+# Small geometry helpers
+# ----------------------------------------------------------------------------
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v)
+
+
+def rot_z(deg: float) -> np.ndarray:
+    c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
+
+
+@dataclass
+class Derived:
+    """Positions derived from a spec for one drive side s (+1 lhd, -1 rhd)."""
+
+    s: float
+    hub: np.ndarray
+    axis: np.ndarray  # column axis, unit, from the hub towards the driver (wheel local +Z)
+    up: np.ndarray  # wheel local +Y (12 o'clock)
+    right: np.ndarray  # wheel local +X (3 o'clock seen by the driver)
+    hpoint: np.ndarray
+    eye: np.ndarray
+    passenger_hpoint: np.ndarray
+    extra: dict = field(default_factory=dict)
+
+
+def derive(spec: CabinSpec, s: float) -> Derived:
+    a = math.radians(spec.column_deg)
+    axis = np.array([-math.cos(a), 0.0, math.sin(a)])
+    up = np.array([math.sin(a), 0.0, math.cos(a)])
+    right = np.cross(up, axis)  # = (0, -1, 0)
+    hub = np.array([0.0, s * spec.driver_y, spec.hub_z])
+    hp = np.array([spec.hpoint[0], s * spec.driver_y, spec.hpoint[1]])
+    eye = hp + np.array([spec.eye_offset[0], 0.0, spec.eye_offset[1]])
+    php = np.array([spec.hpoint[0], -s * spec.driver_y, spec.hpoint[1]])
+    return Derived(s, hub, axis, up, right, hp, eye, php)
+
+
+def windscreen_x(spec: CabinSpec, z: float) -> float:
+    cx, cz = spec.cowl
+    return spec.header_x + (spec.roof_z - z) / (spec.roof_z - cz) * (cx - spec.header_x)
+
+
+def side_glass_y(spec: CabinSpec, z: float) -> float:
+    """|Y| of the side-glass mid-plane at height z (linear tumblehome)."""
+    yb = spec.half_width + 0.05
+    yt = spec.roof_half_width + 0.03
+    return yb + (z - spec.beltline_z) / (spec.roof_z - spec.beltline_z) * (yt - yb)
+
+
+def a_pillar_line(spec: CabinSpec, side: float):
+    """(bottom, top) points of the A-pillar centre line on side +1/-1."""
+    cx, cz = spec.cowl
+    bottom = np.array([cx - 0.02, side * (spec.half_width - 0.01), cz])
+    top = np.array([spec.header_x + 0.02, side * (spec.roof_half_width - 0.01), spec.roof_z - 0.01])
+    return bottom, top
+
+
+def a_pillar_x_at(spec: CabinSpec, z: float) -> float:
+    b, t = a_pillar_line(spec, 1.0)
+    f = (z - b[2]) / (t[2] - b[2])
+    return float(b[0] + f * (t[0] - b[0]))
+
+
+# ----------------------------------------------------------------------------
+# Parts
+# ----------------------------------------------------------------------------
+
+
+def dash_profile(spec: CabinSpec) -> list[tuple[float, float]]:
+    cx, cz = spec.cowl
+    r = spec.dash_rear_x
+    t = spec.dash_top_z
+    return [
+        (spec.firewall_x, cz - 0.01),
+        (cx + 0.03, cz - 0.005),
+        (r + 0.24, t),
+        (r + 0.05, t - 0.005),
+        (r + 0.005, t - 0.04),
+        (r, t - 0.18),
+        (r + 0.10, spec.knee_z),
+        (r + 0.30, spec.knee_z - 0.06),
+        (spec.firewall_x, spec.knee_z - 0.06),
+    ]
+
+
+def glovebox_line(spec: CabinSpec):
+    """Segment (upper, lower) in XZ of the dash face carrying the glovebox lid."""
+    p = dash_profile(spec)
+    return np.array(p[5]), np.array(p[6])
+
+
+def seat_parts(spec: CabinSpec, back_angle: float, width: float, headrest: bool = True) -> dict[str, MeshData]:
+    """Front seat in the H-point frame (origin at the H-point, X forward)."""
+    hz = 0.0
+    w = width / 2
+    cushion = prism_y(
+        [(-0.16, -0.15), (0.40, -0.15), (0.43, -0.07), (0.40, -0.02), (0.05, -0.08), (-0.16, -0.10)],
+        -w, w)
+    base = box((-0.12, -w + 0.06, -spec.hpoint[1] + 0.005), (0.34, w - 0.06, -0.15))
+    b = math.radians(back_angle)
+    d = np.array([-math.sin(b), 0.0, math.cos(b)])  # up the backrest
+    n = np.array([math.cos(b), 0.0, math.sin(b)])  # forward normal of the backrest
+    back = frame_box((0, hz, 0), n, (0, 1, 0), d, (-0.27, -w, -0.12), (-0.12, w, 0.60))
+    bolster_l = frame_box((0, 0, 0), n, (0, 1, 0), d, (-0.14, w - 0.07, 0.05), (-0.07, w, 0.48))
+    bolster_r = frame_box((0, 0, 0), n, (0, 1, 0), d, (-0.14, -w, 0.05), (-0.07, -w + 0.07, 0.48))
+    parts = {"Cushion": merge(cushion, base), "Backrest": merge(back, bolster_l, bolster_r)}
+    if headrest:
+        ex, ez = spec.eye_offset
+        front = ex - 0.215  # 0.175 m eye-to-back-of-head + 0.04 m backset
+        top_back = 0.0 + 0.60 * d + (-0.27) * n
+        z0, z1 = ez - 0.10, ez + 0.12
+        hr = box((front - 0.10, -0.13, z0), (front, 0.13, z1))
+        posts = []
+        for py in (-0.07, 0.07):
+            posts.append(box((front - 0.07, py - 0.006, top_back[2] - 0.05), (front - 0.055, py + 0.006, z0 + 0.01)))
+        parts["Headrest"] = merge(hr, *posts)
+    return parts
+
+
+def rear_bench(spec: CabinSpec) -> dict[str, MeshData]:
+    rx, rz = spec.rear_hpoint
+    hw = spec.half_width - 0.02
+    cushion = prism_y(
+        [(rx - 0.16, 0.0), (rx + 0.42, 0.0), (rx + 0.45, rz - 0.07), (rx + 0.42, rz - 0.02),
+         (rx + 0.05, rz - 0.08), (rx - 0.16, rz - 0.10)], -hw, hw)
+    b = math.radians(25.0)
+    d = np.array([-math.sin(b), 0.0, math.cos(b)])
+    n = np.array([math.cos(b), 0.0, math.sin(b)])
+    o = np.array([rx, 0.0, rz])
+    back = frame_box(o, n, (0, 1, 0), d, (-0.26, -hw, -0.12), (-0.12, hw, 0.58))
+    parts = {"Cushion": cushion, "Backrest": back}
+    hrs = []
+    ex, ez = spec.eye_offset
+    for y in (-spec.rear_seat_y, spec.rear_seat_y):
+        front = rx + ex - 0.215
+        top = o + 0.58 * d - 0.26 * n
+        z0 = max(rz + ez - 0.10, top[2] + 0.02)
+        hrs.append(box((front - 0.09, y - 0.12, z0), (front, y + 0.12, z0 + 0.18)))
+        hrs.append(box((front - 0.07, y - 0.05, top[2] - 0.04), (front - 0.05, y + 0.05, z0 + 0.01)))
+    parts["Headrests"] = merge(*hrs)
+    return parts
+
+
+def wheel_parts(spec: CabinSpec) -> dict[str, MeshData]:
+    """Steering wheel in its local frame: XY = wheel plane, +Z towards the driver,
+    +Y = 12 o'clock, +X = 3 o'clock as seen by the driver."""
+    R = spec.wheel_radius - spec.rim_tube
+    rim = torus(R, spec.rim_tube, 64, 12)
+    hub_r = 0.062
+    hub = cylinder(hub_r, -0.03, 0.05, 32, rx=0.075)
+    inner = R - spec.rim_tube * 0.5
+    spokes = merge(
+        box((0.06, -0.035, -0.012), (inner, 0.005, 0.010)),
+        box((-inner, -0.035, -0.012), (-0.06, 0.005, 0.010)),
+        box((-0.024, -inner, -0.014), (0.024, -0.05, 0.008)),
+    )
+    return {"Rim": rim, "Spokes": spokes, "Hub": hub}
+
+
+# ----------------------------------------------------------------------------
+# USD authoring
+# ----------------------------------------------------------------------------
+
+
+def _r(x, nd=5):
+    return float(round(float(x), nd)) + 0.0
+
+
+def _vec3(v) -> Gf.Vec3d:
+    return Gf.Vec3d(_r(v[0]), _r(v[1]), _r(v[2]))
+
+
+class Builder:
+    def __init__(self, stage: Usd.Stage, spec: CabinSpec):
+        self.stage = stage
+        self.spec = spec
+
+    def xform(self, path: str, translate=None) -> UsdGeom.Xform:
+        x = UsdGeom.Xform.Define(self.stage, path)
+        if translate is not None:
+            x.AddTranslateOp().Set(_vec3(translate))
+        return x
+
+    def mesh(self, path: str, m: MeshData, material: str, label: str, smooth_deg: float = 40.0) -> UsdGeom.Mesh:
+        mesh = UsdGeom.Mesh.Define(self.stage, path)
+        pts = [Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points]
+        mesh.CreatePointsAttr(Vt.Vec3fArray(pts))
+        mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(f) for f in m.faces]))
+        mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([i for f in m.faces for i in f]))
+        nrm = face_varying_normals(m, smooth_deg)
+        mesh.CreateNormalsAttr(Vt.Vec3fArray([Gf.Vec3f(_r(n[0], 4), _r(n[1], 4), _r(n[2], 4)) for n in nrm]))
+        mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
+        mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+        mesh.CreateDoubleSidedAttr(False)
+        mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(Vt.Vec3fArray(pts)))
+        prim = mesh.GetPrim()
+        UsdShade.MaterialBindingAPI.Apply(prim).Bind(
+            UsdShade.Material.Get(self.stage, f"/Cabin/Looks/{material}"))
+        UsdSemantics.LabelsAPI.Apply(prim, "class").CreateLabelsAttr(Vt.TokenArray([label]))
+        return mesh
+
+    def zone(self, name: str, snake: str, corners, eye: np.ndarray) -> None:
+        c = np.asarray(corners, dtype=float)
+        nrm = np.cross(c[1] - c[0], c[2] - c[0])
+        if np.dot(nrm, eye - c.mean(axis=0)) < 0:  # face the design eye point
+            c = c[::-1]
+        m = quad_patch(c)
+        mesh = UsdGeom.Mesh.Define(self.stage, f"/Cabin/Zones/{name}")
+        pts = [Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points]
+        mesh.CreatePointsAttr(Vt.Vec3fArray(pts))
+        mesh.CreateFaceVertexCountsAttr(Vt.IntArray([4]))
+        mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([0, 1, 2, 3]))
+        mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+        mesh.CreateDoubleSidedAttr(True)
+        mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(Vt.Vec3fArray(pts)))
+        mesh.CreatePurposeAttr(UsdGeom.Tokens.guide)
+        prim = mesh.GetPrim()
+        UsdSemantics.LabelsAPI.Apply(prim, "zone").CreateLabelsAttr(Vt.TokenArray([snake]))
+        prim.CreateAttribute("cabin_synth:zone", Sdf.ValueTypeNames.String, custom=True).Set(snake)
+
+
+def author_materials(stage: Usd.Stage) -> None:
+    UsdGeom.Scope.Define(stage, "/Cabin/Looks")
+    for ms in MATERIALS:
+        mat = UsdShade.Material.Define(stage, f"/Cabin/Looks/{ms.name}")
+        sh = UsdShade.Shader.Define(stage, f"/Cabin/Looks/{ms.name}/PreviewSurface")
+        sh.CreateIdAttr("UsdPreviewSurface")
+        sh.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*ms.diffuse))
+        sh.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(ms.roughness)
+        sh.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(ms.metallic)
+        if ms.opacity < 1.0:
+            sh.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(ms.opacity)
+            sh.CreateInput("ior", Sdf.ValueTypeNames.Float).Set(ms.ior)
+        mat.CreateSurfaceOutput().ConnectToSource(sh.ConnectableAPI(), "surface")
+        prim = mat.GetPrim()
+        prim.CreateAttribute("cabin_synth:nir_reflectance_850", Sdf.ValueTypeNames.Float, custom=True).Set(ms.nir_850)
+        prim.CreateAttribute("cabin_synth:nir_reflectance_940", Sdf.ValueTypeNames.Float, custom=True).Set(ms.nir_940)
+        if ms.nir_t_850 is not None:
+            prim.CreateAttribute("cabin_synth:nir_transmittance_850", Sdf.ValueTypeNames.Float,
+                                 custom=True).Set(ms.nir_t_850)
+            prim.CreateAttribute("cabin_synth:nir_transmittance_940", Sdf.ValueTypeNames.Float,
+                                 custom=True).Set(ms.nir_t_940)
+        if ms.doc:
+            prim.SetDocumentation(ms.doc)
+
+
+def build_common(b: Builder) -> None:
+    """Everything that is the same for both drive sides."""
+    spec, stage = b.spec, b.stage
+    hw = spec.half_width
+    cx, cz = spec.cowl
+    rz = spec.roof_z
+
+    # --- shell -------------------------------------------------------------
+    b.xform("/Cabin/Shell")
+    b.mesh("/Cabin/Shell/Floor", box((spec.rear_x - 0.05, -hw - 0.08, -0.03), (spec.firewall_x + 0.04, hw + 0.08, 0.0)),
+           "Carpet", "cabin")
+    b.mesh("/Cabin/Shell/Firewall",
+           box((spec.firewall_x, -hw, -0.03), (spec.firewall_x + 0.04, hw, spec.cowl[1])), "Carpet", "cabin")
+    roof_back = spec.roof_rear_x
+    b.mesh("/Cabin/Shell/Headliner",
+           box((roof_back - 0.02, -spec.roof_half_width - 0.04, rz), (spec.header_x + 0.04, spec.roof_half_width + 0.04, rz + 0.03)),
+           "Headliner", "cabin")
+    for side, tag in ((1.0, "Left"), (-1.0, "Right")):
+        bot, top = a_pillar_line(spec, side)
+        # A-pillar: sheared box around the pillar line, 0.09 m wide, 0.07 m deep.
+        corners = []
+        for p in (bot, top):
+            corners.append(p + np.array([-0.05, 0.0, -0.01]))
+            corners.append(p + np.array([0.04, 0.0, 0.02]))
+            corners.append(p + np.array([0.04, side * 0.07, 0.02]))
+            corners.append(p + np.array([-0.05, side * 0.07, -0.01]))
+        corners = [corners[i] - np.array([0, side * 0.05, 0]) for i in range(8)]
+        b.mesh(f"/Cabin/Shell/APillar{tag}", hexa(corners), "Headliner", "cabin")
+        bx0, bx1 = spec.b_pillar_x
+        yi = side * (hw - 0.03)
+        yo = side * (hw + 0.12)
+        b.mesh(f"/Cabin/Shell/BPillar{tag}", box((bx0, min(yi, yo), 0.0), (bx1, max(yi, yo), rz + 0.01)), "GreyPlastic",
+               "cabin")
+        # doors: trim slab from the floor to the beltline, with an armrest
+        for dname, x0, x1 in (("Front", bx1, cx - 0.10), ("Rear", spec.rear_hpoint[0] - 0.45, bx0)):
+            if spec.rear_style == "bulkhead" and dname == "Rear":
+                x0 = spec.rear_x + 0.02
+            y0, y1 = side * hw, side * (hw + 0.16)
+            slab = box((x0, min(y0, y1), 0.0), (x1, max(y0, y1), spec.beltline_z))
+            ay0, ay1 = side * (hw - 0.07), side * hw
+            arm = box((x0 + 0.08, min(ay0, ay1), spec.beltline_z - 0.22), (x1 - 0.20 if dname == "Front" else x1 - 0.06,
+                                                                              max(ay0, ay1), spec.beltline_z - 0.17))
+            b.mesh(f"/Cabin/Shell/Door{dname}{tag}", merge(slab, arm), "GreyPlastic", "cabin")
+        # C-pillar / rear quarter trim above the rear door line up to the roof
+        if spec.rear_style == "hatch":
+            q = box((spec.rear_x, min(side * (hw - 0.02), side * (hw + 0.12)), 0.0),
+                    (spec.rear_hpoint[0] - 0.45, max(side * (hw - 0.02), side * (hw + 0.12)), spec.beltline_z))
+            c = box((spec.roof_rear_x - 0.02, min(side * (spec.roof_half_width - 0.02), side * (hw + 0.12)), spec.beltline_z),
+                    (spec.rear_hpoint[0] - 0.30, max(side * (spec.roof_half_width - 0.02), side * (hw + 0.12)), rz + 0.01))
+            b.mesh(f"/Cabin/Shell/CPillar{tag}", merge(q, c), "GreyPlastic", "cabin")
+    if spec.rear_style == "hatch":
+        shelf_z = spec.beltline_z + 0.04
+        b.mesh("/Cabin/Shell/ParcelShelf", box((spec.rear_x, -hw, shelf_z), (spec.rear_hpoint[0] - 0.30, hw, shelf_z + 0.015)),
+               "GreyPlastic", "cabin")
+        b.mesh("/Cabin/Shell/Tailgate", box((spec.rear_x - 0.05, -hw, 0.0), (spec.rear_x, hw, shelf_z + 0.05)),
+               "GreyPlastic", "cabin")
+    else:
+        b.mesh("/Cabin/Shell/Bulkhead", merge(
+            box((spec.rear_x - 0.04, -hw - 0.05, 0.0), (spec.rear_x, hw + 0.05, spec.beltline_z + 0.12)),
+            box((spec.rear_x - 0.04, -hw - 0.05, rz - 0.10), (spec.rear_x, hw + 0.05, rz + 0.02)),
+            box((spec.rear_x - 0.04, -hw - 0.05, spec.beltline_z + 0.12), (spec.rear_x, -0.45, rz - 0.10)),
+            box((spec.rear_x - 0.04, 0.45, spec.beltline_z + 0.12), (spec.rear_x, hw + 0.05, rz - 0.10)),
+        ), "GreyPlastic", "cabin")
+
+    # --- glass -------------------------------------------------------------
+    b.xform("/Cabin/Glass")
+    wsb = spec.half_width - 0.04
+    wst = spec.roof_half_width - 0.03
+    ws = [(cx, wsb, cz), (cx, -wsb, cz), (spec.header_x, -wst, rz), (spec.header_x, wst, rz)]
+    ws_n = _unit(np.cross(np.subtract(ws[1], ws[0]), np.subtract(ws[3], ws[0])))
+    if ws_n[2] < 0:
+        ws_n = -ws_n
+    b.mesh("/Cabin/Glass/Windscreen", extrude(ws, ws_n * 0.005), "Windscreen", "window", smooth_deg=10)
+    for side, tag in ((1.0, "Left"), (-1.0, "Right")):
+        zb, zt = spec.beltline_z - 0.02, rz - 0.03
+        bx0, bx1 = spec.b_pillar_x
+        za = cz + 0.04
+        front = [(bx1 + 0.01, zb), (cx - 0.14, zb), (a_pillar_x_at(spec, za) - 0.06, za),
+                 (a_pillar_x_at(spec, zt) - 0.06, zt), (bx1 + 0.01, zt)]
+        poly = [(x, side * side_glass_y(spec, z), z) for x, z in front]
+        b.mesh(f"/Cabin/Glass/Side{tag}Front", extrude(poly, (0, side * 0.005, 0)), "SideGlass", "window", 10)
+        if spec.rear_style == "hatch":
+            rear_end = spec.rear_hpoint[0] - 0.30
+            rear = [(rear_end, zb), (bx0 - 0.01, zb), (bx0 - 0.01, zt), (rear_end, zt)]
+        else:
+            rear = [(spec.rear_x + 0.05, zb), (bx0 - 0.01, zb), (bx0 - 0.01, zt), (spec.rear_x + 0.05, zt)]
+        poly = [(x, side * side_glass_y(spec, z), z) for x, z in rear]
+        b.mesh(f"/Cabin/Glass/Side{tag}Rear", extrude(poly, (0, side * 0.005, 0)), "SideGlass", "window", 10)
+    if spec.rear_style == "hatch":
+        shelf_z = spec.beltline_z + 0.05
+        rw = [(spec.rear_x + 0.02, spec.roof_half_width - 0.05, shelf_z), (spec.rear_x + 0.02, -spec.roof_half_width + 0.05, shelf_z),
+              (spec.roof_rear_x, -spec.roof_half_width + 0.02, rz), (spec.roof_rear_x, spec.roof_half_width - 0.02, rz)]
+        rw_n = _unit(np.cross(np.subtract(rw[1], rw[0]), np.subtract(rw[3], rw[0])))
+        if rw_n[0] > 0:
+            rw_n = -rw_n
+        b.mesh("/Cabin/Glass/RearWindow", extrude(rw, rw_n * 0.005), "SideGlass", "window", 10)
+    else:
+        b.mesh("/Cabin/Glass/BulkheadWindow",
+               box((spec.rear_x - 0.025, -0.45, spec.beltline_z + 0.12), (spec.rear_x - 0.02, 0.45, rz - 0.10)),
+               "SideGlass", "window", 10)
+
+    # --- dashboard (symmetric parts) --------------------------------------
+    b.xform("/Cabin/Dashboard")
+    b.mesh("/Cabin/Dashboard/Dash", prism_y(dash_profile(spec), -hw, hw), "BlackPlasticNIR", "cabin", 30)
+    r = spec.dash_rear_x
+    console_prof = [(spec.hpoint[0] - 0.32, 0.0), (r + 0.32, 0.0), (r + 0.32, spec.knee_z + 0.02),
+                    (r + 0.14, spec.knee_z - 0.10), (spec.hpoint[0] + 0.05, spec.hpoint[1] + 0.02),
+                    (spec.hpoint[0] - 0.32, spec.hpoint[1] + 0.02)]
+    console = prism_y(console_prof, -0.10, 0.10)
+    armrest = box((spec.hpoint[0] - 0.40, -0.095, spec.hpoint[1] + 0.02), (spec.hpoint[0] + 0.02, 0.095, spec.hpoint[1] + 0.24))
+    b.mesh("/Cabin/Dashboard/CenterConsole", merge(console, armrest), "BlackPlasticNIR", "cabin", 30)
+
+    # --- rear seat -----------------------------------------------------------
+    b.xform("/Cabin/RearSeat")
+    for nm, m in rear_bench(spec).items():
+        b.mesh(f"/Cabin/RearSeat/{nm}", m, "SeatFabric", "seat", 30)
+
+    # --- exterior mirrors ---------------------------------------------------
+    b.xform("/Cabin/Mirrors")
+    for side, tag in ((1.0, "Left"), (-1.0, "Right")):
+        c = exterior_mirror_centre(spec, side)
+        gw, gh = spec.mirror_glass
+        y0, y1 = c[1] - gw / 2 - 0.015, c[1] + gw / 2 + 0.015
+        housing = box((c[0] + 0.004, y0, c[2] - gh / 2 - 0.015), (c[0] + 0.10, y1, c[2] + gh / 2 + 0.015))
+        inner_y = side * (spec.exterior_lwh_wb[1] / 2 - 0.04)
+        arm_y0, arm_y1 = sorted((inner_y, c[1] - side * (gw / 2)))
+        arm = box((c[0] + 0.03, arm_y0, c[2] - gh / 2), (c[0] + 0.09, arm_y1, c[2] - gh / 2 + 0.04))
+        b.mesh(f"/Cabin/Mirrors/{tag}Housing", merge(housing, arm), "CarbonBlackPlastic", "cabin")
+        b.mesh(f"/Cabin/Mirrors/{tag}Glass",
+               box((c[0], c[1] - gw / 2, c[2] - gh / 2), (c[0] + 0.004, c[1] + gw / 2, c[2] + gh / 2)), "Mirror", "cabin")
+
+
+def exterior_mirror_centre(spec: CabinSpec, side: float) -> np.ndarray:
+    gw, gh = spec.mirror_glass
+    x = spec.cowl[0] - 0.14
+    y = side * (spec.mirror_span / 2 - 0.015 - gw / 2)
+    z = spec.beltline_z + 0.04 + gh / 2
+    return np.array([x, y, z])
+
+
+def rear_view_mirror(spec: CabinSpec, s: float):
+    """Returns (centre, yaw_deg, width, height, depth) of the interior mirror housing."""
+    z = spec.roof_z - 0.11
+    x = windscreen_x(spec, z + 0.04) - 0.06
+    return np.array([x, 0.0, z]), s * 10.0, 0.26, 0.07, 0.035
+
+
+def build_side(b: Builder, s: float) -> Derived:
+    """Driver-side-dependent parts; s = +1 lhd (driver at +Y), -1 rhd."""
+    spec = b.spec
+    d = derive(spec, s)
+    r = spec.dash_rear_x
+    hw = spec.half_width
+
+    # --- steering wheel ---------------------------------------------------
+    wheel = UsdGeom.Xform.Define(b.stage, "/Cabin/SteeringWheel")
+    wheel.AddTranslateOp().Set(_vec3(d.hub))
+    rot = np.stack([d.right, d.up, d.axis], axis=1)  # columns = local axes in the vehicle frame
+    q = Gf.Matrix3d(*rot.T.flatten().tolist()).ExtractRotation().GetQuat()
+    wheel.AddOrientOp(UsdGeom.XformOp.PrecisionDouble).Set(
+        Gf.Quatd(_r(q.GetReal(), 12), Gf.Vec3d(*[_r(c, 12) for c in q.GetImaginary()])))
+    wheel.AddRotateZOp(opSuffix="steer").Set(0.0)
+    wheel.GetPrim().SetDocumentation(
+        "Origin = hub centre. Local +Z = column axis pointing at the driver, +Y = 12 o'clock, "
+        "+X = 3 o'clock as seen by the driver. xformOp:rotateZ:steer is the steering angle in degrees; "
+        "positive turns the rim counter-clockwise as seen by the driver (steering left).")
+    for nm, m in wheel_parts(spec).items():
+        b.mesh(f"/Cabin/SteeringWheel/{nm}", m, "Leather" if nm == "Rim" else "BlackPlasticNIR", "steering_wheel")
+
+    # --- column shroud (built in the wheel frame, stored in vehicle coordinates) ---
+    b.xform("/Cabin/SteeringColumn")
+    shroud = frame_box(d.hub, d.right, d.up, d.axis, (-0.075, -0.08, -0.42), (0.075, 0.095, -0.055))
+    b.mesh("/Cabin/SteeringColumn/Shroud", shroud, "CarbonBlackPlastic", "cabin")
+    mount_col = d.hub + (-0.07) * d.axis + 0.115 * d.up
+
+    # --- instrument cluster -------------------------------------------------
+    b.xform("/Cabin/Dashboard/Cluster")
+    top = spec.dash_top_z
+    cl_w, cl_h = 0.27, 0.105
+    tilt = math.radians(15.0)  # screen leans back (top forward)
+    e_up = np.array([math.sin(tilt), 0.0, math.cos(tilt)])
+    e_n = np.array([-math.cos(tilt), 0.0, math.sin(tilt)])  # screen normal towards the driver
+    e_w = np.array([0.0, 1.0, 0.0])
+    sc_c = np.array([r + 0.085, s * spec.driver_y, top + cl_h / 2 - 0.005])
+    body = frame_box(sc_c, e_w, e_up, -e_n, (-cl_w / 2 - 0.01, -cl_h / 2 - 0.01, 0.0), (cl_w / 2 + 0.01, cl_h / 2 + 0.01, 0.06))
+    screen = frame_box(sc_c, e_w, e_up, e_n, (-cl_w / 2, -cl_h / 2, 0.0), (cl_w / 2, cl_h / 2, 0.003))
+    hood_z = sc_c[2] + cl_h / 2 + 0.02
+    hood = hexa([
+        (sc_c[0] - 0.035, sc_c[1] - cl_w / 2 - 0.02, hood_z), (sc_c[0] + 0.12, sc_c[1] - cl_w / 2 - 0.02, hood_z),
+        (sc_c[0] + 0.12, sc_c[1] + cl_w / 2 + 0.02, hood_z), (sc_c[0] - 0.035, sc_c[1] + cl_w / 2 + 0.02, hood_z),
+        (sc_c[0] - 0.035, sc_c[1] - cl_w / 2 - 0.02, hood_z + 0.018), (sc_c[0] + 0.12, sc_c[1] - cl_w / 2 - 0.02, hood_z + 0.012),
+        (sc_c[0] + 0.12, sc_c[1] + cl_w / 2 + 0.02, hood_z + 0.012), (sc_c[0] - 0.035, sc_c[1] + cl_w / 2 + 0.02, hood_z + 0.018),
+    ])
+    b.mesh("/Cabin/Dashboard/Cluster/Hood", merge(hood, body), "CarbonBlackPlastic", "cabin")
+    b.mesh("/Cabin/Dashboard/Cluster/Screen", screen, "Display", "cabin")
+    mount_cluster = sc_c + (cl_h / 2 + 0.008) * e_up + 0.012 * e_n
+
+    # --- infotainment --------------------------------------------------------
+    b.xform("/Cabin/Dashboard/Infotainment")
+    if_w, if_h = 0.26, 0.15
+    it = math.radians(12.0)
+    f_up = np.array([math.sin(it), 0.0, math.cos(it)])
+    f_n = np.array([-math.cos(it), 0.0, math.sin(it)])
+    yaw = math.radians(s * 8.0)  # turned towards the driver
+    Rz = rot_z(math.degrees(yaw))
+    f_up, f_n, f_w = Rz @ f_up, Rz @ f_n, Rz @ np.array([0.0, 1.0, 0.0])
+    if_c = np.array([r + 0.15, s * 0.04, top + if_h / 2 - 0.02])
+    bezel = frame_box(if_c, f_w, f_up, -f_n, (-if_w / 2 - 0.012, -if_h / 2 - 0.012, 0.0), (if_w / 2 + 0.012, if_h / 2 + 0.012, 0.025))
+    iscreen = frame_box(if_c, f_w, f_up, f_n, (-if_w / 2, -if_h / 2, 0.0), (if_w / 2, if_h / 2, 0.003))
+    b.mesh("/Cabin/Dashboard/Infotainment/Bezel", bezel, "CarbonBlackPlastic", "cabin")
+    b.mesh("/Cabin/Dashboard/Infotainment/Screen", iscreen, "Display", "cabin")
+    mount_center = np.array([r - 0.012, 0.0, top - 0.12])
+
+    # --- glovebox -------------------------------------------------------------
+    g_up, g_lo = glovebox_line(spec)
+    gy = -s * (spec.driver_y + 0.02)
+    g_dir = _unit(g_lo - g_up)
+    g_top = g_up + 0.15 * (g_lo - g_up)
+    g_bot = g_up + 0.90 * (g_lo - g_up)
+    g_n2 = np.array([-g_dir[1], g_dir[0]])  # rotate (dx,dz) by +90 -> points back/up
+    if g_n2[0] > 0:
+        g_n2 = -g_n2
+    g_n = np.array([g_n2[0], 0.0, g_n2[1]])  # lid normal, pointing rearwards into the cabin
+    gw = 0.36
+    corners = []
+    for depth in (0.008, -0.15):
+        for p, y in ((g_top, gy - gw / 2), (g_bot, gy - gw / 2), (g_bot, gy + gw / 2), (g_top, gy + gw / 2)):
+            q3 = np.array([p[0], y, p[1]]) + depth * g_n
+            corners.append(q3)
+    b.mesh("/Cabin/Dashboard/Glovebox", hexa(corners), "BlackPlasticNIR", "cabin")
+
+    # --- interior mirror -----------------------------------------------------
+    mc, myaw, mw, mh, md = rear_view_mirror(spec, s)
+    Rm = rot_z(myaw)
+    ex_, ey_, ez_ = Rm @ np.array([1.0, 0, 0]), Rm @ np.array([0, 1.0, 0]), np.array([0, 0, 1.0])
+    housing = frame_box(mc, ex_, ey_, ez_, (0.0, -mw / 2, -mh / 2), (md, mw / 2, mh / 2))
+    stem_top = np.array([windscreen_x(spec, mc[2] + 0.06) - 0.005, 0.0, mc[2] + 0.06])
+    stem = box((mc[0] + 0.01, -0.015, mc[2] + mh / 2 - 0.01), (stem_top[0], 0.015, stem_top[2]))
+    b.mesh("/Cabin/Mirrors/RearViewHousing", merge(housing, stem), "CarbonBlackPlastic", "cabin")
+    glass = frame_box(mc, ex_, ey_, ez_, (-0.003, -mw / 2 + 0.008, -mh / 2 + 0.008), (0.0, mw / 2 - 0.008, mh / 2 - 0.008))
+    b.mesh("/Cabin/Mirrors/RearViewGlass", glass, "Mirror", "cabin")
+    mount_rvm = mc + np.array([md / 2, 0.0, -mh / 2 - 0.015])
+
+    # --- seats ---------------------------------------------------------------
+    for path, hp in (("/Cabin/DriverSeat", d.hpoint), ("/Cabin/PassengerSeat", d.passenger_hpoint)):
+        x = b.xform(path, hp)
+        x.GetPrim().SetDocumentation("Origin = seat H-point (SAE J1100 SgRP for a mid-track, mid-height seat); "
+                                     "translate this prim to move the seat fore-aft / up-down.")
+        for nm, m in seat_parts(spec, spec.back_angle_deg, spec.seat_width).items():
+            b.mesh(f"{path}/{nm}", m, "SeatFabric", "seat", 30)
+
+    # --- design eye point and mounts ----------------------------------------
+    eyep = b.xform("/Cabin/DesignEyePoint", d.eye)
+    eyep.GetPrim().SetDocumentation(
+        "Midpoint of a 50th-percentile driver's eyes (eyeball rotation centres) with the seat at its H-point; "
+        "default origin of the driver's head frame.")
+    b.xform("/Cabin/Mounts")
+    bot, topa = a_pillar_line(spec, s)
+    fz = (d.eye[2] + 0.06 - bot[2]) / (topa[2] - bot[2])
+    ap = bot + fz * (topa - bot) + np.array([-0.07, -s * 0.08, -0.01])
+    mounts = {
+        "SteeringColumn": mount_col,
+        "APillar": ap,
+        "RearViewMirror": mount_rvm,
+        "CenterStack": mount_center,
+        "Cluster": mount_cluster,
+    }
+    for nm, p in mounts.items():
+        b.xform(f"/Cabin/Mounts/{nm}", p)
+
+    # --- gaze zones -----------------------------------------------------------
+    zones = UsdGeom.Scope.Define(b.stage, "/Cabin/Zones")
+    zones.GetPrim().SetDocumentation("Gaze-zone patches (purpose guide); cabin_synth:zone holds the snake_case name.")
+    eye = d.eye
+
+    def quad(c, u, v):
+        c, u, v = (np.asarray(a, dtype=float) for a in (c, u, v))
+        return [c - u - v, c + u - v, c + u + v, c - u + v]
+
+    # RoadAhead: on the windscreen outer surface in front of the driver
+    ws_bot = np.array([spec.cowl[0], 0.0, spec.cowl[1]])
+    ws_top = np.array([spec.header_x, 0.0, spec.roof_z])
+    ws_dir = _unit(ws_top - ws_bot)
+    ws_n = np.array([-ws_dir[2], 0.0, ws_dir[0]])
+    if ws_n[2] < 0:
+        ws_n = -ws_n
+    p_lo = ws_bot + 0.12 * (ws_top - ws_bot) + 0.012 * ws_n
+    p_hi = ws_bot + 0.85 * (ws_top - ws_bot) + 0.012 * ws_n
+    yl, yr = s * (spec.driver_y + 0.28), s * (spec.driver_y - 0.50)
+    road = [p_lo + [0, yr, 0], p_lo + [0, yl, 0], p_hi + [0, yl, 0], p_hi + [0, yr, 0]]
+    zone_defs = [("RoadAhead", "road_ahead", road)]
+    # mirrors
+    zone_defs.append(("RearViewMirror", "rear_view_mirror",
+                      quad(mc + ex_ * -0.006, ey_ * (mw / 2 - 0.01), ez_ * (mh / 2 - 0.01))))
+    for side, nm, sn in ((1.0, "LeftMirror", "left_mirror"), (-1.0, "RightMirror", "right_mirror")):
+        c = exterior_mirror_centre(spec, side) + np.array([-0.004, 0, 0])
+        gw2, gh2 = spec.mirror_glass
+        zone_defs.append((nm, sn, quad(c, (0, gw2 / 2 - 0.01, 0), (0, 0, gh2 / 2 - 0.01))))
+    zone_defs.append(("InstrumentCluster", "instrument_cluster",
+                      quad(sc_c + 0.005 * e_n, e_w * (cl_w / 2 - 0.01), e_up * (cl_h / 2 - 0.01))))
+    zone_defs.append(("Infotainment", "infotainment",
+                      quad(if_c + 0.005 * f_n, f_w * (if_w / 2 - 0.01), f_up * (if_h / 2 - 0.01))))
+    # windows: just outside the front side glass, level with the eyes
+    for nm, sn, side in (("DriverWindow", "driver_window", s), ("PassengerWindow", "passenger_window", -s)):
+        zc = eye[2] + 0.02
+        xc = eye[0] + 0.12
+        zz = [zc - 0.14, zc + 0.12]
+        pts = []
+        for x, z in ((xc - 0.25, zz[0]), (xc + 0.25, zz[0]), (xc + 0.25, zz[1]), (xc - 0.25, zz[1])):
+            pts.append((x, side * (side_glass_y(spec, z) + 0.02), z))
+        zone_defs.append((nm, sn, pts))
+    # passenger footwell: on the floor in front of the passenger seat
+    # (the rear of the footwell hides behind the console and the seat cushion from the eye point)
+    pf_c = np.array([r + 0.24, -s * (spec.driver_y + 0.08), 0.003])
+    zone_defs.append(("PassengerFootwell", "passenger_footwell", quad(pf_c, (0.14, 0, 0), (0, 0.15, 0))))
+    gz_c = np.array([0.5 * (g_top[0] + g_bot[0]), gy, 0.5 * (g_top[1] + g_bot[1])]) + 0.011 * g_n
+    gl_v = np.array([g_bot[0] - g_top[0], 0.0, g_bot[1] - g_top[1]]) * 0.45
+    zone_defs.append(("Glovebox", "glovebox", quad(gz_c, (0, gw / 2 - 0.02, 0), gl_v)))
+    lap_c = np.array([d.hpoint[0] + 0.20, d.hpoint[1], d.hpoint[2] + 0.12])
+    zone_defs.append(("Lap", "lap", quad(lap_c, (0.15, 0, 0), (0, 0.16, 0))))
+    pe = np.array([eye[0], -eye[1], eye[2]])
+    zone_defs.append(("PassengerFace", "passenger_face", quad(pe + [0.02, s * 0.07, 0], (0.09, 0, 0), (0, 0, 0.12))))
+    rx, rz = spec.rear_hpoint
+    re = np.array([rx + spec.eye_offset[0] + 0.09, -s * spec.rear_seat_y, rz + spec.eye_offset[1]])
+    zone_defs.append(("RearPassenger", "rear_passenger", quad(re, (0, 0.09, 0), (0, 0, 0.12))))
+    roof_c = np.array([eye[0] + 0.10, eye[1], spec.roof_z - 0.004])
+    zone_defs.append(("Roof", "roof", quad(roof_c, (0.22, 0, 0), (0, 0.20, 0))))
+    for nm, sn, pts in zone_defs:
+        b.zone(nm, sn, pts, eye)
+    d.extra["mounts"] = mounts
+    return d
+
+
+ZONE_NAMES: tuple[str, ...] = (
+    "RoadAhead", "RearViewMirror", "LeftMirror", "RightMirror", "InstrumentCluster", "Infotainment",
+    "DriverWindow", "PassengerWindow", "PassengerFootwell", "Glovebox", "Lap", "PassengerFace",
+    "RearPassenger", "Roof",
+)
+MOUNT_NAMES: tuple[str, ...] = ("SteeringColumn", "APillar", "RearViewMirror", "CenterStack", "Cluster")
+
+
+def build_stage(spec: CabinSpec) -> Usd.Stage:
+    layer = Sdf.Layer.CreateAnonymous(f"{spec.name}.usda")
+    stage = Usd.Stage.Open(layer)
+    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
+    UsdGeom.SetStageMetersPerUnit(stage, 1.0)
+    layer.documentation = (f"cabin-synth cabin '{spec.name}': {spec.vehicle}. Generated by {GENERATOR} "
+                           f"(format {FORMAT_VERSION}); do not edit by hand. Vehicle frame: +X forward, +Y left, "
+                           f"+Z up, metres, origin at floor height on the centre plane at the wheel hub X.")
+    cabin = UsdGeom.Xform.Define(stage, "/Cabin")
+    prim = cabin.GetPrim()
+    stage.SetDefaultPrim(prim)
+    Usd.ModelAPI(prim).SetKind(Kind.Tokens.assembly)
+    Usd.ModelAPI(prim).SetAssetName(spec.name)
+    L, W, H, WB = spec.exterior_lwh_wb
+    prim.SetCustomDataByKey("cabin_synth:vehicle", spec.vehicle)
+    prim.SetCustomDataByKey("cabin_synth:exterior_length_m", L)
+    prim.SetCustomDataByKey("cabin_synth:exterior_width_m", W)
+    prim.SetCustomDataByKey("cabin_synth:exterior_height_m", H)
+    prim.SetCustomDataByKey("cabin_synth:wheelbase_m", WB)
+    author_materials(stage)
+    b = Builder(stage, spec)
+    build_common(b)
+    vset = prim.GetVariantSets().AddVariantSet("drive")
+    for v in ("lhd", "rhd"):
+        vset.AddVariant(v)
+    for v, s in (("lhd", 1.0), ("rhd", -1.0)):
+        vset.SetVariantSelection(v)
+        with vset.GetVariantEditContext():
+            build_side(b, s)
+    vset.SetVariantSelection("lhd")
+    return stage
+
+
+def usda_text(spec: CabinSpec) -> str:
+    return build_stage(spec).GetRootLayer().ExportToString()
+
+
+def write_assets(out_root: str | os.PathLike, names: tuple[str, ...] | None = None) -> list[pathlib.Path]:
+    """Write ``<out_root>/cabins/<name>.usda`` for every (or the named) cabin."""
+    out = pathlib.Path(out_root) / "cabins"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in (names or tuple(SPECS)):
+        text = usda_text(SPECS[name])
+        path = out / f"{name}.usda"
+        tmp = path.with_suffix(".usda.tmp")
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m cabin_synth.cabin_assets", description=__doc__.splitlines()[0])
+    ap.add_argument("out_root", help="asset root, e.g. usd_assets (files go to <out_root>/cabins/)")
+    ap.add_argument("--only", nargs="*", choices=sorted(SPECS), help="cabins to write (default: all)")
+    args = ap.parse_args(argv)
+    for p in write_assets(args.out_root, tuple(args.only) if args.only else None):
+        print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

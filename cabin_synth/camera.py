@@ -1,0 +1,66 @@
+"""Pinhole camera model shared by the renderer and the label projection.
+
+Intrinsics follow the OpenCV pixel convention (pixel centres at integer
+coordinates); extrinsics map vehicle-frame points into the OpenCV camera frame.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .transforms import transform_points
+
+# OpenCV camera axes expressed in a USD camera's axes (USD looks down -Z, +Y up).
+R_USDCAM_CV = np.diag([1.0, -1.0, -1.0])
+
+
+@dataclass(frozen=True)
+class Camera:
+    width: int
+    height: int
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+    R_cam_vehicle: np.ndarray  # (3,3)
+    t_cam_vehicle: np.ndarray  # (3,)
+    near_m: float = 0.02
+    far_m: float = 20.0
+
+    @classmethod
+    def from_sensor(cls, *, width: int, height: int, focal_length_mm: float, pixel_pitch_um: float,
+                    R_vehicle_cam: np.ndarray, position: np.ndarray) -> "Camera":
+        f_px = focal_length_mm * 1e3 / pixel_pitch_um
+        R_cam_vehicle = R_vehicle_cam.T
+        return cls(width, height, f_px, f_px, (width - 1) / 2.0, (height - 1) / 2.0,
+                   R_cam_vehicle, -R_cam_vehicle @ np.asarray(position, float))
+
+    @property
+    def K(self) -> np.ndarray:
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+
+    @property
+    def position(self) -> np.ndarray:
+        """Camera centre in the vehicle frame."""
+        return -self.R_cam_vehicle.T @ self.t_cam_vehicle
+
+    def to_camera(self, p_vehicle: np.ndarray) -> np.ndarray:
+        return transform_points(self.R_cam_vehicle, self.t_cam_vehicle, np.asarray(p_vehicle, float))
+
+    def project(self, p_cam: np.ndarray) -> np.ndarray:
+        """(N,3) OpenCV camera-frame points -> (N,2) pixel coordinates."""
+        p = np.asarray(p_cam, float)
+        return np.stack([self.fx * p[:, 0] / p[:, 2] + self.cx, self.fy * p[:, 1] / p[:, 2] + self.cy], axis=1)
+
+    def in_image(self, uv: np.ndarray) -> np.ndarray:
+        return (uv[:, 0] >= -0.5) & (uv[:, 0] < self.width - 0.5) & (uv[:, 1] >= -0.5) & (uv[:, 1] < self.height - 0.5)
+
+    def to_dict(self) -> dict:
+        return {
+            "width": self.width, "height": self.height,
+            "K": self.K.tolist(),
+            "distortion": {"model": "none", "coefficients": []},
+            "R_cam_vehicle": self.R_cam_vehicle.tolist(),
+            "t_cam_vehicle": self.t_cam_vehicle.tolist(),
+            "position_vehicle": self.position.tolist(),
+        }

@@ -1,0 +1,196 @@
+"""Driver identity: who the driver is (sex, age, skin type, body and face measures).
+
+Face shape is carried as z-scores (0 = the population mean for the driver's
+sex and age); `dimensions()` turns them into absolute measures in millimetres
+with the means and spreads below. Sources and caveats: docs/driver.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+# name: (male mean, female mean, sd, age slope per year beyond AGE_PIVOT[name] (mm/yr), unit)
+# Means are for young-to-middle-aged adults.
+MEASURES: dict[str, tuple[float, float, float, float]] = {
+    "head_length": (196.0, 186.0, 6.5, 0.0),          # glabella-opisthocranion (ANSUR II; human-factors.md)
+    "head_breadth": (155.0, 147.0, 5.5, 0.0),         # eurion-eurion
+    "head_height": (118.0, 112.0, 5.0, 0.0),          # vertex above the eyeball centres (derived, see docs)
+    "face_height": (121.0, 112.0, 6.0, 0.0),          # nasion-gnathion (Farkas 1994)
+    "cheekbone_width": (140.0, 131.0, 5.5, 0.0),      # bizygomatic breadth
+    "jaw_width": (106.0, 97.0, 6.0, 0.0),             # bigonial breadth
+    "brow_ridge": (1.0, -1.0, 1.2, 0.0),              # glabella projection relative to the template
+    "nose_length": (54.5, 50.5, 3.2, 0.05),           # nasion-subnasale; the nose lengthens with age
+    "nose_width": (35.0, 31.5, 2.3, 0.04),            # alare-alare
+    "nose_projection": (20.0, 19.0, 2.0, 0.0),        # subnasale-pronasale
+    "eye_spacing": (64.7, 62.3, 3.6, 0.0),            # interpupillary distance (Dodgson 2004)
+    "eye_size": (29.5, 28.5, 1.4, 0.0),               # palpebral fissure length, exocanthion-endocanthion
+    "eye_aperture": (9.8, 10.2, 1.3, -0.04),          # alert open lid aperture (Euro NCAP range 6-14)
+    "canthal_tilt": (3.5, 4.5, 2.5, 0.0),             # degrees, lateral canthus above medial
+    "lip_thickness": (8.7, 8.3, 1.3, -0.035),         # mean vermilion height of both lips
+    "mouth_width": (53.0, 49.5, 3.3, 0.03),           # cheilion-cheilion
+    "chin_projection": (0.5, -0.5, 2.5, 0.0),         # pogonion projection relative to the template
+    "ear_size": (63.0, 59.0, 4.0, 0.2),               # ear length; ears grow through life
+}
+AGE_PIVOT = {"eye_aperture": 40.0, "ear_size": 30.0, "nose_length": 30.0, "nose_width": 30.0,
+             "lip_thickness": 30.0, "mouth_width": 30.0}
+LIMITS: dict[str, tuple[float, float]] = {
+    "eye_spacing": (54.0, 74.0), "eye_size": (24.0, 33.0), "eye_aperture": (6.0, 14.0),
+    "canthal_tilt": (-4.0, 12.0), "lip_thickness": (4.0, 13.0),
+}
+SHAPE_PARAMS: tuple[str, ...] = tuple(MEASURES)
+
+# Correlated z-scores from a small factor model: z = L f + sqrt(1 - |L_i|^2) e,
+# f = (general size, face length, robustness). Unit variances by construction.
+_LOADINGS = {
+    "head_length": (0.55, 0.0, 0.0), "head_breadth": (0.5, 0.0, 0.0), "head_height": (0.45, 0.2, 0.0),
+    "face_height": (0.4, 0.55, 0.0), "cheekbone_width": (0.55, 0.0, 0.2), "jaw_width": (0.4, 0.0, 0.45),
+    "brow_ridge": (0.0, 0.0, 0.6), "nose_length": (0.25, 0.5, 0.0), "nose_width": (0.25, 0.0, 0.2),
+    "nose_projection": (0.0, 0.2, 0.1), "eye_spacing": (0.35, 0.0, 0.0), "eye_size": (0.2, 0.0, 0.0),
+    "eye_aperture": (0.0, 0.0, 0.0), "canthal_tilt": (0.0, 0.0, 0.0), "lip_thickness": (0.0, 0.0, -0.15),
+    "mouth_width": (0.3, 0.0, 0.2), "chin_projection": (0.0, 0.15, 0.45), "ear_size": (0.3, 0.0, 0.0),
+}
+LOADINGS = np.array([_LOADINGS[k] for k in SHAPE_PARAMS])
+UNIQUE_SD = np.sqrt(1.0 - (LOADINGS ** 2).sum(axis=1))
+
+
+def shape_correlation() -> np.ndarray:
+    """Correlation matrix of the shape z-scores implied by the factor model."""
+    return LOADINGS @ LOADINGS.T + np.diag(UNIQUE_SD ** 2)
+
+
+# Stature (ANSUR II 2012 means and sds), metres; shrinks about 1 mm/yr beyond 50.
+STATURE = {"male": (1.755, 0.069), "female": (1.628, 0.064)}
+# Eye: axial length (mm) sets the eyeball radius (half of it); visible iris diameter.
+AXIAL_LENGTH = {"male": (23.8, 0.9), "female": (23.3, 0.9)}
+WHITE_TO_WHITE = (11.7, 0.45)
+
+IRIS_COLOURS: dict[str, tuple[float, float, float]] = {   # linear RGB albedo
+    "blue": (0.085, 0.13, 0.20), "grey": (0.13, 0.14, 0.15), "green": (0.085, 0.12, 0.065),
+    "hazel": (0.13, 0.095, 0.045), "light_brown": (0.095, 0.052, 0.024), "dark_brown": (0.034, 0.018, 0.009),
+}
+_IRIS_P = {  # colour probabilities by Fitzpatrick skin type (coarse, see docs)
+    1: (0.36, 0.10, 0.12, 0.14, 0.15, 0.13), 2: (0.30, 0.08, 0.12, 0.16, 0.18, 0.16),
+    3: (0.12, 0.03, 0.08, 0.20, 0.29, 0.28), 4: (0.02, 0.0, 0.02, 0.10, 0.30, 0.56),
+    5: (0.0, 0.0, 0.0, 0.03, 0.15, 0.82), 6: (0.0, 0.0, 0.0, 0.0, 0.10, 0.90),
+}
+
+
+@dataclass(frozen=True)
+class Identity:
+    sex: str
+    age_years: float
+    skin_type: int
+    stature_m: float
+    ipd_m: float
+    eyeball_radius_m: float
+    iris_radius_m: float
+    iris_rgb: tuple[float, float, float]
+    shape: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.sex not in ("female", "male"):
+            raise ValueError(f"sex must be 'female' or 'male', got {self.sex!r}")
+        if not 1 <= int(self.skin_type) <= 6:
+            raise ValueError(f"skin_type must be a Fitzpatrick type 1..6, got {self.skin_type!r}")
+        unknown = sorted(set(self.shape) - set(SHAPE_PARAMS))
+        if unknown:
+            raise ValueError(f"unknown face-shape parameter(s) {unknown}; known: {list(SHAPE_PARAMS)}")
+        if not 0.5 * self.eyeball_radius_m > 0 or self.iris_radius_m >= 0.7 * self.eyeball_radius_m:
+            raise ValueError("iris_radius_m must be positive and well inside the eyeball")
+        object.__setattr__(self, "shape", MappingProxyType({k: float(v) for k, v in self.shape.items()}))
+
+    def key(self) -> tuple:
+        """A hashable summary (cache key)."""
+        return (self.sex, float(self.age_years), int(self.skin_type), float(self.stature_m), float(self.ipd_m),
+                float(self.eyeball_radius_m), float(self.iris_radius_m), tuple(float(c) for c in self.iris_rgb),
+                tuple(sorted((k, float(v)) for k, v in self.shape.items())))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sex": self.sex,
+            "age_years": float(self.age_years),
+            "skin_type": int(self.skin_type),
+            "stature_m": float(self.stature_m),
+            "ipd_m": float(self.ipd_m),
+            "eyeball_radius_m": float(self.eyeball_radius_m),
+            "iris_radius_m": float(self.iris_radius_m),
+            "iris_rgb": [float(c) for c in self.iris_rgb],
+            "shape": {k: float(v) for k, v in sorted(self.shape.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Identity":
+        return cls(sex=d["sex"], age_years=float(d["age_years"]), skin_type=int(d["skin_type"]),
+                   stature_m=float(d["stature_m"]), ipd_m=float(d["ipd_m"]),
+                   eyeball_radius_m=float(d["eyeball_radius_m"]), iris_radius_m=float(d["iris_radius_m"]),
+                   iris_rgb=tuple(float(c) for c in d["iris_rgb"]), shape=dict(d.get("shape", {})))
+
+
+def measure_mean_sd(name: str, sex: str, age_years: float) -> tuple[float, float]:
+    m, f, sd, slope = MEASURES[name]
+    mean = m if sex == "male" else f
+    pivot = AGE_PIVOT.get(name, 30.0)
+    return mean + slope * max(float(age_years) - pivot, 0.0), sd
+
+
+def measure(name: str, sex: str, age_years: float, z: float) -> float:
+    mean, sd = measure_mean_sd(name, sex, age_years)
+    v = mean + sd * float(z)
+    lo, hi = LIMITS.get(name, (-np.inf, np.inf))
+    return float(np.clip(v, lo, hi))
+
+
+def dimensions(identity: Identity) -> dict[str, float]:
+    """Absolute face measures (mm; canthal_tilt in degrees) of an identity.
+    The interpupillary distance comes from identity.ipd_m."""
+    out = {name: measure(name, identity.sex, identity.age_years, identity.shape.get(name, 0.0))
+           for name in SHAPE_PARAMS}
+    out["eye_spacing"] = identity.ipd_m * 1e3
+    return out
+
+
+def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_years: float | None = None,
+                    skin_type: int | None = None) -> Identity:
+    """Draw a driver. Every random number comes from `rng`.
+
+    sex: 50/50 if not given. age: uniform 18..80 if not given. skin type:
+    uniform 1..6 if not given (coverage of Euro NCAP's range rather than any
+    one population). Shape z-scores are correlated (factor model above).
+    """
+    if sex is None:
+        sex = "female" if rng.random() < 0.5 else "male"
+    sex = str(sex)
+    if sex not in ("female", "male"):
+        raise ValueError(f"sex must be 'female' or 'male', got {sex!r}")
+    if age_years is None:
+        age_years = float(rng.uniform(18.0, 80.0))
+    if skin_type is None:
+        skin_type = int(rng.integers(1, 7))
+    skin_type = int(skin_type)
+    if not 1 <= skin_type <= 6:
+        raise ValueError(f"skin_type must be 1..6, got {skin_type}")
+
+    f = rng.standard_normal(LOADINGS.shape[1])
+    e = rng.standard_normal(len(SHAPE_PARAMS))
+    z = np.clip(LOADINGS @ f + UNIQUE_SD * e, -3.0, 3.0)
+    shape = {k: float(v) for k, v in zip(SHAPE_PARAMS, z)}
+
+    ms, ss = STATURE[sex]
+    stature = ms + ss * (0.35 * f[0] + np.sqrt(1 - 0.35 ** 2) * rng.standard_normal())
+    stature -= 1e-3 * max(float(age_years) - 50.0, 0.0)
+    ipd_mm = measure("eye_spacing", sex, age_years, shape["eye_spacing"])
+    la, ls = AXIAL_LENGTH[sex]
+    eyeball_r = float(np.clip(la + ls * rng.standard_normal(), 21.5, 26.5)) * 0.5e-3
+    wtw = float(np.clip(WHITE_TO_WHITE[0] + WHITE_TO_WHITE[1] * rng.standard_normal(), 10.6, 12.8))
+    iris_r = min(wtw * 0.5e-3, 0.55 * eyeball_r)
+    names = list(IRIS_COLOURS)
+    p = np.array(_IRIS_P[skin_type], float)
+    colour = np.array(IRIS_COLOURS[names[int(rng.choice(len(names), p=p / p.sum()))]])
+    colour = np.clip(colour * np.exp(0.12 * rng.standard_normal(3)), 0.003, 0.5)
+    return Identity(sex=sex, age_years=float(age_years), skin_type=skin_type, stature_m=float(stature),
+                    ipd_m=ipd_mm * 1e-3, eyeball_radius_m=eyeball_r, iris_radius_m=iris_r,
+                    iris_rgb=tuple(float(c) for c in colour), shape=shape)

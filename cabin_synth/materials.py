@@ -1,0 +1,69 @@
+"""Surface reflectance of the driver's materials in RGB and at 850/940 nm.
+
+Skin: visible albedo per Fitzpatrick type from sRGB skin swatches converted to
+linear RGB; NIR reflectance read from published in-vivo skin spectra
+(Angelopoulou 1999; Zonios et al. 2001; Cooksey et al. 2017, NIST skin
+reflectance database): melanin absorption falls steeply with wavelength, so the
+spread between types I and VI shrinks from visible to 850 nm and further at
+940 nm, where water absorption lowers every type. Values and sources:
+docs/sensors.md. Custom USD attributes carry the NIR values (docs/cabins.md).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Material:
+    albedo_rgb: tuple[float, float, float]   # linear RGB diffuse albedo
+    nir_850: float                           # diffuse reflectance at 850 nm
+    nir_940: float                           # diffuse reflectance at 940 nm
+    opacity: float = 1.0                     # < 1: see-through (glass, cornea); not in depth or ids
+
+    def nir(self, wavelength_nm: int) -> float:
+        return {850: self.nir_850, 940: self.nir_940}[wavelength_nm]
+
+
+def srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    c = np.asarray(c, float)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+# Fitzpatrick I..VI: sRGB swatch (0..255), reflectance at 850 nm and 940 nm.
+_SKIN = {
+    1: ((241, 206, 180), 0.63, 0.56),
+    2: ((228, 185, 153), 0.61, 0.55),
+    3: ((205, 157, 120), 0.57, 0.53),
+    4: ((172, 122, 88), 0.51, 0.50),
+    5: ((120, 80, 56), 0.42, 0.46),
+    6: ((72, 48, 36), 0.33, 0.41),
+}
+
+
+def _rgb(srgb255) -> tuple[float, float, float]:
+    return tuple(float(v) for v in srgb_to_linear(np.asarray(srgb255) / 255.0))
+
+
+def skin(skin_type: int) -> Material:
+    srgb, r850, r940 = _SKIN[skin_type]
+    return Material(_rgb(srgb), r850, r940)
+
+
+def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float]) -> dict[str, Material]:
+    """Materials named by cabin_synth.driver parts, for one driver."""
+    base = skin(skin_type)
+    lips = Material(tuple(float(c) for c in np.asarray(base.albedo_rgb) * (1.05, 0.72, 0.72)),
+                    base.nir_850 * 0.95, base.nir_940 * 0.95)
+    # Melanin in hair and iris absorbs far less in the NIR: dark irises and hair look
+    # mid-grey to a 940 nm camera.
+    return {
+        "skin": base,
+        "lips": lips,
+        "sclera": Material(_rgb((225, 215, 205)), 0.45, 0.40),
+        "iris": Material(tuple(iris_rgb), 0.22, 0.25),
+        "pupil": Material((0.004, 0.004, 0.004), 0.02, 0.02),
+        "cornea": Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0),
+        "eyebrow": Material(_rgb((60, 45, 35)), 0.20, 0.24),
+        "hair": Material(_rgb((55, 40, 30)), 0.18, 0.22),
+    }

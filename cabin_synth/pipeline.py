@@ -1,0 +1,182 @@
+"""One frame through every stage, and the loop that writes a dataset.
+
+preset -> sampler -> driver geometry + rig -> USD scene -> stage view ->
+labels (geometry) and render (pixels) -> sensor -> writer. docs/architecture.md
+draws the same path.
+"""
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
+from .labels import frame_labels
+from .lighting import daylight
+from .materials import driver_materials
+from .presets import Preset
+from .render.buffers import Buffers
+from .render.view import SceneView, StageReader
+from .rig import build_rig
+from .sampler import FrameParams, sample_frame
+from .scene import Scene
+from .semantics import CLASS_ID, CLASSES
+from .sensor import fixed_pattern, nir_image, rgb_image
+from .streams import stream
+from .writer import DatasetWriter, encode_png
+
+STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
+
+
+@dataclass
+class Frame:
+    params: FrameParams
+    geometry: DriverGeometry
+    view: SceneView
+    labels: dict[str, Any]
+    buffers: Buffers
+    images: dict[str, np.ndarray]
+
+
+@dataclass
+class Timings:
+    ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, stage: str, start: float) -> float:
+        now = time.perf_counter()
+        self.ms[stage].append((now - start) * 1e3)
+        return now
+
+
+def face_state(params: FrameParams, gaze_target_head: np.ndarray) -> FaceState:
+    return FaceState(gaze_target_head=gaze_target_head,
+                     eyelid_closure=np.full(2, params.eyelid_closure),
+                     pupil_diameter_mm=params.pupil_diameter_mm,
+                     expression=params.expression)
+
+
+class FrameMaker:
+    """Keeps what is expensive to make (USD stages per cabin variant, the GL
+    context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
+
+    def __init__(self, preset: Preset, seed: int, renderer=None):
+        from .render.gl import GLRenderer
+
+        self.preset = preset
+        self.seed = seed
+        self.sensor = preset.section("sensor")
+        self.renderer = renderer or GLRenderer()
+        self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
+        self._scenes: dict[tuple[str, str], tuple[Scene, StageReader]] = {}
+
+    def scene(self, params: FrameParams) -> tuple[Scene, StageReader]:
+        """The stage of the frame's cabin variant, composed on first use."""
+        key = (params.cabin, params.drive)
+        if key not in self._scenes:
+            # Only the topology of this geometry matters; every frame rewrites the points.
+            rest = build_driver(params.identity, face_state(params, np.array([1.0, 0.0, 0.0])))
+            scene = Scene(params.cabin, params.drive, rest)
+            self._scenes[key] = (scene, StageReader(scene.stage))
+        return self._scenes[key]
+
+    def make(self, index: int, timings: Timings | None = None) -> Frame:
+        timings = timings or Timings()
+        sensor = self.sensor
+        t = time.perf_counter()
+        params = sample_frame(self.preset, self.seed, index)
+        t = timings.add("sample", t)
+
+        ident = params.identity
+        scene, reader = self.scene(params)
+        rig = build_rig(params, scene.cabin, sensor)
+        geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
+        light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
+        scene.update(rig, geometry, driver_materials(ident.skin_type, ident.iris_rgb), light, sensor)
+        view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
+        t = timings.add("scene", t)
+
+        labels = frame_labels(params, rig, geometry, view)
+        t = timings.add("labels", t)
+
+        buffers = self.renderer.render(view)
+        t = timings.add("render", t)
+
+        nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))
+        rgb, rgb_state = rgb_image(buffers.rgb, sensor, stream(self.seed, index, "sensor.rgb_noise"))
+        classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
+        images = {
+            "rgb": rgb,
+            "nir": nir,
+            "depth": np.clip(np.rint(buffers.depth * 1000.0), 0, 65535).astype(np.uint16),
+            "seg": classes[buffers.instance],
+            "ids": buffers.instance.astype(np.uint16),
+        }
+        labels.update({
+            "frame": index,
+            "seed": self.seed,
+            "preset": self.preset.name,
+            "params": params.to_dict(),
+            "lighting": {"sun_direction_vehicle": view.sun_direction.tolist(), "sun_lux_in_cabin": view.sun_lux,
+                         "sky_lux_in_cabin": view.sky_lux, "sun_nir_w_m2": view.sun_nir_w_m2,
+                         "sky_nir_w_m2": view.sky_nir_w_m2,
+                         "illuminator_position_vehicle_m": view.illuminator_position.tolist()},
+            "sensor_state": {"rgb": rgb_state},
+        })
+        timings.add("sensor", t)
+        return Frame(params, geometry, view, labels, buffers, images)
+
+
+def preset_digest(preset: Preset) -> str:
+    return hashlib.sha256(json.dumps(preset.data, sort_keys=True).encode()).hexdigest()
+
+
+def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
+    return {
+        "format": "cabin-synth",
+        "identity": {"preset": preset.name, "preset_sha256": preset_digest(preset), "seed": seed,
+                     "cabin_synth_version": __version__},
+        "preset": preset.data,
+        "sensor": preset.section("sensor"),
+        "classes": [{"id": i, "name": name} for i, name in enumerate(CLASSES)],
+        "landmarks": {"scheme": "ibug68+pupils", "names": list(LANDMARK_NAMES)},
+        "images": {
+            "rgb": "8-bit sRGB PNG, H x W x 3",
+            "nir": "PNG, uint8 for 8-bit sensors, uint16 holding the sensor's DN for 10/12-bit",
+            "depth": "uint16 PNG, millimetres, Z in the OpenCV camera frame, 0 = no surface",
+            "seg": "uint8 PNG, class id (see classes)",
+            "ids": "uint16 PNG, instance id (see each frame's instances), 0 = no surface",
+        },
+    }
+
+
+def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
+    """Write `frames` frames of `preset` into `out`; skip frames already committed."""
+    from tqdm import tqdm
+
+    writer = DatasetWriter(out, dataset_document(preset, seed))
+    maker = None
+    timings = Timings()
+    entries, skipped = [], 0
+    started = time.perf_counter()
+    for index in tqdm(range(frames), desc="generate", unit="frame", disable=not progress):
+        if writer.committed(index):
+            entries.append(writer.entry(index))
+            skipped += 1
+            continue
+        maker = maker or FrameMaker(preset, seed)
+        frame = maker.make(index, timings)
+        t = time.perf_counter()
+        payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
+        t = timings.add("encode", t)
+        entries.append(writer.write_frame(index, payloads, frame.labels))
+        timings.add("write", t)
+    writer.write_manifest(entries)
+    elapsed = time.perf_counter() - started
+    return {"out": str(out), "frames": frames, "skipped": skipped, "seconds": elapsed,
+            "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}

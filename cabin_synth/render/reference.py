@@ -1,0 +1,79 @@
+"""A slow, plain numpy rasteriser: the test oracle for the GL renderer.
+
+Same inputs, same buffers, same light model as render/gl.py, written the
+obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
+tests can check the fast path against it.
+"""
+
+import numpy as np
+
+from .buffers import Buffers
+from .view import SceneView
+
+
+def render_reference(view: SceneView) -> Buffers:
+    cam = view.camera
+    H, W = cam.height, cam.width
+    opaque = np.array([inst.material.opacity >= 1.0 for inst in view.instances])
+    tris = view.triangles[opaque[view.instance_ids[view.triangles[:, 0]] - 1]]
+    pc = cam.to_camera(view.positions.astype(np.float64))
+    uv = np.stack([cam.fx * pc[:, 0] / pc[:, 2] + cam.cx, cam.fy * pc[:, 1] / pc[:, 2] + cam.cy], axis=1)
+
+    zbuf = np.full((H, W), np.inf)
+    tri_at = np.full((H, W), -1, np.int64)
+    bary_at = np.zeros((H, W, 3))
+    for t_index, (a, b, c) in enumerate(tris):
+        z = pc[[a, b, c], 2]
+        if np.any(z < cam.near_m):
+            continue  # the GL path clips; no test scene puts geometry behind the near plane
+        p = uv[[a, b, c]]
+        u0, v0 = np.floor(p.min(axis=0)).astype(int)
+        u1, v1 = np.ceil(p.max(axis=0)).astype(int)
+        u0, v0, u1, v1 = max(u0, 0), max(v0, 0), min(u1, W - 1), min(v1, H - 1)
+        if u0 > u1 or v0 > v1:
+            continue
+        uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1))
+        d = (p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (p[1, 1] - p[0, 1])
+        if abs(d) < 1e-12:
+            continue
+        w1 = ((uu - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (vv - p[0, 1])) / d
+        w2 = ((p[1, 0] - p[0, 0]) * (vv - p[0, 1]) - (uu - p[0, 0]) * (p[1, 1] - p[0, 1])) / d
+        w0 = 1.0 - w1 - w2
+        inside = (w0 >= 0) & (w1 >= 0) & (w2 >= 0)
+        # Perspective-correct: 1/z is linear in screen space.
+        inv_z = w0 / z[0] + w1 / z[1] + w2 / z[2]
+        zz = 1.0 / np.where(inside, inv_z, 1.0)
+        closer = inside & (zz < zbuf[v0:v1 + 1, u0:u1 + 1])
+        zbuf[v0:v1 + 1, u0:u1 + 1][closer] = zz[closer]
+        tri_at[v0:v1 + 1, u0:u1 + 1][closer] = t_index
+        persp = np.stack([w0 / z[0], w1 / z[1], w2 / z[2]], axis=-1) * zz[..., None]
+        bary_at[v0:v1 + 1, u0:u1 + 1][closer] = persp[closer]
+
+    hit = tri_at >= 0
+    corners = tris[tri_at[hit]]
+    w = bary_at[hit]
+    pos = np.einsum("nk,nkj->nj", w, view.positions[corners].astype(np.float64))
+    nrm = np.einsum("nk,nkj->nj", w, view.normals[corners].astype(np.float64))
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    flip = np.einsum("nj,nj->n", nrm, cam.position - pos) < 0
+    nrm[flip] *= -1
+    inst = view.instance_ids[corners[:, 0]]
+    albedo = np.array([view.instances[i - 1].material.albedo_rgb for i in inst]).reshape(-1, 3)
+    rho = np.array([view.instances[i - 1].material.nir(view.wavelength_nm) for i in inst])
+
+    sun = np.clip(nrm @ view.sun_direction, 0, None)
+    sky = 0.5 + 0.5 * nrm[:, 2]
+    to_ill = view.illuminator_position - pos
+    d2 = np.einsum("nj,nj->n", to_ill, to_ill)
+    l = to_ill / np.sqrt(d2)[:, None]
+    emit = np.clip(-l @ view.illuminator_axis, 0, None) ** view.illuminator_exponent
+    e_ill = view.illuminator_w_sr * emit * np.clip(np.einsum("nj,nj->n", nrm, l), 0, None) / d2
+
+    rgb = np.zeros((H, W, 3), np.float32)
+    nir = np.zeros((H, W), np.float32)
+    rgb[hit] = albedo / np.pi * (view.sun_lux * sun + view.sky_lux * sky)[:, None]
+    nir[hit] = rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky)
+    depth = np.where(hit, zbuf, 0.0).astype(np.float32)
+    instance = np.zeros((H, W), np.int32)
+    instance[hit] = inst
+    return Buffers(rgb=rgb, nir=nir, depth=depth, instance=instance)

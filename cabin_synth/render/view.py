@@ -1,0 +1,159 @@
+"""Read a composed USD stage into plain arrays a renderer can draw.
+
+This is the only place renderers learn about the scene: geometry, semantics,
+materials, lights and camera all come from the stage, as an Omniverse renderer
+would see them. Topology is cached per prim (it is fixed per scene); points and
+transforms are read every frame.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
+
+from ..camera import R_USDCAM_CV, Camera
+from ..materials import Material
+from ..semantics import CLASS_ID
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: int                # value in the instance-id image (0 = nothing)
+    prim: str              # USD prim path
+    semantic: str          # class name (cabin_synth.semantics)
+    material: Material
+
+
+@dataclass(frozen=True)
+class SceneView:
+    positions: np.ndarray      # (V,3) float32, vehicle frame
+    normals: np.ndarray        # (V,3) float32, unit
+    instance_ids: np.ndarray   # (V,) int32, per vertex (constant over each mesh)
+    triangles: np.ndarray      # (T,3) int32 into positions
+    instances: tuple[Instance, ...]  # instances[i].id == i + 1
+    camera: Camera
+    sun_direction: np.ndarray  # (3,) unit, towards the sun
+    sun_lux: float
+    sky_lux: float
+    sun_nir_w_m2: float
+    sky_nir_w_m2: float
+    illuminator_position: np.ndarray
+    illuminator_axis: np.ndarray
+    illuminator_w_sr: float
+    illuminator_exponent: float
+    wavelength_nm: int
+
+
+def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Fan-triangulate polygons given USD's faceVertexCounts/faceVertexIndices."""
+    if np.all(counts == 3):
+        return indices.reshape(-1, 3)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    tris = [np.stack([np.full(c - 2, indices[s]), indices[s + 1:s + c - 1], indices[s + 2:s + c]], axis=1)
+            for s, c in zip(starts, counts) if c >= 3]
+    return np.concatenate(tris)
+
+
+def vertex_normals(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """Area-weighted smooth normals for meshes that author none."""
+    n = np.cross(points[tris[:, 1]] - points[tris[:, 0]], points[tris[:, 2]] - points[tris[:, 0]])
+    acc = np.zeros_like(points)
+    for k in range(3):
+        np.add.at(acc, tris[:, k], n)
+    return acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-12)
+
+
+def _material(prim: Usd.Prim) -> Material:
+    bound, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+    if not bound:
+        return Material((0.18, 0.18, 0.18), 0.3, 0.3)
+    shader = bound.ComputeSurfaceSource()[0]
+    color = shader.GetInput("diffuseColor").Get() if shader and shader.GetInput("diffuseColor") else (0.18,) * 3
+    opacity = shader.GetInput("opacity").Get() if shader and shader.GetInput("opacity") else 1.0
+    mprim = bound.GetPrim()
+    nir = [mprim.GetAttribute(f"cabin_synth:nir_reflectance_{w}").Get() for w in (850, 940)]
+    return Material(tuple(float(c) for c in color), float(nir[0] if nir[0] is not None else 0.3),
+                    float(nir[1] if nir[1] is not None else 0.3), float(opacity if opacity is not None else 1.0))
+
+
+def _semantic(prim: Usd.Prim) -> str:
+    query = UsdSemantics.LabelsQuery("class", Usd.TimeCode.Default())
+    labels = query.ComputeUniqueInheritedLabels(prim)
+    return str(labels[0]) if labels else "cabin"
+
+
+class StageReader:
+    """Reads SceneViews from one stage; caches what cannot change between frames."""
+
+    def __init__(self, stage: Usd.Stage):
+        self.stage = stage
+        self._meshes = [UsdGeom.Mesh(p) for p in stage.Traverse()
+                        if p.IsA(UsdGeom.Mesh) and UsdGeom.Imageable(p).ComputePurpose() in ("default", "render")]
+        self._meshes.sort(key=lambda m: str(m.GetPath()))
+        self._tris = {}
+        for m in self._meshes:
+            counts = np.asarray(m.GetFaceVertexCountsAttr().Get(), np.int32)
+            indices = np.asarray(m.GetFaceVertexIndicesAttr().Get(), np.int32)
+            self._tris[m.GetPath()] = _triangulate(counts, indices)
+
+    def read(self, wavelength_nm: int, width: int, height: int) -> SceneView:
+        cache = UsdGeom.XformCache(Usd.TimeCode.Default())
+        positions, normals, ids, tris, instances = [], [], [], [], []
+        offset = 0
+        for mesh in self._meshes:
+            prim = mesh.GetPrim()
+            if mesh.ComputeVisibility() == UsdGeom.Tokens.invisible:
+                continue
+            local = np.asarray(mesh.GetPointsAttr().Get(), np.float64)
+            M = np.asarray(cache.GetLocalToWorldTransform(prim), np.float64)
+            world = local @ M[:3, :3] + M[3, :3]
+            t = self._tris[mesh.GetPath()]
+            authored = mesh.GetNormalsAttr().Get()
+            if authored is not None and len(authored) == len(local):
+                n = np.asarray(authored, np.float64) @ np.linalg.inv(M[:3, :3]).T
+                n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+            else:
+                n = vertex_normals(world, t)
+            instance = Instance(len(instances) + 1, str(prim.GetPath()), _semantic(prim), _material(prim))
+            instances.append(instance)
+            positions.append(world)
+            normals.append(n)
+            ids.append(np.full(len(world), instance.id, np.int32))
+            tris.append(t + offset)
+            offset += len(world)
+        return SceneView(
+            positions=np.concatenate(positions).astype(np.float32),
+            normals=np.concatenate(normals).astype(np.float32),
+            instance_ids=np.concatenate(ids),
+            triangles=np.concatenate(tris).astype(np.int32),
+            instances=tuple(instances),
+            camera=self._camera(width, height),
+            wavelength_nm=wavelength_nm,
+            **self._lights(cache),
+        )
+
+    def _camera(self, width: int, height: int) -> Camera:
+        cam = UsdGeom.Camera(self.stage.GetPrimAtPath("/World/Camera"))
+        M = np.asarray(UsdGeom.XformCache().GetLocalToWorldTransform(cam.GetPrim()), np.float64)
+        R_vehicle_cam = M[:3, :3].T @ R_USDCAM_CV
+        f_px = cam.GetFocalLengthAttr().Get() / cam.GetHorizontalApertureAttr().Get() * width
+        near, far = cam.GetClippingRangeAttr().Get()
+        return Camera(width, height, f_px, f_px, (width - 1) / 2.0, (height - 1) / 2.0,
+                      R_vehicle_cam.T, -R_vehicle_cam.T @ M[3, :3], float(near), float(far))
+
+    def _lights(self, cache: UsdGeom.XformCache) -> dict:
+        get = lambda path, name: self.stage.GetPrimAtPath(path).GetAttribute(f"cabin_synth:{name}").Get()
+        sun = np.asarray(cache.GetLocalToWorldTransform(self.stage.GetPrimAtPath("/World/Lights/Sun")))
+        ill_prim = self.stage.GetPrimAtPath("/World/Lights/Illuminator")
+        ill = np.asarray(cache.GetLocalToWorldTransform(ill_prim))
+        return dict(
+            sun_direction=sun[2, :3] / np.linalg.norm(sun[2, :3]),
+            sun_lux=float(get("/World/Lights/Sun", "illuminance_lux")),
+            sky_lux=float(get("/World/Lights/Sky", "illuminance_lux")),
+            sun_nir_w_m2=float(get("/World/Lights/Sun", "nir_irradiance_w_m2")),
+            sky_nir_w_m2=float(get("/World/Lights/Sky", "nir_irradiance_w_m2")),
+            illuminator_position=ill[3, :3].copy(),
+            illuminator_axis=-ill[2, :3] / np.linalg.norm(ill[2, :3]),
+            illuminator_w_sr=float(get("/World/Lights/Illuminator", "radiant_intensity_w_sr")),
+            illuminator_exponent=float(UsdLux.ShapingAPI(ill_prim).GetShapingFocusAttr().Get()),
+        )

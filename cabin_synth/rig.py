@@ -1,0 +1,66 @@
+"""Where things are in one frame: head pose, camera and illuminator, from the
+sampled parameters and the cabin's anchors. Pure; the scene writes this rig into
+USD and the labels read the same rig, so both agree by construction.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from .cabin import CabinInfo
+from .camera import Camera
+from .sampler import FrameParams, gaze_direction_head
+from .transforms import euler_zyx_to_matrix, look_at_opencv
+
+# The head turns about the upper neck (atlanto-occipital joint), which sits about
+# 9 cm behind and 9 cm below the eyes (head frame), not about the eyes themselves.
+EYES_FROM_NECK_PIVOT = np.array([0.09, 0.0, 0.09])
+REFERENCE_STATURE_M = 1.75
+# Seated eye height is about 0.46 of stature; drivers use the seat to recover about
+# half of the difference from the design eye point, and taller drivers sit further
+# back (human-factors notes; docs/driver.md).
+EYE_HEIGHT_PER_STATURE = 0.46 * 0.5
+EYE_SETBACK_PER_STATURE = 0.35
+
+
+@dataclass(frozen=True)
+class Rig:
+    R_vehicle_head: np.ndarray
+    t_vehicle_head: np.ndarray
+    gaze_target_head: np.ndarray     # (3,) the point both eyes fixate, head frame
+    camera: Camera
+    illuminator_position: np.ndarray  # (3,) vehicle frame; it faces along the camera's optical axis
+
+    @property
+    def gaze_target_vehicle(self) -> np.ndarray:
+        return self.R_vehicle_head @ self.gaze_target_head + self.t_vehicle_head
+
+
+def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) -> Rig:
+    yaw, pitch, roll = np.radians(params.head_euler_deg)
+    R_head = euler_zyx_to_matrix(yaw, pitch, roll)
+    ds = params.identity.stature_m - REFERENCE_STATURE_M
+    eyes_upright = (cabin.design_eye_point + np.array(params.head_offset_m)
+                    + np.array([-EYE_SETBACK_PER_STATURE * ds, 0.0, EYE_HEIGHT_PER_STATURE * ds]))
+    pivot = eyes_upright - EYES_FROM_NECK_PIVOT
+    t_head = pivot + R_head @ EYES_FROM_NECK_PIVOT
+
+    position = cabin.mounts[params.camera_mount] + np.array(params.camera_offset_m)
+    aim = cabin.design_eye_point
+    R0 = look_at_opencv(position, aim)
+    ayaw, apitch = np.radians(params.camera_aim_offset_deg)
+    reach = np.linalg.norm(aim - position)
+    R_vehicle_cam = look_at_opencv(position, aim + reach * (np.tan(ayaw) * R0[:, 0] + np.tan(apitch) * R0[:, 1]))
+    camera = Camera.from_sensor(width=sensor["width"], height=sensor["height"],
+                                focal_length_mm=sensor["focal_length_mm"], pixel_pitch_um=sensor["pixel_pitch_um"],
+                                R_vehicle_cam=R_vehicle_cam, position=position)
+
+    gaze = gaze_direction_head(params.gaze_yaw_deg, params.gaze_pitch_deg) * params.gaze_distance_m
+    return Rig(
+        R_vehicle_head=R_head,
+        t_vehicle_head=t_head,
+        gaze_target_head=gaze,
+        camera=camera,
+        illuminator_position=position + R_vehicle_cam @ np.array(sensor["illuminator"]["offset_m"], float),
+    )

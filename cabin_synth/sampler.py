@@ -1,0 +1,92 @@
+"""Sampler: preset + (seed, frame index) -> FrameParams. Pure, no I/O.
+
+Every field draws from its own stream keyed by (seed, index, 'section.field'),
+so adding, removing or reordering fields leaves every other draw unchanged.
+"""
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from .distributions import draw
+from .driver import Identity, sample_identity
+from .presets import Preset
+from .streams import stream
+
+
+@dataclass(frozen=True)
+class Lighting:
+    sun_illuminance_lux: float
+    sun_elevation_deg: float
+    sun_azimuth_deg: float
+    sky_fraction: float
+
+
+@dataclass(frozen=True)
+class FrameParams:
+    """Everything that varies per frame; downstream stages are functions of it."""
+
+    seed: int
+    index: int
+    cabin: str
+    drive: str
+    identity: Identity
+    head_euler_deg: tuple[float, float, float]   # yaw, pitch, roll (docs/conventions.md)
+    head_offset_m: tuple[float, float, float]    # from the seated eye point, vehicle frame
+    gaze_yaw_deg: float                          # eye-in-head, same signs as head yaw/pitch
+    gaze_pitch_deg: float
+    gaze_distance_m: float
+    eyelid_closure: float
+    pupil_diameter_mm: float
+    expression: dict[str, float]
+    camera_mount: str
+    camera_offset_m: tuple[float, float, float]  # vehicle frame
+    camera_aim_offset_deg: tuple[float, float]   # yaw, pitch of the aim point as seen from the camera
+    lighting: Lighting
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d.update(identity=self.identity.to_dict(), lighting=asdict(self.lighting),
+                 head_euler_deg=list(self.head_euler_deg), head_offset_m=list(self.head_offset_m),
+                 camera_offset_m=list(self.camera_offset_m), camera_aim_offset_deg=list(self.camera_aim_offset_deg),
+                 expression=dict(self.expression))
+        return d
+
+
+def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
+    def field(section: str, key: str):
+        return draw(preset.section(section)[key], stream(seed, index, f"{section}.{key}"))
+
+    def vector(section: str, key: str, n: int) -> tuple[float, ...]:
+        scale = field(section, key)
+        return tuple(float(v) for v in stream(seed, index, f"{section}.{key}.offset").normal(0.0, scale, n))
+
+    sex, age, skin = field("driver", "sex"), field("driver", "age_years"), int(field("driver", "skin_type"))
+    identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin)
+    return FrameParams(
+        seed=seed,
+        index=index,
+        cabin=field("cabin", "name"),
+        drive=field("cabin", "drive"),
+        identity=identity,
+        head_euler_deg=tuple(float(field("head_pose", k)) for k in ("yaw_deg", "pitch_deg", "roll_deg")),
+        head_offset_m=tuple(float(field("head_pose", k)) for k in ("offset_x_m", "offset_y_m", "offset_z_m")),
+        gaze_yaw_deg=float(field("gaze", "yaw_deg")),
+        gaze_pitch_deg=float(field("gaze", "pitch_deg")),
+        gaze_distance_m=float(field("gaze", "distance_m")),
+        eyelid_closure=float(field("eyes", "closure")),
+        pupil_diameter_mm=float(field("eyes", "pupil_diameter_mm")),
+        expression={k: float(field("expression", k)) for k in sorted(preset.section("expression"))},
+        camera_mount=field("camera", "mount"),
+        camera_offset_m=vector("camera", "position_jitter_m", 3),
+        camera_aim_offset_deg=vector("camera", "aim_jitter_deg", 2),
+        lighting=Lighting(**{k: float(field("lighting", k)) for k in
+                             ("sun_illuminance_lux", "sun_elevation_deg", "sun_azimuth_deg", "sky_fraction")}),
+    )
+
+
+def gaze_direction_head(yaw_deg: float, pitch_deg: float) -> np.ndarray:
+    """Unit eye-in-head gaze direction (head frame) for the conventions' yaw/pitch signs."""
+    yaw, pitch = np.radians([yaw_deg, pitch_deg])
+    return np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), -np.sin(pitch)])

@@ -1,0 +1,141 @@
+"""The USD stage of one cabin variant, composed once and edited per frame.
+
+Layout (docs/architecture.md): /World (defaultPrim) holds /World/Cabin (a
+reference to usd_assets/cabins/<name>.usda with its 'drive' variant selected),
+/World/Driver (the head pose as one matrix; one Mesh per driver part, points
+rewritten each frame with fixed topology), /World/Camera and /World/Lights.
+Physical light and material values live in documented cabin_synth:* attributes
+next to the standard UsdLux/UsdPreviewSurface ones.
+"""
+
+import math
+
+import numpy as np
+from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
+
+from .cabin import CabinInfo, cabin_asset_path, read_cabin
+from .camera import R_USDCAM_CV
+from .driver import DriverGeometry
+from .lighting import Daylight
+from .materials import Material
+from .rig import Rig
+
+ATTR_NIR = {850: "cabin_synth:nir_reflectance_850", 940: "cabin_synth:nir_reflectance_940"}
+
+
+def usd_matrix(R: np.ndarray, t: np.ndarray) -> Gf.Matrix4d:
+    """USD stores row-vector matrices (p' = p M): the transpose of [R t; 0 1]."""
+    m = np.eye(4)
+    m[:3, :3] = R.T
+    m[3, :3] = t
+    return Gf.Matrix4d(m.tolist())
+
+
+def set_semantic(prim: Usd.Prim, taxonomy: str, label: str) -> None:
+    UsdSemantics.LabelsAPI.Apply(prim, taxonomy).CreateLabelsAttr().Set(Vt.TokenArray([label]))
+
+
+def write_material(stage: Usd.Stage, path: str, material: Material) -> UsdShade.Material:
+    mat = UsdShade.Material.Define(stage, path)
+    shader = UsdShade.Shader.Define(stage, f"{path}/PreviewSurface")
+    shader.CreateIdAttr("UsdPreviewSurface")
+    shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*material.albedo_rgb))
+    shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(0.6)
+    shader.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(material.opacity)
+    mat.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
+    for wavelength, name in ATTR_NIR.items():
+        mat.GetPrim().CreateAttribute(name, Sdf.ValueTypeNames.Float).Set(material.nir(wavelength))
+    return mat
+
+
+class Scene:
+    """One composed stage; `update` writes a frame's state into it."""
+
+    def __init__(self, cabin: str, drive: str, geometry: DriverGeometry):
+        self.stage = stage = Usd.Stage.CreateInMemory()
+        UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
+        UsdGeom.SetStageMetersPerUnit(stage, 1.0)
+        world = UsdGeom.Xform.Define(stage, "/World").GetPrim()
+        stage.SetDefaultPrim(world)
+        Usd.ModelAPI(world).SetKind(Kind.Tokens.assembly)
+
+        cabin_prim = stage.DefinePrim("/World/Cabin")
+        cabin_prim.GetReferences().AddReference(str(cabin_asset_path(cabin)))
+        cabin_prim.GetVariantSets().GetVariantSet("drive").SetVariantSelection(drive)
+        self.cabin: CabinInfo = read_cabin(stage, "/World/Cabin", cabin, drive)
+
+        driver = UsdGeom.Xform.Define(stage, "/World/Driver")
+        self._driver_xform = driver.AddTransformOp()
+        self._meshes: dict[str, UsdGeom.Mesh] = {}
+        for part in geometry.parts:
+            mesh = UsdGeom.Mesh.Define(stage, f"/World/Driver/{part.name}")
+            mesh.CreateFaceVertexCountsAttr(Vt.IntArray([3] * len(part.faces)))
+            mesh.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(part.faces.astype(np.int32).ravel()))
+            mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+            mesh.CreateNormalsAttr()
+            mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
+            set_semantic(mesh.GetPrim(), "class", part.semantic)
+            self._meshes[part.name] = mesh
+            look = UsdShade.Material.Define(stage, f"/World/Driver/Looks/{part.material.capitalize()}")
+            UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
+
+        self.camera = UsdGeom.Camera.Define(stage, "/World/Camera")
+        self._camera_xform = self.camera.AddTransformOp()
+        self.sun = UsdLux.DistantLight.Define(stage, "/World/Lights/Sun")
+        self._sun_xform = self.sun.AddTransformOp()
+        self.sky = UsdLux.DomeLight.Define(stage, "/World/Lights/Sky")
+        self.illuminator = UsdLux.SphereLight.Define(stage, "/World/Lights/Illuminator")
+        self.illuminator.CreateRadiusAttr(0.004)
+        self._illuminator_xform = self.illuminator.AddTransformOp()
+        UsdLux.ShapingAPI.Apply(self.illuminator.GetPrim())
+
+    def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
+               daylight: Daylight, sensor: dict) -> None:
+        stage = self.stage
+        self._driver_xform.Set(usd_matrix(rig.R_vehicle_head, rig.t_vehicle_head))
+        for part in geometry.parts:
+            mesh = self._meshes[part.name]
+            mesh.GetPointsAttr().Set(Vt.Vec3fArray.FromNumpy(part.points.astype(np.float32)))
+            mesh.GetNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(part.normals.astype(np.float32)))
+        for name, material in materials.items():
+            write_material(stage, f"/World/Driver/Looks/{name.capitalize()}", material)
+
+        cam = rig.camera
+        self._camera_xform.Set(usd_matrix(cam.R_cam_vehicle.T @ R_USDCAM_CV, cam.position))
+        pitch_mm = sensor["pixel_pitch_um"] * 1e-3
+        # Focal length and apertures in millimetres; only their ratio sets the field of view.
+        self.camera.GetFocalLengthAttr().Set(cam.fx * pitch_mm)
+        self.camera.GetHorizontalApertureAttr().Set(cam.width * pitch_mm)
+        self.camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm)
+        self.camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
+        self.camera.GetFStopAttr().Set(float(sensor["f_number"]))
+
+        # The sun's light travels along its -Z axis: point +Z at the sun.
+        z = daylight.sun_direction
+        x = np.cross([0.0, 0.0, 1.0], z) if abs(z[2]) < 0.999 else np.array([1.0, 0.0, 0.0])
+        x /= np.linalg.norm(x)
+        self._sun_xform.Set(usd_matrix(np.stack([x, np.cross(z, x), z], axis=1), np.zeros(3)))
+        self.sun.GetIntensityAttr().Set(float(daylight.sun_lux))
+        _set_custom(self.sun.GetPrim(), illuminance_lux=daylight.sun_lux, nir_irradiance_w_m2=daylight.sun_nir_w_m2)
+        self.sky.GetIntensityAttr().Set(float(daylight.sky_lux))
+        _set_custom(self.sky.GetPrim(), illuminance_lux=daylight.sky_lux, nir_irradiance_w_m2=daylight.sky_nir_w_m2)
+
+        ill = sensor["illuminator"]
+        R_ill = cam.R_cam_vehicle.T @ R_USDCAM_CV  # the illuminator faces where the camera looks
+        self._illuminator_xform.Set(usd_matrix(R_ill, rig.illuminator_position))
+        half = math.radians(ill["half_angle_deg"])
+        shaping = UsdLux.ShapingAPI(self.illuminator.GetPrim())
+        shaping.CreateShapingFocusAttr().Set(float(beam_exponent(half)))
+        shaping.CreateShapingConeAngleAttr().Set(90.0)
+        _set_custom(self.illuminator.GetPrim(), radiant_intensity_w_sr=ill["radiant_intensity_w_sr"],
+                    half_angle_deg=ill["half_angle_deg"], wavelength_nm=sensor["nir"]["wavelength_nm"])
+
+
+def beam_exponent(half_angle_rad: float) -> float:
+    """Exponent m of an LED's cos^m beam whose intensity halves at `half_angle_rad`."""
+    return math.log(0.5) / math.log(math.cos(half_angle_rad))
+
+
+def _set_custom(prim: Usd.Prim, **values: float) -> None:
+    for key, value in values.items():
+        prim.CreateAttribute(f"cabin_synth:{key}", Sdf.ValueTypeNames.Float).Set(float(value))

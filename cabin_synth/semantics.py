@@ -1,0 +1,31 @@
+"""Semantic classes of the segmentation image.
+
+The ids are part of the dataset format (seg.png stores them, dataset.json lists
+them): append new classes at the end, never renumber.
+"""
+
+CLASSES: tuple[str, ...] = (
+    "background",
+    "skin",
+    "sclera",
+    "iris",
+    "pupil",
+    "eyebrows",
+    "eyelashes",
+    "hair",
+    "facial_hair",
+    "lips",
+    "glasses_frame",
+    "lens",
+    "mask",
+    "headwear",
+    "phone",
+    "hands",
+    "steering_wheel",
+    "seat",
+    "cabin",
+    "clothing",
+    "window",
+)
+
+CLASS_ID: dict[str, int] = {name: i for i, name in enumerate(CLASSES)}

@@ -1,0 +1,84 @@
+"""Camera sensors: radiance buffers in, digital images out.
+
+NIR follows the EMVA 1288 linear model: photons -> electrons through the
+quantum efficiency, photon shot noise (Poisson), dark current, temporal dark
+(read) noise, fixed-pattern DSNU and PRNU, saturation at the full-well
+capacity, system gain K, black level and quantisation. The RGB path is an
+auto-exposed colour camera with shot and read noise and the sRGB transfer curve.
+Units and sources: docs/sensors.md.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+PLANCK = 6.62607015e-34
+LIGHT_SPEED = 2.99792458e8
+LENS_TRANSMITTANCE = 0.9
+# At full exposure and unity gain the RGB camera puts an 18 % grey surface under
+# this illuminance on its target level; darker scenes need analog gain (up to
+# RGB_MAX_GAIN), and noise grows as in a real camera at dusk.
+RGB_UNITY_GAIN_LUX = 200.0
+RGB_MAX_GAIN = 64.0
+
+
+def sensor_irradiance(radiance: np.ndarray, f_number: float) -> np.ndarray:
+    """Image-plane irradiance (W/m^2) of a scene radiance (W/m^2/sr), on axis."""
+    return radiance * np.pi * LENS_TRANSMITTANCE / (4.0 * f_number**2)
+
+
+def nir_electrons_mean(radiance: np.ndarray, sensor: Mapping[str, Any]) -> np.ndarray:
+    """Mean photo-electrons per pixel during one exposure (no noise, no dark signal)."""
+    nir = sensor["nir"]
+    area = (sensor["pixel_pitch_um"] * 1e-6) ** 2
+    photon_j = PLANCK * LIGHT_SPEED / (nir["wavelength_nm"] * 1e-9)
+    photons = sensor_irradiance(radiance, sensor["f_number"]) * area * nir["exposure_us"] * 1e-6 / photon_j
+    return nir["quantum_efficiency"] * photons
+
+
+def fixed_pattern(sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(PRNU gain map, DSNU offset map in electrons): one per camera, not per frame."""
+    shape = (sensor["height"], sensor["width"])
+    nir = sensor["nir"]
+    return 1.0 + rng.normal(0.0, nir["prnu"], shape), rng.normal(0.0, nir["dsnu_e"], shape)
+
+
+def nir_image(radiance: np.ndarray, sensor: Mapping[str, Any], pattern: tuple[np.ndarray, np.ndarray],
+              rng: np.random.Generator) -> np.ndarray:
+    """Digital NIR image: uint8 for 8-bit sensors, uint16 holding 10 or 12 bits otherwise."""
+    nir = sensor["nir"]
+    prnu, dsnu = pattern
+    dark = nir["dark_current_e_per_s"] * nir["exposure_us"] * 1e-6
+    mean_e = nir_electrons_mean(radiance, sensor) * prnu + dark
+    electrons = rng.poisson(np.clip(mean_e, 0.0, None)) + rng.normal(0.0, nir["read_noise_e"], mean_e.shape) + dsnu
+    electrons = np.clip(electrons, 0.0, nir["full_well_e"])
+    top = 2 ** nir["bit_depth"] - 1
+    dn = np.clip(np.floor(nir["system_gain_dn_per_e"] * electrons + nir["black_level_dn"] + 0.5), 0, top)
+    return dn.astype(np.uint8 if nir["bit_depth"] == 8 else np.uint16)
+
+
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    c = np.clip(linear, 0.0, 1.0)
+    return np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1.0 / 2.4) - 0.055)
+
+
+def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
+    """(scale to linear level, analog gain) chosen by centre-weighted auto-exposure."""
+    h, w = radiance.shape[:2]
+    centre = radiance[h // 4: 3 * h // 4, w // 4: 3 * w // 4]
+    luminance = float(np.mean(centre @ np.array([0.2126, 0.7152, 0.0722])))
+    unity = target * np.pi / (0.18 * RGB_UNITY_GAIN_LUX)
+    scale = target / luminance if luminance > 0 else unity * RGB_MAX_GAIN
+    gain = float(np.clip(scale / unity, 1.0, RGB_MAX_GAIN))
+    return min(scale, unity * RGB_MAX_GAIN), gain
+
+
+def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    rgb = sensor["rgb"]
+    scale, gain = rgb_exposure(radiance, rgb["auto_exposure_target"])
+    electrons = radiance * scale * rgb["full_well_e"] / gain
+    noisy = rng.poisson(np.clip(electrons, 0.0, None)) + rng.normal(0.0, rgb["read_noise_e"], electrons.shape)
+    level = noisy * gain / rgb["full_well_e"]
+    image = np.floor(srgb_encode(level) * 255.0 + 0.5).astype(np.uint8)
+    return image, {"exposure_scale": scale, "analog_gain": gain}

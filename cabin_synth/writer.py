@@ -1,0 +1,118 @@
+"""The dataset on disk: payloads first, the frame's JSON last, each by atomic rename.
+
+A frame exists only when its JSON exists and every file it lists has the
+listed size and sha256; resuming trusts nothing else. Layout and fields:
+docs/labels.md.
+"""
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from . import schemas
+from .errors import UserError
+
+FRAME_DIGITS = 6
+
+
+def frame_stem(index: int) -> str:
+    return f"{index:0{FRAME_DIGITS}d}"
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """Lossless PNG: uint8 gray or RGB, or uint16 gray (depth, ids, >8-bit NIR)."""
+    if not ((image.dtype == np.uint8 and image.ndim in (2, 3)) or (image.dtype == np.uint16 and image.ndim == 2)):
+        raise TypeError(f"cannot store {image.dtype} image of shape {image.shape} as PNG")
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def decode_png(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.array(im)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def dump_json(document: Any) -> bytes:
+    return (json.dumps(document, indent=1, sort_keys=True, allow_nan=False) + "\n").encode()
+
+
+class DatasetWriter:
+    """Writes one dataset folder; refuses to mix two datasets in one folder."""
+
+    def __init__(self, out: Path, dataset: dict[str, Any]):
+        self.out = Path(out)
+        self.frames_dir = self.out / "frames"
+        existing = self.out / "dataset.json"
+        if existing.exists():
+            try:
+                old = json.loads(existing.read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise UserError(f"cannot read the existing dataset.json ({exc}); choose another --out",
+                                file=str(existing)) from None
+            if old.get("identity") != dataset["identity"]:
+                raise UserError("this folder holds a different dataset (another preset, seed or version); "
+                                "nothing was changed. Choose another --out or remove the folder", file=str(existing))
+        elif self.out.exists() and any(self.out.iterdir()):
+            raise UserError(f"--out {self.out} exists and is not a cabin-synth dataset; nothing was written. "
+                            "Choose an empty or new folder")
+        problems = schemas.errors("dataset", dataset)
+        if problems:
+            raise AssertionError("dataset.json does not match its schema: " + "; ".join(problems))
+        self.frames_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(existing, dump_json(dataset))
+
+    def committed(self, index: int) -> bool:
+        """True when frame `index` is on disk whole (its JSON and every listed file)."""
+        path = self.frames_dir / f"{frame_stem(index)}.json"
+        if not path.exists():
+            return False
+        try:
+            files = json.loads(path.read_text())["files"]
+            return all(self._file_ok(entry) for entry in files.values())
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    def _file_ok(self, entry: dict) -> bool:
+        path = self.frames_dir / entry["path"]
+        return path.is_file() and path.stat().st_size == entry["bytes"] and sha256(path.read_bytes()) == entry["sha256"]
+
+    def write_frame(self, index: int, payloads: dict[str, bytes], labels: dict[str, Any]) -> dict[str, Any]:
+        stem = frame_stem(index)
+        files = {}
+        for kind, data in payloads.items():
+            name = f"{stem}.{kind}.png"
+            atomic_write(self.frames_dir / name, data)
+            files[kind] = {"path": name, "bytes": len(data), "sha256": sha256(data)}
+        document = dict(labels, files=files)
+        problems = schemas.errors("frame", document)
+        if problems:
+            raise AssertionError(f"frame {index} labels do not match schemas/frame.schema.json: " + "; ".join(problems))
+        data = dump_json(document)
+        atomic_write(self.frames_dir / f"{stem}.json", data)
+        return {"index": index, "path": f"frames/{stem}.json", "bytes": len(data), "sha256": sha256(data)}
+
+    def entry(self, index: int) -> dict[str, Any]:
+        data = (self.frames_dir / f"{frame_stem(index)}.json").read_bytes()
+        return {"index": index, "path": f"frames/{frame_stem(index)}.json", "bytes": len(data), "sha256": sha256(data)}
+
+    def write_manifest(self, entries: list[dict[str, Any]]) -> None:
+        document = {"frames": sorted(entries, key=lambda e: e["index"]), "count": len(entries)}
+        atomic_write(self.out / "manifest.json", dump_json(document))

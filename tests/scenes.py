@@ -1,0 +1,61 @@
+"""Small synthetic SceneViews for renderer and sensor tests (no USD, no driver)."""
+
+import numpy as np
+
+from cabin_synth.camera import Camera
+from cabin_synth.materials import Material
+from cabin_synth.render.view import Instance, SceneView
+from cabin_synth.transforms import look_at_opencv
+
+
+def camera_at_origin(width=160, height=120, f_px=150.0, target=(1.0, 0.0, 0.0)) -> Camera:
+    R = look_at_opencv(np.zeros(3), np.asarray(target, float))
+    return Camera(width, height, f_px, f_px, (width - 1) / 2, (height - 1) / 2, R.T, np.zeros(3))
+
+
+def quad(centre, normal, size):
+    """Two triangles of a square facing `normal`, as (points, triangles, normals)."""
+    n = np.asarray(normal, float) / np.linalg.norm(normal)
+    a = np.cross(n, [0, 0, 1.0]) if abs(n[2]) < 0.9 else np.cross(n, [1.0, 0, 0])
+    a /= np.linalg.norm(a)
+    b = np.cross(n, a)
+    h = size / 2
+    pts = np.array([centre - h * a - h * b, centre + h * a - h * b, centre + h * a + h * b, centre - h * a + h * b])
+    return pts, np.array([[0, 1, 2], [0, 2, 3]]), np.tile(n, (4, 1))
+
+
+def sphere(centre, radius, n=24):
+    th, ph = np.meshgrid(np.linspace(0, np.pi, n), np.linspace(0, 2 * np.pi, 2 * n, endpoint=False), indexing="ij")
+    dirs = np.stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)], -1).reshape(-1, 3)
+    tris = []
+    m = 2 * n
+    for i in range(n - 1):
+        for j in range(m):
+            a, b, c, d = i * m + j, i * m + (j + 1) % m, (i + 1) * m + j, (i + 1) * m + (j + 1) % m
+            tris += [[a, c, b], [b, c, d]]
+    return np.asarray(centre) + radius * dirs, np.array(tris), dirs
+
+
+def make_view(parts, camera, *, illuminator_w_sr=1.0, exponent=1.0, sun_lux=0.0, sky_lux=0.0,
+              sun_nir=0.0, sky_nir=0.0, wavelength=940, illuminator_position=None) -> SceneView:
+    """parts: list of (points, triangles, normals, Material, semantic)."""
+    positions, normals, ids, tris, instances = [], [], [], [], []
+    offset = 0
+    for k, (pts, t, nrm, material, semantic) in enumerate(parts):
+        instances.append(Instance(k + 1, f"/Test/Part{k}", semantic, material))
+        positions.append(pts)
+        normals.append(nrm)
+        ids.append(np.full(len(pts), k + 1, np.int32))
+        tris.append(t + offset)
+        offset += len(pts)
+    return SceneView(
+        positions=np.concatenate(positions).astype(np.float32), normals=np.concatenate(normals).astype(np.float32),
+        instance_ids=np.concatenate(ids), triangles=np.concatenate(tris).astype(np.int32), instances=tuple(instances),
+        camera=camera, sun_direction=np.array([0.0, 0.0, 1.0]), sun_lux=sun_lux, sky_lux=sky_lux,
+        sun_nir_w_m2=sun_nir, sky_nir_w_m2=sky_nir,
+        illuminator_position=camera.position if illuminator_position is None else np.asarray(illuminator_position, float),
+        illuminator_axis=camera.R_cam_vehicle[2].copy(), illuminator_w_sr=illuminator_w_sr,
+        illuminator_exponent=exponent, wavelength_nm=wavelength)
+
+
+GREY = Material((0.5, 0.5, 0.5), 0.5, 0.5)

@@ -1,0 +1,430 @@
+"""Tests of the cabin assets (usd_assets/cabins) and the reader (cabin_synth.cabin)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+from pxr import Sdf, Usd, UsdGeom, UsdSemantics, UsdShade
+
+from cabin_synth import cabin_assets
+from cabin_synth.cabin import available_cabins, cabin_asset_path, read_cabin
+from cabin_synth.semantics import CLASSES
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CABINS = available_cabins()
+DRIVES = ("lhd", "rhd")
+ZONE_SNAKE = {
+    "RoadAhead": "road_ahead", "RearViewMirror": "rear_view_mirror", "LeftMirror": "left_mirror",
+    "RightMirror": "right_mirror", "InstrumentCluster": "instrument_cluster", "Infotainment": "infotainment",
+    "DriverWindow": "driver_window", "PassengerWindow": "passenger_window",
+    "PassengerFootwell": "passenger_footwell", "Glovebox": "glovebox", "Lap": "lap",
+    "PassengerFace": "passenger_face", "RearPassenger": "rear_passenger", "Roof": "roof",
+}
+MOUNTS = ("steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster")
+# zones that belong to an absolute vehicle side and therefore do not swap with the drive
+ABSOLUTE_SIDE_ZONES = {"left_mirror", "right_mirror"}
+
+
+def test_hatchback_shipped():
+    assert "hatchback" in CABINS
+
+
+# ----------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------
+
+
+def open_cabin(name: str, drive: str = "lhd") -> Usd.Stage:
+    stage = Usd.Stage.Open(str(cabin_asset_path(name)))
+    assert stage, name
+    # session layer: the asset layer is shared by every stage that opens the file
+    with Usd.EditContext(stage, stage.GetSessionLayer()):
+        stage.GetDefaultPrim().GetVariantSet("drive").SetVariantSelection(drive)
+    return stage
+
+
+def _np(m) -> np.ndarray:
+    return np.array([[m[i][j] for j in range(4)] for i in range(4)])
+
+
+def mesh_triangles(stage: Usd.Stage, prim: Usd.Prim) -> np.ndarray:
+    mesh = UsdGeom.Mesh(prim)
+    pts = np.asarray(mesh.GetPointsAttr().Get(), dtype=float)
+    m = _np(UsdGeom.Xformable(prim).ComputeLocalToWorldTransform(Usd.TimeCode.Default()))
+    pw = (np.hstack([pts, np.ones((len(pts), 1))]) @ m)[:, :3]
+    counts = mesh.GetFaceVertexCountsAttr().Get()
+    idx = mesh.GetFaceVertexIndicesAttr().Get()
+    tris, k = [], 0
+    for c in counts:
+        f = idx[k:k + c]
+        k += c
+        for j in range(1, c - 1):
+            tris.append([pw[f[0]], pw[f[j]], pw[f[j + 1]]])
+    return np.asarray(tris).reshape(-1, 3, 3)
+
+
+def class_label(prim: Usd.Prim) -> str | None:
+    api = UsdSemantics.LabelsAPI(prim, "class")
+    attr = api.GetLabelsAttr()
+    if not attr or not attr.HasValue():
+        return None
+    labels = list(attr.Get())
+    return labels[0] if len(labels) == 1 else None
+
+
+def geometry(stage: Usd.Stage):
+    """[(prim, class label, triangles)] of every renderable mesh (zones excluded)."""
+    out = []
+    for prim in stage.Traverse():
+        if prim.IsA(UsdGeom.Mesh) and UsdGeom.Imageable(prim).ComputePurpose() != UsdGeom.Tokens.guide:
+            out.append((prim, class_label(prim), mesh_triangles(stage, prim)))
+    return out
+
+
+def segment_hits(p0: np.ndarray, p1: np.ndarray, tris: np.ndarray, eps: float = 1e-9) -> np.ndarray:
+    """Möller-Trumbore: boolean per triangle, True where the open segment p0->p1 crosses it."""
+    d = p1 - p0
+    v0, v1, v2 = tris[:, 0], tris[:, 1], tris[:, 2]
+    e1, e2 = v1 - v0, v2 - v0
+    h = np.cross(d, e2)
+    a = np.einsum("ij,ij->i", e1, h)
+    ok = np.abs(a) > eps
+    f = np.where(ok, 1.0 / np.where(ok, a, 1.0), 0.0)
+    s = p0 - v0
+    u = f * np.einsum("ij,ij->i", s, h)
+    q = np.cross(s, e1)
+    v = f * (q @ d)
+    t = f * np.einsum("ij,ij->i", e2, q)
+    return ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 1e-6) & (t < 1 - 1e-6)
+
+
+# ----------------------------------------------------------------------------
+# composition, validation, metadata
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_opens_and_validates(name, drive):
+    from pxr import UsdValidation  # usd-core >= 25.x
+
+    stage = open_cabin(name, drive)
+    assert stage.GetCompositionErrors() == []
+    assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z
+    assert UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    root = stage.GetDefaultPrim()
+    assert root.GetPath() == Sdf.Path("/Cabin") and root.IsA(UsdGeom.Xform)
+    assert Usd.ModelAPI(root).GetKind() == "assembly"
+    assert Usd.ModelAPI(root).GetAssetName() == name
+    vset = root.GetVariantSets().GetVariantSet("drive")
+    assert sorted(vset.GetVariantNames()) == ["lhd", "rhd"]
+    ctx = UsdValidation.ValidationContext(UsdValidation.ValidationRegistry().GetOrLoadAllValidators())
+    errors = [e for e in ctx.Validate(stage) if e.GetType() == UsdValidation.ValidationErrorType.Error]
+    assert not errors, [(e.GetName(), e.GetMessage()) for e in errors]
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_default_variant_is_lhd(name):
+    stage = Usd.Stage.Open(str(cabin_asset_path(name)))
+    assert stage.GetDefaultPrim().GetVariantSet("drive").GetVariantSelection() == "lhd"
+    info = read_cabin(stage)
+    assert info.design_eye_point[1] > 0 and info.drive == "lhd" and info.name == name
+
+
+def test_regeneration_is_byte_identical(tmp_path):
+    written = cabin_assets.write_assets(tmp_path, tuple(CABINS))
+    assert written
+    for path in written:
+        committed = REPO / "usd_assets" / "cabins" / path.name
+        assert committed.read_bytes() == path.read_bytes(), f"{path.name} differs from the generator output"
+    assert set(CABINS) == set(cabin_assets.SPECS), "every spec has a committed asset and vice versa"
+
+
+def test_asset_path_errors():
+    with pytest.raises(ValueError, match="hatchback"):
+        cabin_asset_path("no_such_cabin")
+    with pytest.raises(ValueError):
+        read_cabin(open_cabin("hatchback"), drive="left")
+
+
+# ----------------------------------------------------------------------------
+# geometry, materials, semantics
+# ----------------------------------------------------------------------------
+
+
+REQUIRED_PRIMS = (
+    "Dashboard/Dash", "Dashboard/Cluster/Hood", "Dashboard/Cluster/Screen", "Dashboard/Infotainment/Screen",
+    "Dashboard/CenterConsole", "Dashboard/Glovebox", "SteeringWheel/Rim", "SteeringWheel/Spokes",
+    "SteeringWheel/Hub", "SteeringColumn/Shroud", "DriverSeat/Cushion", "DriverSeat/Backrest",
+    "DriverSeat/Headrest", "PassengerSeat/Cushion", "PassengerSeat/Backrest", "PassengerSeat/Headrest",
+    "Shell/APillarLeft", "Shell/APillarRight", "Shell/BPillarLeft", "Shell/BPillarRight", "Shell/Headliner",
+    "Shell/Floor", "Shell/DoorFrontLeft", "Shell/DoorFrontRight", "RearSeat/Cushion", "RearSeat/Backrest",
+    "Glass/Windscreen", "Glass/SideLeftFront", "Glass/SideRightFront", "Mirrors/RearViewGlass",
+    "Mirrors/LeftGlass", "Mirrors/RightGlass",
+)
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_required_parts(name, drive):
+    stage = open_cabin(name, drive)
+    for rel in REQUIRED_PRIMS:
+        prim = stage.GetPrimAtPath(f"/Cabin/{rel}")
+        assert prim and prim.IsA(UsdGeom.Mesh), rel
+    for path in ("/Cabin/DesignEyePoint", "/Cabin/DriverSeat", "/Cabin/SteeringWheel",
+                 *(f"/Cabin/Mounts/{m}" for m in ("SteeringColumn", "APillar", "RearViewMirror", "CenterStack",
+                                                  "Cluster"))):
+        prim = stage.GetPrimAtPath(path)
+        assert prim and prim.IsA(UsdGeom.Xform), path
+    # anchors carry a translation only
+    for path in ("/Cabin/DesignEyePoint", "/Cabin/DriverSeat", "/Cabin/PassengerSeat",
+                 *(str(c.GetPath()) for c in stage.GetPrimAtPath("/Cabin/Mounts").GetChildren())):
+        ops = UsdGeom.Xformable(stage.GetPrimAtPath(path)).GetOrderedXformOps()
+        assert [op.GetOpType() for op in ops] == [UsdGeom.XformOp.TypeTranslate], path
+
+
+def _edges_closed(counts, idx) -> bool:
+    directed = {}
+    k = 0
+    for c in counts:
+        f = idx[k:k + c]
+        k += c
+        for i in range(c):
+            e = (f[i], f[(i + 1) % c])
+            directed[e] = directed.get(e, 0) + 1
+    return all(n == 1 and directed.get((b, a), 0) == 1 for (a, b), n in directed.items())
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_meshes_closed_outward_nondegenerate(name, drive):
+    stage = open_cabin(name, drive)
+    for prim, _, tris in geometry(stage):
+        mesh = UsdGeom.Mesh(prim)
+        counts = list(mesh.GetFaceVertexCountsAttr().Get())
+        idx = list(mesh.GetFaceVertexIndicesAttr().Get())
+        assert set(counts) <= {3, 4}, prim.GetPath()
+        assert _edges_closed(counts, idx), f"{prim.GetPath()} is not a closed consistently wound mesh"
+        area = 0.5 * np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1)
+        assert area.min() > 1e-8, f"degenerate face in {prim.GetPath()}"
+        vol = np.einsum("ij,ij->i", tris[:, 0], np.cross(tris[:, 1], tris[:, 2])).sum() / 6.0
+        assert vol > 0, f"{prim.GetPath()} has inward normals (volume {vol})"
+        assert mesh.GetSubdivisionSchemeAttr().Get() == "none"
+        # authored normals agree with the winding
+        normals = np.asarray(mesh.GetNormalsAttr().Get())
+        assert mesh.GetNormalsInterpolation() == UsdGeom.Tokens.faceVarying
+        pts = np.asarray(mesh.GetPointsAttr().Get(), dtype=float)
+        k = 0
+        for c in counts:
+            f = idx[k:k + c]
+            fn = np.cross(pts[f[1]] - pts[f[0]], pts[f[2]] - pts[f[0]])
+            assert all(np.dot(normals[k + i], fn) > 0 for i in range(c)), prim.GetPath()
+            k += c
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_materials_and_semantics(name):
+    stage = open_cabin(name)
+    labels = set()
+    for prim, label, _ in geometry(stage):
+        assert label in CLASSES, f"{prim.GetPath()} label {label!r}"
+        labels.add(label)
+        assert prim.HasAPI(UsdShade.MaterialBindingAPI)
+        mat, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+        assert mat, prim.GetPath()
+        mp = mat.GetPrim()
+        for band in ("850", "940"):
+            v = mp.GetAttribute(f"cabin_synth:nir_reflectance_{band}").Get()
+            assert v is not None and 0.0 <= v <= 1.0, mp.GetPath()
+        shader = mat.ComputeSurfaceSource()[0]
+        assert shader.GetIdAttr().Get() == "UsdPreviewSurface"
+        opacity = shader.GetInput("opacity")
+        op = opacity.Get() if opacity else 1.0
+        if label == "window":
+            assert op < 1.0, prim.GetPath()
+            assert 0.0 < mp.GetAttribute("cabin_synth:nir_transmittance_940").Get() <= 1.0
+        else:
+            assert op == 1.0, prim.GetPath()
+    assert {"steering_wheel", "seat", "cabin", "window"} <= labels
+    for part in ("Rim", "Spokes", "Hub"):
+        assert class_label(stage.GetPrimAtPath(f"/Cabin/SteeringWheel/{part}")) == "steering_wheel"
+
+
+# ----------------------------------------------------------------------------
+# reader, zones, mirror symmetry
+# ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_reader_and_zones(name, drive):
+    stage = open_cabin(name, drive)
+    info = read_cabin(stage, name=name, drive=drive)
+    s = 1.0 if drive == "lhd" else -1.0
+    assert set(info.mounts) == set(MOUNTS)
+    assert abs(info.wheel_centre[0]) < 1e-6  # origin X is the hub's X
+    assert s * info.wheel_centre[1] > 0.2
+    assert np.isclose(np.linalg.norm(info.wheel_axis), 1.0)
+    to_eye = info.design_eye_point - info.wheel_centre
+    assert np.dot(info.wheel_axis, to_eye) / np.linalg.norm(to_eye) > 0.8  # column points at the driver
+    assert info.wheel_axis[0] < 0 and info.wheel_axis[2] > 0
+    eye, hp = info.design_eye_point, info.driver_seat
+    assert s * eye[1] > 0 and np.isclose(eye[1], hp[1])
+    assert 0.55 < eye[2] - hp[2] < 0.7 and -0.2 < eye[0] - hp[0] < 0.0
+    # zone names: unique prims, unique snake names, complete
+    zprims = stage.GetPrimAtPath("/Cabin/Zones").GetChildren()
+    names = [p.GetName() for p in zprims]
+    snakes = [p.GetAttribute("cabin_synth:zone").Get() for p in zprims]
+    assert len(set(names)) == len(names) and len(set(snakes)) == len(snakes)
+    assert dict(zip(names, snakes)) == ZONE_SNAKE
+    for p in zprims:
+        assert UsdGeom.Imageable(p).GetPurposeAttr().Get() == UsdGeom.Tokens.guide
+        assert list(UsdSemantics.LabelsAPI(p, "zone").GetLabelsAttr().Get()) == [ZONE_SNAKE[p.GetName()]]
+    assert set(info.zones) == set(ZONE_SNAKE.values())
+    for z, tris in info.zones.items():
+        assert tris.shape[1:] == (3, 3) and len(tris) >= 1, z
+    # side sanity
+    c = {z: t.reshape(-1, 3).mean(axis=0) for z, t in info.zones.items()}
+    assert c["left_mirror"][1] > 0 > c["right_mirror"][1]
+    assert s * c["driver_window"][1] > 0 > s * c["passenger_window"][1]
+    assert s * c["glovebox"][1] < 0 and s * c["passenger_footwell"][1] < 0 and s * c["passenger_face"][1] < 0
+    assert c["road_ahead"][0] > eye[0] + 0.3 and c["roof"][2] > eye[2]
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_zones_reachable_from_eye_point(name, drive):
+    stage = open_cabin(name, drive)
+    info = read_cabin(stage, drive=drive)
+    opaque = [(p, t) for p, label, t in geometry(stage) if label != "window"]
+    all_tris = np.concatenate([t for _, t in opaque])
+    owner = np.concatenate([[str(p.GetPath())] * len(t) for p, t in opaque])
+    eye = info.design_eye_point
+    for z, tris in info.zones.items():
+        target = tris.reshape(-1, 3).mean(axis=0)
+        hits = segment_hits(eye, target, all_tris)
+        assert not hits.any(), f"{z}: view from the eye point blocked by {sorted(set(owner[hits]))}"
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_mounts_see_the_eye_point(name, drive):
+    stage = open_cabin(name, drive)
+    info = read_cabin(stage, drive=drive)
+    opaque = [(p, t) for p, label, t in geometry(stage) if label != "window"]
+    all_tris = np.concatenate([t for _, t in opaque])
+    owner = np.concatenate([[str(p.GetPath())] * len(t) for p, t in opaque])
+    for m, pos in info.mounts.items():
+        hits = segment_hits(pos, info.design_eye_point, all_tris)
+        assert not hits.any(), f"mount {m}: blocked by {sorted(set(owner[hits]))}"
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_column_camera_sees_face_through_wheel(name, drive):
+    stage = open_cabin(name, drive)
+    info = read_cabin(stage, drive=drive)
+    wheel = np.concatenate([mesh_triangles(stage, stage.GetPrimAtPath(f"/Cabin/SteeringWheel/{p}"))
+                            for p in ("Rim", "Spokes", "Hub")])
+    others = np.concatenate([t for p, label, t in geometry(stage)
+                             if label != "window" and not str(p.GetPath()).startswith("/Cabin/SteeringWheel")])
+    cam = info.mounts["steering_column"]
+    # the mount sits in front of the wheel (towards the dash), the face behind it
+    assert np.dot(cam - info.wheel_centre, info.wheel_axis) < 0
+    grid = np.linspace(-0.12, 0.12, 9)
+    for dy in grid:
+        for dz in grid:
+            target = info.design_eye_point + np.array([0.0, dy, dz])
+            assert not segment_hits(cam, target, wheel).any(), (dy, dz)
+            assert not segment_hits(cam, target, others).any(), (dy, dz)
+    # the same segments do cross the wheel plane inside the rim (i.e. really "through" the wheel)
+    t = np.dot(info.wheel_centre - cam, info.wheel_axis) / np.dot(info.design_eye_point - cam, info.wheel_axis)
+    p = cam + t * (info.design_eye_point - cam)
+    assert np.linalg.norm(p - info.wheel_centre) < 0.15
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_rhd_mirrors_lhd(name):
+    lhd = read_cabin(open_cabin(name, "lhd"), drive="lhd")
+    rhd = read_cabin(open_cabin(name, "rhd"), drive="rhd")
+    flip = np.array([1.0, -1.0, 1.0])
+    assert np.allclose(rhd.design_eye_point, lhd.design_eye_point * flip, atol=1e-5)
+    assert np.allclose(rhd.driver_seat, lhd.driver_seat * flip, atol=1e-5)
+    assert np.allclose(rhd.wheel_centre, lhd.wheel_centre * flip, atol=1e-5)
+    assert np.allclose(rhd.wheel_axis, lhd.wheel_axis * flip, atol=1e-5)
+    assert set(rhd.mounts) == set(lhd.mounts)
+    for m in lhd.mounts:
+        assert np.allclose(rhd.mounts[m], lhd.mounts[m] * flip, atol=1e-5), m
+    for z, tris in lhd.zones.items():
+        cl = tris.reshape(-1, 3).mean(axis=0)
+        cr = rhd.zones[z].reshape(-1, 3).mean(axis=0)
+        expect = cl if z in ABSOLUTE_SIDE_ZONES else cl * flip
+        assert np.allclose(cr, expect, atol=1e-4), z
+    # geometry of the driver side mirrors too (wheel rim points)
+    sl, sr = open_cabin(name, "lhd"), open_cabin(name, "rhd")
+    for rel in ("SteeringWheel/Rim", "DriverSeat/Backrest", "Dashboard/Cluster/Screen", "Dashboard/Glovebox"):
+        a = mesh_triangles(sl, sl.GetPrimAtPath(f"/Cabin/{rel}")).reshape(-1, 3)
+        b = mesh_triangles(sr, sr.GetPrimAtPath(f"/Cabin/{rel}")).reshape(-1, 3)
+        assert np.allclose(np.sort((a * flip)[:, 1]), np.sort(b[:, 1]), atol=1e-5), rel
+
+
+@pytest.mark.parametrize("drive", DRIVES)
+def test_read_through_reference(drive):
+    name = "hatchback"
+    direct = read_cabin(open_cabin(name, drive), drive=drive)
+    stage = Usd.Stage.CreateInMemory()
+    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
+    UsdGeom.Xform.Define(stage, "/World")
+    cab = stage.DefinePrim("/World/Cabin")
+    cab.GetReferences().AddReference(str(cabin_asset_path(name)))
+    info = read_cabin(stage, "/World/Cabin", drive=drive)  # selects the variant itself
+    assert cab.GetVariantSet("drive").GetVariantSelection() == drive
+    assert info.name == name and info.drive == drive
+    assert np.allclose(info.design_eye_point, direct.design_eye_point)
+    assert np.allclose(info.wheel_axis, direct.wheel_axis)
+    for m in direct.mounts:
+        assert np.allclose(info.mounts[m], direct.mounts[m])
+    for z in direct.zones:
+        assert np.allclose(info.zones[z], direct.zones[z])
+    assert stage.GetCompositionErrors() == []
+    # material bindings survive the reference
+    rim = stage.GetPrimAtPath("/World/Cabin/SteeringWheel/Rim")
+    mat, _ = UsdShade.MaterialBindingAPI(rim).ComputeBoundMaterial()
+    assert mat and str(mat.GetPath()).startswith("/World/Cabin/Looks/")
+
+
+def test_read_does_not_modify_asset_layer():
+    stage = Usd.Stage.Open(str(cabin_asset_path("hatchback")))
+    layer = stage.GetRootLayer()
+    before = layer.ExportToString()
+    info = read_cabin(stage, drive="rhd")
+    assert info.design_eye_point[1] < 0
+    assert layer.ExportToString() == before and not layer.dirty
+    assert stage.GetDefaultPrim().GetVariantSet("drive").GetVariantSelection() == "rhd"
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_steer_op_turns_wheel_about_column(name):
+    stage = open_cabin(name)
+    info = read_cabin(stage)
+    wheel = UsdGeom.Xformable(stage.GetPrimAtPath("/Cabin/SteeringWheel"))
+    names = [op.GetOpName() for op in wheel.GetOrderedXformOps()]
+    assert names == ["xformOp:translate", "xformOp:orient", "xformOp:rotateZ:steer"]
+    steer = stage.GetPrimAtPath("/Cabin/SteeringWheel").GetAttribute("xformOp:rotateZ:steer")
+    assert steer.Get() == 0.0
+    rim = stage.GetPrimAtPath("/Cabin/SteeringWheel/Rim")
+    before = mesh_triangles(stage, rim).reshape(-1, 3)
+    with Usd.EditContext(stage, stage.GetSessionLayer()):
+        steer.Set(90.0)  # steering left
+    pts = mesh_triangles(stage, rim).reshape(-1, 3)
+    # the rim stays in its plane (|axial| <= tube radius), centred on the hub
+    tube = cabin_assets.SPECS[name].rim_tube
+    assert np.abs((pts - info.wheel_centre) @ info.wheel_axis).max() <= tube + 1e-4
+    assert np.allclose(pts.mean(axis=0), before.mean(axis=0), atol=1e-4)
+    assert not np.allclose(pts, before, atol=1e-3)
+    m = _np(wheel.ComputeLocalToWorldTransform(Usd.TimeCode.Default()))
+    twelve = np.array([0.0, 0.15, 0.0, 1.0]) @ m  # the former 12 o'clock point
+    assert twelve[1] - info.wheel_centre[1] > 0.14  # has moved to the driver's left (+Y)
+    assert np.allclose(m[2, :3], info.wheel_axis, atol=1e-9)  # axis unchanged

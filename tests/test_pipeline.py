@@ -1,0 +1,138 @@
+"""End to end: labels agree with the pixels, runs are reproducible, bad output folders are refused."""
+
+import json
+
+import numpy as np
+import pytest
+
+from cabin_synth.cli import main
+from cabin_synth.pipeline import FrameMaker
+from cabin_synth.validate import validate_dataset
+from cabin_synth.writer import decode_png
+
+
+def test_visible_landmark_depth_matches_depth_buffer(frames):
+    # Where the 3x3 pixels around a landmark span a depth step (an eye corner where
+    # the lid meets the eyeball, a silhouette), the pixel centre may fall on either
+    # side: there the label must lie within the neighbourhood's depth range; on
+    # smooth surfaces it must match the pixel itself.
+    smooth = edges = 0
+    for frame in frames:
+        depth = frame.buffers.depth
+        for lm in frame.labels["landmarks"]:
+            if not lm["visible"]:
+                continue
+            u, v = np.rint(lm["uv"]).astype(int)
+            z = lm["camera_m"][2]
+            patch = depth[max(v - 1, 0):v + 2, max(u - 1, 0):u + 2]
+            patch = np.where(patch > 0, patch, np.inf)  # no surface: infinitely far
+            where = (frame.params.index, lm["name"])
+            if patch.max() - patch.min() > 0.005:
+                assert patch.min() - 0.005 < z < patch.max() + 0.005, where
+                edges += 1
+            else:
+                assert abs(depth[v, u] - z) < 0.005, where
+                smooth += 1
+    assert smooth > 300 and edges < smooth / 3
+
+
+def test_hidden_landmarks_have_a_nearer_surface(frames):
+    checked = 0
+    for frame in frames:
+        depth = frame.buffers.depth
+        for lm in frame.labels["landmarks"]:
+            if lm["occluded_by"] in (None, "out_of_frame"):
+                continue
+            # The occluder may end between pixel centres: look at the 3x3 neighbourhood.
+            u, v = np.rint(lm["uv"]).astype(int)
+            patch = depth[max(v - 1, 0):v + 2, max(u - 1, 0):u + 2]
+            nearer = (patch > 0) & (patch < lm["camera_m"][2])
+            assert nearer.any(), (frame.params.index, lm["name"], lm["occluded_by"])
+            checked += 1
+    assert checked > 0
+
+
+def _facing_camera_deg(labels) -> float:
+    R = np.array(labels["head_pose"]["camera"]["R"])
+    to_camera = -np.array(labels["head_pose"]["camera"]["t_m"])
+    return float(np.degrees(np.arccos(R[:, 0] @ to_camera / np.linalg.norm(to_camera))))
+
+
+def test_pupil_label_at_centroid_of_rendered_pupil(frames):
+    checked = 0
+    for frame in frames:
+        labels = frame.labels
+        if frame.params.eyelid_closure > 0 or _facing_camera_deg(labels) > 30:
+            continue
+        for eye, lm_index, tag in (("right", 68, "EyeR"), ("left", 69, "EyeL")):
+            lm = labels["landmarks"][lm_index]
+            pupil_id = [i["id"] for i in labels["instances"] if i["class"] == "pupil" and tag in i["prim"]]
+            mask = frame.buffers.instance == pupil_id[0]
+            if not lm["visible"] or mask.sum() < 12:
+                continue
+            vs, us = np.nonzero(mask)
+            assert abs(us.mean() - lm["uv"][0]) < 1.0 and abs(vs.mean() - lm["uv"][1]) < 1.0, (frame.params.index, eye)
+            checked += 1
+    assert checked >= 4
+
+
+def test_frame_depends_only_on_seed_and_index(default_preset, frames):
+    fresh = FrameMaker(default_preset, seed=11).make(7)
+    assert json.dumps(fresh.labels, sort_keys=True) == json.dumps(frames[7].labels, sort_keys=True)
+    for kind, image in fresh.images.items():
+        assert np.array_equal(image, frames[7].images[kind]), kind
+
+
+def test_generate_twice_is_byte_identical_and_validates(tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert main(["generate", "--frames", "3", "--seed", "4", "--out", str(out), "--quiet"]) == 0
+        runs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert runs[0] == runs[1]
+    assert len([p for p in runs[0] if str(p).endswith(".png")]) == 15
+    assert validate_dataset(tmp_path / "a") == []
+    # The depth image stores the label's Z in millimetres.
+    frame = json.loads((tmp_path / "a" / "frames" / "000001.json").read_text())
+    depth = decode_png(tmp_path / "a" / "frames" / "000001.depth.png")
+    assert depth.dtype == np.uint16
+    for lm in frame["landmarks"]:
+        if lm["visible"]:
+            u, v = np.rint(lm["uv"]).astype(int)
+            assert abs(int(depth[v, u]) - lm["camera_m"][2] * 1000) <= 5
+
+
+def test_validate_names_file_and_field(tmp_path, capsys):
+    out = tmp_path / "d"
+    assert main(["generate", "--frames", "2", "--out", str(out), "--quiet"]) == 0
+    path = out / "frames" / "000000.json"
+    doc = json.loads(path.read_text())
+    doc["eyes"][0]["aperture_mm"] = "wide"
+    del doc["head_pose"]["camera"]["t_m"]
+    path.write_text(json.dumps(doc))
+    (out / "frames" / "000001.nir.png").write_bytes(b"not a png")
+    assert main(["validate", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "000000.json: 'eyes[0].aperture_mm'" in printed
+    assert "head_pose.camera" in printed and "t_m" in printed
+    assert "000001.nir.png" in printed
+
+
+def test_resume_keeps_committed_frames_and_foreign_folders_are_refused(tmp_path, capsys):
+    out = tmp_path / "d"
+    assert main(["generate", "--frames", "2", "--out", str(out), "--quiet"]) == 0
+    first = (out / "frames" / "000000.json").stat().st_mtime_ns
+    assert main(["generate", "--frames", "3", "--out", str(out), "--quiet"]) == 0
+    assert (out / "frames" / "000000.json").stat().st_mtime_ns == first
+    assert json.loads((out / "manifest.json").read_text())["count"] == 3
+    # Another seed into the same folder: refused, nothing touched.
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(["generate", "--frames", "1", "--seed", "9", "--out", str(out), "--quiet"]) == 2
+    assert "different dataset" in capsys.readouterr().err
+    assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    # A folder that is not a dataset: refused.
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    assert main(["generate", "--frames", "1", "--out", str(foreign), "--quiet"]) == 2
+    assert (foreign / "notes.txt").read_text() == "keep me" and len(list(foreign.iterdir())) == 1

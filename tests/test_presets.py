@@ -1,0 +1,86 @@
+"""Presets are data: bad ones fail early with the file and the field named, and write nothing."""
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+
+from cabin_synth import presets
+from cabin_synth.cli import main
+from cabin_synth.distributions import draw
+from cabin_synth.errors import UserError
+from cabin_synth.paths import PRESETS
+from cabin_synth.sampler import sample_frame
+
+
+def write_preset(tmp_path, mutate):
+    data = yaml.safe_load((PRESETS / "default.yaml").read_text())
+    mutate(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d["head_pose"].update(yaw_dg=3), "head_pose.yaw_dg"),
+    (lambda d: d["sensor"].update(width="640"), "sensor.width"),
+    (lambda d: d["eyes"].update(pupil_diameter_mm={"uniform": [1, 9]}), "eyes.pupil_diameter_mm"),
+    (lambda d: d["driver"].update(skin_type={"choice": [1, 7]}), "driver.skin_type"),
+    (lambda d: d.update(extra_section={}), "extra_section"),
+    (lambda d: d["gaze"].update(yaw_deg={"gaussian": {"mean": 0, "std": 1}}), "gaze.yaw_deg"),
+])
+def test_bad_preset_names_file_and_field_and_writes_nothing(tmp_path, capsys, mutate, field):
+    path = write_preset(tmp_path, mutate)
+    with pytest.raises(UserError) as err:
+        presets.load(str(path))
+    assert "bad.yaml" in str(err.value) and field in str(err.value)
+    out = tmp_path / "out"
+    assert main(["generate", "--preset", str(path), "--frames", "2", "--out", str(out), "--quiet"]) == 2
+    message = capsys.readouterr().err
+    assert field in message and "bad.yaml" in message and "Traceback" not in message
+    assert not out.exists()
+
+
+def test_yaml_is_never_evaluated(tmp_path):
+    path = tmp_path / "evil.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(UserError, match="not valid YAML"):
+        presets.load(str(path))
+
+
+def test_unknown_preset_name_lists_shipped_ones():
+    with pytest.raises(UserError, match="default"):
+        presets.load("no_such_preset")
+
+
+def test_every_shipped_preset_loads():
+    for path in presets.available():
+        assert presets.load(str(path)).name == path.stem
+
+
+def test_truncnormal_stays_in_bounds_and_matches_moments():
+    spec = {"truncnormal": {"mean": 0.0, "std": 10.0, "min": -5.0, "max": 20.0}}
+    rng = np.random.default_rng(0)
+    x = np.array([draw(spec, rng) for _ in range(4000)])
+    assert x.min() >= -5.0 and x.max() <= 20.0
+    from scipy.stats import truncnorm
+    assert abs(x.mean() - truncnorm.mean(-0.5, 2.0, loc=0, scale=10)) < 0.3
+
+
+def test_choice_weights():
+    rng = np.random.default_rng(1)
+    picks = [draw({"choice": {"values": ["a", "b"], "weights": [3, 1]}}, rng) for _ in range(4000)]
+    assert abs(picks.count("a") / 4000 - 0.75) < 0.03
+
+
+def test_adding_a_field_leaves_other_draws_unchanged():
+    base = presets.load("default")
+    data = copy.deepcopy(dict(base.data))
+    data["gaze"] = dict(data["gaze"], yaw_deg={"uniform": [-5, 5]})  # change one randomizer only
+    changed = presets.Preset(base.name, base.path, data)
+    for i in range(20):
+        a, b = sample_frame(base, 5, i).to_dict(), sample_frame(changed, 5, i).to_dict()
+        assert a["gaze_yaw_deg"] != b["gaze_yaw_deg"]
+        a.pop("gaze_yaw_deg"), b.pop("gaze_yaw_deg")
+        assert a == b

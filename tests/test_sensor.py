@@ -1,0 +1,78 @@
+"""The sensor model against the EMVA 1288 photon transfer method and radiometry by hand."""
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+
+from cabin_synth.paths import PRESETS
+from cabin_synth.sensor import PLANCK, LIGHT_SPEED, nir_electrons_mean, nir_image, rgb_image
+
+
+@pytest.fixture()
+def sensor():
+    s = copy.deepcopy(yaml.safe_load((PRESETS / "default.yaml").read_text())["sensor"])
+    s["width"], s["height"] = 256, 256
+    s["nir"]["bit_depth"] = 12
+    return s
+
+
+def test_electrons_from_radiance_by_hand(sensor):
+    # Radiance L -> image irradiance E = pi L T / (4 N^2) -> photons -> electrons.
+    L = 0.5
+    n = sensor["nir"]
+    E = np.pi * L * 0.9 / (4 * sensor["f_number"] ** 2)
+    photons = E * (sensor["pixel_pitch_um"] * 1e-6) ** 2 * n["exposure_us"] * 1e-6 / (PLANCK * LIGHT_SPEED / 940e-9)
+    assert nir_electrons_mean(np.array([L]), sensor)[0] == pytest.approx(n["quantum_efficiency"] * photons, rel=1e-9)
+
+
+def test_photon_transfer_curve_gives_back_system_gain(sensor):
+    # EMVA 1288: with two flat fields per level, var(diff)/2 against mean is a line of slope K.
+    n = sensor["nir"]
+    n.update(dsnu_e=0.0, prnu=0.0)
+    K = n["system_gain_dn_per_e"] = 0.25
+    per_electron = nir_electrons_mean(np.array([1.0]), sensor)[0]
+    flat = np.ones((256, 256))
+    pattern = (flat, np.zeros_like(flat))
+    rng = np.random.default_rng(7)
+    means, variances = [], []
+    for electrons in np.linspace(200, 6000, 8):
+        L = electrons / per_electron
+        a = nir_image(flat * L, sensor, pattern, rng).astype(float)
+        b = nir_image(flat * L, sensor, pattern, rng).astype(float)
+        means.append(0.5 * (a.mean() + b.mean()) - n["black_level_dn"])
+        variances.append(np.var(a - b) / 2)
+    slope = np.polyfit(means, variances, 1)[0]
+    assert slope == pytest.approx(K, rel=0.05)
+
+
+def test_saturation_and_bit_depth(sensor):
+    flat = np.ones((8, 8))
+    pattern = (flat, np.zeros_like(flat))
+    for bits, dtype in ((8, np.uint8), (10, np.uint16), (12, np.uint16)):
+        sensor["nir"]["bit_depth"] = bits
+        sensor["nir"]["system_gain_dn_per_e"] = 1.0
+        img = nir_image(flat * 1e6, sensor, pattern, np.random.default_rng(0))
+        assert img.dtype == dtype
+        assert img.max() == min(2**bits - 1, sensor["nir"]["full_well_e"] + sensor["nir"]["black_level_dn"])
+
+
+def test_rgb_auto_exposure_puts_centre_on_target(sensor):
+    radiance = np.full((64, 64, 3), 300.0 / np.pi * 0.18)  # 18 % grey under 300 lux
+    image, state = rgb_image(radiance, sensor, np.random.default_rng(0))
+    target = sensor["rgb"]["auto_exposure_target"]
+    expected = 255 * (1.055 * target ** (1 / 2.4) - 0.055)
+    assert state["analog_gain"] == 1.0
+    assert abs(image.mean() - expected) < 1.5
+
+
+def test_rgb_night_needs_gain_and_is_noisier(sensor):
+    def noise(lux):
+        radiance = np.full((64, 64, 3), lux / np.pi * 0.18)
+        image, state = rgb_image(radiance, sensor, np.random.default_rng(1))
+        return image.astype(float).std(), state["analog_gain"]
+    day_std, day_gain = noise(1000.0)
+    dusk_std, dusk_gain = noise(5.0)
+    assert day_gain == 1.0 and dusk_gain > 1.0
+    assert dusk_std > day_std
