@@ -9,7 +9,7 @@ Head frame, metres (docs/conventions.md). Model, parameters, sources, part
 names and the landmark table: docs/driver.md.
 """
 
-from .build import build_driver, template_identity
+from .build import build_driver, reference_identity
 from .expressions import EXPRESSIONS
 from .identity import SHAPE_PARAMS, Identity, dimensions, sample_identity
 from .landmarks import LANDMARK_NAMES
@@ -17,4 +17,4 @@ from .parts import DriverGeometry, Part
 from .state import FaceState
 
 __all__ = ["Identity", "FaceState", "Part", "DriverGeometry", "sample_identity", "build_driver",
-           "LANDMARK_NAMES", "SHAPE_PARAMS", "EXPRESSIONS", "dimensions", "template_identity"]
+           "LANDMARK_NAMES", "SHAPE_PARAMS", "EXPRESSIONS", "dimensions", "reference_identity"]

@@ -19,7 +19,7 @@ N_BROW_COLS = 18
 N_BROW_ROWS = 5
 BROW_LANDMARK_ROW = 1     # first row inside the upper edge
 _BROW_Z = PchipInterpolator([0.0, 0.3, 0.62, 1.0], [18.5, 21.5, 24.0, 22.0])
-_BROW_H = PchipInterpolator([0.0, 0.35, 1.0], [10.0, 8.0, 3.2])
+_BROW_H = PchipInterpolator([0.0, 0.35, 1.0], [9.0, 7.0, 3.0])
 _BROW_LIFT = np.array([-0.15, 0.5, 0.7, 0.5, -0.15])   # mm along the skin normal, top row to bottom row
 
 
@@ -100,11 +100,11 @@ def _ear_local():
     for rho in _MED_RHO:
         u = rho * a * c
         w = rho * b * s
-        h = -2.2 * np.sqrt(1.0 - rho ** 2) - 1.0 * np.exp(-np.hypot((u + 6.0) / 11.0, (w + 4.0) / 8.0) ** 2)
+        h = -2.4 * np.sqrt(1.0 - rho ** 2) - 3.2 * np.exp(-np.hypot((u + 6.0) / 11.0, (w + 4.0) / 8.0) ** 2)
         rows.append(np.stack([u, w, h], -1))
     ring = np.concatenate(rows)
     lat_c = np.array([[0.0, 0.0, 1.2 - 4.5 * np.exp(-((6.0 / 11.0) ** 2 + (4.0 / 8.0) ** 2))]])
-    med_c = np.array([[0.0, 0.0, -2.6]])
+    med_c = np.array([[0.0, 0.0, -2.4 - 3.2 * np.exp(-((6.0 / 11.0) ** 2 + (4.0 / 8.0) ** 2))]])
     pts = np.concatenate([lat_c, ring, med_c])
     n_rows = len(rows)
     # rows run outwards then back in on the medial side; columns with +phi (up -> back)

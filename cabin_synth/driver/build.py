@@ -223,6 +223,25 @@ def _surface_normals(st: _Static, pts: np.ndarray):
     return sn, un, ln, bn
 
 
+EYE_SKIN_CLEARANCE = 1.6e-3
+
+
+def _clear_eyes(skin: np.ndarray, centres: np.ndarray, eyeball_radius: float) -> None:
+    """Safety net: push skin points (in place) radially out of a sphere slightly larger than
+    each eyeball, with a smooth maximum so the skin keeps its tangent continuity."""
+    r0 = eyeball_radius + EYE_SKIN_CLEARANCE
+    k = 1.0e-3
+    for c in centres:
+        d = skin - c
+        r = np.linalg.norm(d, axis=1)
+        near = r < r0 + k
+        if not near.any():
+            continue
+        h = np.clip(0.5 + 0.5 * (r[near] - r0) / k, 0.0, 1.0)
+        rn = r0 + (r[near] - r0) * h + k * h * (1.0 - h)
+        skin[near] = c + d[near] * (rn / np.maximum(r[near], 1e-9))[:, None]
+
+
 def _identity_data(identity: Identity) -> _IdentityData:
     key = identity.key()
     with _LOCK:
@@ -233,16 +252,18 @@ def _identity_data(identity: Identity) -> _IdentityData:
     st = _static()
     dims = dimensions(identity)
     D = warp.control_displacements(dims) * 1e-3
-    pts = st.tpl_points + st.W @ D
+    # three matrix-vector products: much faster than one narrow matrix product in BLAS here
+    pts = st.tpl_points + np.stack([st.W @ D[:, k] for k in range(3)], axis=1)
     # ears scale about their front attachment
     s = dims["ear_size"] / warp.template_dimensions()["ear_size"]
     for i, side in enumerate(SIDES):
         sl = st.slices[f"ear_{side}"]
         pts[sl] += (s - 1.0) * (st.tpl_points[sl] - st.ears.attach[i])
-    sn, un, ln, bn = _surface_normals(st, pts)
-    en = tuple(vertex_normals(pts[st.slices[f"ear_{s}"]], st.ears.faces[i]) for i, s in enumerate(SIDES))
     half = 0.5 * identity.ipd_m
     centres = np.array([[0.0, -half, 0.0], [0.0, half, 0.0]])
+    _clear_eyes(pts[st.slices["skin"]], centres, identity.eyeball_radius_m)
+    sn, un, ln, bn = _surface_normals(st, pts)
+    en = tuple(vertex_normals(pts[st.slices[f"ear_{s}"]], st.ears.faces[i]) for i, s in enumerate(SIDES))
     local = eyes.eye_meshes(identity.eyeball_radius_m, identity.iris_radius_m, 1.0e-3)
     shapes = []
     F = dims["eye_size"] * 1e-3
@@ -317,9 +338,8 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
                                           ("Cornea", "iris", "cornea", idd.eye_local.cornea)):
             parts.append(Part(f"Eye{s}/{name}", sem, mat, c + p @ R.T, f, n @ R.T))
         up_ids, lo_ids = st.skin.eye_rings[i]
-        up_out, lo_out = st.skin.eye_ring_outer[i]
         lids = eyelids.build_lids(st.lid_topology[i], c, R, re, ri, skin_pts[up_ids], skin_pts[lo_ids],
-                                  sn[up_ids], sn[lo_ids], skin_pts[up_out], skin_pts[lo_out],
+                                  sn[up_ids], sn[lo_ids],
                                   st.lid_tau[i][0], st.lid_tau[i][1], idd.lid_shapes[i],
                                   float(state.eyelid_closure[i]), right_eye=(i == 0))
         top = st.lid_topology[i]
@@ -340,7 +360,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
                           aperture_mm=aperture)
 
 
-def template_identity() -> Identity:
-    """The template's own identity (every measure at the template's value): handy for tests and previews."""
+def reference_identity() -> Identity:
+    """A 35-year-old man with every shape z-score at 0 (handy for previews and tests)."""
     return Identity(sex="male", age_years=35.0, skin_type=3, stature_m=1.75, ipd_m=0.064,
                     eyeball_radius_m=0.012, iris_radius_m=0.00585, iris_rgb=(0.095, 0.052, 0.024), shape={})

@@ -49,8 +49,8 @@ def linear_fields(p_mm: np.ndarray) -> dict[str, np.ndarray]:
     furrow = np.zeros_like(p_mm)
     above = 1.0 / (1.0 + np.exp(-(p_mm[:, 2] - 8.0) / 3.0))
     for s in (-1.0, 1.0):
-        g = (_blob(p_mm, np.array([18.0, 30.0 * s, 24.0]), 18.0) * above)[:, None]
-        raise_ += g * np.array([0.3, 0.0, 4.0])
+        g = (_blob(p_mm, np.array([12.0, 36.0 * s, 26.0]), 24.0) * above)[:, None]
+        raise_ += g * np.array([0.3, 0.0, 5.0])
         g = (_blob(p_mm, np.array([24.0, 16.0 * s, 18.0]), 9.0) * above)[:, None]
         furrow += g * np.array([-0.6, -2.0 * s, -2.5])
     out["brow_raise"] = raise_

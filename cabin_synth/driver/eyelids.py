@@ -45,6 +45,7 @@ CANTHUS_X_LATERAL = 4.5e-3
 CANTHUS_X_MEDIAL = 7.5e-3
 SOCKET_ROWS = 3
 
+_ENVELOPE = 0.7e-3 * np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
 _S = 1.0 - (1.0 - np.linspace(0.0, 1.0, N_LID_ROWS - 1)) ** 1.35   # ring -> anterior margin
 
 
@@ -133,7 +134,6 @@ def margin_height(tau, shape: LidShape, elevation: float, closure: float, eyebal
 def build_lids(topology: LidTopology, centre: np.ndarray, R: np.ndarray, eyeball_radius: float,
                iris_radius: float, ring_upper: np.ndarray, ring_lower: np.ndarray,
                ring_normals_upper: np.ndarray, ring_normals_lower: np.ndarray,
-               outer_upper: np.ndarray, outer_lower: np.ndarray,
                tau_upper: np.ndarray, tau_lower: np.ndarray, shape: LidShape,
                closure: float, right_eye: bool) -> LidResult:
     gaze = R[:, 0]
@@ -141,8 +141,13 @@ def build_lids(topology: LidTopology, centre: np.ndarray, R: np.ndarray, eyeball
     kl, km = shape.canthus_lateral, shape.canthus_medial
 
     def globe_x(yz):
-        x = front_surface_x(yz - centre[1:], centre, R, eyeball_radius, iris_radius)
-        return centre[0] + np.where(np.isfinite(x), x, -0.05)   # outside the eyeball's silhouette: far behind
+        # front of the eyeball, as an envelope over a small frontal neighbourhood so that
+        # edges between lid vertices also clear the cornea's steep flank when the eye turns
+        rel = yz - centre[1:]
+        x = front_surface_x(rel, centre, R, eyeball_radius, iris_radius, outside_slope=4.0)
+        for off in _ENVELOPE:
+            x = np.maximum(x, front_surface_x(rel + off, centre, R, eyeball_radius, iris_radius, outside_slope=4.0))
+        return centre[0] + x
 
     def margins(tau, z):
         y = kl[1] + tau * (km[1] - kl[1])
@@ -154,13 +159,15 @@ def build_lids(topology: LidTopology, centre: np.ndarray, R: np.ndarray, eyeball
         xp = np.minimum(xp, xa - 0.3e-3)
         return np.stack([xa, y, z], -1), np.stack([xp, y, z], -1)
 
-    def sheet(ring, outer, anterior, posterior, bulge):
-        # a quadratic Bezier from the ring, leaving it along the skin's own slope, to the margin
+    def sheet(ring, ring_normal, anterior, posterior, bulge):
+        # a quadratic Bezier from the ring to the margin that leaves the ring in the skin's
+        # tangent plane (no crease at the seam), heading for the margin
         n = len(ring)
         pts = np.empty((N_LID_ROWS, n, 3))
         s = _S[:, None, None]
-        u = ring - outer
-        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        v = anterior - ring
+        u = v - np.einsum("ij,ij->i", v, ring_normal)[:, None] * ring_normal
+        u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
         ctrl = ring + u * (0.4 * np.linalg.norm(anterior - ring, axis=1, keepdims=True))
         ctrl[:, 0] += bulge
         b = (1 - s) ** 2 * ring[None] + 2 * s * (1 - s) * ctrl[None] + s ** 2 * anterior[None]
@@ -169,7 +176,7 @@ def build_lids(topology: LidTopology, centre: np.ndarray, R: np.ndarray, eyeball
         s = s[..., 0]
         xg = globe_x(yz)
         t = LID_MARGIN_THICKNESS + (1.0 - s) * LID_SOFT_THICKNESS
-        w = np.clip(s / 0.35, 0.0, 1.0)
+        w = np.clip(s / 0.15, 0.0, 1.0)
         w = w * w * (3.0 - 2.0 * w)
         x = x + w * _softplus(xg + t - x, 0.3e-3)
         pts[:-1, :, 0] = x
@@ -183,8 +190,8 @@ def build_lids(topology: LidTopology, centre: np.ndarray, R: np.ndarray, eyeball
     _, zl = margin_height(tau_lower, shape, elevation, closure, eyeball_radius)
     au, pu = margins(tau_upper, zu)
     al, pl = margins(tau_lower, zl)
-    upper = sheet(ring_upper, outer_upper, au, pu, 0.8e-3)
-    lower = sheet(ring_lower, outer_lower, al, pl, 0.4e-3)
+    upper = sheet(ring_upper, ring_normals_upper, au, pu, 0.8e-3)
+    lower = sheet(ring_lower, ring_normals_lower, al, pl, 0.4e-3)
 
     # aperture: margins' heights where the vertical through the canthal midpoint crosses them
     my = 0.5 * (kl[1] + km[1])

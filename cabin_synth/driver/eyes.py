@@ -119,14 +119,19 @@ def gaze_rotation(direction: np.ndarray) -> np.ndarray:
 
 
 def front_surface_x(yz_local: np.ndarray, centre: np.ndarray, R: np.ndarray, eyeball_radius: float,
-                    iris_radius: float) -> np.ndarray:
-    """Head-frame x of the eye's front surface (sclera or cornea, whichever is
-    hit first by a ray travelling along -X) at head-frame (y, z) offsets from
-    the rotation centre; -inf outside the eyeball's silhouette."""
+                    iris_radius: float, outside_slope: float | None = None) -> np.ndarray:
+    """x offset (head frame, from the rotation centre) of the eye's front surface
+    (sclera or cornea, whichever a ray travelling along -X meets first) at
+    head-frame (y, z) offsets from the rotation centre. Outside the eyeball's
+    silhouette: -inf, or with outside_slope a continuous fall-off
+    -outside_slope * (distance beyond the silhouette)."""
     yz = np.asarray(yz_local, float)
     re = eyeball_radius
     rho2 = (yz ** 2).sum(-1)
-    xs = np.where(rho2 < re * re, np.sqrt(np.clip(re * re - rho2, 0.0, None)), -np.inf)
+    if outside_slope is None:
+        xs = np.where(rho2 < re * re, np.sqrt(np.clip(re * re - rho2, 0.0, None)), -np.inf)
+    else:
+        xs = np.sqrt(np.clip(re * re - rho2, 0.0, None)) - outside_slope * np.clip(np.sqrt(rho2) - re, 0.0, None)
     # cornea sphere centre in head-frame offsets
     cc = R @ np.array([cornea_centre_x(re, iris_radius), 0.0, 0.0])
     d2 = ((yz - cc[1:]) ** 2).sum(-1)

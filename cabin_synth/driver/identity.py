@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-# name: (male mean, female mean, sd, age slope per year beyond AGE_PIVOT[name] (mm/yr), unit)
+# name: (male mean, female mean, sd, age slope per year beyond AGE_PIVOT[name]) in mm (tilt: degrees)
 # Means are for young-to-middle-aged adults.
 MEASURES: dict[str, tuple[float, float, float, float]] = {
     "head_length": (196.0, 186.0, 6.5, 0.0),          # glabella-opisthocranion (ANSUR II; human-factors.md)
@@ -21,7 +21,7 @@ MEASURES: dict[str, tuple[float, float, float, float]] = {
     "head_height": (118.0, 112.0, 5.0, 0.0),          # vertex above the eyeball centres (derived, see docs)
     "face_height": (121.0, 112.0, 6.0, 0.0),          # nasion-gnathion (Farkas 1994)
     "cheekbone_width": (140.0, 131.0, 5.5, 0.0),      # bizygomatic breadth
-    "jaw_width": (106.0, 97.0, 6.0, 0.0),             # bigonial breadth
+    "jaw_width": (115.0, 105.0, 6.5, 0.0),            # bigonial breadth over the skin (approximate)
     "brow_ridge": (1.0, -1.0, 1.2, 0.0),              # glabella projection relative to the template
     "nose_length": (54.5, 50.5, 3.2, 0.05),           # nasion-subnasale; the nose lengthens with age
     "nose_width": (35.0, 31.5, 2.3, 0.04),            # alare-alare
@@ -99,8 +99,10 @@ class Identity:
         unknown = sorted(set(self.shape) - set(SHAPE_PARAMS))
         if unknown:
             raise ValueError(f"unknown face-shape parameter(s) {unknown}; known: {list(SHAPE_PARAMS)}")
-        if not 0.5 * self.eyeball_radius_m > 0 or self.iris_radius_m >= 0.7 * self.eyeball_radius_m:
-            raise ValueError("iris_radius_m must be positive and well inside the eyeball")
+        if not (0.008 < self.eyeball_radius_m < 0.016) or not (0.003 < self.iris_radius_m < 0.6 * self.eyeball_radius_m):
+            raise ValueError(f"eyeball_radius_m {self.eyeball_radius_m} / iris_radius_m {self.iris_radius_m} out of range")
+        if not 0.045 < self.ipd_m < 0.085:
+            raise ValueError(f"ipd_m {self.ipd_m} out of range")
         object.__setattr__(self, "shape", MappingProxyType({k: float(v) for k, v in self.shape.items()}))
 
     def key(self) -> tuple:

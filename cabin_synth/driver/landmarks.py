@@ -28,10 +28,11 @@ LANDMARK_NAMES: tuple[str, ...] = (
 assert len(LANDMARK_NAMES) == 70
 
 # Skin landmarks, template millimetres. Jaw: 3D targets projected radially onto the skin
-# (right side, mirrored for 9..16; 8 is the chin bottom). Nose: frontal (y, z) on the face.
-JAW_TARGETS = ((-52.0, -66.0, -5.0), (-50.0, -65.0, -22.0), (-48.0, -63.0, -39.0), (-44.0, -60.0, -56.0),
-               (-38.0, -55.0, -73.0), (-28.0, -46.0, -90.0), (-14.0, -33.0, -102.0), (-2.0, -18.0, -110.0),
-               (8.0, 0.0, -114.0))
+# (right side, mirrored for 9..16; 8 is the chin bottom). They sit a few millimetres in front of
+# the frontal silhouette (on the surface, not on the grazing contour). Nose: frontal (y, z) on the face.
+JAW_TARGETS = ((-40.0, -70.0, -5.0), (-38.0, -67.0, -23.0), (-35.0, -65.0, -42.0), (-31.0, -61.0, -61.0),
+               (-29.0, -54.0, -78.0), (-24.0, -46.0, -91.0), (-14.0, -33.0, -102.0), (-2.0, -18.0, -110.0),
+               (3.0, 0.0, -118.0))
 NOSE_TARGETS = ((0.0, 5.0), (0.0, -7.3), (0.0, -19.7), (0.0, -32.0),
                 (-13.5, -41.5), (-6.5, -43.8), (0.0, -45.5), (6.5, -43.8), (13.5, -41.5))
 # Brows: position along the brow (0 medial end, 1 lateral end), iBUG order.

@@ -68,12 +68,6 @@ def vertex_normals(points: np.ndarray, faces: np.ndarray, fallback: np.ndarray |
     return out / length[:, None]
 
 
-def barycentric_point(points: np.ndarray, faces: np.ndarray, face: np.ndarray, bary: np.ndarray) -> np.ndarray:
-    """Points given as (face index, barycentric weights) on a triangle mesh."""
-    corners = points[faces[face]]  # (K, 3, 3)
-    return np.einsum("kj,kjd->kd", bary, corners)
-
-
 def locate_2d(uv: np.ndarray, faces: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Triangle and barycentric weights of 2D query points in a 2D triangulation.
 

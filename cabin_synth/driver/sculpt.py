@@ -49,6 +49,8 @@ _WN = _curve([(14, 8.0), (5, 8.5), (-5, 9.0), (-15, 10.5), (-25, 13.0), (-32, 16
 _NOSE_K = 0.8
 
 # Mouth (millimetres): half-width to the cheilion, stomion line, vermilion heights.
+EYE_HALF_SPACING_MM = 32.0
+EYE_CLEAR_RADIUS_MM = 13.6
 MOUTH_HALF_WIDTH = 25.0
 STOMION_Z = -65.0
 UPPER_VERMILION = 8.0
@@ -150,6 +152,13 @@ def face_x(y, z):
     fade = np.sin(np.pi * s) ** 2
     x = x + fade * (-0.7 * _g(sd / 1.8) + 0.9 * _g((sd - 4.5) / 3.0) * _sig(sd / 1.0))
 
+    # keep the skin around the eye openings clear of the largest eyeballs (radius 13.3 mm)
+    for side in (-1.0, 1.0):
+        rho = np.hypot(y - side * EYE_HALF_SPACING_MM, z)
+        cap = np.sqrt(np.clip(EYE_CLEAR_RADIUS_MM ** 2 - rho ** 2, 0.0, None)) + 1.8
+        cap = cap - 30.0 * np.clip(rho - EYE_CLEAR_RADIUS_MM, 0.0, None)
+        x = smax(x, cap, 1.5)
+
     # jaw line: below the mandible's lower border the skin turns under
     z_jaw = -113.0 + 31.0 * np.clip(ay / 55.0, 0.0, 1.5) ** 1.8
     x = x - 2.5 * 3.0 * _softplus((z_jaw - z) / 3.0)
@@ -160,7 +169,7 @@ def face_x(y, z):
     wn = np.maximum(_WN(zc), 3.0)
     h = _NOSE_K * np.logaddexp(0.0, (_XN(zc) - _X0(zc)) / _NOSE_K)
     h = h * _sig((14.0 - z) / 1.5) * _sig((z + 48.0) / 1.2)
-    tn = np.clip(ay / wn, 0.0, 1.0) ** 0.85
+    tn = np.clip(ay / wn, 0.0, 1.0)
     x = x + h * (1.0 - tn) ** 2 * (1.0 + 2.0 * tn)
     x = x + 2.4 * _g((ay - 13.5) / 4.0) * _g((z + 37.0) / 4.5)       # alae
     x = x - 1.0 * _g((ay - 18.5) / 1.6) * _g((z + 38.0) / 5.0)       # alar-facial groove
@@ -175,6 +184,10 @@ def _sd_ellipsoid(p, axes):
     return k0 * (k0 - 1.0) / np.maximum(k1, 1e-9)
 
 
+def _smin_exp(a, b, k):
+    return -k * np.logaddexp(-a / k, -b / k)
+
+
 def _smin(a, b, k):
     h = np.clip(0.5 + 0.5 * (b - a) / k, 0.0, 1.0)
     return b + (a - b) * h - k * h * (1.0 - h)
@@ -182,9 +195,9 @@ def _smin(a, b, k):
 
 CRANIUM_CENTRE = np.array([-66.0, 0.0, 26.0])
 NECK_AXIS = np.array([-70.0, 0.0])
-NECK_SEMI = np.array([50.0, 55.0])
+NECK_SEMI = np.array([53.0, 59.0])
 NECK_LEAN = 0.12  # the neck axis moves forward this much per mm of descent below z = -60
-NECK_TOP_Z = -20.0
+NECK_TOP_Z = -40.0
 JAW_CENTRE = np.array([-40.0, 0.0, -48.0])
 JAW_SEMI = np.array([50.0, 66.0, 52.0])
 
@@ -192,15 +205,17 @@ JAW_SEMI = np.array([50.0, 66.0, 52.0])
 def blank_sdf(p):
     """Signed field (mm, < 0 inside) of the blank: cranium egg united with the neck."""
     q = p - CRANIUM_CENTRE
-    axes = np.stack([np.where(q[..., 0] > 0, 88.0, 96.0), np.full(q.shape[:-1], 77.0),
-                     np.where(q[..., 2] > 0, 91.0, 92.0)], axis=-1)
+    # semi-axes vary smoothly (an egg: shorter in front than behind)
+    ax = 92.0 - 4.0 * np.tanh(q[..., 0] / 30.0)
+    axes = np.stack([ax, np.full(q.shape[:-1], 77.0), np.full(q.shape[:-1], 91.5)], axis=-1)
     cranium = _sd_ellipsoid(q, axes)
     e = p[..., :2] - NECK_AXIS
     e[..., 0] -= NECK_LEAN * np.clip(-60.0 - p[..., 2], 0.0, None)
     neck2d = _sd_ellipsoid(e, NECK_SEMI)
-    neck = np.maximum(neck2d, p[..., 2] - NECK_TOP_Z)
+    neck = 6.0 * np.logaddexp(neck2d / 6.0, (p[..., 2] - NECK_TOP_Z) / 6.0)   # rounded top, no crease
     jaw = _sd_ellipsoid(p - JAW_CENTRE, JAW_SEMI)
-    return _smin(_smin(cranium, jaw, 20.0), neck, 28.0)
+    # exponential smooth minimum: infinitely smooth (a polynomial one leaves curvature seams)
+    return _smin_exp(_smin_exp(cranium, jaw, 7.0), neck, 9.0)
 
 
 def _bisect(inside_fn, dirs, lo, hi, iters=22):
@@ -238,4 +253,4 @@ def radius(dirs):
         w = np.clip((d[:, 0] - 0.15) / 0.25, 0.0, 1.0)
         w = w * w * (3.0 - 2.0 * w)
         r_f[front] = np.where(start_in, r, 0.0) * w
-    return smax(r_b, r_f, 8.0)
+    return 3.0 * np.logaddexp(r_b / 3.0, r_f / 3.0)

@@ -4,8 +4,8 @@ The grid has three holes, each a rectangle of cells in index space whose
 boundary is warped in parameter space onto an outline: two eye openings
 (filled by the eyelids, eyelids.py) and the mouth (filled by the lips,
 mouth.py). Below the last radial row the grid continues as rings on the neck
-cylinder; the crown closes with a fan. All lengths in millimetres here;
-template_mesh() returns metres.
+cylinder; the crown closes with a fan. Each quad is split along its shorter
+diagonal. All lengths in millimetres (build.py converts to metres).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import sculpt
-from .mesh import fan_faces, grid_faces
+from .mesh import fan_faces
 
 # Template eye geometry (mm): the rotation centres sit at y = -/+ EYE_HALF_SPACING.
 EYE_HALF_SPACING = 32.0
@@ -26,9 +26,10 @@ EYE_HOLE_LATERAL = 21.0
 EYE_HOLE_MEDIAL = 19.5
 EYE_HOLE_TOP = 13.5
 EYE_HOLE_BOTTOM = -10.5
+EYE_HOLE_MID = -0.6   # the opening's widest line: at the template's canthal line
 
 N_NECK_ROWS = 5
-NECK_Z = np.linspace(-138.0, -195.0, N_NECK_ROWS)
+NECK_Z = np.linspace(-136.0, -180.0, N_NECK_ROWS)
 
 
 def _nodes(lo: float, hi: float, density, n: int) -> np.ndarray:
@@ -42,11 +43,11 @@ def _nodes(lo: float, hi: float, density, n: int) -> np.ndarray:
 
 def _col_density(az):
     a = np.abs(az)
-    return 0.25 + 0.75 / (1.0 + np.exp((a - 62.0) / 7.0))
+    return 0.2 + 0.45 / (1.0 + np.exp((a - 68.0) / 7.0)) + 0.5 / (1.0 + np.exp((a - 30.0) / 5.0))
 
 
 def _row_density(psi):
-    return 0.3 + 0.7 / (1.0 + np.exp((psi - 38.0) / 5.0))
+    return 0.28 + 0.4 / (1.0 + np.exp((psi - 38.0) / 5.0)) + 0.35 / (1.0 + np.exp((np.abs(psi + 15.0) - 33.0) / 4.0))
 
 
 N_COLS = 150
@@ -118,22 +119,26 @@ def _square_angle(d):
     return np.arctan2(d[..., 1], d[..., 0]), np.max(np.abs(d), axis=-1)
 
 
-def _warp(param, hole_box, centre, outline):
+def _warp(param, hole_box, centre, outline, fade):
     """Warp grid parameters so the hole rectangle's boundary lands on `outline`.
 
     param: (..., 2) grid parameters; hole_box = (az0, az1, psi0, psi1) of the
     rectangle; centre: (2,) centre in parameter space; outline(beta) -> (.., 2)
     absolute parameters of the target boundary at angle beta (angle of the
-    normalised square point, 0 along +az, pi/2 along +psi).
+    normalised square point, 0 along +az, pi/2 along +psi). The warp is exact on
+    and inside the rectangle and fades out to the identity within `fade`
+    (radians) outside it.
     """
     az0, az1, p0, p1 = hole_box
     mid = np.array([(az0 + az1) / 2, (p0 + p1) / 2])
     half = np.array([(az1 - az0) / 2, (p1 - p0) / 2])
-    d = (param - mid) / half
+    rel = param - mid
+    d = rel / half
     beta, s = _square_angle(d)
     target = centre + s[..., None] * (outline(beta) - centre)
-    # full warp up to the boundary, fading out to the identity by s = 2.6
-    u = np.clip((s - 1.0) / 1.6, 0.0, 1.0)
+    out = np.clip(np.abs(rel) - half, 0.0, None)
+    e = np.sqrt((out ** 2).sum(-1)) / fade
+    u = np.clip(e, 0.0, 1.0)
     w = 1.0 - u * u * (3.0 - 2.0 * u)
     return param + w[..., None] * (target - param)
 
@@ -148,8 +153,7 @@ def eye_outline(side: int):
         ext_pos = EYE_HOLE_MEDIAL if side < 0 else EYE_HOLE_LATERAL
         ext_neg = EYE_HOLE_LATERAL if side < 0 else EYE_HOLE_MEDIAL
         y = yc + np.where(c >= 0, ext_pos, ext_neg) * c
-        z = 0.5 * (EYE_HOLE_TOP + EYE_HOLE_BOTTOM) + 0.5 * (EYE_HOLE_TOP - EYE_HOLE_BOTTOM) * s
-        # squarer top-medial corner (under the brow, beside the nose) than an ellipse
+        z = EYE_HOLE_MID + np.where(s >= 0, EYE_HOLE_TOP - EYE_HOLE_MID, EYE_HOLE_MID - EYE_HOLE_BOTTOM) * s
         return frontal_to_param(y, z)
     return f
 
@@ -175,13 +179,12 @@ class SkinTemplate:
     eye_holes: tuple[Hole, Hole]
     mouth_hole: Hole
     eye_rings: tuple[tuple[np.ndarray, np.ndarray], ...]   # per eye [right, left]: (upper, lower) vertex ids, lateral -> medial
-    eye_ring_beta: tuple[tuple[np.ndarray, np.ndarray], ...]
-    eye_ring_outer: tuple[tuple[np.ndarray, np.ndarray], ...]   # the skin vertex just outside each ring vertex
+    eye_ring_beta: tuple[tuple[np.ndarray, np.ndarray], ...]  # margin parameter angle per ring vertex
     mouth_ring: tuple[np.ndarray, np.ndarray]               # (upper, lower) vertex ids, right corner -> left corner
     mouth_ring_beta: tuple[np.ndarray, np.ndarray]
 
 
-def _hole_for(az_nodes, psi_nodes, centre_param, outline, min_rows):
+def _hole_for(az_nodes, psi_nodes, outline, min_rows):
     """Pick a rectangle of grid lines around an outline's bounding box."""
     b = np.linspace(0, 2 * np.pi, 256, endpoint=False)
     o = outline(b)
@@ -216,19 +219,19 @@ def skin_template() -> SkinTemplate:
     for side in (-1, 1):
         out = eye_outline(side)
         centre = frontal_to_param(side * EYE_HALF_SPACING + side * 0.5 * (EYE_HOLE_LATERAL - EYE_HOLE_MEDIAL),
-                                  0.5 * (EYE_HOLE_TOP + EYE_HOLE_BOTTOM))
-        holes.append(_hole_for(az, psi, centre, out, 10))
+                                  EYE_HOLE_MID)
+        holes.append(_hole_for(az, psi, out, 10))
         outlines.append(out)
         eye_centre_params.append(centre)
     mouth_centre = frontal_to_param(0.0, sculpt.STOMION_Z)
-    mouth = _hole_for(az, psi, mouth_centre, mouth_outline, 8)
+    mouth = _hole_for(az, psi, mouth_outline, 8)
 
     def box(h: Hole):
         return az[h.ia], az[h.ib], psi[h.jb], psi[h.ja]
 
     for h, out, c in zip(holes, outlines, eye_centre_params):
-        param = _warp(param, box(h), c, out)
-    param = _warp(param, box(mouth), mouth_centre, mouth_outline)
+        param = _warp(param, box(h), c, out, np.radians(7.0))
+    param = _warp(param, box(mouth), mouth_centre, mouth_outline, np.radians(7.0))
 
     n_rows = N_RADIAL_ROWS + N_NECK_ROWS
     pts = np.empty((n_rows, N_COLS, 3))
@@ -241,10 +244,20 @@ def skin_template() -> SkinTemplate:
     keep = np.ones((n_rows, N_COLS), bool)
     for h in holes + [mouth]:
         keep[h.ja + 1:h.jb, h.ia + 1:h.ib] = False
-    # faces of the full grid (rows run down, columns towards +y: flip to face outwards)
-    faces = grid_faces(n_rows, N_COLS, wrap=True)[:, [0, 2, 1]]
-    cell_r = np.concatenate([np.repeat(np.arange(n_rows - 1), N_COLS)] * 2)
-    cell_c = np.concatenate([np.tile(np.arange(N_COLS), n_rows - 1)] * 2)
+    # faces of the full grid, each quad split along its shorter diagonal (rows run down,
+    # columns towards +y: quad a b e d is clockwise seen from outside, so flip)
+    r, c = np.meshgrid(np.arange(n_rows - 1), np.arange(N_COLS), indexing="ij")
+    r, c = r.ravel(), c.ravel()
+    c1 = (c + 1) % N_COLS
+    a, b = r * N_COLS + c, r * N_COLS + c1
+    d, e = (r + 1) * N_COLS + c, (r + 1) * N_COLS + c1
+    flat_pts = pts.reshape(-1, 3)
+    short_ae = np.linalg.norm(flat_pts[a] - flat_pts[e], axis=1) <= np.linalg.norm(flat_pts[b] - flat_pts[d], axis=1)
+    t1 = np.where(short_ae[:, None], np.stack([a, b, e], 1), np.stack([a, b, d], 1))
+    t2 = np.where(short_ae[:, None], np.stack([a, e, d], 1), np.stack([b, e, d], 1))
+    faces = np.concatenate([t1, t2])[:, [0, 2, 1]]
+    cell_r = np.concatenate([r, r])
+    cell_c = np.concatenate([c, c])
     cell_keep = np.ones(len(faces), bool)
     for h in holes + [mouth]:
         cell_keep &= ~((cell_r >= h.ja) & (cell_r < h.jb) & (cell_c >= h.ia) & (cell_c < h.ib))
@@ -277,26 +290,23 @@ def skin_template() -> SkinTemplate:
         b = np.array(out)
         return np.where(b < -1e-9, b + 2 * np.pi, b)
 
-    def outer(h: Hole, cells):
-        out = []
-        for j, i in cells:
-            dj = -1 if j == h.ja else (1 if j == h.jb else 0)
-            di = -1 if i == h.ia else (1 if i == h.ib else 0)
-            out.append((j + dj, i + di))
-        return ids(out)
-
-    eye_rings, eye_betas, eye_outer = [], [], []
+    eye_rings, eye_betas = [], []
     for side, h in zip((-1, 1), holes):
         lateral_low = side < 0  # right eye: lateral is -y = low column index
         up, lo = h.ring(lateral_low)
         eye_rings.append((ids(up), ids(lo)))
-        eye_betas.append((betas(h, up, lateral_low), betas(h, lo, lateral_low)))
-        eye_outer.append((outer(h, up), outer(h, lo)))
+        # margin parameter from the ring's arc length (frontal projection): smooth along the ring
+        lam = []
+        for arc in (up, lo):
+            q = flat[keep_flat][ids(arc)][:, 1:]
+            seg = np.linalg.norm(np.diff(q, axis=0), axis=1)
+            lam.append(np.concatenate([[0.0], np.cumsum(seg)]) / seg.sum())
+        eye_betas.append((np.pi * lam[0], 2 * np.pi - np.pi * lam[1]))
     up, lo = mouth.ring(True)  # from the right corner (-y, low column) to the left corner
     mouth_ring = (ids(up), ids(lo))
     mouth_beta = (betas(mouth, up, True), betas(mouth, lo, True))
 
     return SkinTemplate(points=flat[keep_flat], faces=faces, param=flat_par[keep_flat], grid_index=grid_index,
                         az=az, psi=psi, eye_holes=(holes[0], holes[1]), mouth_hole=mouth,
-                        eye_rings=tuple(eye_rings), eye_ring_beta=tuple(eye_betas), eye_ring_outer=tuple(eye_outer),
+                        eye_rings=tuple(eye_rings), eye_ring_beta=tuple(eye_betas),
                         mouth_ring=mouth_ring, mouth_ring_beta=mouth_beta)

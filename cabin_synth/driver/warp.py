@@ -27,7 +27,7 @@ from .template import EYE_HALF_SPACING
 _FACE = {
     "glabella": (0.0, 22.0), "nasion": (0.0, 8.0), "forehead": (0.0, 55.0), "forehead_side": (35.0, 50.0),
     "superciliary": (28.0, 19.0), "eye_sup": (EYE_HALF_SPACING, 17.5), "eye_inf": (EYE_HALF_SPACING, -14.5),
-    "eye_lat": (EYE_HALF_SPACING + 25.0, 1.0), "eye_med": (EYE_HALF_SPACING - 22.5, 0.0),
+    "eye_lat": (EYE_HALF_SPACING + 25.0, -0.6), "eye_med": (EYE_HALF_SPACING - 22.5, -0.6),
     "dorsum": (0.0, -12.0), "pronasale": (0.0, -32.0), "subnasale": (0.0, -45.5), "alare": (16.0, -37.0),
     "nose_side": (9.0, -15.0), "labrale_sup": (0.0, -57.6), "stomion": (0.0, -65.0), "labrale_inf": (0.0, -74.5),
     "cheilion": (25.0, -65.6), "labiomental": (0.0, -82.0), "pogonion": (0.0, -94.0), "menton": (0.0, -110.0),
@@ -39,9 +39,11 @@ _DIR = {
     "opisthocranion": (-170.0, 0.0, 25.0), "back_upper": (-140.0, 0.0, 90.0), "back_lateral": (-125.0, 65.0, 30.0),
     "occipital": (-150.0, 0.0, -30.0), "eurion": (-70.0, 80.0, 35.0), "parietal": (-70.0, 55.0, 100.0),
     "tragion": (-78.0, 72.0, -10.0), "mastoid": (-100.0, 58.0, -45.0), "nape": (-115.0, 0.0, -95.0),
+    "ear_top": (-82.0, 70.0, 28.0), "ear_back": (-105.0, 64.0, -5.0), "ear_low": (-80.0, 66.0, -45.0),
 }
 CRANIUM = {"vertex", "frontal_top", "opisthocranion", "back_upper", "back_lateral", "occipital", "eurion",
-           "parietal", "tragion", "mastoid", "nape", "forehead", "forehead_side", "temple"}
+           "parietal", "tragion", "mastoid", "nape", "forehead", "forehead_side", "temple", "ear_top", "ear_back",
+           "ear_low"}
 EYE_GROUP = {"eye_centre", "eye_sup", "eye_inf", "eye_lat", "eye_med"}
 NOSE_MOUTH = {"dorsum", "pronasale", "subnasale", "alare", "nose_side", "labrale_sup", "stomion", "labrale_inf",
               "cheilion", "labiomental", "pogonion", "menton"}
@@ -90,16 +92,14 @@ def template_dimensions() -> dict[str, float]:
     P = dict()
     for n, q, s in zip(c.names, c.points, c.side):
         P[(n, int(s))] = q
-    front = p[:, 0] > -60.0
-    zyg = front & (p[:, 2] > -25) & (p[:, 2] < 0)
-    gon = (p[:, 2] > -92) & (p[:, 2] < -78) & (p[:, 0] > -75)
     return {
         "head_length": float(P[("glabella", 0)][0] - p[:, 0].min()),
         "head_breadth": float(2 * np.abs(p[p[:, 2] > -20, 1]).max()),
         "head_height": float(p[:, 2].max()),
         "face_height": float(P[("nasion", 0)][2] - P[("menton", 0)][2]),
-        "cheekbone_width": float(2 * np.abs(p[zyg, 1]).max()),
-        "jaw_width": float(2 * np.abs(p[gon, 1]).max()),
+        # breadths between the control points that carry them (soft-tissue zygion / gonion)
+        "cheekbone_width": float(P[("zygion", 1)][1] - P[("zygion", -1)][1]),
+        "jaw_width": float(P[("gonion", 1)][1] - P[("gonion", -1)][1]),
         "brow_ridge": 0.0,
         "nose_length": float(P[("nasion", 0)][2] - P[("subnasale", 0)][2]),
         "nose_width": 34.0,
@@ -146,9 +146,9 @@ def control_displacements(dims: dict[str, float]) -> np.ndarray:
             d[0] += (x - xg) * D["head_length"] / t["head_length"]
             d[1] += y * D["head_breadth"] / t["head_breadth"]
             d[2] += max(z, 0.0) * D["head_height"] / t["head_height"]
-        else:
-            if z < zn:
-                d[2] -= D["face_height"] * (zn - z) / F
+        elif name not in EYE_GROUP and name != "nasion" and z < 0.0:
+            # the lower face stretches below the eyes (the orbits keep their place)
+            d[2] -= D["face_height"] * (-z) / (-zme)
         if name in NOSE_MOUTH:
             if zsn <= z <= zn:
                 d[2] -= D["nose_length"] * (zn - z) / N
@@ -199,6 +199,14 @@ def control_displacements(dims: dict[str, float]) -> np.ndarray:
             d[1] += s * D["cheekbone_width"] / 2
         if name == "temple":
             d[1] += s * 0.3 * D["cheekbone_width"] / 2
+        if name in ("eye_lat", "eye_med"):
+            # the opening's ends follow the eye corners: fissure length and canthal tilt
+            lateral = name == "eye_lat"
+            share = 0.455 if lateral else 0.545
+            d[1] += s * (1.0 if lateral else -1.0) * share * D["eye_size"]
+            half_f = 0.5 * dims["eye_size"]
+            dz = half_f * np.tan(np.radians(dims["canthal_tilt"])) - 0.5 * t["eye_size"] * np.tan(np.radians(t["canthal_tilt"]))
+            d[2] += dz if lateral else -dz
         if name == "eye_lat":
             d[1] += s * 0.25 * D["cheekbone_width"] / 2
         if name == "gonion":

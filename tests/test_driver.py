@@ -1,0 +1,531 @@
+"""Tests of the parametric driver (cabin_synth.driver).
+
+The checks recompute what they test independently of the implementation:
+point-to-triangle distances, ray casts, plane slices of the lid meshes and
+sphere tests for the cornea are written out here from the returned meshes.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from cabin_synth.driver import (EXPRESSIONS, LANDMARK_NAMES, SHAPE_PARAMS, DriverGeometry, FaceState, Identity,
+                                build_driver, dimensions, sample_identity)
+from cabin_synth.semantics import CLASSES
+
+MATERIALS = {"skin", "lips", "sclera", "iris", "pupil", "cornea", "eyebrow", "hair"}
+CORNEA_R = 7.8e-3
+AHEAD = np.array([0.8, 0.0, 0.0])
+
+
+# ------------------------------------------------------------------ helpers
+def state(target=AHEAD, closure=0.0, pupil=4.0, **expression):
+    return FaceState(gaze_target_head=np.asarray(target, float), eyelid_closure=np.full(2, closure),
+                     pupil_diameter_mm=pupil, expression=expression)
+
+
+def identity(seed=0, **shape):
+    base = sample_identity(np.random.default_rng(seed), sex="male", age_years=40.0, skin_type=3)
+    if not shape:
+        return base
+    d = base.to_dict()
+    d["shape"] = {**d["shape"], **shape}
+    return Identity.from_dict(d)
+
+
+def neutral(**shape):
+    """An identity with every shape z-score at 0 except the given ones."""
+    d = identity().to_dict()
+    d["shape"] = {k: 0.0 for k in SHAPE_PARAMS}
+    d["shape"].update(shape)
+    d["ipd_m"] = 0.064
+    return Identity.from_dict(d)
+
+
+def part(geom: DriverGeometry, name: str):
+    for p in geom.parts:
+        if p.name == name:
+            return p
+    raise KeyError(name)
+
+
+def point_triangle_distance(p, tri):
+    """Distance from point p to each triangle (T,3,3): minimum over the plane
+    projection (if inside) and the three edges."""
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    n = np.cross(b - a, c - a)
+    nn = np.linalg.norm(n, axis=1)
+    ok = nn > 1e-18
+    n_u = n / np.where(ok, nn, 1.0)[:, None]
+    dist_plane = np.einsum("tj,tj->t", p - a, n_u)
+    q = p - dist_plane[:, None] * n_u
+    inside = ok.copy()
+    for u, v in ((a, b), (b, c), (c, a)):
+        inside &= np.einsum("tj,tj->t", np.cross(v - u, q - u), n) >= 0
+    best = np.where(inside, np.abs(dist_plane), np.inf)
+    for u, v in ((a, b), (b, c), (c, a)):
+        e = v - u
+        t = np.clip(np.einsum("tj,tj->t", p - u, e) / np.maximum(np.einsum("tj,tj->t", e, e), 1e-30), 0, 1)
+        best = np.minimum(best, np.linalg.norm(p - (u + t[:, None] * e), axis=1))
+    return best
+
+
+def ray_hits(origin, direction, tri):
+    """Ray parameters of the hits on triangles (T,3,3), inf where missed (Moller-Trumbore)."""
+    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    pv = np.cross(direction, e2)
+    det = np.einsum("tj,tj->t", e1, pv)
+    ok = np.abs(det) > 1e-20
+    inv = 1.0 / np.where(ok, det, 1.0)
+    s = origin - tri[:, 0]
+    u = np.einsum("tj,tj->t", s, pv) * inv
+    q = np.cross(s, e1)
+    v = (q @ direction) * inv
+    t = np.einsum("tj,tj->t", e2, q) * inv
+    hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)
+    return np.where(hit, t, np.inf)
+
+
+def slice_z(points, faces, y0):
+    """z values where the mesh's edges cross the plane y = y0."""
+    zs = []
+    for i, j in ((0, 1), (1, 2), (2, 0)):
+        a, b = points[faces[:, i]], points[faces[:, j]]
+        da, db = a[:, 1] - y0, b[:, 1] - y0
+        m = (da * db <= 0) & (da != db)
+        t = da[m] / (da[m] - db[m])
+        zs.append(a[m, 2] + t * (b[m, 2] - a[m, 2]))
+    return np.concatenate(zs)
+
+
+def signed_volume(points, faces):
+    c = points.mean(axis=0)
+    a, b, d = points[faces[:, 0]] - c, points[faces[:, 1]] - c, points[faces[:, 2]] - c
+    return np.einsum("tj,tj->t", a, np.cross(b, d)).sum() / 6.0
+
+
+IDENTITIES = [identity(0), sample_identity(np.random.default_rng(5), sex="female", age_years=22.0, skin_type=6),
+              sample_identity(np.random.default_rng(9), sex="male", age_years=85.0, skin_type=1),
+              neutral(**{k: 2.5 for k in SHAPE_PARAMS}), neutral(**{k: -2.5 for k in SHAPE_PARAMS})]
+STATES = [state(), state([0.6, 0.25, -0.3], 0.3, 2.0, smile=1.0),
+          state([0.5, -0.2, 0.25], 1.0, 8.0, mouth_open=1.0, brow_raise=1.0),
+          state([0.7, 0.0, -0.4], 0.6, 5.0, brow_furrow=1.0, mouth_open=0.4, smile=0.5)]
+
+
+@pytest.fixture(scope="module")
+def geoms():
+    return [(i, s, build_driver(i, s)) for i in IDENTITIES for s in STATES]
+
+
+# ------------------------------------------------------------------ structure
+def test_api_shapes_and_values(geoms):
+    assert len(LANDMARK_NAMES) == 70 and len(set(LANDMARK_NAMES)) == 70
+    assert LANDMARK_NAMES[30] == "nose_tip" and LANDMARK_NAMES[68] == "right_pupil"
+    for _, _, g in geoms:
+        names = [p.name for p in g.parts]
+        assert len(names) == len(set(names))
+        for p in g.parts:
+            assert p.semantic in CLASSES, p.name
+            assert p.material in MATERIALS, p.name
+            assert all(seg[:1].isupper() and seg.isalnum() for seg in p.name.split("/")), p.name
+            assert p.points.dtype == np.float64 and p.points.shape[1] == 3
+            assert p.normals.shape == p.points.shape
+            assert p.faces.dtype == np.int32 and p.faces.shape[1] == 3
+            assert p.faces.min() >= 0 and p.faces.max() < len(p.points)
+            assert np.isfinite(p.points).all() and np.isfinite(p.normals).all(), p.name
+            assert np.allclose(np.linalg.norm(p.normals, axis=1), 1.0, atol=1e-9), p.name
+        assert g.landmarks.shape == (70, 3) and np.isfinite(g.landmarks).all()
+        assert len(g.landmark_parts) == 70 and set(g.landmark_parts) <= set(names)
+        assert g.eye_centres.shape == g.gaze_dirs.shape == g.pupil_centres.shape == (2, 3)
+        assert g.aperture_mm.shape == (2,)
+    required = {"Head", "EyeR/Sclera", "EyeR/Iris", "EyeR/Pupil", "EyeR/Cornea", "EyeR/UpperLid", "EyeR/LowerLid",
+                "EyeL/Sclera", "EyeL/Iris", "EyeL/Pupil", "EyeL/Cornea", "EyeL/UpperLid", "EyeL/LowerLid"}
+    assert required <= set(names)
+    sem = {p.semantic for p in geoms[0][2].parts}
+    assert {"skin", "sclera", "iris", "pupil", "lips", "eyebrows"} <= sem
+    assert part(geoms[0][2], "EyeR/Cornea").material == "cornea"
+
+
+def test_skin_triangle_budget(geoms):
+    n = len(part(geoms[0][2], "Head").faces)
+    assert 15000 <= n <= 25000
+
+
+def test_fixed_topology(geoms):
+    ref = geoms[0][2]
+    for _, _, g in geoms[1:]:
+        assert [p.name for p in g.parts] == [p.name for p in ref.parts]
+        for p, q in zip(g.parts, ref.parts):
+            assert len(p.points) == len(q.points), p.name
+            assert np.array_equal(p.faces, q.faces), p.name
+            assert (p.semantic, p.material) == (q.semantic, q.material)
+        assert g.landmark_parts == ref.landmark_parts
+
+
+# ------------------------------------------------------------------ landmarks
+def test_landmarks_lie_on_their_parts(geoms):
+    for _, _, g in geoms[::3]:
+        for k, (x, name) in enumerate(zip(g.landmarks, g.landmark_parts)):
+            p = part(g, name)
+            d = point_triangle_distance(x, p.points[p.faces]).min()
+            assert d < 0.05e-3, (k, LANDMARK_NAMES[k], name, d)
+
+
+def test_landmark_layout_is_ibug(geoms):
+    g = geoms[0][2]
+    L = g.landmarks
+    y, z = L[:, 1], L[:, 2]
+    # subject's right (head -y) first: jaw 0 and brow 17, eye 36, mouth corner 48 on the right
+    assert y[0] < 0 < y[16] and y[17] < 0 < y[26] and y[36] < 0 < y[45] and y[48] < 0 < y[54]
+    assert np.argmin(z[:17]) == 8                       # chin bottom in the middle of the jaw line
+    assert np.all(np.diff(z[27:31]) < 0)                # nose bridge runs down to the tip
+    assert L[30, 0] == L[:68, 0].max()                  # the nose tip is the most forward point
+    assert np.all(z[17:27] > z[36:48].max())            # brows above the eyes
+    assert z[51] > z[62] >= z[66] > z[57]               # outer/inner lips in order
+    for a, b in ((36, 39), (42, 45)):                   # corners bracket the lid points
+        lo, hi = sorted((y[a], y[b]))
+        lid = [37, 38, 40, 41] if a == 36 else [43, 44, 46, 47]
+        assert np.all((y[lid] > lo) & (y[lid] < hi))
+    assert np.all(z[[37, 38]] > z[[41, 40]]) and np.all(z[[43, 44]] > z[[47, 46]])
+    assert set(g.landmark_parts[36:42]) == {"EyeR/UpperLid", "EyeR/LowerLid"}
+    assert g.landmark_parts[48:68] == tuple(n for n in g.landmark_parts[48:68] if n.startswith("Mouth/"))
+    assert g.landmark_parts[68:] == ("EyeR/Pupil", "EyeL/Pupil")
+
+
+def test_eye_landmarks_follow_the_lids():
+    i = identity(3)
+    open_, shut = build_driver(i, state(closure=0.0)), build_driver(i, state(closure=1.0))
+    for up, lo in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        assert open_.landmarks[up, 2] - open_.landmarks[lo, 2] > 4e-3
+        assert abs(shut.landmarks[up, 2] - shut.landmarks[lo, 2]) < 1.5e-3
+    assert np.allclose(open_.landmarks[[36, 39, 42, 45]], shut.landmarks[[36, 39, 42, 45]], atol=1e-9)
+
+
+# ------------------------------------------------------------------ eyes
+def test_pupils_and_gaze(geoms):
+    for ident, st, g in geoms:
+        mid = g.eye_centres.mean(axis=0)
+        assert np.allclose(mid, 0.0, atol=1e-12)
+        assert np.isclose(np.linalg.norm(g.eye_centres[1] - g.eye_centres[0]), ident.ipd_m)
+        assert g.eye_centres[0, 1] < 0 < g.eye_centres[1, 1]
+        dist = np.sqrt(ident.eyeball_radius_m ** 2 - ident.iris_radius_m ** 2) + 0.1e-3
+        for i, side in enumerate("RL"):
+            to_target = st.gaze_target_head - g.eye_centres[i]
+            assert np.allclose(g.gaze_dirs[i], to_target / np.linalg.norm(to_target), atol=1e-12)
+            assert np.allclose(g.pupil_centres[i], g.eye_centres[i] + dist * g.gaze_dirs[i], atol=1e-12)
+            assert np.allclose(g.landmarks[68 + i], g.pupil_centres[i], atol=1e-12)
+            pupil = part(g, f"Eye{side}/Pupil").points
+            assert np.allclose(pupil[1:].mean(axis=0), g.pupil_centres[i], atol=1e-9)
+            radius = np.linalg.norm(pupil[1:] - g.pupil_centres[i], axis=1)
+            assert np.allclose(radius, 0.5e-3 * st.pupil_diameter_mm, rtol=1e-9)
+            # the pupil disc and the iris face along the gaze
+            assert np.allclose((pupil - g.pupil_centres[i]) @ g.gaze_dirs[i], 0.0, atol=1e-12)
+            sclera = part(g, f"Eye{side}/Sclera").points
+            assert np.allclose(np.linalg.norm(sclera - g.eye_centres[i], axis=1), ident.eyeball_radius_m)
+
+
+def test_cornea_geometry():
+    ident = identity(4)
+    g = build_driver(ident, state([0.6, -0.2, 0.1]))
+    for i, side in enumerate("RL"):
+        c, d = g.eye_centres[i], g.gaze_dirs[i]
+        cornea = part(g, f"Eye{side}/Cornea").points
+        apex = cornea[np.argmax((cornea - c) @ d)]
+        xl = np.sqrt(ident.eyeball_radius_m ** 2 - ident.iris_radius_m ** 2)
+        sag = CORNEA_R - np.sqrt(CORNEA_R ** 2 - ident.iris_radius_m ** 2)
+        assert np.isclose((apex - c) @ d, xl + sag, atol=1e-9)
+        assert 2.2e-3 < sag < 3.2e-3                               # bulges ~2.5 mm in front of the limbus
+        assert (apex - c) @ d > ident.eyeball_radius_m + 0.5e-3    # and in front of the sclera sphere
+        # the iris outer edge is the sclera's cut (limbus) and the cornea's rim
+        iris = part(g, f"Eye{side}/Iris").points
+        r = np.linalg.norm(np.cross(iris - c, d), axis=1)
+        assert np.isclose(r.max(), ident.iris_radius_m)
+        assert np.allclose((iris - c) @ d, xl, atol=1e-12)
+
+
+def lid_measure(g, side):
+    """Aperture (m) measured independently: slice both lids with the vertical plane through
+    the midpoint of the eye-corner landmarks; upper lid's lowest point minus lower lid's highest."""
+    corners = (36, 39) if side == "R" else (42, 45)
+    y0 = g.landmarks[list(corners), 1].mean()
+    up, lo = part(g, f"Eye{side}/UpperLid"), part(g, f"Eye{side}/LowerLid")
+    return slice_z(up.points, up.faces, y0).min() - slice_z(lo.points, lo.faces, y0).max()
+
+
+def test_aperture_matches_the_lid_margins(geoms):
+    for _, _, g in geoms:
+        for i, side in enumerate("RL"):
+            assert abs(lid_measure(g, side) * 1e3 - g.aperture_mm[i]) < 0.2
+
+
+def test_open_aperture_is_the_identitys():
+    for seed in range(6):
+        ident = sample_identity(np.random.default_rng(seed))
+        g = build_driver(ident, state())
+        want = dimensions(ident)["eye_aperture"]
+        assert 6.0 <= want <= 14.0
+        # eyes in primary position (target far ahead of each eye): the alert aperture
+        assert np.allclose(g.aperture_mm, want, atol=0.35), (g.aperture_mm, want)
+
+
+def test_closure_closes():
+    for ident in IDENTITIES:
+        g = build_driver(ident, state(closure=1.0))
+        assert np.all(g.aperture_mm < 0.5) and np.all(g.aperture_mm >= 0.0)
+        for side in "RL":
+            assert lid_measure(g, side) < 0.5e-3
+        half = build_driver(ident, state(closure=0.5)).aperture_mm
+        full = build_driver(ident, state(closure=0.0)).aperture_mm
+        assert np.all(full > half) and np.all(half > g.aperture_mm)
+
+
+def test_per_eye_closure():
+    g = build_driver(identity(1), FaceState(gaze_target_head=AHEAD, eyelid_closure=np.array([1.0, 0.0])))
+    assert g.aperture_mm[0] < 0.5 < 6.0 < g.aperture_mm[1]
+
+
+def test_upper_lid_follows_eye_pitch():
+    i = identity(2)
+    ahead = build_driver(i, state([1.0, 0.0, 0.0]))
+    down = build_driver(i, state([1.0, 0.0, -0.45]))     # about 24 degrees down
+    up = build_driver(i, state([1.0, 0.0, 0.3]))
+    assert np.all(down.aperture_mm < ahead.aperture_mm - 2.0)
+    assert np.all(up.aperture_mm > ahead.aperture_mm)
+    assert np.all(down.landmarks[[37, 38, 43, 44], 2] < ahead.landmarks[[37, 38, 43, 44], 2] - 2e-3)
+
+
+def inside_eye(p, g, ident, i):
+    """Is each point inside the eyeball (sclera sphere) or the cornea cap of eye i?"""
+    c, d = g.eye_centres[i], g.gaze_dirs[i]
+    re, ri = ident.eyeball_radius_m, ident.iris_radius_m
+    xl = np.sqrt(re ** 2 - ri ** 2)
+    cc = c + d * (xl - np.sqrt(CORNEA_R ** 2 - ri ** 2))
+    in_sclera = np.linalg.norm(p - c, axis=1) < re - 1e-7
+    in_cornea = (np.linalg.norm(p - cc, axis=1) < CORNEA_R - 1e-7) & ((p - c) @ d > xl)
+    return in_sclera | in_cornea
+
+
+def test_lids_stay_outside_the_eyeball_and_cornea():
+    w = np.array([(a, b, 1 - a - b) for a in np.linspace(0, 1, 5) for b in np.linspace(0, 1, 5) if a + b <= 1])
+    for ident in IDENTITIES[:1] + IDENTITIES[3:]:
+        for target in ([1, 0, 0], [0.6, 0, -0.45], [0.6, 0, 0.35], [0.6, 0.4, 0], [0.6, -0.4, -0.2]):
+            for closure in (0.0, 0.5, 1.0):
+                g = build_driver(ident, state(target, closure))
+                for i, side in enumerate("RL"):
+                    for lid in ("UpperLid", "LowerLid"):
+                        p = part(g, f"Eye{side}/{lid}")
+                        samples = np.einsum("kj,tjd->tkd", w, p.points[p.faces]).reshape(-1, 3)
+                        assert not inside_eye(samples, g, ident, i).any(), (side, lid, target, closure)
+
+
+def test_open_fissure_is_not_covered():
+    """Rays travelling along -X through the open fissure meet the eye first, not skin."""
+    for ident in IDENTITIES:
+        for target in ([1, 0, 0], [0.7, 0.25, -0.15]):
+            g = build_driver(ident, state(target))
+            opaque = [p for p in g.parts if p.material != "cornea"]
+            tris = np.concatenate([p.points[p.faces] for p in opaque])
+            owner = np.concatenate([[p.name] * len(p.faces) for p in opaque])
+            for up, lo in ((37, 41), (38, 40), (43, 47), (44, 46)):
+                for t in (0.3, 0.5, 0.7):
+                    q = g.landmarks[lo] + t * (g.landmarks[up] - g.landmarks[lo])
+                    origin = np.array([0.2, q[1], q[2]])
+                    hits = ray_hits(origin, np.array([-1.0, 0.0, 0.0]), tris)
+                    first = owner[np.argmin(hits)]
+                    assert np.isfinite(hits.min()) and first.split("/")[-1] in ("Sclera", "Iris", "Pupil"), first
+
+
+# ------------------------------------------------------------------ orientation
+def test_faces_point_outwards(geoms):
+    g = geoms[0][2]
+    head = part(g, "Head")
+    assert signed_volume(head.points, head.faces) > 2e-3            # litres of head, positive
+    for name in ("Head", "EyeR/Sclera", "EyeL/Cornea", "EarL", "EarR"):
+        p = part(g, name)
+        fn = np.cross(p.points[p.faces[:, 1]] - p.points[p.faces[:, 0]], p.points[p.faces[:, 2]] - p.points[p.faces[:, 0]])
+        ok = np.linalg.norm(fn, axis=1) > 0
+        away = np.einsum("tj,tj->t", fn, p.points[p.faces].mean(axis=1) - p.points.mean(axis=0))[ok]
+        if name.startswith("Ear"):
+            continue
+        assert (away > 0).mean() > 0.95, name
+    # vertex normals agree with the faces around them
+    for p in g.parts:
+        fn = np.cross(p.points[p.faces[:, 1]] - p.points[p.faces[:, 0]], p.points[p.faces[:, 2]] - p.points[p.faces[:, 0]])
+        area = np.linalg.norm(fn, axis=1)
+        ok = area > 1e-14
+        agree = np.einsum("tj,tj->t", fn[ok], p.normals[p.faces[ok]].mean(axis=1)) > 0
+        assert agree.mean() > 0.97, p.name
+    # the face, lids and the visible inside of sockets and mouth face the viewer in front
+    for name in ("EyeR/UpperLid", "EyeL/LowerLid", "EyeR/Socket", "Mouth/UpperLip", "Mouth/LowerLip"):
+        p = part(g, name)
+        fn = np.cross(p.points[p.faces[:, 1]] - p.points[p.faces[:, 0]], p.points[p.faces[:, 2]] - p.points[p.faces[:, 0]])
+        assert (fn[:, 0] > 0).mean() > 0.6, name
+
+
+def test_pupil_iris_face_forward(geoms):
+    g = geoms[0][2]
+    for i, side in enumerate("RL"):
+        for name in ("Iris", "Pupil"):
+            p = part(g, f"Eye{side}/{name}")
+            fn = np.cross(p.points[p.faces[:, 1]] - p.points[p.faces[:, 0]], p.points[p.faces[:, 2]] - p.points[p.faces[:, 0]])
+            assert np.all(fn @ g.gaze_dirs[i] > 0)
+
+
+# ------------------------------------------------------------------ identity
+def test_identity_sampling_is_reproducible_and_uses_the_given_rng():
+    a = sample_identity(np.random.default_rng(42))
+    np.random.seed(0)
+    b = sample_identity(np.random.default_rng(42))
+    assert a.to_dict() == b.to_dict()
+    c = sample_identity(np.random.default_rng(43))
+    assert a.to_dict() != c.to_dict()
+    d = sample_identity(np.random.default_rng(1), sex="female", age_years=70.0, skin_type=5)
+    assert (d.sex, d.age_years, d.skin_type) == ("female", 70.0, 5)
+    assert set(d.shape) == set(SHAPE_PARAMS) and len(SHAPE_PARAMS) >= 12
+
+
+def test_identity_to_dict_is_json():
+    i = sample_identity(np.random.default_rng(3))
+    text = json.dumps(i.to_dict())
+    back = Identity.from_dict(json.loads(text))
+    assert back.to_dict() == i.to_dict()
+    g1, g2 = build_driver(i, state()), build_driver(back, state())
+    assert np.array_equal(g1.landmarks, g2.landmarks)
+
+
+def test_identity_distributions():
+    rng = np.random.default_rng(7)
+    men = [sample_identity(rng, sex="male", age_years=35.0) for _ in range(600)]
+    women = [sample_identity(rng, sex="female", age_years=35.0) for _ in range(600)]
+    ipd_m = np.mean([i.ipd_m for i in men]) * 1e3
+    ipd_f = np.mean([i.ipd_m for i in women]) * 1e3
+    assert 63.0 < ipd_m < 66.5 and 60.5 < ipd_f < 64.0
+    assert all(54e-3 <= i.ipd_m <= 74e-3 for i in men + women)
+    st_m = np.mean([i.stature_m for i in men])
+    st_f = np.mean([i.stature_m for i in women])
+    assert 1.72 < st_m < 1.79 and 1.60 < st_f < 1.66
+    assert all(5.0e-3 < i.iris_radius_m < 6.5e-3 and 10.5e-3 < i.eyeball_radius_m < 13.5e-3 for i in men)
+    ap = np.array([dimensions(i)["eye_aperture"] for i in men + women])
+    assert ap.min() >= 6.0 and ap.max() <= 14.0 and 9.0 < ap.mean() < 11.0
+    z = np.array([[i.shape[k] for k in SHAPE_PARAMS] for i in men + women])
+    corr = np.corrcoef(z.T)
+    k = {n: j for j, n in enumerate(SHAPE_PARAMS)}
+    assert corr[k["face_height"], k["nose_length"]] > 0.15           # correlated, not independent
+    assert corr[k["head_length"], k["head_breadth"]] > 0.1
+    assert np.allclose(z.std(axis=0), 1.0, atol=0.15)
+
+
+def test_bad_identity_is_rejected():
+    d = identity().to_dict()
+    with pytest.raises(ValueError, match="nose_lenght"):
+        Identity.from_dict({**d, "shape": {"nose_lenght": 1.0}})
+    with pytest.raises(ValueError):
+        Identity.from_dict({**d, "sex": "x"})
+    with pytest.raises(ValueError):
+        Identity.from_dict({**d, "skin_type": 7})
+
+
+def _glabella_x(g):
+    p = part(g, "Head").points
+    m = (np.abs(p[:, 1]) < 8e-3) & (p[:, 2] > 14e-3) & (p[:, 2] < 26e-3)
+    return p[m, 0].max()
+
+
+def _extent(g, name, axis):
+    p = part(g, name).points
+    return p[:, axis].max() - p[:, axis].min()
+
+
+@pytest.mark.parametrize("param, check", [
+    ("nose_length", lambda lo, hi: hi.landmarks[33, 2] < lo.landmarks[33, 2] - 4e-3
+                                   and hi.landmarks[30, 2] < lo.landmarks[30, 2] - 3e-3),
+    ("nose_projection", lambda lo, hi: hi.landmarks[30, 0] > lo.landmarks[30, 0] + 4e-3),
+    ("nose_width", lambda lo, hi: (hi.landmarks[35, 1] - hi.landmarks[31, 1]) > (lo.landmarks[35, 1] - lo.landmarks[31, 1]) + 3e-3),
+    ("head_breadth", lambda lo, hi: _extent(hi, "Head", 1) > _extent(lo, "Head", 1) + 12e-3),
+    ("head_length", lambda lo, hi: _extent(hi, "Head", 0) > _extent(lo, "Head", 0) + 12e-3),
+    ("face_height", lambda lo, hi: hi.landmarks[8, 2] < lo.landmarks[8, 2] - 10e-3),
+    ("mouth_width", lambda lo, hi: (hi.landmarks[54, 1] - hi.landmarks[48, 1]) > (lo.landmarks[54, 1] - lo.landmarks[48, 1]) + 8e-3),
+    ("lip_thickness", lambda lo, hi: (hi.landmarks[51, 2] - hi.landmarks[57, 2]) > (lo.landmarks[51, 2] - lo.landmarks[57, 2]) + 3e-3),
+    ("chin_projection", lambda lo, hi: hi.landmarks[8, 0] > lo.landmarks[8, 0] + 2e-3),
+    ("jaw_width", lambda lo, hi: (hi.landmarks[12, 1] - hi.landmarks[4, 1]) > (lo.landmarks[12, 1] - lo.landmarks[4, 1]) + 4e-3),
+    ("brow_ridge", lambda lo, hi: _glabella_x(hi) > _glabella_x(lo) + 2e-3),
+    ("eye_size", lambda lo, hi: np.linalg.norm(hi.landmarks[39] - hi.landmarks[36]) > np.linalg.norm(lo.landmarks[39] - lo.landmarks[36]) + 3e-3),
+    ("eye_aperture", lambda lo, hi: np.all(hi.aperture_mm > lo.aperture_mm + 3.0)),
+    ("ear_size", lambda lo, hi: _extent(hi, "EarL", 2) > _extent(lo, "EarL", 2) + 8e-3),
+    ("canthal_tilt", lambda lo, hi: (hi.landmarks[36, 2] - hi.landmarks[39, 2]) > (lo.landmarks[36, 2] - lo.landmarks[39, 2]) + 1.5e-3),
+])
+def test_shape_parameters_move_the_mesh_where_they_should(param, check):
+    lo = build_driver(neutral(**{param: -2.5}), state())
+    hi = build_driver(neutral(**{param: 2.5}), state())
+    assert check(lo, hi)
+    # and a nose parameter leaves the ears (far away) nearly alone (< 1 mm for +-2.5 sd)
+    if param.startswith("nose"):
+        assert np.allclose(part(lo, "EarL").points, part(hi, "EarL").points, atol=1.0e-3)
+
+
+def test_ipd_moves_the_eyes_and_their_openings():
+    a = neutral()
+    d = a.to_dict()
+    d["ipd_m"] = 0.070
+    b = Identity.from_dict(d)
+    ga, gb = build_driver(a, state()), build_driver(b, state())
+    assert np.isclose(gb.eye_centres[1, 1] - gb.eye_centres[0, 1], 0.070)
+    # the eye corners and lids move with the eyes: 3 mm outwards per side
+    assert np.allclose(gb.landmarks[[36, 39], 1] - ga.landmarks[[36, 39], 1], -3e-3, atol=0.3e-3)
+    assert np.allclose(gb.landmarks[[42, 45], 1] - ga.landmarks[[42, 45], 1], 3e-3, atol=0.3e-3)
+
+
+# ------------------------------------------------------------------ expressions and state
+def test_expressions():
+    i = identity(6)
+    rest = build_driver(i, state())
+    smile = build_driver(i, state(smile=1.0))
+    assert np.all(smile.landmarks[[48, 54], 2] > rest.landmarks[[48, 54], 2] + 2e-3)      # corners up
+    assert smile.landmarks[54, 1] - smile.landmarks[48, 1] > rest.landmarks[54, 1] - rest.landmarks[48, 1] + 3e-3
+    opened = build_driver(i, state(mouth_open=1.0))
+    gap = opened.landmarks[62, 2] - opened.landmarks[66, 2]
+    assert gap > 15e-3 and abs(rest.landmarks[62, 2] - rest.landmarks[66, 2]) < 0.5e-3
+    assert opened.landmarks[8, 2] < rest.landmarks[8, 2] - 15e-3                       # jaw drops
+    assert np.allclose(opened.landmarks[27:31], rest.landmarks[27:31], atol=0.2e-3)     # nose stays
+    raised = build_driver(i, state(brow_raise=1.0))
+    assert np.all(raised.landmarks[17:27, 2] > rest.landmarks[17:27, 2] + 2e-3)
+    assert np.allclose(raised.landmarks[48:68], rest.landmarks[48:68], atol=0.3e-3)
+    assert set(EXPRESSIONS) >= {"smile", "mouth_open"}
+
+
+def test_mouth_opening_shows_the_cavity_not_the_background():
+    g = build_driver(identity(2), state(mouth_open=0.8))
+    opaque = [p for p in g.parts if p.material != "cornea"]
+    tris = np.concatenate([p.points[p.faces] for p in opaque])
+    owner = np.concatenate([[p.name] * len(p.faces) for p in opaque])
+    for t in (0.3, 0.5, 0.7):
+        q = g.landmarks[66] + t * (g.landmarks[62] - g.landmarks[66])
+        for dy in (-10e-3, 0.0, 10e-3):
+            hits = ray_hits(np.array([0.2, q[1] + dy, q[2]]), np.array([-1.0, 0.0, 0.0]), tris)
+            assert np.isfinite(hits.min()) and owner[np.argmin(hits)] == "Mouth/Cavity"
+
+
+def test_state_validation():
+    with pytest.raises(ValueError, match="wink"):
+        state(wink=0.5)
+    with pytest.raises(ValueError):
+        state(smile=1.5)
+    with pytest.raises(ValueError):
+        state(closure=1.2)
+    with pytest.raises(ValueError):
+        state(pupil=9.5)
+    with pytest.raises(ValueError):
+        FaceState(gaze_target_head=np.zeros(2), eyelid_closure=np.zeros(2))
+    with pytest.raises(ValueError):
+        build_driver(identity(), state([0.0, -0.032, 0.0]))   # at the right eye's centre
+
+
+def test_pupil_size_changes_only_the_iris_and_pupil():
+    i = identity(8)
+    a, b = build_driver(i, state(pupil=2.0)), build_driver(i, state(pupil=8.0))
+    for p, q in zip(a.parts, b.parts):
+        if p.name.endswith(("Iris", "Pupil")):
+            assert not np.allclose(p.points, q.points)
+        else:
+            assert np.array_equal(p.points, q.points), p.name
