@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-egl:
-	@if ! ldconfig -p | grep -q libEGL_mesa.so; then \
+# Installs Mesa's EGL drivers only when no headless GL context can be made.
+egl: $(STAMP)
+	@if ! $(PY) -c "import moderngl; moderngl.create_standalone_context(backend='egl')" 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(EGL_PACKAGES); \
 	  else \
