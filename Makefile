@@ -36,6 +36,7 @@ bench: $(STAMP) egl
 
 assets: $(STAMP)
 	$(PY) -m cabin_synth.cabin_assets usd_assets
+	$(PY) -m cabin_synth.accessory_assets usd_assets
 
 clean:
 	rm -rf $(VENV) out

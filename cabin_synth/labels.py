@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .accessories import worn_labels
 from .camera import Camera
 from .driver import LANDMARK_NAMES, DriverGeometry
 from .raycast import nearest_hit
@@ -97,7 +98,9 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
     lm_vehicle = to_vehicle(geometry.landmarks)
     lm_cam = cam.to_camera(lm_vehicle)
     lm_uv = cam.project(lm_cam)
-    own = {inst.prim for inst in view.instances if inst.prim.startswith("/World/Driver/")}
+    # Accessories hang under /World/Driver to follow the head, but they occlude as themselves.
+    own = {inst.prim for inst in view.instances
+           if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
     visible, reasons = landmark_visibility(lm_vehicle, cam, view, own)
     face = lm_uv[:68]
     bbox = [float(np.clip(face[:, 0].min(), -0.5, cam.width - 0.5)), float(np.clip(face[:, 1].min(), -0.5, cam.height - 0.5)),
@@ -128,5 +131,6 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
                       for k in range(len(lm_uv))],
         "face_bbox_xyxy": bbox,
         "driver": params.identity.to_dict(),
+        "accessories": worn_labels(params.accessories),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],
     }
