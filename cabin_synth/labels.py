@@ -46,9 +46,12 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     """Per point: visible?, and if not, why: out_of_frame, self_occlusion (the
     driver's own body), or the semantic class of the occluding cabin part."""
     p_cam = camera.to_camera(points_vehicle)
-    uv = camera.project(p_cam)
+    # Culling in the ideal pinhole image: distortion bends triangle edges, so a
+    # distorted vertex bounding box could miss a covered point.
+    uv = camera.project(p_cam, distorted=False)
+    in_frame = camera.in_image(camera.project(p_cam))
     tris, tri_ids = occluders(view)
-    tri_uv = camera.project(camera.to_camera(tris.reshape(-1, 3))).reshape(-1, 3, 2)
+    tri_uv = camera.project(camera.to_camera(tris.reshape(-1, 3)), distorted=False).reshape(-1, 3, 2)
     tri_z = camera.to_camera(tris.reshape(-1, 3))[:, 2].reshape(-1, 3)
     lo, hi = tri_uv.min(axis=1), tri_uv.max(axis=1)
     front = tri_z.min(axis=1) > camera.near_m
@@ -56,7 +59,7 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     visible = np.zeros(len(points_vehicle), bool)
     reasons: list[str | None] = []
     for k, (p, (u, v)) in enumerate(zip(points_vehicle, uv)):
-        if p_cam[k, 2] <= camera.near_m or not camera.in_image(uv[k:k + 1])[0]:
+        if p_cam[k, 2] <= camera.near_m or not in_frame[k]:
             reasons.append("out_of_frame")
             continue
         cand = front & (lo[:, 0] <= u) & (hi[:, 0] >= u) & (lo[:, 1] <= v) & (hi[:, 1] >= v) & (tri_z.min(axis=1) < p_cam[k, 2])

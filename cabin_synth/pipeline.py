@@ -21,6 +21,7 @@ from .labels import frame_labels
 from .lighting import daylight
 from .materials import driver_materials
 from .presets import Preset
+from .render import distort
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
 from .rig import build_rig
@@ -104,7 +105,7 @@ class FrameMaker:
         labels = frame_labels(params, rig, geometry, view)
         t = timings.add("labels", t)
 
-        buffers = self.renderer.render(view)
+        buffers = distort.render(self.renderer, view)
         t = timings.add("render", t)
 
         nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))

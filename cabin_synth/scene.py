@@ -147,6 +147,11 @@ class Scene:
         self.camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm)
         self.camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
         self.camera.GetFStopAttr().Set(float(sensor["f_number"]))
+        # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
+        cam_prim = self.camera.GetPrim()
+        cam_prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
+        cam_prim.CreateAttribute("cabin_synth:distortion_coefficients", Sdf.ValueTypeNames.DoubleArray).Set(
+            Vt.DoubleArray(list(cam.distortion_coeffs)))
 
         # The sun's light travels along its -Z axis: point +Z at the sun.
         z = daylight.sun_direction
