@@ -29,8 +29,8 @@ SLOTS: dict[str, tuple[str, ...]] = {
 }
 SUNGLASS_LENSES = ("nir_transmissive", "nir_blocking")
 PHONE_POSITIONS = ("knee", "lap", "dashboard", "charging_dock", "wheel_rim", "wheel_centre", "windscreen_view")
-# The landmark each slot is fitted about (iBUG index): nose bridge, nose tip, chin.
-ANCHOR_LANDMARK = {"eyewear": 27, "headwear": 27, "face": 30, "neck": 8}
+# The landmark each face-fitted slot is anchored at (iBUG index): nose bridge, nose tip, chin.
+ANCHOR_LANDMARK = {"eyewear": 27, "face": 30, "neck": 8}
 WHEEL_RIM_CLOCK_DEG = 60.0  # 10 o'clock: 60 degrees from 12 towards 9
 
 
@@ -76,12 +76,12 @@ def worn_head(acc: Accessories) -> list[tuple[str, str, str | None]]:
 
 
 @cache
-def _template_landmarks() -> np.ndarray:
+def _template() -> "DriverGeometry":
     from .driver import FaceState, build_driver, template_identity
 
     state = FaceState(gaze_target_head=np.array([1.0, 0.0, 0.0]), eyelid_closure=np.zeros(2),
                       pupil_diameter_mm=4.0, expression={})
-    return build_driver(template_identity(), state).landmarks
+    return build_driver(template_identity(), state)
 
 
 def _face_size(lm: np.ndarray) -> tuple[float, float]:
@@ -90,16 +90,31 @@ def _face_size(lm: np.ndarray) -> tuple[float, float]:
     return float(np.linalg.norm(lm[16] - lm[0])), float(lm[[19, 24], 2].mean() - lm[30, 2])
 
 
-def fit_transform(slot: str, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(S, t) with p_driver_head = S @ p_template_head + t for a head-worn accessory:
-    scaled by the driver's face width (Y) and height (Z), X by their mean, and moved
-    so that the slot's anchor landmark lands on the driver's."""
-    tpl = _template_landmarks()
-    (w0, h0), (w, h) = _face_size(tpl), _face_size(landmarks)
+def _cranium_box(geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Bounding box of the head above the brows: what a hat has to go over."""
+    head = geometry.part("Head").points
+    top = head[head[:, 2] > geometry.landmarks[[19, 24], 2].mean()]
+    return top.min(axis=0), top.max(axis=0)
+
+
+def fit_transform(slot: str, geometry) -> tuple[np.ndarray, np.ndarray]:
+    """(S, t) with p_driver_head = S @ p_template_head + t for a head-worn accessory.
+
+    Headwear maps the template's cranium box (the head above the brows) onto the
+    driver's. The others are scaled by the driver's face width (Y) and height (Z),
+    X by their mean, and moved so that the slot's anchor landmark lands on the
+    driver's."""
+    tpl = _template()
+    if slot == "headwear":
+        (lo0, hi0), (lo, hi) = _cranium_box(tpl), _cranium_box(geometry)
+        S = np.diag((hi - lo) / (hi0 - lo0))
+        return S, lo - S @ lo0
+    lm0, lm = tpl.landmarks, geometry.landmarks
+    (w0, h0), (w, h) = _face_size(lm0), _face_size(lm)
     sy, sz = w / w0, h / h0
     S = np.diag([(sy + sz) / 2, sy, sz])
     k = ANCHOR_LANDMARK[slot]
-    return S, landmarks[k] - S @ tpl[k]
+    return S, lm[k] - S @ lm0[k]
 
 
 def _frame(z: np.ndarray, y_hint: np.ndarray) -> np.ndarray:

@@ -99,6 +99,11 @@ class Scene:
         """Reference every accessory once, hidden: frames only toggle visibility and
         set the head-worn ones' fit (docs/cabins.md, Accessories in a scene)."""
         stage, ops = self.stage, {}
+        # group kinds keep the model hierarchy unbroken down to each accessory (a component)
+        for path in ("/World/Driver/Accessories", "/World/Cabin/PhoneAnchors"):
+            UsdGeom.Xform.Define(stage, path)
+        for path in ("/World/Driver", "/World/Driver/Accessories", "/World/Cabin/PhoneAnchors"):
+            Usd.ModelAPI(stage.GetPrimAtPath(path)).SetKind(Kind.Tokens.group)
         for slot, name, lens in acc.head_options():
             prim = UsdGeom.Xform.Define(stage, f"/World/Driver/Accessories/{acc.head_prim_name(name, lens)}")
             prim.GetPrim().GetReferences().AddReference(str(acc.asset_path(name)))
@@ -110,6 +115,7 @@ class Scene:
         poses = acc.phone_poses(self.cabin, acc.cabin_surfaces(stage, "/World/Cabin"), float(rim[1][0]))
         for position, (R, t) in poses.items():
             anchor = UsdGeom.Xform.Define(stage, f"/World/Cabin/PhoneAnchors/{acc.root_name(position)}")
+            Usd.ModelAPI(anchor.GetPrim()).SetKind(Kind.Tokens.group)
             anchor.AddTransformOp().Set(usd_matrix(R, t))
             phone = UsdGeom.Xform.Define(stage, f"{anchor.GetPath()}/Phone")
             phone.GetPrim().GetReferences().AddReference(str(acc.asset_path("phone")))
@@ -122,7 +128,7 @@ class Scene:
         for key, (prim, op) in self._accessories.items():
             on = key in head or key == ("phone", worn.phone)
             if on and op is not None:
-                op.Set(usd_matrix(*acc.fit_transform(key[0], geometry.landmarks)))
+                op.Set(usd_matrix(*acc.fit_transform(key[0], geometry)))
             (prim.MakeVisible if on else prim.MakeInvisible)()
 
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],

@@ -10,6 +10,7 @@ from pxr import Usd, UsdGeom, UsdSemantics, UsdShade, UsdValidation
 
 from cabin_synth import accessory_assets, presets
 from cabin_synth.accessories import PHONE_POSITIONS, fit_transform
+from cabin_synth.cabin import DRIVES, available_cabins
 from cabin_synth.driver import FaceState, build_driver, sample_identity
 from cabin_synth.errors import UserError
 from cabin_synth.pipeline import FrameMaker, face_state
@@ -79,13 +80,21 @@ def test_sunglasses_lens_variants_cover_the_euro_ncap_nir_classes(name):
         assert 0.08 <= mat.GetAttribute("cabin_synth:visible_transmittance").Get() <= 0.43
 
 
-@pytest.mark.parametrize("cabin,drive", [("hatchback", "lhd"), ("van", "rhd")])
+@pytest.mark.parametrize("cabin", available_cabins())
+@pytest.mark.parametrize("drive", DRIVES)
 def test_composed_scene_opens_and_validates(cabin, drive):
     rest = build_driver(sample_identity(stream(0, 0, "t"), sex="female", age_years=30.0, skin_type=2),
                         FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
     stage = Scene(cabin, drive, rest).stage
     assert stage.GetCompositionErrors() == []
     assert validation_errors(stage) == []
+    assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z and UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    assert stage.GetDefaultPrim().GetPath() == "/World"
+    # the model hierarchy reaches every accessory: they are models (component) of the scene
+    for prim in stage.Traverse():
+        if Usd.ModelAPI(prim).GetKind() == "component":
+            assert prim.IsModel(), prim.GetPath()
+    assert stage.GetPrimAtPath("/World/Driver/Accessories/Cap").IsModel()
     # the scene's sunglasses carry the lens of their variant
     for variant, inside in (("NirBlocking", lambda t: t < 0.15), ("NirTransmissive", lambda t: t > 0.70)):
         lens = stage.GetPrimAtPath(f"/World/Driver/Accessories/SunglassesAviator{variant}/Geom/LensLeft")
@@ -99,14 +108,24 @@ def test_composed_scene_opens_and_validates(cabin, drive):
 
 def test_fit_follows_the_driver():
     """The fitted nose-bridge point of the glasses lands on each driver's landmark 27,
-    and a wider face gets a wider frame."""
+    a wider face gets a wider frame, and a cap's crown clears every driver's scalp."""
     widths = []
-    for k in range(4):
+    cap = Usd.Stage.Open(str(REPO / "usd_assets" / "accessories" / "cap.usda"))
+    crown = np.asarray(UsdGeom.Mesh(cap.GetPrimAtPath("/Cap/Geom/Crown")).GetPointsAttr().Get(), float)
+    for k in range(6):
         ident = sample_identity(stream(5, k, "t"), sex=("female", "male")[k % 2], age_years=40.0, skin_type=3)
-        lm = build_driver(ident, FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {})).landmarks
-        S, t = fit_transform("eyewear", lm)
+        geometry = build_driver(ident, FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
+        lm = geometry.landmarks
+        S, t = fit_transform("eyewear", geometry)
         assert np.allclose(S @ accessory_assets.NOSE_BRIDGE + t, lm[27], atol=2e-4)
         widths.append((np.linalg.norm(lm[16] - lm[0]), S[1, 1]))
+        # the scalp's highest point lies below the fitted crown right above it
+        S, t = fit_transform("headwear", geometry)
+        fitted = crown @ S.T + t
+        head = geometry.part("Head").points
+        top = head[np.argmax(head[:, 2])]
+        above = fitted[np.hypot(fitted[:, 0] - top[0], fitted[:, 1] - top[1]) < 0.015]
+        assert above[:, 2].min() > top[2], k
     widths.sort()
     assert all(a[1] < b[1] for a, b in zip(widths, widths[1:]))
 
