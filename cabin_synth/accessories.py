@@ -126,12 +126,14 @@ def _frame(z: np.ndarray, y_hint: np.ndarray) -> np.ndarray:
 
 
 def cabin_surfaces(stage: Usd.Stage, root: str) -> np.ndarray:
-    """Triangles (T,3,3, vehicle frame) of the cabin's opaque solid meshes (no glass, no zones)."""
+    """Triangles (T,3,3, vehicle frame) of the cabin's visible solid meshes (no glass, no zones)."""
     cache_ = UsdGeom.XformCache()
     query = UsdSemantics.LabelsQuery("class", Usd.TimeCode.Default())
     tris = []
     for prim in Usd.PrimRange(stage.GetPrimAtPath(root)):
-        if not prim.IsA(UsdGeom.Mesh) or UsdGeom.Imageable(prim).ComputePurpose() != UsdGeom.Tokens.default_:
+        im = UsdGeom.Imageable(prim)
+        if (not prim.IsA(UsdGeom.Mesh) or im.ComputePurpose() != UsdGeom.Tokens.default_
+                or im.ComputeVisibility() == UsdGeom.Tokens.invisible):
             continue
         if "window" in [str(x) for x in query.ComputeUniqueInheritedLabels(prim)]:
             continue
@@ -146,13 +148,18 @@ def cabin_surfaces(stage: Usd.Stage, root: str) -> np.ndarray:
     return np.asarray(tris)
 
 
-def _rest_on(surfaces: np.ndarray, x: float, y: float, z_from: float, half_thickness: float) -> np.ndarray:
-    """Centre of a phone lying flat on the first surface below (x, y, z_from)."""
+def _rest_on(surfaces: np.ndarray, x: float, y: float, z_from: float, half_thickness: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pose (R, centre) of a phone lying screen-up on the first surface below
+    (x, y, z_from), its back on the surface, its top towards +X."""
     origin = np.array([x, y, z_from])
     t, i = nearest_hit(origin, np.array([0.0, 0.0, -1.0]), surfaces)
     if i < 0:
         raise ValueError(f"no cabin surface below ({x:.3f}, {y:.3f})")
-    return origin + np.array([0.0, 0.0, half_thickness + 0.001 - t])
+    a, b, c = surfaces[i]
+    n = np.cross(b - a, c - a)
+    n *= np.sign(n[2]) / np.linalg.norm(n)
+    hit = origin + np.array([0.0, 0.0, -t])
+    return _frame(n, np.array([1.0, 0.0, 0.0])), hit + n * (half_thickness + 0.001)
 
 
 def phone_poses(cabin: CabinInfo, surfaces: np.ndarray, rim_radius: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -181,23 +188,29 @@ def phone_poses(cabin: CabinInfo, surfaces: np.ndarray, rim_radius: float) -> di
     knee = np.array([lap_front - 0.03, eye[1] - s * 0.09, lap_centre[2] + 0.07])
     lap_p = np.array([lap_centre[0], eye[1], lap_centre[2] + 0.02])
     dash = _rest_on(surfaces, 0.5 * (cluster[0] + info[0]) + 0.08, 0.5 * (cluster[1] + info[1]), eye[2], half_t)
-    dock = _rest_on(surfaces, info[0] - 0.15, 0.0, info[2] - 0.08, half_t)
+    dock = _rest_on(surfaces, info[0] - 0.20, 0.0, info[2] - 0.08, half_t)
+    # slid back until its top edge is 5 mm clear of whatever is in front (the tray's front wall)
+    ahead, _ = nearest_hit(dock[1], dock[0][:, 1], surfaces)
+    if ahead < PHONE_SIZE[1] / 2 + 0.005:
+        dock = _rest_on(surfaces, dock[1][0] - (PHONE_SIZE[1] / 2 + 0.005 - ahead), 0.0, info[2] - 0.08, half_t)
     return {
         "knee": facing_eye(knee),
         "lap": facing_eye(lap_p),
-        "dashboard": (_frame(up, fwd), dash),
-        "charging_dock": (_frame(up, fwd), dock),
+        "dashboard": dash,
+        "charging_dock": dock,
         "wheel_rim": (_frame(axis, twelve), rim_point + axis * 0.03),
         "wheel_centre": (_frame(axis, twelve), cabin.wheel_centre + axis * (0.05 + half_t + 0.002)),
-        "windscreen_view": facing_eye(eye + np.array([0.35, -s * 0.10, -0.03])),
+        "windscreen_view": facing_eye(eye + np.array([0.35, -s * 0.08, -0.01])),
     }
 
 
-def worn_labels(acc: Accessories) -> list[dict]:
+def worn_labels(acc: Accessories, geometry) -> list[dict]:
     """The accessories of a frame with their parameters (frame label 'accessories')."""
     out = []
     for slot, name, lens in worn_head(acc):
-        item = {"slot": slot, "name": name, "prim": f"/World/Driver/Accessories/{head_prim_name(name, lens)}"}
+        S, t = fit_transform(slot, geometry)
+        item = {"slot": slot, "name": name, "prim": f"/World/Driver/Accessories/{head_prim_name(name, lens)}",
+                "fit": {"scale": np.diag(S).tolist(), "translation_head_m": t.tolist()}}
         lens_mats = [m for _, label, m in SPECS[name].parts if label == "lens"]
         if lens_mats:
             mat = MATERIALS[dict(SPECS[name].lens_variants).get(lens, lens_mats[0])]

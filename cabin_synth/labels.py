@@ -134,6 +134,6 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
                       for k in range(len(lm_uv))],
         "face_bbox_xyxy": bbox,
         "driver": params.identity.to_dict(),
-        "accessories": worn_labels(params.accessories),
+        "accessories": worn_labels(params.accessories, geometry),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],
     }

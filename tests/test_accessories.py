@@ -211,3 +211,66 @@ def test_sampler_draws_accessories_from_their_own_streams():
     assert fb.accessories.eyewear == "glasses_round"
     # changing the accessories leaves every other draw unchanged
     assert fa.identity == fb.identity and fa.head_euler_deg == fb.head_euler_deg and fa.lighting == fb.lighting
+
+
+@pytest.mark.parametrize("cabin", available_cabins())
+@pytest.mark.parametrize("drive", DRIVES)
+def test_phone_positions_are_where_euro_ncap_puts_them(cabin, drive):
+    """Checked against the cabin geometry, not against the formulas that place them."""
+    from cabin_synth.accessories import cabin_surfaces
+    from cabin_synth.accessory_assets import PHONE_SIZE
+    from cabin_synth.raycast import nearest_hit
+    from cabin_synth.zones import gaze_zone, zone_soup
+
+    rest = build_driver(sample_identity(stream(0, 0, "t"), sex="male", age_years=30.0, skin_type=4),
+                        FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
+    scene = Scene(cabin, drive, rest)
+    info, stage = scene.cabin, scene.stage
+    surfaces = cabin_surfaces(stage, "/World/Cabin")
+    eye = info.design_eye_point
+    side = np.sign(eye[1])
+    pose = {}
+    for position in PHONE_POSITIONS:
+        name = "".join(w.capitalize() for w in position.split("_"))
+        M = np.asarray(UsdGeom.Xformable(stage.GetPrimAtPath(f"/World/Cabin/PhoneAnchors/{name}"))
+                       .ComputeLocalToWorldTransform(Usd.TimeCode.Default()))
+        R, t = M[:3, :3].T, M[3, :3]
+        assert np.allclose(R.T @ R, np.eye(3), atol=1e-9)
+        pose[position] = (R, t)
+        # nothing of the cabin inside the phone body: rays along its long axis from the centre
+        # reach the first surface beyond the body's half length
+        for d in (R[:, 1], -R[:, 1]):
+            hit, _ = nearest_hit(t, d, surfaces)
+            assert hit > PHONE_SIZE[1] / 2, (position, hit)
+    # dashboard and dock: lying screen-up, its back on a cabin surface
+    for position in ("dashboard", "charging_dock"):
+        R, t = pose[position]
+        assert R[:, 2] @ [0, 0, 1] > 0.9
+        hit, i = nearest_hit(t, -R[:, 2], surfaces)
+        a, b, c = surfaces[i]
+        normal = np.cross(b - a, c - a)
+        assert abs(normal @ R[:, 2]) / np.linalg.norm(normal) > 0.999, position  # flat on it
+        assert PHONE_SIZE[2] / 2 <= hit < PHONE_SIZE[2] / 2 + 0.003, position
+        assert t[0] > info.wheel_centre[0]  # ahead of the steering wheel
+    # held on the rim at 10 o'clock: on the driver's left of the hub, above it, about a rim radius away
+    R, t = pose["wheel_rim"]
+    off = t - info.wheel_centre
+    radial = off - info.wheel_axis * (off @ info.wheel_axis)
+    assert 0.15 < np.linalg.norm(radial) < 0.21 and radial[2] > 0 and radial[1] > 0
+    angle = np.degrees(np.arctan2(radial[1], radial[2]))  # from 12 o'clock towards the driver's left
+    assert 50 < angle < 70  # 10 o'clock = 60 degrees
+    # wheel centre: on the hub's axis, on the driver's side, screen to the driver
+    R, t = pose["wheel_centre"]
+    off = t - info.wheel_centre
+    assert np.linalg.norm(off - info.wheel_axis * (off @ info.wheel_axis)) < 1e-6 and off @ info.wheel_axis > 0.05
+    assert R[:, 2] @ info.wheel_axis > 0.99
+    # raised into the windscreen view: the eye sees the road through the windscreen behind it
+    R, t = pose["windscreen_view"]
+    zone, _ = gaze_zone(zone_soup(info), eye, (t - eye) / np.linalg.norm(t - eye))
+    assert zone == "road_ahead"
+    assert R[:, 2] @ (eye - t) > 0  # screen towards the driver
+    # knee and lap: below the seated eye by a thigh, on the driver's side of the vehicle centre
+    for position in ("knee", "lap"):
+        R, t = pose[position]
+        assert eye[2] - t[2] > 0.35 and side * t[1] > 0.15
+    assert pose["knee"][1][0] > pose["lap"][1][0]  # the knee is ahead of the lap
