@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EGL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1
 
-.PHONY: demo test bench egl clean assets
+.PHONY: demo test bench egl clean assets renders
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,12 @@ test: $(STAMP) egl
 bench: $(STAMP) egl
 	$(PY) bench/frame_stages.py
 
+renders: $(STAMP) egl
+	$(PY) bench/cabin_renders.py
+
 assets: $(STAMP)
 	$(PY) -m cabin_synth.cabin_assets usd_assets
+	$(PY) -m cabin_synth.accessory_assets usd_assets
 
 clean:
 	rm -rf $(VENV) out

@@ -1,4 +1,5 @@
-"""Pinhole camera model shared by the renderer and the label projection.
+"""Camera model shared by the renderer and the label projection: a pinhole plus
+an optional OpenCV lens distortion (cabin_synth.distortion).
 
 Intrinsics follow the OpenCV pixel convention (pixel centres at integer
 coordinates); extrinsics map vehicle-frame points into the OpenCV camera frame.
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .distortion import distort
 from .transforms import transform_points
 
 # OpenCV camera axes expressed in a USD camera's axes (USD looks down -Z, +Y up).
@@ -26,14 +28,18 @@ class Camera:
     t_cam_vehicle: np.ndarray  # (3,)
     near_m: float = 0.02
     far_m: float = 20.0
+    distortion_model: str = "none"             # cabin_synth.distortion.MODELS
+    distortion_coeffs: tuple[float, ...] = ()  # OpenCV order for the model
 
     @classmethod
     def from_sensor(cls, *, width: int, height: int, focal_length_mm: float, pixel_pitch_um: float,
-                    R_vehicle_cam: np.ndarray, position: np.ndarray) -> "Camera":
+                    R_vehicle_cam: np.ndarray, position: np.ndarray, distortion: dict | None = None) -> "Camera":
         f_px = focal_length_mm * 1e3 / pixel_pitch_um
         R_cam_vehicle = R_vehicle_cam.T
+        d = distortion or {"model": "none", "coefficients": []}
         return cls(width, height, f_px, f_px, (width - 1) / 2.0, (height - 1) / 2.0,
-                   R_cam_vehicle, -R_cam_vehicle @ np.asarray(position, float))
+                   R_cam_vehicle, -R_cam_vehicle @ np.asarray(position, float),
+                   distortion_model=d["model"], distortion_coeffs=tuple(float(c) for c in d["coefficients"]))
 
     @property
     def K(self) -> np.ndarray:
@@ -47,10 +53,14 @@ class Camera:
     def to_camera(self, p_vehicle: np.ndarray) -> np.ndarray:
         return transform_points(self.R_cam_vehicle, self.t_cam_vehicle, np.asarray(p_vehicle, float))
 
-    def project(self, p_cam: np.ndarray) -> np.ndarray:
-        """(N,3) OpenCV camera-frame points -> (N,2) pixel coordinates."""
+    def project(self, p_cam: np.ndarray, distorted: bool = True) -> np.ndarray:
+        """(N,3) OpenCV camera-frame points -> (N,2) pixel coordinates, through the
+        lens distortion unless `distorted` is False (the ideal pinhole image)."""
         p = np.asarray(p_cam, float)
-        return np.stack([self.fx * p[:, 0] / p[:, 2] + self.cx, self.fy * p[:, 1] / p[:, 2] + self.cy], axis=1)
+        x, y = p[:, 0] / p[:, 2], p[:, 1] / p[:, 2]
+        if distorted:
+            x, y = distort(self.distortion_model, self.distortion_coeffs, x, y)
+        return np.stack([self.fx * x + self.cx, self.fy * y + self.cy], axis=1)
 
     def in_image(self, uv: np.ndarray) -> np.ndarray:
         return (uv[:, 0] >= -0.5) & (uv[:, 0] < self.width - 0.5) & (uv[:, 1] >= -0.5) & (uv[:, 1] < self.height - 0.5)
@@ -59,7 +69,7 @@ class Camera:
         return {
             "width": self.width, "height": self.height,
             "K": self.K.tolist(),
-            "distortion": {"model": "none", "coefficients": []},
+            "distortion": {"model": self.distortion_model, "coefficients": list(self.distortion_coeffs)},
             "R_cam_vehicle": self.R_cam_vehicle.tolist(),
             "t_cam_vehicle": self.t_cam_vehicle.tolist(),
             "position_vehicle": self.position.tolist(),

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .accessories import worn_labels
 from .camera import Camera
 from .driver import LANDMARK_NAMES, DriverGeometry
 from .raycast import nearest_hit
@@ -45,9 +46,12 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     """Per point: visible?, and if not, why: out_of_frame, self_occlusion (the
     driver's own body), or the semantic class of the occluding cabin part."""
     p_cam = camera.to_camera(points_vehicle)
-    uv = camera.project(p_cam)
+    # Culling in the ideal pinhole image: distortion bends triangle edges, so a
+    # distorted vertex bounding box could miss a covered point.
+    uv = camera.project(p_cam, distorted=False)
+    in_frame = camera.in_image(camera.project(p_cam))
     tris, tri_ids = occluders(view)
-    tri_uv = camera.project(camera.to_camera(tris.reshape(-1, 3))).reshape(-1, 3, 2)
+    tri_uv = camera.project(camera.to_camera(tris.reshape(-1, 3)), distorted=False).reshape(-1, 3, 2)
     tri_z = camera.to_camera(tris.reshape(-1, 3))[:, 2].reshape(-1, 3)
     lo, hi = tri_uv.min(axis=1), tri_uv.max(axis=1)
     front = tri_z.min(axis=1) > camera.near_m
@@ -55,7 +59,7 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     visible = np.zeros(len(points_vehicle), bool)
     reasons: list[str | None] = []
     for k, (p, (u, v)) in enumerate(zip(points_vehicle, uv)):
-        if p_cam[k, 2] <= camera.near_m or not camera.in_image(uv[k:k + 1])[0]:
+        if p_cam[k, 2] <= camera.near_m or not in_frame[k]:
             reasons.append("out_of_frame")
             continue
         cand = front & (lo[:, 0] <= u) & (hi[:, 0] >= u) & (lo[:, 1] <= v) & (hi[:, 1] >= v) & (tri_z.min(axis=1) < p_cam[k, 2])
@@ -97,7 +101,9 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
     lm_vehicle = to_vehicle(geometry.landmarks)
     lm_cam = cam.to_camera(lm_vehicle)
     lm_uv = cam.project(lm_cam)
-    own = {inst.prim for inst in view.instances if inst.prim.startswith("/World/Driver/")}
+    # Accessories hang under /World/Driver to follow the head, but they occlude as themselves.
+    own = {inst.prim for inst in view.instances
+           if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
     visible, reasons = landmark_visibility(lm_vehicle, cam, view, own)
     face = lm_uv[:68]
     bbox = [float(np.clip(face[:, 0].min(), -0.5, cam.width - 0.5)), float(np.clip(face[:, 1].min(), -0.5, cam.height - 0.5)),
@@ -128,5 +134,6 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
                       for k in range(len(lm_uv))],
         "face_bbox_xyxy": bbox,
         "driver": params.identity.to_dict(),
+        "accessories": worn_labels(params.accessories, geometry),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],
     }

@@ -21,6 +21,7 @@ from .labels import frame_labels
 from .lighting import daylight
 from .materials import driver_materials
 from .presets import Preset
+from .render import distort
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
 from .rig import build_rig
@@ -97,14 +98,14 @@ class FrameMaker:
         rig = build_rig(params, scene.cabin, sensor)
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
         light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
-        scene.update(rig, geometry, driver_materials(ident.skin_type, ident.iris_rgb), light, sensor)
+        scene.update(rig, geometry, driver_materials(ident.skin_type, ident.iris_rgb), light, sensor, params.accessories)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 
         labels = frame_labels(params, rig, geometry, view)
         t = timings.add("labels", t)
 
-        buffers = self.renderer.render(view)
+        buffers = distort.render(self.renderer, view)
         t = timings.add("render", t)
 
         nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))

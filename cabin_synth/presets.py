@@ -5,6 +5,7 @@ against schemas/preset.schema.json and then against the ranges the models
 accept. Every error names the file and the field.
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from . import distributions, schemas
+from . import distributions, schemas, sensor_presets
+from .accessories import PHONE_POSITIONS, SLOTS, SUNGLASS_LENSES
 from .errors import UserError
 from .paths import PRESETS, PROJECT_ROOT
 
@@ -45,6 +47,9 @@ CATEGORIES: dict[str, set] = {
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
+    **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
+    "accessories.sunglasses_lens": set(SUNGLASS_LENSES),
+    "accessories.phone": {"none", *PHONE_POSITIONS},
 }
 
 
@@ -91,7 +96,11 @@ def load(name_or_path: str) -> Preset:
         raise UserError(f"not valid YAML: {exc}", file=shown) from None
     if not isinstance(data, dict):
         raise UserError("a preset must be a mapping of sections (name, description, sensor, cabin, ...)", file=shown)
-    problems = schemas.errors("preset", data) or _range_errors(data)
+    try:
+        data = dict(data, sensor=sensor_presets.expand(data.get("sensor")))
+    except KeyError as exc:
+        raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
+    problems = schemas.errors("preset", data) or _range_errors(data) + _distortion_errors(data["sensor"])
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
     return Preset(name=data["name"], path=path, data=data)
@@ -122,6 +131,25 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
         elif not check(spec):
             problems.append(f"'{field}': {spec!r} is not {expected}")
     return problems
+
+
+def _distortion_errors(sensor: Mapping[str, Any]) -> list[str]:
+    from .distortion import MODELS, monotonic_up_to
+
+    d = sensor.get("distortion")
+    if d is None:
+        return []
+    n = MODELS[d["model"]]
+    if len(d["coefficients"]) != n:
+        return [f"'sensor.distortion.coefficients': model {d['model']!r} takes {n} coefficients "
+                f"({'k1, k2, p1, p2, k3' if d['model'] == 'radtan' else 'k1, k2, k3, k4' if n else 'none'}), "
+                f"got {len(d['coefficients'])}"]
+    f_px = sensor["focal_length_mm"] * 1e3 / sensor["pixel_pitch_um"]
+    corner = math.hypot(sensor["width"] / 2, sensor["height"] / 2) / f_px
+    if not monotonic_up_to(d["model"], d["coefficients"], corner):
+        return ["'sensor.distortion.coefficients': the lens folds the image before its corners "
+                "(the distorted radius must grow with the field angle out to the corners)"]
+    return []
 
 
 def _choice_errors(field: str, choice, check, expected: str) -> list[str]:

@@ -54,7 +54,8 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
     R_vehicle_cam = look_at_opencv(position, aim + reach * (np.tan(ayaw) * R0[:, 0] + np.tan(apitch) * R0[:, 1]))
     camera = Camera.from_sensor(width=sensor["width"], height=sensor["height"],
                                 focal_length_mm=sensor["focal_length_mm"], pixel_pitch_um=sensor["pixel_pitch_um"],
-                                R_vehicle_cam=R_vehicle_cam, position=position)
+                                R_vehicle_cam=R_vehicle_cam, position=position,
+                                distortion=sensor.get("distortion"))
 
     gaze = gaze_direction_head(params.gaze_yaw_deg, params.gaze_pitch_deg) * params.gaze_distance_m
     return Rig(

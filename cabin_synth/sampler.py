@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .accessories import Accessories
 from .distributions import draw
 from .driver import Identity, sample_identity
 from .presets import Preset
@@ -44,13 +45,14 @@ class FrameParams:
     camera_offset_m: tuple[float, float, float]  # vehicle frame
     camera_aim_offset_deg: tuple[float, float]   # yaw, pitch of the aim point as seen from the camera
     lighting: Lighting
+    accessories: Accessories
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d.update(identity=self.identity.to_dict(), lighting=asdict(self.lighting),
                  head_euler_deg=list(self.head_euler_deg), head_offset_m=list(self.head_offset_m),
                  camera_offset_m=list(self.camera_offset_m), camera_aim_offset_deg=list(self.camera_aim_offset_deg),
-                 expression=dict(self.expression))
+                 expression=dict(self.expression), accessories=self.accessories.to_dict())
         return d
 
 
@@ -83,6 +85,8 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         camera_aim_offset_deg=vector("camera", "aim_jitter_deg", 2),
         lighting=Lighting(**{k: float(field("lighting", k)) for k in
                              ("sun_illuminance_lux", "sun_elevation_deg", "sun_azimuth_deg", "sky_fraction")}),
+        accessories=Accessories(**{k: str(field("accessories", k)) for k in
+                                   ("eyewear", "sunglasses_lens", "headwear", "face", "neck", "phone")}),
     )
 
 

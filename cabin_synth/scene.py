@@ -3,7 +3,10 @@
 Layout (docs/architecture.md): /World (defaultPrim) holds /World/Cabin (a
 reference to usd_assets/cabins/<name>.usda with its 'drive' variant selected),
 /World/Driver (the head pose as one matrix; one Mesh per driver part, points
-rewritten each frame with fixed topology), /World/Camera and /World/Lights.
+rewritten each frame with fixed topology; Accessories/<Name> references to
+usd_assets/accessories, fitted and shown per frame), /World/Cabin/PhoneAnchors
+(the phone at each Euro NCAP position, shown per frame), /World/Camera and
+/World/Lights.
 Physical light and material values live in documented cabin_synth:* attributes
 next to the standard UsdLux/UsdPreviewSurface ones.
 """
@@ -13,6 +16,7 @@ import math
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
+from . import accessories as acc
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
 from .camera import R_USDCAM_CV
 from .driver import DriverGeometry
@@ -79,6 +83,8 @@ class Scene:
             look = UsdShade.Material.Define(stage, f"/World/Driver/Looks/{part.material.capitalize()}")
             UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
 
+        self._accessories = self._compose_accessories()
+
         self.camera = UsdGeom.Camera.Define(stage, "/World/Camera")
         self._camera_xform = self.camera.AddTransformOp()
         self.sun = UsdLux.DistantLight.Define(stage, "/World/Lights/Sun")
@@ -89,9 +95,47 @@ class Scene:
         self._illuminator_xform = self.illuminator.AddTransformOp()
         UsdLux.ShapingAPI.Apply(self.illuminator.GetPrim())
 
+    def _compose_accessories(self) -> dict:
+        """Reference every accessory once, hidden: frames only toggle visibility and
+        set the head-worn ones' fit (docs/cabins.md, Accessories in a scene)."""
+        stage, ops = self.stage, {}
+        # group kinds keep the model hierarchy unbroken down to each accessory (a component)
+        for path in ("/World/Driver/Accessories", "/World/Cabin/PhoneAnchors"):
+            UsdGeom.Xform.Define(stage, path)
+        for path in ("/World/Driver", "/World/Driver/Accessories", "/World/Cabin/PhoneAnchors"):
+            Usd.ModelAPI(stage.GetPrimAtPath(path)).SetKind(Kind.Tokens.group)
+        for slot, name, lens in acc.head_options():
+            prim = UsdGeom.Xform.Define(stage, f"/World/Driver/Accessories/{acc.head_prim_name(name, lens)}")
+            prim.GetPrim().GetReferences().AddReference(str(acc.asset_path(name)))
+            if lens:
+                prim.GetPrim().GetVariantSets().GetVariantSet("lens").SetVariantSelection(lens)
+            prim.MakeInvisible()
+            ops[(slot, name, lens)] = (prim, prim.AddTransformOp())
+        rim = UsdGeom.Mesh(stage.GetPrimAtPath("/World/Cabin/SteeringWheel/Rim")).GetExtentAttr().Get()
+        poses = acc.phone_poses(self.cabin, acc.cabin_surfaces(stage, "/World/Cabin"), float(rim[1][0]))
+        for position, (R, t) in poses.items():
+            anchor = UsdGeom.Xform.Define(stage, f"/World/Cabin/PhoneAnchors/{acc.root_name(position)}")
+            Usd.ModelAPI(anchor.GetPrim()).SetKind(Kind.Tokens.group)
+            anchor.AddTransformOp().Set(usd_matrix(R, t))
+            phone = UsdGeom.Xform.Define(stage, f"{anchor.GetPath()}/Phone")
+            phone.GetPrim().GetReferences().AddReference(str(acc.asset_path("phone")))
+            phone.MakeInvisible()
+            ops[("phone", position)] = (phone, None)
+        return ops
+
+    def _update_accessories(self, worn: acc.Accessories, geometry: DriverGeometry) -> None:
+        head = set(acc.worn_head(worn))
+        for key, (prim, op) in self._accessories.items():
+            on = key in head or key == ("phone", worn.phone)
+            if on and op is not None:
+                op.Set(usd_matrix(*acc.fit_transform(key[0], geometry)))
+            (prim.MakeVisible if on else prim.MakeInvisible)()
+
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
-               daylight: Daylight, sensor: dict) -> None:
+               daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None) -> None:
         stage = self.stage
+        if accessories is not None:
+            self._update_accessories(accessories, geometry)
         self._driver_xform.Set(usd_matrix(rig.R_vehicle_head, rig.t_vehicle_head))
         for part in geometry.parts:
             mesh = self._meshes[part.name]
@@ -109,6 +153,11 @@ class Scene:
         self.camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm)
         self.camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
         self.camera.GetFStopAttr().Set(float(sensor["f_number"]))
+        # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
+        cam_prim = self.camera.GetPrim()
+        cam_prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
+        cam_prim.CreateAttribute("cabin_synth:distortion_coefficients", Sdf.ValueTypeNames.DoubleArray).Set(
+            Vt.DoubleArray(list(cam.distortion_coeffs)))
 
         # The sun's light travels along its -Z axis: point +Z at the sun.
         z = daylight.sun_direction

@@ -138,8 +138,11 @@ class StageReader:
         R_vehicle_cam = M[:3, :3].T @ R_USDCAM_CV
         f_px = cam.GetFocalLengthAttr().Get() / cam.GetHorizontalApertureAttr().Get() * width
         near, far = cam.GetClippingRangeAttr().Get()
+        model = cam.GetPrim().GetAttribute("cabin_synth:distortion_model").Get() or "none"
+        coeffs = cam.GetPrim().GetAttribute("cabin_synth:distortion_coefficients").Get() or []
         return Camera(width, height, f_px, f_px, (width - 1) / 2.0, (height - 1) / 2.0,
-                      R_vehicle_cam.T, -R_vehicle_cam.T @ M[3, :3], float(near), float(far))
+                      R_vehicle_cam.T, -R_vehicle_cam.T @ M[3, :3], float(near), float(far),
+                      str(model), tuple(float(c) for c in coeffs))
 
     def _lights(self, cache: UsdGeom.XformCache) -> dict:
         get = lambda path, name: self.stage.GetPrimAtPath(path).GetAttribute(f"cabin_synth:{name}").Get()
