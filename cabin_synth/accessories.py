@@ -77,11 +77,11 @@ def worn_head(acc: Accessories) -> list[tuple[str, str, str | None]]:
 
 @cache
 def _template() -> "DriverGeometry":
-    from .driver import FaceState, build_driver, template_identity
+    from .driver import FaceState, build_driver, reference_identity
 
     state = FaceState(gaze_target_head=np.array([1.0, 0.0, 0.0]), eyelid_closure=np.zeros(2),
                       pupil_diameter_mm=4.0, expression={})
-    return build_driver(template_identity(), state)
+    return build_driver(reference_identity(), state)
 
 
 def _face_size(lm: np.ndarray) -> tuple[float, float]:

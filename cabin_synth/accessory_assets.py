@@ -6,7 +6,7 @@ and rerunning it reproduces them byte for byte (tests check this).
 
 Head-worn accessories are authored in the head frame of docs/conventions.md
 (origin between the eyeball centres, +X forward, +Y left, +Z up, metres) and
-sized for the template driver (``cabin_synth.driver.template_identity``); the
+sized for the template driver (``cabin_synth.driver.reference_identity``); the
 scene fits them to each driver with :func:`cabin_synth.accessories.fit_transform`.
 The phone is authored in its own frame: origin at the centre of the body, +Z
 out of the screen, +Y along the long side (towards the top of the screen).
@@ -35,8 +35,8 @@ from .cabin_assets import MeshData, box, extrude, face_varying_normals, merge
 GENERATOR = "cabin_synth.accessory_assets"
 FORMAT_VERSION = 1
 
-# Template head, head frame (metres), measured on build_driver(template_identity()).
-NOSE_BRIDGE = np.array([0.0248, 0.0, 0.0049])   # landmark 27
+# Template head, head frame (metres), measured on build_driver(reference_identity()).
+NOSE_BRIDGE = np.array([0.0251, 0.0, 0.0050])   # landmark 27 (tests/test_accessories.py checks it)
 # Cranium above the brows is close to this ellipsoid (centre, semi-axes).
 CRANIUM_CENTRE = np.array([-0.068, 0.0, 0.0])
 CRANIUM_AXES = np.array([0.100, 0.077, 0.118])
