@@ -94,25 +94,31 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     tri_index, tri_ids = occluders(view)
     vertices = view.positions.astype(np.float64)
     vertices_cam = camera.to_camera(vertices)
-    z_min, _ = _corner_min_max(vertices_cam[tri_index, 2])
-    # Only a triangle wholly in front of the camera, starting nearer than some
-    # point and whose screen box holds a point's pixel can hide one.
-    keep = z_min > camera.near_m
+    z_min, z_max = _corner_min_max(vertices_cam[tri_index, 2])
+    # Only a triangle reaching past the near plane (the renderer clips the rest),
+    # starting nearer than some point and whose screen box holds a point's pixel
+    # can hide one. A triangle crossing the near plane (a camera shroud) has no
+    # screen box: it is a candidate for every point.
+    keep = z_max > camera.near_m
     if in_frame.any():
         keep &= z_min < p_cam[in_frame, 2].max()
     tri_index, tri_ids, z_min = tri_index[keep], tri_ids[keep], z_min[keep]
+    crossing = z_min <= camera.near_m
     vertices_uv = camera.project(np.where(vertices_cam[:, 2:] > camera.near_m, vertices_cam, 1.0))
     lo, hi = _corner_min_max(vertices_uv[tri_index])
-    near_points = _boxes_hold_a_point(lo, hi, uv[in_frame], camera.width, camera.height)
-    tri_index, tri_ids, z_min, lo, hi = (a[near_points] for a in (tri_index, tri_ids, z_min, lo, hi))
+    near_points = crossing | _boxes_hold_a_point(lo, hi, uv[in_frame], camera.width, camera.height)
+    tri_index, tri_ids, z_min, lo, hi, crossing = (a[near_points] for a in (tri_index, tri_ids, z_min, lo, hi, crossing))
     tris = vertices[tri_index]
     u, v, z = uv[:, 0, None], uv[:, 1, None], p_cam[:, 2, None]
-    cand = (in_frame[:, None] & (lo[:, 0] <= u) & (hi[:, 0] >= u) & (lo[:, 1] <= v) & (hi[:, 1] >= v)
-            & (z_min < z))
+    cand = (in_frame[:, None] & (z_min < z)
+            & (crossing | ((lo[:, 0] <= u) & (hi[:, 0] >= u) & (lo[:, 1] <= v) & (hi[:, 1] >= v))))
     ray, tri = np.nonzero(cand)
     origin = camera.position
     directions = points_vehicle - origin
-    t, hit = nearest_hits(np.broadcast_to(origin, directions.shape), directions, tris, ray, tri, len(uv))
+    # Along the ray from the camera centre, camera Z grows linearly with t: hits
+    # before the near plane are clipped away by the renderer and hide nothing.
+    t_min = camera.near_m / np.where(in_frame, p_cam[:, 2], np.inf)
+    t, hit = nearest_hits(np.broadcast_to(origin, directions.shape), directions, tris, ray, tri, t_min)
     length = np.linalg.norm(directions, axis=1)
     hidden = in_frame & (t * length < length - OCCLUSION_EPS_M)
     reasons: list[str | None] = []

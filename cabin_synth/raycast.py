@@ -35,11 +35,14 @@ def nearest_hit(origin: np.ndarray, direction: np.ndarray, tris: np.ndarray) -> 
 
 
 def nearest_hits(origins: np.ndarray, directions: np.ndarray, tris: np.ndarray,
-                 ray: np.ndarray, tri: np.ndarray, n_rays: int) -> tuple[np.ndarray, np.ndarray]:
+                 ray: np.ndarray, tri: np.ndarray, t_min: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For many rays at once, each tested only against its candidate triangles:
-    pair k is (ray[k], tri[k]). Returns per ray the nearest t (inf if none) and
-    the triangle index (-1 if none); ties go to the lower triangle index."""
+    pair k is (ray[k], tri[k]); hits at t <= t_min[ray] do not count. Returns per
+    ray the nearest t (inf if none) and the triangle index (-1 if none); ties go
+    to the lower triangle index."""
+    n_rays = len(t_min)
     t = hit_t(origins[ray], directions[ray], tris[tri])
+    t = np.where(t > t_min[ray], t, np.inf)
     best_t = np.full(n_rays, np.inf)
     best_i = np.full(n_rays, -1)
     order = np.lexsort((tri, t, ray))
