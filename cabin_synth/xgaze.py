@@ -23,10 +23,11 @@ from .reader import Dataset
 FOCAL_PX = 960.0
 DISTANCE_M = 0.6
 SIZE_PX = 224
-# ETH-XGaze's face centre: the mean of the eye centre (mean of the four eye
-# corners) and the mouth centre (mean of the mouth corners); iBUG indices.
+# ETH-XGaze's face centre (its normalisation code): the mean of the eye centre
+# (mean of the four eye corners) and the nose centre (mean of the two nose
+# corners, the alar points); iBUG indices.
 EYE_CORNERS = (36, 39, 42, 45)
-MOUTH_CORNERS = (48, 54)
+NOSE_CORNERS = (31, 35)
 
 
 def pitch_yaw_deg(direction_cam: np.ndarray) -> list[float]:
@@ -38,7 +39,7 @@ def pitch_yaw_deg(direction_cam: np.ndarray) -> list[float]:
 def face_centre(labels: dict[str, Any]) -> np.ndarray:
     """Face centre in the camera frame, m."""
     p = np.array([lm["camera_m"] for lm in labels["landmarks"]])
-    return 0.5 * (p[list(EYE_CORNERS)].mean(axis=0) + p[list(MOUTH_CORNERS)].mean(axis=0))
+    return 0.5 * (p[list(EYE_CORNERS)].mean(axis=0) + p[list(NOSE_CORNERS)].mean(axis=0))
 
 
 def normalising_rotation(centre_cam: np.ndarray, R_cam_head: np.ndarray) -> np.ndarray:

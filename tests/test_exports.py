@@ -68,7 +68,7 @@ def test_xgaze_normalisation(dataset_dir, tmp_path):
         labels = ds.labels(position)
         K = np.array(labels["camera"]["K"])
         p = {lm["index"]: np.array(lm["camera_m"]) for lm in labels["landmarks"]}
-        centre = 0.5 * (np.mean([p[i] for i in (36, 39, 42, 45)], axis=0) + np.mean([p[48], p[54]], axis=0))
+        centre = 0.5 * (np.mean([p[i] for i in (36, 39, 42, 45)], axis=0) + np.mean([p[31], p[35]], axis=0))
         assert np.allclose(sample["face_centre_camera_m"], centre)
         R = np.array(sample["R_norm_cam"])
         assert np.allclose(R @ R.T, np.eye(3)) and np.isclose(np.linalg.det(R), 1)
