@@ -1,4 +1,4 @@
-"""Command line: cabin-synth generate | validate | presets.
+"""Command line: cabin-synth generate | validate | export | presets.
 
 User mistakes end with one clear message and exit code 2, never a traceback.
 """
@@ -61,6 +61,20 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .reader import open_dataset
+
+    dataset = open_dataset(args.dir)
+    if args.format == "coco":
+        from .coco import export_coco
+        summary = export_coco(dataset, Path(args.out), args.image)
+    else:
+        from .xgaze import export_xgaze
+        summary = export_xgaze(dataset, Path(args.out), args.image)
+    print(f"exported {summary['images']} frames of {args.dir} as {args.format} ({args.image} images) to {summary['out']}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cabin-synth", description="Synthetic in-cabin driver-monitoring data.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -74,6 +88,12 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")
     v.add_argument("dir")
     v.set_defaults(run=cmd_validate)
+    e = sub.add_parser("export", help="convert a dataset to COCO keypoints JSON or ETH-XGaze-style normalised crops")
+    e.add_argument("dir", help="dataset folder written by generate")
+    e.add_argument("--format", choices=("coco", "xgaze"), required=True)
+    e.add_argument("--out", required=True, help="coco: the JSON file to write; xgaze: a new or empty folder")
+    e.add_argument("--image", choices=("rgb", "nir"), default="rgb", help="which image the entries refer to (default rgb)")
+    e.set_defaults(run=cmd_export)
     s = sub.add_parser("presets", help="list the shipped presets")
     s.set_defaults(run=cmd_presets)
     return p

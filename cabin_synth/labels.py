@@ -10,17 +10,25 @@ import numpy as np
 
 from .accessories import worn_labels
 from .camera import Camera
-from .driver import LANDMARK_NAMES, DriverGeometry
-from .raycast import nearest_hit
+from .driver import LANDMARK_NAMES, DriverGeometry, dimensions
+from .raycast import nearest_hits
 from .render.view import SceneView
 from .rig import Rig
 from .sampler import FrameParams
 from .transforms import matrix_to_euler_zyx, matrix_to_quat_wxyz
+from .zones import gaze_zone
 
 EYES = ("right", "left")
 # A hit closer to the camera than the landmark by more than this hides it (the
 # landmark's own surface meets the ray at the landmark itself).
 OCCLUSION_EPS_M = 5e-4
+# Eye state from the aperture ratio (aperture / the identity's alert aperture):
+# 'closed' at 80 % closure or more (PERCLOS P80, Wierwille 1994), 'open' from
+# 70 % of the alert aperture (what lids lowered by a downward gaze still keep).
+CLOSED_BELOW_RATIO = 0.2
+OPEN_FROM_RATIO = 0.7
+# iBUG 68 eye contours, [right, left] (the subject's right eye is 36-41).
+EYE_LANDMARKS = (slice(36, 42), slice(42, 48))
 
 
 def eth_xgaze_pitch_yaw(direction_cam: np.ndarray) -> tuple[float, float]:
@@ -29,16 +37,52 @@ def eth_xgaze_pitch_yaw(direction_cam: np.ndarray) -> tuple[float, float]:
     return float(np.arcsin(-y)), float(np.arctan2(-x, -z))
 
 
+def eye_state(aperture_ratio: float) -> str:
+    if aperture_ratio < CLOSED_BELOW_RATIO:
+        return "closed"
+    return "open" if aperture_ratio >= OPEN_FROM_RATIO else "partially_closed"
+
+
+def bbox_xyxy(uv: np.ndarray, width: int, height: int) -> list[float]:
+    """[u_min, v_min, u_max, v_max] of points, clipped to the image's pixel area."""
+    lo = np.clip(uv.min(axis=0), -0.5, [width - 0.5, height - 0.5])
+    hi = np.clip(uv.max(axis=0), -0.5, [width - 0.5, height - 0.5])
+    return [float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])]
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
 def occluders(view: SceneView) -> tuple[np.ndarray, np.ndarray]:
-    """World triangles (T,3,3) of every opaque surface and each one's instance id."""
+    """Vertex indices (T,3) of every opaque triangle of the view and each one's instance id."""
     opaque = np.array([inst.material.opacity >= 1.0 for inst in view.instances])
     ids = view.instance_ids[view.triangles[:, 0]]
     keep = opaque[ids - 1]
-    return view.positions[view.triangles[keep]].astype(np.float64), ids[keep]
+    return view.triangles[keep], ids[keep]
+
+
+def _corner_min_max(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max over the three corners (axis 1) of per-triangle values; pairwise
+    ufuncs, several times faster than a reduction over a length-3 axis."""
+    a, b, c = values[:, 0], values[:, 1], values[:, 2]
+    return np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
+
+
+def _boxes_hold_a_point(lo: np.ndarray, hi: np.ndarray, uv: np.ndarray, width: int, height: int,
+                        cell_px: int = 4) -> np.ndarray:
+    """Per screen box [lo, hi] (T,2): may it hold one of the in-image points uv?
+    Never false when it does: a point inside a box lies in a grid cell inside the
+    box's cell range. Counted over that range with a summed-area table."""
+    size = np.array([width, height]) // cell_px + 1
+    cell = lambda p: np.clip(np.floor((p + 0.5) / cell_px).astype(int), 0, size - 1)
+    occupied = np.zeros((size[1] + 1, size[0] + 1), np.int32)
+    cells = cell(uv)
+    np.add.at(occupied, (cells[:, 1] + 1, cells[:, 0] + 1), 1)
+    table = occupied.cumsum(axis=0).cumsum(axis=1)
+    c0, c1 = cell(lo), cell(hi) + 1
+    count = table[c1[:, 1], c1[:, 0]] - table[c0[:, 1], c1[:, 0]] - table[c1[:, 1], c0[:, 0]] + table[c0[:, 1], c0[:, 0]]
+    return count > 0
 
 
 def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneView,
@@ -46,35 +90,55 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     """Per point: visible?, and if not, why: out_of_frame, self_occlusion (the
     driver's own body), or the semantic class of the occluding cabin part."""
     p_cam = camera.to_camera(points_vehicle)
-    # Culling in the ideal pinhole image: distortion bends triangle edges, so a
-    # distorted vertex bounding box could miss a covered point.
+    # Culling works in the ideal pinhole image: distortion bends triangle edges, so
+    # a distorted vertex bounding box could miss a covered point.
     uv = camera.project(p_cam, distorted=False)
-    in_frame = camera.in_image(camera.project(p_cam))
-    tris, tri_ids = occluders(view)
-    tri_uv = camera.project(camera.to_camera(tris.reshape(-1, 3)), distorted=False).reshape(-1, 3, 2)
-    tri_z = camera.to_camera(tris.reshape(-1, 3))[:, 2].reshape(-1, 3)
-    lo, hi = tri_uv.min(axis=1), tri_uv.max(axis=1)
-    front = tri_z.min(axis=1) > camera.near_m
+    in_frame = (p_cam[:, 2] > camera.near_m) & camera.in_image(camera.project(p_cam))
+    tri_index, tri_ids = occluders(view)
+    vertices = view.positions.astype(np.float64)
+    vertices_cam = camera.to_camera(vertices)
+    z_min, z_max = _corner_min_max(vertices_cam[tri_index, 2])
+    # Only a triangle reaching past the near plane (the renderer clips the rest),
+    # starting nearer than some point and whose screen box holds a point's pixel
+    # can hide one. A triangle crossing the near plane (a camera shroud) has no
+    # screen box: it is a candidate for every point.
+    keep = z_max > camera.near_m
+    if in_frame.any():
+        keep &= z_min < p_cam[in_frame, 2].max()
+    tri_index, tri_ids, z_min = tri_index[keep], tri_ids[keep], z_min[keep]
+    crossing = z_min <= camera.near_m
+    vertices_uv = camera.project(np.where(vertices_cam[:, 2:] > camera.near_m, vertices_cam, 1.0), distorted=False)
+    lo, hi = _corner_min_max(vertices_uv[tri_index])
+    near_points = crossing | _boxes_hold_a_point(lo, hi, uv[in_frame], camera.width, camera.height)
+    tri_index, tri_ids, z_min, lo, hi, crossing = (a[near_points] for a in (tri_index, tri_ids, z_min, lo, hi, crossing))
+    tris = vertices[tri_index]
+    u, v, z = uv[:, 0, None], uv[:, 1, None], p_cam[:, 2, None]
+    cand = (in_frame[:, None] & (z_min < z)
+            & (crossing | ((lo[:, 0] <= u) & (hi[:, 0] >= u) & (lo[:, 1] <= v) & (hi[:, 1] >= v))))
+    ray, tri = np.nonzero(cand)
     origin = camera.position
-    visible = np.zeros(len(points_vehicle), bool)
+    directions = points_vehicle - origin
+    # Along the ray from the camera centre, camera Z grows linearly with t: hits
+    # before the near plane are clipped away by the renderer and hide nothing.
+    t_min = camera.near_m / np.where(in_frame, p_cam[:, 2], np.inf)
+    t, hit = nearest_hits(np.broadcast_to(origin, directions.shape), directions, tris, ray, tri, t_min)
+    length = np.linalg.norm(directions, axis=1)
+    hidden = in_frame & (t * length < length - OCCLUSION_EPS_M)
     reasons: list[str | None] = []
-    for k, (p, (u, v)) in enumerate(zip(points_vehicle, uv)):
-        if p_cam[k, 2] <= camera.near_m or not in_frame[k]:
+    for k in range(len(uv)):
+        if not in_frame[k]:
             reasons.append("out_of_frame")
-            continue
-        cand = front & (lo[:, 0] <= u) & (hi[:, 0] >= u) & (lo[:, 1] <= v) & (hi[:, 1] >= v) & (tri_z.min(axis=1) < p_cam[k, 2])
-        t, i = nearest_hit(origin, p - origin, tris[cand]) if cand.any() else (np.inf, -1)
-        length = np.linalg.norm(p - origin)
-        if t * length < length - OCCLUSION_EPS_M:
-            inst = view.instances[tri_ids[cand][i] - 1]
+        elif hidden[k]:
+            inst = view.instances[tri_ids[hit[k]] - 1]
             reasons.append("self_occlusion" if inst.prim in own_prims else inst.semantic)
         else:
-            visible[k] = True
             reasons.append(None)
-    return visible, reasons
+    return in_frame & ~hidden, reasons
 
 
-def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView) -> dict[str, Any]:
+def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,
+                 zones: tuple[np.ndarray, tuple[str, ...]]) -> dict[str, Any]:
+    """zones: the cabin's zone_soup (cabin_synth.zones)."""
     cam = rig.camera
     R_vh, t_vh = rig.R_vehicle_head, rig.t_vehicle_head
     to_vehicle = lambda p: np.asarray(p) @ R_vh.T + t_vh
@@ -105,9 +169,9 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
     own = {inst.prim for inst in view.instances
            if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
     visible, reasons = landmark_visibility(lm_vehicle, cam, view, own)
-    face = lm_uv[:68]
-    bbox = [float(np.clip(face[:, 0].min(), -0.5, cam.width - 0.5)), float(np.clip(face[:, 1].min(), -0.5, cam.height - 0.5)),
-            float(np.clip(face[:, 0].max(), -0.5, cam.width - 0.5)), float(np.clip(face[:, 1].max(), -0.5, cam.height - 0.5))]
+    zone, zone_t = gaze_zone(zones, combined["origin_vehicle_m"], combined["direction_vehicle"])
+    open_mm = dimensions(params.identity)["eye_aperture"]
+    ratio = geometry.aperture_mm / open_mm
 
     R_ch = R_cv @ R_vh
     yaw, pitch, roll = np.degrees(matrix_to_euler_zyx(R_vh))
@@ -125,14 +189,18 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
             "combined": combined,
             "target_vehicle_m": target_v.tolist(),
             "target_camera_m": cam.to_camera(target_v[None])[0].tolist(),
+            "zone": zone,
+            "zone_distance_m": float(zone_t) if np.isfinite(zone_t) else None,
         },
         "eyes": [{"eye": EYES[i], "aperture_mm": float(geometry.aperture_mm[i]),
-                  "closure": float(params.eyelid_closure), "pupil_diameter_mm": float(params.pupil_diameter_mm)}
+                  "aperture_ratio": float(ratio[i]), "state": eye_state(ratio[i]),
+                  "closure": float(params.eyelid_closure), "pupil_diameter_mm": float(params.pupil_diameter_mm),
+                  "bbox_xyxy": bbox_xyxy(lm_uv[EYE_LANDMARKS[i]], cam.width, cam.height)}
                  for i in range(2)],
         "landmarks": [{"index": k, "name": LANDMARK_NAMES[k], "uv": lm_uv[k].tolist(),
                        "camera_m": lm_cam[k].tolist(), "visible": bool(visible[k]), "occluded_by": reasons[k]}
                       for k in range(len(lm_uv))],
-        "face_bbox_xyxy": bbox,
+        "face_bbox_xyxy": bbox_xyxy(lm_uv[:68], cam.width, cam.height),
         "driver": params.identity.to_dict(),
         "accessories": worn_labels(params.accessories, geometry),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],
