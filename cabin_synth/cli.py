@@ -1,4 +1,4 @@
-"""Command line: cabin-synth generate | validate | presets.
+"""Command line: cabin-synth generate | validate | describe | presets.
 
 User mistakes end with one clear message and exit code 2, never a traceback.
 """
@@ -61,6 +61,21 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def cmd_describe(args) -> int:
+    from . import design, presets
+
+    preset = presets.load(args.preset)
+    unit = "clips" if preset.is_clips else "frames"
+    print(f"preset {preset.name}: {preset.data['description']}")
+    if preset.is_clips:
+        clip = preset.section("clip")
+        print(f"clips of {clip['duration_s']} s at {clip['fps']} fps "
+              f"({int(round(clip['duration_s'] * clip['fps']))} frames each)")
+    for line in design.describe(preset.design, args.frames, args.seed, unit):
+        print(line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cabin-synth", description="Synthetic in-cabin driver-monitoring data.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -74,6 +89,11 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")
     v.add_argument("dir")
     v.set_defaults(run=cmd_validate)
+    d = sub.add_parser("describe", help="print a preset's resolved design and the count per cell")
+    d.add_argument("preset", help="shipped preset name or path to a preset file")
+    d.add_argument("--frames", type=_nonnegative, default=1000, help="number of frames (clips for a clip preset)")
+    d.add_argument("--seed", type=_nonnegative, default=0)
+    d.set_defaults(run=cmd_describe)
     s = sub.add_parser("presets", help="list the shipped presets")
     s.set_defaults(run=cmd_presets)
     return p
