@@ -22,9 +22,24 @@ def _nonnegative(text: str) -> int:
 
 def cmd_generate(args) -> int:
     from . import presets
-    from .pipeline import generate
+    from .pipeline import generate, generate_clips
 
     preset = presets.load(args.preset)
+    if (args.frames is None) == (args.clips is None):
+        raise UserError("give either --frames (frame presets) or --clips (clip presets)")
+    if preset.is_clips != (args.clips is not None):
+        kind = "a clip preset: use --clips N" if preset.is_clips else "a frame preset (no clip section): use --frames N"
+        raise UserError(f"preset '{preset.name}' is {kind}")
+    if args.clips is not None:
+        summary = generate_clips(preset, args.clips, args.seed, Path(args.out), render=not args.labels_only,
+                                 progress=not args.quiet)
+        print(f"wrote {summary['clips'] - summary['skipped']} clips ({summary['skipped']} already there, "
+              f"{summary['frames']} frames) of preset '{preset.name}' seed {args.seed} to {summary['out']} "
+              f"in {summary['seconds']:.1f} s")
+        print(f"check it with: cabin-synth validate {summary['out']}")
+        return 0
+    if args.labels_only:
+        raise UserError("--labels-only is for clip presets (--clips)")
     summary = generate(preset, args.frames, args.seed, Path(args.out), progress=not args.quiet)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in summary["ms_per_stage"].items())
     made = summary["frames"] - summary["skipped"]
@@ -81,7 +96,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="generate a dataset from a preset")
     g.add_argument("--preset", default="default", help="shipped preset name or path to a preset file")
-    g.add_argument("--frames", type=_nonnegative, required=True)
+    g.add_argument("--frames", type=_nonnegative, help="number of frames (frame presets)")
+    g.add_argument("--clips", type=_nonnegative, help="number of clips (clip presets: drowsiness_clips, distraction_clips)")
+    g.add_argument("--labels-only", action="store_true", help="clips: write clip.json labels without rendering frames")
     g.add_argument("--seed", type=_nonnegative, default=0)
     g.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same preset and seed to resume)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")

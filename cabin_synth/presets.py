@@ -57,8 +57,10 @@ CATEGORIES: dict[str, set] = {
     "clip.fps": {30, 60},
     "behaviour.glance_movement": {"lizard", "owl", "body_lean"},
 }
-# Sections whose values are drawn once per clip (clip presets only).
-CLIP_SECTIONS = ("clip", "behaviour")
+# Behaviour fields drawn once per glance (behaviour.py), not once per clip: a
+# design, condition or correlation cannot act on them.
+PER_GLANCE = ("behaviour.road_dwell_s", "behaviour.glance_dwell_s", "behaviour.phone_dwell_s",
+              "behaviour.glance_zones", "behaviour.glance_movement")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,10 @@ def _link_errors(data: Mapping[str, Any]) -> list[str]:
     """Designs, conditions and correlations: fields exist, no cycles, numeric where needed."""
     parsed, problems = design.parse(data.get("design"), data)
     problems += dependencies.check(data, fields(data), parsed.fields if parsed else ())
+    linked = set(parsed.fields if parsed else ()) | set(data.get("conditional") or {}) | {
+        n for g in data.get("correlated") or [] for n in g["fields"]}
+    problems += [f"'{n}': drawn once per glance, so no design, condition or correlation can act on it"
+                 for n in sorted(linked & set(PER_GLANCE))]
     for group in data.get("correlated") or []:
         for name in group["fields"]:
             section, _, key = name.partition(".")
