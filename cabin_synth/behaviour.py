@@ -131,7 +131,9 @@ class Behaviour:
         """Eyelid closure (N,), 0 = alert aperture, 1 = closed (both eyes)."""
         c = np.full(len(t), self.droop)
         for m in self.lid_moves:
-            c = np.maximum(c, self.droop + (1.0 - self.droop) * kin.lid_pulse(t, m.t0, m.close_s, m.hold_s, m.open_s))
+            on = (t >= m.t0) & (t < m.t0 + m.close_s + m.hold_s + m.open_s)
+            pulse = kin.lid_pulse(t[on], m.t0, m.close_s, m.hold_s, m.open_s)
+            c[on] = np.maximum(c[on], self.droop + (1.0 - self.droop) * pulse)
         for kind, t0, t1, peak, _, _ in self.mouth:
             squint = {"yawn": 0.5, "laughing": 0.35}.get(kind)
             if squint:
