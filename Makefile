@@ -33,6 +33,7 @@ test: $(STAMP) egl
 
 bench: $(STAMP) egl
 	$(PY) bench/frame_stages.py
+	$(PY) bench/clip_labels.py
 
 assets: $(STAMP)
 	$(PY) -m cabin_synth.cabin_assets usd_assets

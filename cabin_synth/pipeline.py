@@ -183,15 +183,28 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
 
 
-def clip_committed(out: Path, clip: int) -> bool:
-    """True when the clip's clip.json is on disk and every frame it lists checks out."""
+def clip_committed(out: Path, clip: int, rendered: bool) -> bool:
+    """True when the clip's clip.json is on disk, was made with (rendered) or without
+    frames as asked, and every frame it lists and every file those list check out."""
     from .writer import sha256
 
     path = out / clip_folder(clip) / "clip.json"
+
+    def ok(folder: Path, entry: dict) -> bool:
+        f = folder / entry["path"]
+        return f.is_file() and f.stat().st_size == entry["bytes"] and sha256(f.read_bytes()) == entry["sha256"]
+
     try:
-        listed = json.loads(path.read_text())["frames"]
-        return all((path.parent / e["path"]).is_file() and
-                   sha256((path.parent / e["path"]).read_bytes()) == e["sha256"] for e in listed)
+        document = json.loads(path.read_text())
+        if document["rendered"] != rendered:
+            return False
+        for entry in document["frames"]:
+            if not ok(path.parent, entry):
+                return False
+            files = json.loads((path.parent / entry["path"]).read_text())["files"]
+            if not all(ok(path.parent, e) for e in files.values()):
+                return False
+        return True
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -216,7 +229,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
     for c in tqdm(range(clips), desc="clips", unit="clip", disable=not progress):
         folder = clip_folder(c)
         path = out / folder / "clip.json"
-        if clip_committed(out, c):
+        if clip_committed(out, c, render):
             document = json.loads(path.read_text())
             skipped += 1
         else:

@@ -217,6 +217,9 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
             problems += _choice_errors(field, spec["choice"], lambda v: isinstance(v, (int, float)) and lo <= v <= hi,
                                        f"numbers in [{lo}, {hi}]")
             continue
+        if isinstance(spec, Mapping) and "lognormal" in spec and "max" not in spec["lognormal"]:
+            problems.append(f"'{field}.lognormal': needs a 'max' within [{lo}, {hi}] (the field has a physical range)")
+            continue
         span = distributions.support(spec)
         if span is not None and not (lo <= span[0] <= span[1] <= hi):
             problems.append(f"'{field}': range {list(span)} must be ordered and lie within [{lo}, {hi}]")
@@ -226,15 +229,15 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
         expected = "one of " + ", ".join(map(str, sorted(allowed, key=str)))
         if isinstance(spec, Mapping):
             kind = next(iter(spec))
-            problems += _choice_errors(f"{field}.{kind}" if kind != "choice" else field, spec[kind], check, expected)
+            problems += _choice_errors(field, spec[kind], check, expected, kind)
         elif not check(spec):
             problems.append(f"'{field}': {spec!r} is not {expected}")
     return problems
 
 
-def _choice_errors(field: str, choice, check, expected: str) -> list[str]:
+def _choice_errors(field: str, choice, check, expected: str, kind: str = "choice") -> list[str]:
     values, weights = (choice, None) if isinstance(choice, list) else (choice["values"], choice["weights"])
-    problems = [f"'{field}.choice': {v!r} is not {expected}" for v in values if not check(v)]
+    problems = [f"'{field}.{kind}': {v!r} is not {expected}" for v in values if not check(v)]
     if weights is not None and (len(weights) != len(values) or sum(weights) <= 0):
-        problems.append(f"'{field}.choice.weights': need one non-negative weight per value with a positive sum")
+        problems.append(f"'{field}.{kind}.weights': need one non-negative weight per value with a positive sum")
     return problems

@@ -42,6 +42,13 @@ def test_rendered_clips_agree_with_their_frames_and_validate(tmp_path, capsys):
     assert main(["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet"]) == 0
     assert "0 clips (2 already there" in capsys.readouterr().out
 
+    png = out / "clips/0000/000001.nir.png"
+    png.write_bytes(png.read_bytes()[:-8])              # a damaged payload: that clip is remade
+    capsys.readouterr()
+    assert main(["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    assert "1 clips (1 already there" in capsys.readouterr().out
+    assert validate_dataset(out) == []
+
     frame = out / "clips/0001/000004.json"
     frame.write_text(frame.read_text().replace('"frame": 4', '"frame": 5'))
     problems = validate_dataset(out)

@@ -93,7 +93,8 @@ def test_conditional_cases_pick_by_the_given_value():
 
 def test_correlated_fields_keep_marginals_and_reach_the_correlation():
     p = variant(lambda d: d.update(correlated=[{"fields": ["head_pose.yaw_deg", "gaze.yaw_deg"], "correlation": 0.7}]))
-    yaw = np.array([[sample_frame(p, 2, i).head_euler_deg[0], sample_frame(p, 2, i).gaze_yaw_deg] for i in range(600)])
+    frames = [sample_frame(p, 2, i) for i in range(500)]
+    yaw = np.array([[f.head_euler_deg[0], f.gaze_yaw_deg] for f in frames])
     rho = stats.spearmanr(yaw[:, 0], yaw[:, 1]).statistic
     # Spearman rho of a Gaussian copula with r: (6/pi) asin(r/2)
     assert rho == pytest.approx(6 / np.pi * np.arcsin(0.35), abs=0.08)
@@ -110,6 +111,8 @@ def test_correlated_fields_keep_marginals_and_reach_the_correlation():
      "conditional.eyes.closure.cases[0].value"),
     (lambda d: d.update(design={"kind": "stratified", "factors": [{"field": "driver.age_years", "bins": [10, 20]}]}), "design.factors"),
     (lambda d: d.update(design={"kind": "full_factorial", "factors": ["driver.age_years"]}), "design.factors"),
+    (lambda d: d["gaze"].update(distance_m={"lognormal": {"median": 2, "sigma": 1}}), "gaze.distance_m.lognormal"),
+    (lambda d: d["cabin"].update(name={"asset": ["suv", "limo"]}), "cabin.name.asset"),
 ])
 def test_bad_links_name_the_field(tmp_path, mutate, field):
     with pytest.raises(UserError) as err:
