@@ -243,3 +243,8 @@ def test_clips_are_pure_functions_of_seed_and_index():
     assert make_clip(preset, 2, 3).labels == make_clip(preset, 2, 3).labels
     assert make_clip(preset, 2, 3).labels != make_clip(preset, 2, 4).labels
     assert make_clip(preset, 2, 3).params[0].index == 3 * 150
+    fast = copy.deepcopy(dict(preset.data))
+    fast["clip"] = dict(fast["clip"], fps=60)
+    labels = make_clip(presets.Preset(preset.name, preset.path, fast), 2, 3).labels
+    assert labels["frame_count"] == 300 and labels["first_frame"] == 900
+    assert labels["per_frame"]["time_s"][:3] == [0.0, 1 / 60, 2 / 60]

@@ -161,3 +161,26 @@ def test_describe_prints_cells_and_counts(tmp_path, capsys):
     assert "stratified" in out and "72 cells" in out and "expected 2.08 per cell" in out
     counts = [int(line.rsplit(":", 1)[1]) for line in out.splitlines() if line.startswith("  driver.sex=")]
     assert len(counts) == 72 and sum(counts) == 150 and set(counts) <= {2, 3}
+
+
+def test_shipped_occlusions_preset_fills_mount_by_yaw_cells():
+    p = presets.load("occlusions")
+    edges = [-85, -50, -20, 20, 50, 85]
+    mounts = p.section("camera")["mount"]["choice"]
+    n = 2 * 25 + 3
+    counts = {}
+    for i in range(n):
+        f = sample_frame(p, 1, i)
+        cell = (f.camera_mount, int(np.searchsorted(edges, f.head_euler_deg[0], side="right")))
+        counts[cell] = counts.get(cell, 0) + 1
+    assert set(counts) == {(m, b) for m in mounts for b in range(1, 6)}
+    assert all(abs(c - n / 25) < 1 + 1e-9 for c in counts.values())
+
+
+def test_describe_latin_hypercube(tmp_path, capsys):
+    path = write(tmp_path, lambda d: d.update(design={"kind": "latin_hypercube", "block": 10,
+                                                      "factors": ["driver.age_years", "gaze.distance_m"]}))
+    assert main(["describe", str(path), "--frames", "25"]) == 0
+    out = capsys.readouterr().out
+    assert "2 full block(s) of 10 and a partial block of 5" in out
+    assert "driver.age_years: per-stratum counts min 2 max 3" in out
