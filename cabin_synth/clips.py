@@ -20,7 +20,7 @@ from .driver import FaceState, build_driver
 from .presets import Preset
 from .rig import build_rig
 from .sampler import FieldSampler, FrameParams, gaze_direction_head, sample_frame
-from .zones import NO_ZONE, gaze_zone, zone_soup
+from .zones import gaze_zone, zone_soup
 
 ROAD_ZONE = "road_ahead"
 PERCLOS_WINDOW_S = 60.0
@@ -193,4 +193,3 @@ def make_clip(preset: Preset, seed: int, clip: int) -> Clip:
     return Clip(clip, fps, base, behaviour, params, labels)
 
 
-__all__ = ["Clip", "make_clip", "frames_per_clip", "perclos", "runs", "distraction_events", "NO_ZONE"]
