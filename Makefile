@@ -34,6 +34,7 @@ test: $(STAMP) egl
 
 bench: $(STAMP) egl
 	$(PY) bench/frame_stages.py
+	$(PY) bench/clip_labels.py
 
 renders: $(STAMP) egl
 	$(PY) bench/cabin_renders.py

@@ -1,4 +1,4 @@
-"""Command line: cabin-synth generate | validate | export | presets.
+"""Command line: cabin-synth generate | validate | describe | export | presets.
 
 User mistakes end with one clear message and exit code 2, never a traceback.
 """
@@ -22,9 +22,24 @@ def _nonnegative(text: str) -> int:
 
 def cmd_generate(args) -> int:
     from . import presets
-    from .pipeline import generate
+    from .pipeline import generate, generate_clips
 
     preset = presets.load(args.preset)
+    if (args.frames is None) == (args.clips is None):
+        raise UserError("give either --frames (frame presets) or --clips (clip presets)")
+    if preset.is_clips != (args.clips is not None):
+        kind = "a clip preset: use --clips N" if preset.is_clips else "a frame preset (no clip section): use --frames N"
+        raise UserError(f"preset '{preset.name}' is {kind}")
+    if args.clips is not None:
+        summary = generate_clips(preset, args.clips, args.seed, Path(args.out), render=not args.labels_only,
+                                 progress=not args.quiet)
+        print(f"wrote {summary['clips'] - summary['skipped']} clips ({summary['skipped']} already there, "
+              f"{summary['frames']} frames) of preset '{preset.name}' seed {args.seed} to {summary['out']} "
+              f"in {summary['seconds']:.1f} s")
+        print(f"check it with: cabin-synth validate {summary['out']}")
+        return 0
+    if args.labels_only:
+        raise UserError("--labels-only is for clip presets (--clips)")
     summary = generate(preset, args.frames, args.seed, Path(args.out), progress=not args.quiet)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in summary["ms_per_stage"].items())
     made = summary["frames"] - summary["skipped"]
@@ -75,12 +90,29 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_describe(args) -> int:
+    from . import design, presets
+
+    preset = presets.load(args.preset)
+    unit = "clips" if preset.is_clips else "frames"
+    print(f"preset {preset.name}: {preset.data['description']}")
+    if preset.is_clips:
+        clip = preset.section("clip")
+        print(f"clips of {clip['duration_s']} s at {clip['fps']} fps "
+              f"({int(round(clip['duration_s'] * clip['fps']))} frames each)")
+    for line in design.describe(preset.design, args.frames, args.seed, unit):
+        print(line)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cabin-synth", description="Synthetic in-cabin driver-monitoring data.")
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="generate a dataset from a preset")
     g.add_argument("--preset", default="default", help="shipped preset name or path to a preset file")
-    g.add_argument("--frames", type=_nonnegative, required=True)
+    g.add_argument("--frames", type=_nonnegative, help="number of frames (frame presets)")
+    g.add_argument("--clips", type=_nonnegative, help="number of clips (clip presets: drowsiness_clips, distraction_clips)")
+    g.add_argument("--labels-only", action="store_true", help="clips: write clip.json labels without rendering frames")
     g.add_argument("--seed", type=_nonnegative, default=0)
     g.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same preset and seed to resume)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -94,6 +126,11 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="coco: the JSON file to write; xgaze: a new or empty folder")
     e.add_argument("--image", choices=("rgb", "nir"), default="rgb", help="which image the entries refer to (default rgb)")
     e.set_defaults(run=cmd_export)
+    d = sub.add_parser("describe", help="print a preset's resolved design and the count per cell")
+    d.add_argument("preset", help="shipped preset name or path to a preset file")
+    d.add_argument("--frames", type=_nonnegative, default=1000, help="number of frames (clips for a clip preset)")
+    d.add_argument("--seed", type=_nonnegative, default=0)
+    d.set_defaults(run=cmd_describe)
     s = sub.add_parser("presets", help="list the shipped presets")
     s.set_defaults(run=cmd_presets)
     return p

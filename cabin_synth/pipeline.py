@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, schemas
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .labels import frame_labels
 from .lighting import daylight
@@ -87,11 +87,12 @@ class FrameMaker:
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
-    def make(self, index: int, timings: Timings | None = None) -> Frame:
+    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Frame:
+        """Frame `index`; its parameters are sampled unless given (clip frames, clips.py)."""
         timings = timings or Timings()
         sensor = self.sensor
         t = time.perf_counter()
-        params = sample_frame(self.preset, self.seed, index)
+        params = params or sample_frame(self.preset, self.seed, index)
         t = timings.add("sample", t)
 
         ident = params.identity
@@ -181,4 +182,81 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
     writer.write_manifest(entries)
     elapsed = time.perf_counter() - started
     return {"out": str(out), "frames": frames, "skipped": skipped, "seconds": elapsed,
+            "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
+
+
+def clip_committed(out: Path, clip: int, rendered: bool) -> bool:
+    """True when the clip's clip.json is on disk, was made with (rendered) or without
+    frames as asked, and every frame it lists and every file those list check out."""
+    from .writer import sha256
+
+    path = out / clip_folder(clip) / "clip.json"
+
+    def ok(folder: Path, entry: dict) -> bool:
+        f = folder / entry["path"]
+        return f.is_file() and f.stat().st_size == entry["bytes"] and sha256(f.read_bytes()) == entry["sha256"]
+
+    try:
+        document = json.loads(path.read_text())
+        if document["rendered"] != rendered:
+            return False
+        for entry in document["frames"]:
+            if not ok(path.parent, entry):
+                return False
+            files = json.loads((path.parent / entry["path"]).read_text())["files"]
+            if not all(ok(path.parent, e) for e in files.values()):
+                return False
+        return True
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def clip_folder(clip: int) -> str:
+    return f"clips/{clip:04d}"
+
+
+def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: bool = True,
+                   progress: bool = True) -> dict[str, Any]:
+    """Write `clips` clips of a clip preset into `out` (clips/NNNN/: frames, then clip.json last)."""
+    from tqdm import tqdm
+
+    from .clips import make_clip
+    from .writer import atomic_write, dump_json, sha256
+
+    writer = DatasetWriter(out, dataset_document(preset, seed))
+    maker = None
+    timings = Timings()
+    frame_entries, clip_entries, skipped = [], [], 0
+    started = time.perf_counter()
+    for c in tqdm(range(clips), desc="clips", unit="clip", disable=not progress):
+        folder = clip_folder(c)
+        path = out / folder / "clip.json"
+        if clip_committed(out, c, render):
+            document = json.loads(path.read_text())
+            skipped += 1
+        else:
+            clip = make_clip(preset, seed, c)
+            listed = []
+            if render:
+                maker = maker or FrameMaker(preset, seed)
+                for params in clip.params:
+                    frame = maker.make(params.index, timings, params=params)
+                    t = time.perf_counter()
+                    payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
+                    t = timings.add("encode", t)
+                    entry = writer.write_frame(params.index, payloads, frame.labels, folder=folder)
+                    timings.add("write", t)
+                    listed.append(dict(entry, path=entry["path"].rsplit("/", 1)[1]))
+            document = dict(clip.labels, rendered=render, frames=listed)
+            problems = schemas.errors("clip", document)
+            if problems:
+                raise AssertionError(f"clip {c} labels do not match schemas/clip.schema.json: " + "; ".join(problems))
+            (out / folder).mkdir(parents=True, exist_ok=True)
+            atomic_write(path, dump_json(document))
+        frame_entries += [dict(e, path=f"{folder}/{e['path']}") for e in document["frames"]]
+        data = path.read_bytes()
+        clip_entries.append({"index": c, "path": f"{folder}/clip.json", "bytes": len(data), "sha256": sha256(data)})
+    writer.write_manifest(frame_entries, clips=clip_entries)
+    elapsed = time.perf_counter() - started
+    return {"out": str(out), "clips": clips, "frames": len(frame_entries), "skipped": skipped, "seconds": elapsed,
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}

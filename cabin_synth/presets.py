@@ -8,12 +8,13 @@ accept. Every error names the file and the field.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import distributions, schemas, sensor_presets
+from . import dependencies, design, distributions, schemas, sensor_presets
 from .accessories import PHONE_POSITIONS, SLOTS, SUNGLASS_LENSES
 from .errors import UserError
 from .paths import PRESETS, PROJECT_ROOT
@@ -40,6 +41,14 @@ RANGES: dict[str, tuple[float, float]] = {
     "lighting.sun_elevation_deg": (-90, 90),
     "lighting.sun_azimuth_deg": (-360, 360),
     "lighting.sky_fraction": (0, 1),
+    "clip.duration_s": (0.1, 3600),
+    "behaviour.kss": (1, 9),
+    "behaviour.road_dwell_s": (0.1, 600),
+    "behaviour.glance_dwell_s": (0.1, 60),
+    "behaviour.phone_dwell_s": (0.1, 600),
+    "behaviour.blink_rate_per_min": (0, 60),
+    "behaviour.talking_share": (0, 1),
+    "behaviour.laugh_rate_per_min": (0, 10),
 }
 
 CATEGORIES: dict[str, set] = {
@@ -50,7 +59,13 @@ CATEGORIES: dict[str, set] = {
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
     "accessories.sunglasses_lens": set(SUNGLASS_LENSES),
     "accessories.phone": {"none", *PHONE_POSITIONS},
+    "clip.fps": {30, 60},
+    "behaviour.glance_movement": {"lizard", "owl", "body_lean"},
 }
+# Behaviour fields drawn once per glance (behaviour.py), not once per clip: a
+# design, condition or correlation cannot act on them.
+PER_GLANCE = ("behaviour.road_dwell_s", "behaviour.glance_dwell_s", "behaviour.phone_dwell_s",
+              "behaviour.glance_zones", "behaviour.glance_movement")
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,14 @@ class Preset:
 
     def section(self, name: str) -> Mapping[str, Any]:
         return self.data[name]
+
+    @cached_property
+    def design(self) -> "design.Design | None":
+        return design.parse(self.data.get("design"), self.data)[0]
+
+    @property
+    def is_clips(self) -> bool:
+        return "clip" in self.data
 
 
 def available() -> list[Path]:
@@ -100,34 +123,123 @@ def load(name_or_path: str) -> Preset:
         data = dict(data, sensor=sensor_presets.expand(data.get("sensor")))
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
-    problems = schemas.errors("preset", data) or _range_errors(data) + _distortion_errors(data["sensor"])
+    problems = (schemas.errors("preset", data) or _asset_errors(data, path)
+                or _range_errors(data) + _distortion_errors(data["sensor"]) or _link_errors(data))
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
     return Preset(name=data["name"], path=path, data=data)
+
+
+def fields(data: Mapping[str, Any]) -> set[str]:
+    """Every randomizer field 'section.field' of a preset (sections of scalars or distributions)."""
+    skip = {"name", "description", "sensor", "design", "conditional", "correlated"}
+    return {f"{s}.{k}" for s, v in data.items() if s not in skip and isinstance(v, Mapping) for k in v}
+
+
+def _link_errors(data: Mapping[str, Any]) -> list[str]:
+    """Designs, conditions and correlations: fields exist, no cycles, numeric where needed."""
+    parsed, problems = design.parse(data.get("design"), data)
+    problems += dependencies.check(data, fields(data), parsed.fields if parsed else ())
+    linked = set(parsed.fields if parsed else ()) | set(data.get("conditional") or {}) | {
+        n for g in data.get("correlated") or [] for n in g["fields"]}
+    problems += [f"'{n}': drawn once per glance, so no design, condition or correlation can act on it"
+                 for n in sorted(linked & set(PER_GLANCE))]
+    for group in data.get("correlated") or []:
+        for name in group["fields"]:
+            section, _, key = name.partition(".")
+            specs = [data.get(section, {}).get(key)] + [c["value"] for c in
+                                                       (data.get("conditional") or {}).get(name, {}).get("cases", [])]
+            if not all(dependencies.is_numeric(sp) or isinstance(sp, (int, float)) for sp in specs if sp is not None):
+                problems.append(f"'correlated': '{name}' needs numeric distributions (a copula maps normals through them)")
+    return problems
+
+
+def _asset_errors(data: Mapping[str, Any], path: Path) -> list[str]:
+    """Resolve `asset` choices in place: names stay, paths must exist inside the project
+    or the preset's folder. The scene loads cabins by name, so a cabin asset must be
+    a usd_assets/cabins file and becomes its name."""
+    from .cabin import available_cabins
+    from .paths import USD_ASSETS
+
+    problems = []
+    for name in sorted(fields(data)):
+        section, key = name.split(".")
+        spec = data[section][key]
+        if not (isinstance(spec, Mapping) and "asset" in spec):
+            continue
+        arg = spec["asset"]
+        values = arg if isinstance(arg, list) else arg["values"]
+        resolved = []
+        for value in values:
+            text = str(value)
+            if "/" not in text and "." not in text:
+                resolved.append(value)
+                continue
+            roots = (path.parent.resolve(), PROJECT_ROOT)
+            found = next((r / text for r in roots if (r / text).is_file()), None)
+            inside = found is not None and any(found.resolve().is_relative_to(r) for r in roots)
+            if not inside:
+                problems.append(f"'{name}.asset': '{text}' is not a file inside the project or the preset's folder")
+            elif name == "cabin.name":
+                if found.resolve().parent != (USD_ASSETS / "cabins").resolve() or found.stem not in available_cabins():
+                    problems.append(f"'{name}.asset': '{text}' is not a cabin in usd_assets/cabins "
+                                    f"(available: {', '.join(available_cabins())})")
+                resolved.append(found.stem)
+            else:
+                resolved.append(display(found))
+        if isinstance(arg, list):
+            spec["asset"] = resolved
+        else:
+            arg["values"] = resolved
+    return problems
+
+
+@lru_cache(maxsize=None)
+def zone_names() -> tuple[str, ...]:
+    """Gaze-zone names of the shipped cabins (every cabin has the same set; docs/cabins.md)."""
+    from pxr import Usd
+
+    from .cabin import available_cabins, cabin_asset_path, read_cabin
+
+    return tuple(sorted(read_cabin(Usd.Stage.Open(str(cabin_asset_path(available_cabins()[0])))).zones))
 
 
 def _range_errors(data: Mapping[str, Any]) -> list[str]:
     from .cabin import available_cabins
 
     categories = dict(CATEGORIES, **{"cabin.name": set(available_cabins())})
-    problems = []
-    for field, (lo, hi) in RANGES.items():
+    if "behaviour" in data:
+        categories["behaviour.glance_zones"] = set(zone_names()) | {"phone"}
+    conditional = data.get("conditional") or {}
+
+    def specs(field):
         section, key = field.split(".")
-        spec = data[section][key]
+        if section not in data:
+            return []
+        cases = conditional.get(field, {}).get("cases", [])
+        return [(field, data[section][key])] + [(f"conditional.{field}.cases[{i}].value", c["value"])
+                                                for i, c in enumerate(cases)]
+
+    problems = []
+    for field, (lo, hi), (where, spec) in ((f, r, s) for f, r in RANGES.items() for s in specs(f)):
+        field = where
         if isinstance(spec, Mapping) and "choice" in spec:
             problems += _choice_errors(field, spec["choice"], lambda v: isinstance(v, (int, float)) and lo <= v <= hi,
                                        f"numbers in [{lo}, {hi}]")
             continue
+        if isinstance(spec, Mapping) and "lognormal" in spec and "max" not in spec["lognormal"]:
+            problems.append(f"'{field}.lognormal': needs a 'max' within [{lo}, {hi}] (the field has a physical range)")
+            continue
         span = distributions.support(spec)
         if span is not None and not (lo <= span[0] <= span[1] <= hi):
             problems.append(f"'{field}': range {list(span)} must be ordered and lie within [{lo}, {hi}]")
-    for field, allowed in categories.items():
-        section, key = field.split(".")
-        spec = data[section][key]
+    for field, allowed, (where, spec) in ((f, a, s) for f, a in categories.items() for s in specs(f)):
+        field = where
         check = lambda v, allowed=allowed: v in allowed
         expected = "one of " + ", ".join(map(str, sorted(allowed, key=str)))
         if isinstance(spec, Mapping):
-            problems += _choice_errors(field, spec["choice"], check, expected)
+            kind = next(iter(spec))
+            problems += _choice_errors(field, spec[kind], check, expected, kind)
         elif not check(spec):
             problems.append(f"'{field}': {spec!r} is not {expected}")
     return problems
@@ -152,9 +264,9 @@ def _distortion_errors(sensor: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _choice_errors(field: str, choice, check, expected: str) -> list[str]:
+def _choice_errors(field: str, choice, check, expected: str, kind: str = "choice") -> list[str]:
     values, weights = (choice, None) if isinstance(choice, list) else (choice["values"], choice["weights"])
-    problems = [f"'{field}.choice': {v!r} is not {expected}" for v in values if not check(v)]
+    problems = [f"'{field}.{kind}': {v!r} is not {expected}" for v in values if not check(v)]
     if weights is not None and (len(weights) != len(values) or sum(weights) <= 0):
-        problems.append(f"'{field}.choice.weights': need one non-negative weight per value with a positive sum")
+        problems.append(f"'{field}.{kind}.weights': need one non-negative weight per value with a positive sum")
     return problems

@@ -2,6 +2,8 @@
 
 Every field draws from its own stream keyed by (seed, index, 'section.field'),
 so adding, removing or reordering fields leaves every other draw unchanged.
+Designs, conditions and correlations (design.py, dependencies.py) only change
+how a field uses its own stream.
 """
 
 from dataclasses import asdict, dataclass, fields
@@ -9,8 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from scipy.stats import norm
+
+from . import dependencies
 from .accessories import Accessories
-from .distributions import draw
+from .distributions import draw, quantile
 from .driver import Identity, sample_identity
 from .presets import Preset
 from .streams import stream
@@ -56,9 +61,53 @@ class FrameParams:
         return d
 
 
+class FieldSampler:
+    """The values of one preset's fields at one (seed, index), each drawn once
+    from its own stream and kept; `derived` supplies values that conditions may
+    read but that are not preset fields (driver.stature_m)."""
+
+    def __init__(self, preset: Preset, seed: int, index: int, derived=None):
+        self.preset, self.seed, self.index = preset, seed, index
+        self.derived = derived or {}
+        self._values: dict[str, Any] = {}
+        self._correlated = {n: g for g in preset.data.get("correlated") or [] for n in g["fields"]}
+
+    def rng(self, name: str) -> np.random.Generator:
+        return stream(self.seed, self.index, name)
+
+    def spec(self, name: str) -> Any:
+        section, key = name.split(".")
+        rule = (self.preset.data.get("conditional") or {}).get(name)
+        if rule is None:
+            return self.preset.section(section)[key]
+        given = self.derived[rule["given"]]() if rule["given"] in self.derived else self(rule["given"])
+        return dependencies.case_spec(rule, given)
+
+    def __call__(self, name: str) -> Any:
+        if name not in self._values:
+            self._values[name] = self._draw(name)
+        return self._values[name]
+
+    def _draw(self, name: str) -> Any:
+        design = self.preset.design
+        if design is not None and name in design.fields:
+            factor = design.factors[design.fields.index(name)]
+            level = design.cell(self.seed, self.index)[design.fields.index(name)]
+            return design.value(factor, level, self.spec(name), self.rng(name))
+        group = self._correlated.get(name)
+        if group is not None:
+            z = np.array([self.rng(n).standard_normal() for n in group["fields"]])
+            mixed = dependencies.correlation_factor(group) @ z
+            return quantile(self.spec(name), float(norm.cdf(mixed[group["fields"].index(name)])))
+        return draw(self.spec(name), self.rng(name))
+
+
 def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
+    drawn: list[Identity] = []   # the driver, once sampled: conditions on stature read it
+    values = FieldSampler(preset, seed, index, derived={"driver.stature_m": lambda: drawn[0].stature_m})
+
     def field(section: str, key: str):
-        return draw(preset.section(section)[key], stream(seed, index, f"{section}.{key}"))
+        return values(f"{section}.{key}")
 
     def vector(section: str, key: str, n: int) -> tuple[float, ...]:
         scale = field(section, key)
@@ -66,6 +115,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
 
     sex, age, skin = field("driver", "sex"), field("driver", "age_years"), int(field("driver", "skin_type"))
     identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin)
+    drawn.append(identity)
     return FrameParams(
         seed=seed,
         index=index,

@@ -40,7 +40,18 @@ def validate_dataset(root: Path) -> list[str]:
             if name == "manifest.json" and not schemas.errors(schema, document):
                 for entry in document["frames"]:
                     _check_file(path, root, entry, problems)
-    for path in sorted((root / "frames").glob("*.json")):
+    for path in sorted((root / "clips").glob("*/clip.json")):
+        document = _load(path, problems)
+        if document is None:
+            continue
+        found = schemas.errors("clip", document)
+        problems += [f"{path}: {e}" for e in found]
+        if not found:
+            for entry in document["frames"]:
+                _check_file(path, path.parent, entry, problems)
+    frame_files = sorted((root / "frames").glob("*.json")) + sorted(
+        p for p in (root / "clips").glob("*/*.json") if p.name != "clip.json")
+    for path in frame_files:
         document = _load(path, problems)
         if document is None:
             continue

@@ -94,25 +94,31 @@ class DatasetWriter:
         path = self.frames_dir / entry["path"]
         return path.is_file() and path.stat().st_size == entry["bytes"] and sha256(path.read_bytes()) == entry["sha256"]
 
-    def write_frame(self, index: int, payloads: dict[str, bytes], labels: dict[str, Any]) -> dict[str, Any]:
+    def write_frame(self, index: int, payloads: dict[str, bytes], labels: dict[str, Any],
+                    folder: str = "frames") -> dict[str, Any]:
+        """Write one frame into `folder` (relative to the dataset root; clips use clips/NNNN)."""
         stem = frame_stem(index)
         files = {}
+        where = self.out / folder
+        where.mkdir(parents=True, exist_ok=True)
         for kind, data in payloads.items():
             name = f"{stem}.{kind}.png"
-            atomic_write(self.frames_dir / name, data)
+            atomic_write(where / name, data)
             files[kind] = {"path": name, "bytes": len(data), "sha256": sha256(data)}
         document = dict(labels, files=files)
         problems = schemas.errors("frame", document)
         if problems:
             raise AssertionError(f"frame {index} labels do not match schemas/frame.schema.json: " + "; ".join(problems))
         data = dump_json(document)
-        atomic_write(self.frames_dir / f"{stem}.json", data)
-        return {"index": index, "path": f"frames/{stem}.json", "bytes": len(data), "sha256": sha256(data)}
+        atomic_write(where / f"{stem}.json", data)
+        return {"index": index, "path": f"{folder}/{stem}.json", "bytes": len(data), "sha256": sha256(data)}
 
     def entry(self, index: int) -> dict[str, Any]:
         data = (self.frames_dir / f"{frame_stem(index)}.json").read_bytes()
         return {"index": index, "path": f"frames/{frame_stem(index)}.json", "bytes": len(data), "sha256": sha256(data)}
 
-    def write_manifest(self, entries: list[dict[str, Any]]) -> None:
+    def write_manifest(self, entries: list[dict[str, Any]], clips: list[dict[str, Any]] | None = None) -> None:
         document = {"frames": sorted(entries, key=lambda e: e["index"]), "count": len(entries)}
+        if clips is not None:
+            document["clips"] = sorted(clips, key=lambda e: e["index"])
         atomic_write(self.out / "manifest.json", dump_json(document))

@@ -1,0 +1,195 @@
+"""Clips: a behaviour sampled at the frame times, per-frame parameters and the
+clip's labels (per-frame series, event intervals, PERCLOS, KSS).
+
+Clip c of a clip preset has n = fps * duration_s frames; its frame k is dataset
+frame g = c * n + k, so every frame is still a function of (seed, g). The
+clip-level draws (driver, cabin, camera, lighting, behaviour.kss, ...) use the
+clip index as their stream index; the behaviour processes their own streams
+(behaviour.py). Label definitions: docs/labels.md, schemas/clip.schema.json.
+"""
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .behaviour import Behaviour, plan
+from .cabin import CabinInfo, cabin_asset_path, read_cabin
+from .driver import FaceState, build_driver
+from .presets import Preset
+from .rig import build_rig
+from .sampler import FieldSampler, FrameParams, gaze_direction_head, sample_frame
+from .zones import gaze_zone, zone_soup
+
+ROAD_ZONE = "road_ahead"
+PERCLOS_WINDOW_S = 60.0
+P80 = 0.2                        # eyes "closed" when the aperture is at most 20 % of the open aperture
+APERTURE_PITCH_GRID_DEG = np.arange(-40.0, 40.1, 10.0)
+
+
+@lru_cache(maxsize=None)
+def cabin_info(name: str, drive: str) -> CabinInfo:
+    from pxr import Usd
+
+    return read_cabin(Usd.Stage.Open(str(cabin_asset_path(name))), drive=drive)
+
+
+def frames_per_clip(preset: Preset) -> int:
+    clip = preset.section("clip")
+    return int(round(clip["fps"] * clip["duration_s"]))
+
+
+@dataclass(frozen=True)
+class Clip:
+    index: int
+    fps: int
+    base: FrameParams                 # the clip's driver, cabin, camera, lighting
+    behaviour: Behaviour
+    params: tuple[FrameParams, ...]   # one per frame
+    labels: dict[str, Any]            # clip.json without `frames` files
+
+
+def head_poses(base: FrameParams, cabin: CabinInfo, sensor, euler: np.ndarray, offset: np.ndarray):
+    """Head rotation (N,3,3) and origin (N,3) for per-time head euler angles and offset increments."""
+    rigs = [build_rig(replace(base, head_euler_deg=tuple(e), head_offset_m=tuple(np.add(base.head_offset_m, o))),
+                      cabin, sensor) for e, o in zip(euler, offset)]
+    return np.array([r.R_vehicle_head for r in rigs]), np.array([r.t_vehicle_head for r in rigs])
+
+
+def sample_behaviour(preset: Preset, seed: int, clip: int, t: np.ndarray):
+    """(base params, behaviour, cabin, per-time head euler, offsets, R, origins, gaze dirs, distances)."""
+    base = sample_frame(preset, seed, clip)
+    cabin = cabin_info(base.cabin, base.drive)
+    sensor = preset.section("sensor")
+    eye_rest = build_rig(base, cabin, sensor).t_vehicle_head
+    values = FieldSampler(preset, seed, clip)
+    soup = zone_soup(cabin)
+    behaviour = plan(preset.section("behaviour"), values, cabin.zones, lambda o, d: gaze_zone(soup, o, d)[0],
+                     eye_rest, base.head_euler_deg,
+                     float(preset.section("clip")["duration_s"]), seed, clip)
+    euler, offset = behaviour.head(t)
+    R, origin = head_poses(base, cabin, sensor, euler, offset)
+    direction, distance = behaviour.gaze(t, origin)
+    return base, behaviour, cabin, euler, offset, R, origin, direction, distance
+
+
+def open_aperture_table(base: FrameParams) -> tuple[np.ndarray, np.ndarray]:
+    """Open aperture (mm, [right, left]) at each grid eye pitch, and the closed aperture,
+    measured on the driver geometry (the lid model is linear in closure at any pitch)."""
+    def aperture(pitch: float, closure: float) -> np.ndarray:
+        target = gaze_direction_head(0.0, pitch) * 10.0
+        return build_driver(base.identity, FaceState(target, np.full(2, closure))).aperture_mm
+    open_ = np.array([aperture(p, 0.0) for p in APERTURE_PITCH_GRID_DEG])
+    return open_, aperture(0.0, 1.0)
+
+
+def runs(flags) -> list[tuple[int, int]]:
+    """[start, end) frame ranges of the maximal runs of True."""
+    f = np.concatenate([[False], np.asarray(flags, bool), [False]])
+    edges = np.flatnonzero(np.diff(f.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def run_event(a: int, b: int, fps: int, **extra) -> dict[str, Any]:
+    return dict(start_frame=a, end_frame=b, start_s=a / fps, end_s=b / fps, duration_s=(b - a) / fps, **extra)
+
+
+def distraction_events(zones: list[str], fps: int) -> list[dict[str, Any]]:
+    """Maximal runs of frames whose gaze zone is not the road; the event's zone is
+    the zone of most frames in the run (the earliest on a tie)."""
+    out = []
+    for a, b in runs([z != ROAD_ZONE for z in zones]):
+        names = zones[a:b]
+        zone = max(dict.fromkeys(names), key=names.count)
+        out.append(run_event(a, b, fps, zone=zone))
+    return out
+
+
+def perclos(closed: np.ndarray, fps: int) -> tuple[np.ndarray, float]:
+    """Trailing-window PERCLOS per frame (window PERCLOS_WINDOW_S, or the frames so far
+    while fewer have passed) and the window actually used, s."""
+    n = len(closed)
+    w = min(int(round(PERCLOS_WINDOW_S * fps)), n)
+    c = np.concatenate([[0.0], np.cumsum(closed, dtype=float)])
+    k = np.arange(n)
+    lo = np.maximum(k + 1 - w, 0)
+    return (c[k + 1] - c[lo]) / (k + 1 - lo), w / fps
+
+
+def make_clip(preset: Preset, seed: int, clip: int) -> Clip:
+    fps = int(preset.section("clip")["fps"])
+    n = frames_per_clip(preset)
+    t = np.arange(n) / fps
+    base, behaviour, cabin, euler, offset, R, origin, direction, distance = sample_behaviour(preset, seed, clip, t)
+    closure = behaviour.closure(t)
+    expression = behaviour.expression(t)
+    phone = behaviour.active("phone_use", t)
+
+    eye = np.einsum("nji,nj->ni", R, direction)          # gaze direction in the head frame
+    eye_yaw = np.degrees(np.arctan2(eye[:, 1], eye[:, 0]))
+    eye_pitch = np.degrees(-np.arcsin(np.clip(eye[:, 2], -1, 1)))
+    soup = zone_soup(cabin)
+    zones = [gaze_zone(soup, o, d)[0] for o, d in zip(origin, direction)]
+
+    table, closed_mm = open_aperture_table(base)
+    open_mm = np.stack([np.interp(eye_pitch, APERTURE_PITCH_GRID_DEG, table[:, e]) for e in range(2)], axis=1)
+    aperture = open_mm * (1.0 - closure[:, None]) + closed_mm[None, :] * closure[:, None]
+    closed80 = aperture.mean(axis=1) <= P80 * open_mm.mean(axis=1)
+    series, window_s = perclos(closed80, fps)
+
+    first = clip * n
+    base_expr = dict(base.expression)
+    params = tuple(replace(
+        base, index=first + k,
+        head_euler_deg=tuple(float(x) for x in euler[k]),
+        head_offset_m=tuple(float(x) for x in np.add(base.head_offset_m, offset[k])),
+        gaze_yaw_deg=float(eye_yaw[k]), gaze_pitch_deg=float(eye_pitch[k]), gaze_distance_m=float(distance[k]),
+        eyelid_closure=float(closure[k]),
+        expression={name: float(max(base_expr.get(name, 0.0), expression[name][k])) for name in base_expr})
+        for k in range(n))
+
+    model = {kind: [dict(start_s=iv.start_s, end_s=iv.end_s, duration_s=iv.end_s - iv.start_s, **iv.info)
+                    for iv in behaviour.intervals if iv.kind == kind]
+             for kind in ("glance", "blink", "microsleep", "head_nod", "yawn", "talking", "laughing")}
+    labels = {
+        "clip": clip,
+        "seed": seed,
+        "preset": preset.name,
+        "fps": fps,
+        "duration_s": n / fps,
+        "first_frame": first,
+        "frame_count": n,
+        "kss": behaviour.kss,
+        "driver": base.identity.to_dict(),
+        "cabin": {"name": base.cabin, "drive": base.drive},
+        "perclos_p80": {"window_s": window_s, "clip": float(closed80.mean()), "per_frame": series.tolist()},
+        "per_frame": {
+            "time_s": t.tolist(),
+            "gaze_zone": zones,
+            "gaze_origin_vehicle_m": origin.tolist(),
+            "gaze_direction_vehicle": direction.tolist(),
+            "gaze_distance_m": distance.tolist(),
+            "head_euler_zyx_deg": euler.tolist(),
+            "eye_in_head_yaw_pitch_deg": np.stack([eye_yaw, eye_pitch], axis=1).tolist(),
+            "eyelid_closure": closure.tolist(),
+            "aperture_mm": aperture.tolist(),
+            "open_aperture_mm": open_mm.tolist(),
+            "eyes_closed_p80": closed80.tolist(),
+            "phone_use": phone.tolist(),
+            "talking": behaviour.active("talking", t).tolist(),
+            "laughing": behaviour.active("laughing", t).tolist(),
+            "yawning": behaviour.active("yawn", t).tolist(),
+            "mouth_open": [p.expression.get("mouth_open", 0.0) for p in params],
+            "smile": [p.expression.get("smile", 0.0) for p in params],
+        },
+        "events": {
+            "distraction": distraction_events(zones, fps),
+            "eye_closure": [run_event(a, b, fps) for a, b in runs(closed80)],
+            "phone_use": [run_event(a, b, fps) for a, b in runs(phone)],
+            **model,
+        },
+    }
+    return Clip(clip, fps, base, behaviour, params, labels)
+
+
