@@ -20,7 +20,6 @@ Layout of one asset (``/<Root>`` is the defaultPrim)::
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import pathlib
@@ -31,6 +30,7 @@ import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdSemantics, UsdShade, Vt
 
 from .cabin_assets import MeshData, box, extrude, face_varying_normals, merge
+from .usda_files import generator_main, write_usda
 
 GENERATOR = "cabin_synth.accessory_assets"
 FORMAT_VERSION = 1
@@ -544,26 +544,12 @@ def usda_text(spec: AccessorySpec) -> str:
 
 def write_assets(out_root: str | os.PathLike, names: tuple[str, ...] | None = None) -> list[pathlib.Path]:
     """Write ``<out_root>/accessories/<name>.usda`` for every (or the named) accessory."""
-    out = pathlib.Path(out_root) / "accessories"
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in (names or tuple(SPECS)):
-        path = out / f"{name}.usda"
-        tmp = path.with_suffix(".usda.tmp")
-        tmp.write_text(usda_text(SPECS[name]), encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
-        written.append(path)
-    return written
+    return write_usda(pathlib.Path(out_root) / "accessories", SPECS, usda_text, names)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m cabin_synth.accessory_assets", description=__doc__.splitlines()[0])
-    ap.add_argument("out_root", help="asset root, e.g. usd_assets (files go to <out_root>/accessories/)")
-    ap.add_argument("--only", nargs="*", choices=sorted(SPECS), help="accessories to write (default: all)")
-    args = ap.parse_args(argv)
-    for p in write_assets(args.out_root, tuple(args.only) if args.only else None):
-        print(p)
-    return 0
+    return generator_main(argv, module=__name__, description=__doc__.splitlines()[0], subfolder="accessories",
+                          specs=SPECS, write=write_assets)
 
 
 if __name__ == "__main__":

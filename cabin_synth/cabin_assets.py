@@ -31,7 +31,6 @@ the "drive" variants: ``rhd`` is ``lhd`` mirrored through the plane Y = 0.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import pathlib
@@ -40,6 +39,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdSemantics, UsdShade, Vt
+
+from .usda_files import generator_main, write_usda
 
 GENERATOR = "cabin_synth.cabin_assets"
 FORMAT_VERSION = 1
@@ -1072,27 +1073,12 @@ def usda_text(spec: CabinSpec) -> str:
 
 def write_assets(out_root: str | os.PathLike, names: tuple[str, ...] | None = None) -> list[pathlib.Path]:
     """Write ``<out_root>/cabins/<name>.usda`` for every (or the named) cabin."""
-    out = pathlib.Path(out_root) / "cabins"
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in (names or tuple(SPECS)):
-        text = usda_text(SPECS[name])
-        path = out / f"{name}.usda"
-        tmp = path.with_suffix(".usda.tmp")
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
-        written.append(path)
-    return written
+    return write_usda(pathlib.Path(out_root) / "cabins", SPECS, usda_text, names)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m cabin_synth.cabin_assets", description=__doc__.splitlines()[0])
-    ap.add_argument("out_root", help="asset root, e.g. usd_assets (files go to <out_root>/cabins/)")
-    ap.add_argument("--only", nargs="*", choices=sorted(SPECS), help="cabins to write (default: all)")
-    args = ap.parse_args(argv)
-    for p in write_assets(args.out_root, tuple(args.only) if args.only else None):
-        print(p)
-    return 0
+    return generator_main(argv, module=__name__, description=__doc__.splitlines()[0], subfolder="cabins",
+                          specs=SPECS, write=write_assets)
 
 
 if __name__ == "__main__":
