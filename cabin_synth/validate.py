@@ -40,24 +40,19 @@ def validate_dataset(root: Path) -> list[str]:
             if name == "manifest.json" and not schemas.errors(schema, document):
                 for entry in document["frames"]:
                     _check_file(path, root, entry, problems)
-    for path in sorted((root / "clips").glob("*/clip.json")):
-        document = _load(path, problems)
-        if document is None:
-            continue
-        found = schemas.errors("clip", document)
-        problems += [f"{path}: {e}" for e in found]
-        if not found:
-            for entry in document["frames"]:
-                _check_file(path, path.parent, entry, problems)
+    # A clip.json lists its frames, a frame JSON its images: both are checked
+    # against their schema, then every file they list.
     frame_files = sorted((root / "frames").glob("*.json")) + sorted(
         p for p in (root / "clips").glob("*/*.json") if p.name != "clip.json")
-    for path in frame_files:
+    documents = [(p, "clip", lambda d: d["frames"]) for p in sorted((root / "clips").glob("*/clip.json"))]
+    documents += [(p, "frame", lambda d: d["files"].values()) for p in frame_files]
+    for path, schema, listed in documents:
         document = _load(path, problems)
         if document is None:
             continue
-        found = schemas.errors("frame", document)
+        found = schemas.errors(schema, document)
         problems += [f"{path}: {e}" for e in found]
         if not found:
-            for entry in document["files"].values():
+            for entry in listed(document):
                 _check_file(path, path.parent, entry, problems)
     return problems
