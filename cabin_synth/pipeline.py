@@ -125,7 +125,7 @@ class FrameMaker:
             "lighting": {"sun_direction_vehicle": view.sun_direction.tolist(), "sun_lux_in_cabin": view.sun_lux,
                          "sky_lux_in_cabin": view.sky_lux, "sun_nir_w_m2": view.sun_nir_w_m2,
                          "sky_nir_w_m2": view.sky_nir_w_m2,
-                         "illuminator_position_vehicle_m": view.illuminator_position.tolist()},
+                         "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators]},
             "sensor_state": {"rgb": rgb_state},
         })
         timings.add("sensor", t)

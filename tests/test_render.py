@@ -21,7 +21,16 @@ def test_gl_matches_reference_depth_ids_and_radiance(gl):
     a, b = gl.render(view), render_reference(view)
     same_id = a.instance == b.instance
     assert same_id.mean() > 0.995  # only triangle-edge pixels may differ
-    both = same_id & (a.instance > 0)
+    # The reference has no shadows. Where the light grazes the true sphere, the
+    # flat facets shadow themselves in the shadow map (the shadow terminator of
+    # coarse meshes, docs/sensors.md): leave out the ball's rim as the light sees it.
+    vv, uu = np.mgrid[0:cam.height, 0:cam.width]
+    rays = np.stack([(uu - cam.cx) / cam.fx, (vv - cam.cy) / cam.fy, np.ones_like(uu, float)], -1) * b.depth[..., None]
+    points = (rays - cam.t_cam_vehicle) @ cam.R_cam_vehicle   # vehicle frame
+    normals = (points - [1.0, 0.05, 0.0]) / 0.2
+    to_light = -points / np.linalg.norm(points, axis=-1, keepdims=True)
+    rim = (b.instance == 1) & (np.einsum("hwj,hwj->hw", normals, to_light) < 0.05)
+    both = same_id & (a.instance > 0) & ~rim
     assert np.max(np.abs(a.depth[both] - b.depth[both])) < 1e-4
     assert np.allclose(a.nir[both], b.nir[both], rtol=1e-3, atol=1e-6)
     assert np.allclose(a.rgb[both], b.rgb[both], rtol=1e-3, atol=1e-4)
