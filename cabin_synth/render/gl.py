@@ -60,7 +60,7 @@ uniform vec3 ill_pos[MAX_ILL];
 uniform vec3 ill_axis[MAX_ILL];
 uniform vec2 ill[MAX_ILL];     // radiant intensity W/sr, cos^m exponent
 uniform mat3 ill_R[MAX_ILL];   // vehicle -> illuminator shadow frame (rows: right, up, axis)
-uniform vec2 ill_map;          // 1 / tan(half field of view), texel size per metre of depth
+uniform vec3 ill_map[MAX_ILL]; // 1 / tan(half field of view) in x and y, texel size per metre of depth
 uniform mat3 sun_R;            // vehicle -> sun shadow frame (rows: right, up, -sun_dir)
 uniform vec3 sun_o;
 uniform vec3 sun_map;          // half width, half height, texel size (m)
@@ -90,10 +90,10 @@ float slope_texels(vec3 n, vec3 l) {
 
 // NIR share of illuminator k that reaches p.
 float ill_reach(int k, vec3 p, vec3 n) {
-    float texel = max((ill_R[k] * (p - ill_pos[k])).z, 0.01) * ill_map.y;
+    float texel = max((ill_R[k] * (p - ill_pos[k])).z, 0.01) * ill_map[k].z;
     vec3 q = ill_R[k] * (p + n * slope_texels(n, normalize(ill_pos[k] - p)) * texel - ill_pos[k]);
     if (q.z <= 0.01) return 1.0;
-    vec2 t = q.xy * ill_map.x / q.z * 0.5 + 0.5;
+    vec2 t = q.xy * ill_map[k].xy / q.z * 0.5 + 0.5;
     if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return 1.0;
     t.x = (t.x + float(k)) / float(n_ill);
     if (q.z > texture(ill_depth, t).r + texel) return 0.0;
@@ -242,11 +242,10 @@ void main() {
 
 MAX_ILLUMINATORS = 8
 SUN_SHADOW_PX = 2048
-ILL_SHADOW_PX = 1024
-ILL_SHADOW_HALF_FOV = np.radians(60.0)   # the cos^m beam is below 4 % of its peak beyond this for m >= 5
-# Receivers of sun shadows lie within this distance of the camera (the cabin).
-SUN_SHADOW_RANGE_M = 3.0
-GLINT_SIGMA_PX = 0.7
+ILL_SHADOW_PX = 2048
+# Shadow maps cover the receivers: surfaces the camera sees within this distance (the cabin).
+SHADOW_RANGE_M = 3.0
+GLINT_SIGMA_PX = 0.5
 # A see-through part shows glints when it is a small sphere (the cornea): the
 # glint model needs the light and camera to be many radii away.
 GLINT_MAX_RADIUS_M = 0.02
@@ -361,16 +360,30 @@ class GLRenderer:
             ctx.blend_equation = ctx.FUNC_ADD
             ctx.disable(ctx.BLEND)
 
-    def _sun_frame(self, view: SceneView) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
-        """Orthographic sun view fitted to the surfaces the camera can see (the receivers)."""
+    @staticmethod
+    def _receivers(view: SceneView) -> np.ndarray:
+        """Vertices the camera may see within SHADOW_RANGE_M (all of them if none)."""
         cam = view.camera
-        R = _frame_rows(-view.sun_direction)
         pc = cam.to_camera(view.positions.astype(np.float64))
         z = np.where(pc[:, 2] > cam.near_m, pc[:, 2], np.inf)
         uv = np.stack([cam.fx * pc[:, 0] / z + cam.cx, cam.fy * pc[:, 1] / z + cam.cy], axis=1)
-        seen = (pc[:, 2] > cam.near_m) & (pc[:, 2] < SUN_SHADOW_RANGE_M) & cam.in_image(uv)
+        seen = (pc[:, 2] > cam.near_m) & (pc[:, 2] < SHADOW_RANGE_M) & cam.in_image(uv)
+        return view.positions[seen if seen.any() else slice(None)].astype(np.float64)
+
+    @staticmethod
+    def _ill_frustum(R: np.ndarray, position: np.ndarray, receivers: np.ndarray) -> tuple[float, float, float]:
+        """(1/tan half-FOV x, y, texel per metre of depth) of a perspective map fitted to the receivers."""
+        q = (receivers - position) @ R.T
+        ahead = q[q[:, 2] > 0.01]
+        # Tangents over 2 (63 degrees) are cut: the cos^m beam is weak out there.
+        tan = np.clip(np.abs(ahead[:, :2] / ahead[:, 2:3]).max(axis=0) * 1.02 if len(ahead) else [1.0, 1.0], 0.05, 2.0)
+        return 1.0 / tan[0], 1.0 / tan[1], 2.0 * float(tan.max()) / ILL_SHADOW_PX
+
+    def _sun_frame(self, view: SceneView, receivers: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
+        """Orthographic sun view fitted to the receivers, deep enough for every caster."""
+        R = _frame_rows(-view.sun_direction)
         q = view.positions.astype(np.float64) @ R.T
-        receivers = q[seen] if seen.any() else q
+        receivers = receivers @ R.T
         lo, hi = receivers.min(axis=0), receivers.max(axis=0)
         zlo, zhi = q[:, 2].min(), q[:, 2].max()
         centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (zlo + zhi) / 2])
@@ -380,6 +393,11 @@ class GLRenderer:
         return R, origin, (1.0 / half[0], 1.0 / half[1], 0.0, half[2]), (half[0], half[1], texel)
 
     def render(self, view: SceneView) -> Buffers:
+        # A process may hold several renderers: make this one's context current.
+        with self.ctx:
+            return self._render(view)
+
+    def _render(self, view: SceneView) -> Buffers:
         cam = view.camera
         ctx = self.ctx
         n_ill = len(view.illuminators)
@@ -432,7 +450,8 @@ class GLRenderer:
             self._sun[key].viewport = (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX)
         self._sun["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
         self._sun["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
-        sun_R, sun_o, sun_proj, sun_map = self._sun_frame(view)
+        receivers = self._receivers(view)
+        sun_R, sun_o, sun_proj, sun_map = self._sun_frame(view, receivers)
         self._shadow_pass(self._sun, (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX), sun_R, sun_o, sun_proj,
                           shadow_opaque, vao(self.shadow_filter, "sun_filter"))
         if self._ill_count != n_ill:
@@ -442,12 +461,12 @@ class GLRenderer:
             self._ill[key].viewport = (0, 0, ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
         self._ill["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
         self._ill["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
-        scale = 1.0 / np.tan(ILL_SHADOW_HALF_FOV)
         ill_filter = vao(self.shadow_filter, "filter")
         ill_R = [_frame_rows(ill.axis) for ill in view.illuminators]
+        ill_map = [self._ill_frustum(R, ill.position, receivers) for R, ill in zip(ill_R, view.illuminators)]
         for k, ill in enumerate(view.illuminators):
             self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), ill_R[k],
-                              ill.position, (scale, scale, 1.0, cam.far_m), shadow_opaque, ill_filter)
+                              ill.position, (ill_map[k][0], ill_map[k][1], 1.0, cam.far_m), shadow_opaque, ill_filter)
 
         pad = lambda rows, width: np.concatenate(
             [np.asarray(rows, np.float32).reshape(len(rows), -1),
@@ -458,7 +477,7 @@ class GLRenderer:
             "near_far": (cam.near_m, cam.far_m),
             "cam_pos": tuple(cam.position), "sun_dir": tuple(view.sun_direction),
             "daylight": (view.sun_lux, view.sky_lux, view.sun_nir_w_m2, view.sky_nir_w_m2),
-            "n_ill": n_ill, "ill_map": (scale, 2.0 / (scale * ILL_SHADOW_PX)),
+            "n_ill": n_ill,
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
             "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
@@ -468,6 +487,7 @@ class GLRenderer:
             "ill_axis": pad([ill.axis for ill in view.illuminators], 3),
             "ill": pad([(ill.w_sr, ill.exponent) for ill in view.illuminators], 2),
             "ill_R": pad([np.asarray(R, float).T.ravel() for R in ill_R], 9),
+            "ill_map": pad(ill_map, 3),
         }
         for prog in (self.program, self.glint_program, self.filter_program):
             for name, value in uniforms.items():
