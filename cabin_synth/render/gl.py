@@ -68,6 +68,7 @@ uniform sampler2D sun_depth;
 uniform sampler2D sun_filter;
 uniform sampler2D ill_depth;
 uniform sampler2D ill_filter;
+uniform int use_filters;       // 0: no see-through surface filters any light this frame
 
 // (visible, NIR) share of the sun that reaches p: 0 in shadow, the filters' product behind glasses.
 vec2 sun_reach(vec3 p, vec3 n);
@@ -77,6 +78,7 @@ vec2 sun_reach(vec3 p, vec3 n) {
     vec2 t = q.xy / sun_map.xy * 0.5 + 0.5;
     if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return vec2(1.0);
     if (q.z > texture(sun_depth, t).r + sun_map.z) return vec2(0.0);
+    if (use_filters == 0) return vec2(1.0);
     vec4 f = texture(sun_filter, t);
     return q.z > f.a ? f.rg : vec2(1.0);
 }
@@ -97,6 +99,7 @@ float ill_reach(int k, vec3 p, vec3 n) {
     if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return 1.0;
     t.x = (t.x + float(k)) / float(n_ill);
     if (q.z > texture(ill_depth, t).r + texel) return 0.0;
+    if (use_filters == 0) return 1.0;
     vec4 f = texture(ill_filter, t);
     return q.z > f.a ? f.g : 1.0;
 }
@@ -241,8 +244,11 @@ void main() {
 """
 
 MAX_ILLUMINATORS = 8
-SUN_SHADOW_PX = 2048
-ILL_SHADOW_PX = 2048
+# Texels: about 2 mm over a 3 m cabin for the sun, below 1 mm at the face for
+# an illuminator (its map is fitted to what the camera sees). Larger maps cost
+# more than the rest of the render on llvmpipe (docs/sensors.md).
+SUN_SHADOW_PX = 1536
+ILL_SHADOW_PX = 1024
 # Shadow maps cover the receivers: surfaces the camera sees within this distance (the cabin).
 SHADOW_RANGE_M = 3.0
 GLINT_SIGMA_PX = 0.5
@@ -309,6 +315,7 @@ class GLRenderer:
         self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + FRAGMENT)
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
+        self.depth_only = ctx.program(vertex_shader=VERTEX, fragment_shader="#version 330\nvoid main() {}\n")
         self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)
         self.shadow_filter = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_FILTER)
         self._fbo = None
@@ -410,12 +417,13 @@ class GLRenderer:
         filters = np.array([False] + [inst.material.opacity < 1.0 and min(
             inst.material.transmittance_visible, inst.material.nir_transmittance(view.wavelength_nm)) < 1.0
             for inst in view.instances])
-        # Cabin glazing's transmittance is already in the daylight figures (lighting.py).
+        # Cabin glazing filters no light in the maps: its transmittance is in the
+        # daylight figures (lighting.py), and the illuminators light nothing beyond it.
         window = np.array([False] + [inst.semantic == "window" for inst in view.instances])
         groups = {
             "opaque": opacity[tri_id] >= 1.0,
             "filter": filters[tri_id],
-            "sun_filter": filters[tri_id] & ~window[tri_id],
+            "light_filter": filters[tri_id] & ~window[tri_id],
             "glint": np.isin(tri_id, specular),
         }
         materials = ctx.texture((table.shape[1], 3), 4, table.tobytes(), dtype="f4")
@@ -448,25 +456,27 @@ class GLRenderer:
         shadow_opaque = vao(self.shadow_depth, "opaque")
         for key in ("depth_fbo", "filter_fbo"):
             self._sun[key].viewport = (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX)
+        light_filter = vao(self.shadow_filter, "light_filter")
         self._sun["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
-        self._sun["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
+        if light_filter is not None:
+            self._sun["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
         receivers = self._receivers(view)
         sun_R, sun_o, sun_proj, sun_map = self._sun_frame(view, receivers)
         self._shadow_pass(self._sun, (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX), sun_R, sun_o, sun_proj,
-                          shadow_opaque, vao(self.shadow_filter, "sun_filter"))
+                          shadow_opaque, light_filter)
         if self._ill_count != n_ill:
             self._ill = self._shadow_target(ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
             self._ill_count = n_ill
         for key in ("depth_fbo", "filter_fbo"):
             self._ill[key].viewport = (0, 0, ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
         self._ill["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
-        self._ill["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
-        ill_filter = vao(self.shadow_filter, "filter")
+        if light_filter is not None:
+            self._ill["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
         ill_R = [_frame_rows(ill.axis) for ill in view.illuminators]
         ill_map = [self._ill_frustum(R, ill.position, receivers) for R, ill in zip(ill_R, view.illuminators)]
         for k, ill in enumerate(view.illuminators):
             self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), ill_R[k],
-                              ill.position, (ill_map[k][0], ill_map[k][1], 1.0, cam.far_m), shadow_opaque, ill_filter)
+                              ill.position, (ill_map[k][0], ill_map[k][1], 1.0, cam.far_m), shadow_opaque, light_filter)
 
         pad = lambda rows, width: np.concatenate(
             [np.asarray(rows, np.float32).reshape(len(rows), -1),
@@ -477,7 +487,7 @@ class GLRenderer:
             "near_far": (cam.near_m, cam.far_m),
             "cam_pos": tuple(cam.position), "sun_dir": tuple(view.sun_direction),
             "daylight": (view.sun_lux, view.sky_lux, view.sun_nir_w_m2, view.sky_nir_w_m2),
-            "n_ill": n_ill,
+            "n_ill": n_ill, "use_filters": int(light_filter is not None),
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
             "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
@@ -489,7 +499,7 @@ class GLRenderer:
             "ill_R": pad([np.asarray(R, float).T.ravel() for R in ill_R], 9),
             "ill_map": pad(ill_map, 3),
         }
-        for prog in (self.program, self.glint_program, self.filter_program):
+        for prog in (self.program, self.glint_program, self.filter_program, self.depth_only):
             for name, value in uniforms.items():
                 if name in prog:
                     prog[name].value = value
