@@ -1,6 +1,7 @@
 """The GL renderer against the numpy reference and against closed-form radiometry."""
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -164,3 +165,26 @@ def test_sunglasses_filter_the_illuminator_both_ways(gl, t_high, t_low):
         behind, _ = _pixels_inside(cam, lens[0])
         means.append(buf.nir[behind & (buf.instance == 1)].mean())
     assert means[0] / means[1] == pytest.approx((t_high / t_low) ** 2, rel=0.10)
+
+
+def test_see_through_material_round_trips_through_usd():
+    # The renderer learns transmittances from the Material prim's cabin_synth:*
+    # attributes (as the cabin glass and the sunglasses lenses author them).
+    from pxr import Usd, UsdGeom, UsdShade
+
+    from cabin_synth.render.view import _material
+    from cabin_synth.scene import write_material
+
+    stage = Usd.Stage.CreateInMemory()
+    lens = Material((0.02, 0.02, 0.02), 0.05, 0.06, opacity=0.4, transmittance_visible=0.15,
+                    transmittance_850=0.7, transmittance_940=0.8)
+    mat = write_material(stage, "/Looks/Lens", lens)
+    mesh = UsdGeom.Mesh.Define(stage, "/Lens")
+    UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(mat)
+    flat = lambda m: np.hstack([np.ravel(v) for v in dataclasses.astuple(m)])
+    assert np.allclose(flat(_material(mesh.GetPrim())), flat(lens), rtol=1e-6)   # USD stores float32
+    # Without authored transmittances a see-through surface passes what it does not cover.
+    for name in ("visible_transmittance", "nir_transmittance_850", "nir_transmittance_940"):
+        mat.GetPrim().RemoveProperty(f"cabin_synth:{name}")
+    bare = _material(mesh.GetPrim())
+    assert (bare.transmittance_visible, bare.transmittance_850, bare.transmittance_940) == pytest.approx((0.6, 0.6, 0.6))
