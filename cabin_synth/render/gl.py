@@ -342,7 +342,7 @@ class GLRenderer:
         for tex in (depth_tex, filter_tex):
             tex.filter = (ctx.NEAREST, ctx.NEAREST)
         zbuf = ctx.depth_renderbuffer((width, height))
-        return {"depth": depth_tex, "filter": filter_tex,
+        return {"depth": depth_tex, "filter": filter_tex, "zbuf": zbuf,
                 "depth_fbo": ctx.framebuffer(color_attachments=[depth_tex], depth_attachment=zbuf),
                 "filter_fbo": ctx.framebuffer(color_attachments=[filter_tex], depth_attachment=zbuf)}
 
@@ -465,6 +465,8 @@ class GLRenderer:
         self._shadow_pass(self._sun, (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX), sun_R, sun_o, sun_proj,
                           shadow_opaque, light_filter)
         if self._ill_count != n_ill:
+            for obj in (self._ill or {}).values():
+                obj.release()
             self._ill = self._shadow_target(ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
             self._ill_count = n_ill
         for key in ("depth_fbo", "filter_fbo"):
