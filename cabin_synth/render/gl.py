@@ -127,16 +127,21 @@ void main() {
     vec3 n = normalize(v_normal);
     vec3 v = normalize(cam_pos - v_pos);
     if (dot(n, v) < 0.0) n = -n;                     // two-sided: shade the side we see
-    vec2 sun_t = sun_reach(v_pos, n);
     float sun = max(dot(n, sun_dir), 0.0);
+    // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
+    vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
     float sky = 0.5 + 0.5 * n.z;                     // share of the upper hemisphere seen
     float e_ill = 0.0, retro = 0.0;
     for (int k = 0; k < n_ill; ++k) {
         vec3 l;
-        float e = ill_irradiance(k, v_pos, l) * max(dot(n, l), 0.0) * ill_reach(k, v_pos, n);
+        float e = ill_irradiance(k, v_pos, l) * max(dot(n, l), 0.0);
+        if (e <= 0.0) continue;
+        e *= ill_reach(k, v_pos, n);
         e_ill += e;
-        float alpha = acos(clamp(dot(l, v), -1.0, 1.0));
-        retro += e * exp(-(alpha * alpha) / (retro_angle * retro_angle));
+        if (optics.b > 0.0) {
+            float alpha = acos(clamp(dot(l, v), -1.0, 1.0));
+            retro += e * exp(-(alpha * alpha) / (retro_angle * retro_angle));
+        }
     }
     vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky);
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky) + optics.b / PI * retro;
