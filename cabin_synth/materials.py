@@ -61,17 +61,16 @@ def skin(skin_type: int) -> Material:
 
 # Refractive index of the cornea's front surface (Gullstrand's schematic eye).
 CORNEA_IOR = 1.376
-# Retinal retro-reflection as an equivalent Lambertian reflectance of the pupil
-# seen exactly along the illumination direction (docs/sensors.md).
-DEFAULT_RETROREFLECTANCE = 1.5
 # The retro-reflected beam is narrow: its strength falls as exp(-(alpha/RETRO_ANGLE_RAD)^2)
 # with alpha the angle between illuminator and camera as seen from the pupil.
 RETRO_ANGLE_RAD = float(np.radians(1.5))
 
 
 def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float],
-                     retroreflectance: float = DEFAULT_RETROREFLECTANCE) -> dict[str, Material]:
-    """Materials named by cabin_synth.driver parts, for one driver."""
+                     retroreflectance: float) -> dict[str, Material]:
+    """Materials named by cabin_synth.driver parts, for one driver. `retroreflectance`:
+    the retina's retro-reflection as the pupil's equivalent Lambertian reflectance seen
+    exactly along the illumination direction (docs/sensors.md)."""
     base = skin(skin_type)
     lips = Material(tuple(float(c) for c in np.asarray(base.albedo_rgb) * (1.05, 0.72, 0.72)),
                     base.nir_850 * 0.95, base.nir_940 * 0.95)

@@ -26,7 +26,7 @@ def posed(default_preset, *, illuminators, wavelength=940, skin_type=3, night=Tr
     data["driver"].update(sex="male", age_years=35, skin_type=skin_type)
     data["head_pose"] = {k: 0.0 for k in data["head_pose"]}
     data["gaze"].update(yaw_deg=0.0, pitch_deg=0.0, distance_m=1.0)
-    data["eyes"].update(closure=0.0, pupil_diameter_mm=6.0)
+    data["eyes"].update(closure=0.0, pupil_diameter_mm=6.0, retroreflectance=1.5)
     data["expression"] = {k: 0.0 for k in data["expression"]}
     data["camera"].update(position_jitter_m=0.0, aim_jitter_deg=0.0)
     data["lighting"].update(sun_illuminance_lux=0.0 if night else 20000.0, sun_elevation_deg=40.0,
