@@ -320,7 +320,6 @@ class GLRenderer:
         self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + FRAGMENT)
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
-        self.depth_only = ctx.program(vertex_shader=VERTEX, fragment_shader="#version 330\nvoid main() {}\n")
         self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)
         self.shadow_filter = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_FILTER)
         self._fbo = None
@@ -506,7 +505,7 @@ class GLRenderer:
             "ill_R": pad([np.asarray(R, float).T.ravel() for R in ill_R], 9),
             "ill_map": pad(ill_map, 3),
         }
-        for prog in (self.program, self.glint_program, self.filter_program, self.depth_only):
+        for prog in (self.program, self.glint_program, self.filter_program):
             for name, value in uniforms.items():
                 if name in prog:
                     prog[name].value = value
