@@ -22,22 +22,32 @@ def gl():
 
 def test_gl_matches_reference_depth_ids_and_radiance(gl):
     cam = camera_at_origin()
-    ball = sphere(np.array([1.0, 0.05, 0.0]), 0.2)
+    light, centre = np.array([0.0, 0.02, 0.0]), np.array([1.0, 0.05, 0.0])
+    ball = sphere(centre, 0.2)
     wall = quad(np.array([1.6, 0.0, 0.0]), [-1, 0, 0], 2.0)
-    view = make_view([(*ball, GREY, "skin"), (*wall, GREY, "cabin")], cam, sky_lux=100.0, sky_nir=0.1)
+    # The ball retro-reflects (a bright pupil's law) towards an illuminator 2 cm off the lens.
+    retro = dataclasses.replace(GREY, retroreflectance=0.8)
+    view = make_view([(*ball, retro, "skin"), (*wall, GREY, "cabin")], cam, sky_lux=100.0, sky_nir=0.1,
+                     illuminator_position=light)
     a, b = gl.render(view), render_reference(view)
     same_id = a.instance == b.instance
     assert same_id.mean() > 0.995  # only triangle-edge pixels may differ
-    # The reference has no shadows. Where the light grazes the true sphere, the
+    # The reference has no shadows: leave out the ball's shadow on the wall, found
+    # by hand below. And where the light grazes the true sphere, the
     # flat facets shadow themselves in the shadow map (the shadow terminator of
     # coarse meshes, docs/sensors.md): leave out the ball's rim as the light sees it.
     vv, uu = np.mgrid[0:cam.height, 0:cam.width]
     rays = np.stack([(uu - cam.cx) / cam.fx, (vv - cam.cy) / cam.fy, np.ones_like(uu, float)], -1) * b.depth[..., None]
     points = (rays - cam.t_cam_vehicle) @ cam.R_cam_vehicle   # vehicle frame
-    normals = (points - [1.0, 0.05, 0.0]) / 0.2
-    to_light = -points / np.linalg.norm(points, axis=-1, keepdims=True)
+    normals = (points - centre) / 0.2
+    to_light = (light - points) / np.linalg.norm(light - points, axis=-1, keepdims=True)
     rim = (b.instance == 1) & (np.einsum("hwj,hwj->hw", normals, to_light) < 0.05)
-    both = same_id & (a.instance > 0) & ~rim
+    # The wall behind the ball, in its shadow (the segment to the light meets the sphere).
+    seg = points - light
+    t = np.clip(np.einsum("hwj,j->hw", seg, centre - light) / np.einsum("hwj,hwj->hw", seg, seg), 0.0, 1.0)
+    shadowed = (b.instance == 2) & (np.linalg.norm(light + t[..., None] * seg - centre, axis=-1) < 0.2 + 0.005)
+    both = same_id & (a.instance > 0) & ~rim & ~shadowed
+    assert both.sum() > 15000
     assert np.max(np.abs(a.depth[both] - b.depth[both])) < 1e-4
     assert np.allclose(a.nir[both], b.nir[both], rtol=1e-3, atol=1e-6)
     assert np.allclose(a.rgb[both], b.rgb[both], rtol=1e-3, atol=1e-4)
