@@ -118,4 +118,4 @@ def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Ge
     level = noisy * (np.float32(gain / rgb["full_well_e"]) / sensitivity)
     image = np.floor(srgb_encode(level) * 255.0 + 0.5).astype(np.uint8)
     return image, {"exposure_scale": scale, "analog_gain": gain,
-                   "white_balance_gains": (1.0 / sensitivity.astype(float)).tolist()}
+                   "white_balance_gains": (1.0 / np.asarray(rgb["channel_sensitivity"], float)).tolist()}
