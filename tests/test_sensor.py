@@ -101,3 +101,15 @@ def test_noise_is_reproducible_from_the_stream_alone(sensor):
     b = nir_image(radiance, sensor, pattern, np.random.default_rng(9))
     c = nir_image(radiance, sensor, pattern, np.random.default_rng(10))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_srgb_table_matches_the_curve():
+    # The 16-bit table may differ from evaluating IEC 61966-2-1 by 1 code, and only
+    # at a code boundary.
+    from cabin_synth.sensor import srgb_8bit, srgb_encode
+
+    level = np.random.default_rng(4).uniform(-0.1, 1.1, 200000).astype(np.float32)
+    exact = np.floor(srgb_encode(level) * 255.0 + 0.5)
+    table = srgb_8bit(level).astype(float)
+    assert np.abs(table - exact).max() <= 1 and (table != exact).mean() < 0.002
+    assert srgb_8bit(np.array([0.0, 0.18, 1.0], np.float32)).tolist() == [0, 118, 255]
