@@ -1,10 +1,15 @@
-"""Per-stage timing of the embedded path: prints ms per stage, frames/s and peak memory.
+"""Per-stage timing of the embedded path, and the raw render alone.
 
-    python bench/frame_stages.py [--preset default] [--frames 30] [--width 640 --height 480]
+    python bench/frame_stages.py [--preset default] [--frames 30] [--sizes 640x480 1600x1300]
 
-Runs the same code as `cabin-synth generate` (sample, scene update, labels,
-render, sensor, encode, write) into a temporary folder; the first frame (stage
-composition, GL start-up) is reported apart from the steady state.
+For each image size: runs the same code as `cabin-synth generate` (sample,
+scene update, labels, render, sensor, encode, write: RGB, NIR, depth, seg, ids
+and the frame JSON written to a temporary folder) and prints ms per stage and
+frames/s; then renders the same frames' scene views again with nothing around
+the renderer (`GLRenderer.render` alone), so the cost of everything around the
+rasteriser shows as the ratio of the two. The first frame (stage composition,
+GL start-up) is reported apart from the steady state. Wall-clock figures: on a
+shared machine, run it when nothing else is.
 """
 
 import argparse
@@ -20,20 +25,13 @@ from cabin_synth.pipeline import STAGES, FrameMaker, Timings, dataset_document
 from cabin_synth.writer import DatasetWriter, encode_png
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--preset", default="default")
-    ap.add_argument("--frames", type=int, default=30)
-    ap.add_argument("--width", type=int)
-    ap.add_argument("--height", type=int)
-    args = ap.parse_args()
+def sized(preset: presets.Preset, width: int, height: int) -> presets.Preset:
+    data = dict(preset.data)
+    data["sensor"] = dict(data["sensor"], width=width, height=height)
+    return presets.Preset(preset.name, preset.path, data)
 
-    preset = presets.load(args.preset)
-    if args.width or args.height:
-        data = dict(preset.data)
-        data["sensor"] = dict(data["sensor"], width=args.width or data["sensor"]["width"],
-                              height=args.height or data["sensor"]["height"])
-        preset = presets.Preset(preset.name, preset.path, data)
+
+def bench(preset: presets.Preset, frames: int) -> None:
     sensor = preset.section("sensor")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -41,8 +39,8 @@ def main() -> None:
         writer = DatasetWriter(Path(tmp) / "bench", dataset_document(preset, 0))
         startup = time.perf_counter() - t0
         timings = Timings()
-        wall = []
-        for i in range(args.frames):
+        wall, views = [], []
+        for i in range(frames):
             start = time.perf_counter()
             frame = maker.make(i, timings if i else Timings())
             t = time.perf_counter()
@@ -53,18 +51,38 @@ def main() -> None:
             if i:
                 timings.add("write", t)
                 wall.append(time.perf_counter() - start)
+                views.append(frame.view)
             else:
                 first = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"preset {preset.name}, {sensor['width']}x{sensor['height']}, {args.frames} frames "
+        raw = []
+        for view in views:
+            start = time.perf_counter()
+            maker.renderer.render(view)
+            raw.append(time.perf_counter() - start)
+    total, raw = np.array(wall), np.array(raw)
+    print(f"preset {preset.name}, {sensor['width']}x{sensor['height']}, {frames} frames "
           f"(first frame and start-up reported apart)")
     print(f"start-up {startup * 1e3:.0f} ms, first frame {first * 1e3:.0f} ms")
     for stage in STAGES:
         v = np.array(timings.ms[stage])
         print(f"  {stage:8s} {np.median(v):8.1f} ms median  {v.mean():8.1f} ms mean")
-    total = np.array(wall)
-    print(f"  {'total':8s} {np.median(total) * 1e3:8.1f} ms median  -> {1.0 / total.mean():.2f} frames/s")
-    print(f"peak RSS {peak_mb:.0f} MB")
+    print(f"  {'total':8s} {np.median(total) * 1e3:8.1f} ms median  -> {1.0 / total.mean():.2f} frames/s "
+          f"(RGB+NIR+depth+seg+ids+labels on disk)")
+    print(f"  {'raw':8s} {np.median(raw) * 1e3:8.1f} ms median  -> {1.0 / raw.mean():.2f} frames/s (render alone)")
+    print(f"  whole frame / raw render: {total.mean() / raw.mean():.1f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="default")
+    ap.add_argument("--frames", type=int, default=30)
+    ap.add_argument("--sizes", nargs="+", default=["640x480", "1600x1300"], help="WIDTHxHEIGHT ...")
+    args = ap.parse_args()
+    preset = presets.load(args.preset)
+    for size in args.sizes:
+        width, height = (int(v) for v in size.lower().split("x"))
+        bench(sized(preset, width, height), args.frames)
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import numpy as np
 from .accessories import worn_labels
 from .camera import Camera
 from .driver import LANDMARK_NAMES, DriverGeometry, dimensions
-from .raycast import nearest_hits
+from .glints import fit_sphere, glint_point, on_cap
+from .raycast import nearest_hit, nearest_hits
 from .render.view import SceneView
 from .rig import Rig
 from .sampler import FrameParams
@@ -136,6 +137,33 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     return in_frame & ~hidden, reasons
 
 
+def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[dict]:
+    """Per eye and illuminator: the corneal reflection point, its pixel and
+    whether the camera sees it (on the cornea cap, lit by the illuminator, in
+    frame and not hidden behind an opaque surface such as an eyelid)."""
+    cam = rig.camera
+    tri_index, _ = occluders(view)
+    tris = view.positions[tri_index].astype(np.float64)
+    own = {inst.prim for inst in view.instances if inst.prim.startswith("/World/Driver/")}
+    points, lit, keys = [], [], []
+    for i, side in enumerate(("R", "L")):
+        cap = geometry.part(f"Eye{side}/Cornea").points @ rig.R_vehicle_head.T + rig.t_vehicle_head
+        centre, radius, _ = fit_sphere(cap)
+        axis = rig.R_vehicle_head @ geometry.gaze_dirs[i]
+        for k, ill in enumerate(view.illuminators):
+            p = glint_point(centre, radius, ill.position, cam.position)
+            t, _ = nearest_hit(ill.position, p - ill.position, tris)
+            points.append(p)
+            lit.append(on_cap(p, centre, axis, cap) and t >= 1.0 - OCCLUSION_EPS_M / np.linalg.norm(p - ill.position))
+            keys.append((EYES[i], k))
+    points = np.array(points)
+    seen, _ = landmark_visibility(points, cam, view, own)
+    p_cam = cam.to_camera(points)
+    uv = cam.project(p_cam)
+    return [{"eye": eye, "illuminator": k, "camera_m": p_cam[j].tolist(), "uv": uv[j].tolist(),
+             "visible": bool(seen[j] and lit[j])} for j, (eye, k) in enumerate(keys)]
+
+
 def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,
                  zones: tuple[np.ndarray, tuple[str, ...]]) -> dict[str, Any]:
     """zones: the cabin's zone_soup (cabin_synth.zones)."""
@@ -197,6 +225,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
                   "closure": float(params.eyelid_closure), "pupil_diameter_mm": float(params.pupil_diameter_mm),
                   "bbox_xyxy": bbox_xyxy(lm_uv[EYE_LANDMARKS[i]], cam.width, cam.height)}
                  for i in range(2)],
+        "glints": glint_labels(rig, geometry, view),
         "landmarks": [{"index": k, "name": LANDMARK_NAMES[k], "uv": lm_uv[k].tolist(),
                        "camera_m": lm_cam[k].tolist(), "visible": bool(visible[k]), "occluded_by": reasons[k]}
                       for k in range(len(lm_uv))],

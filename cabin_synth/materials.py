@@ -20,9 +20,18 @@ class Material:
     nir_850: float                           # diffuse reflectance at 850 nm
     nir_940: float                           # diffuse reflectance at 940 nm
     opacity: float = 1.0                     # < 1: see-through (glass, cornea); not in depth or ids
+    # See-through surfaces filter what lies behind them by these (docs/sensors.md).
+    transmittance_visible: float = 1.0
+    transmittance_850: float = 1.0
+    transmittance_940: float = 1.0
+    ior: float = 0.0                         # > 0: a specular interface that shows glints (the cornea)
+    retroreflectance: float = 0.0            # bright-pupil strength (pupil only), docs/sensors.md
 
     def nir(self, wavelength_nm: int) -> float:
         return {850: self.nir_850, 940: self.nir_940}[wavelength_nm]
+
+    def nir_transmittance(self, wavelength_nm: int) -> float:
+        return {850: self.transmittance_850, 940: self.transmittance_940}[wavelength_nm]
 
 
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
@@ -50,8 +59,18 @@ def skin(skin_type: int) -> Material:
     return Material(_rgb(srgb), r850, r940)
 
 
-def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float]) -> dict[str, Material]:
-    """Materials named by cabin_synth.driver parts, for one driver."""
+# Refractive index of the cornea's front surface (Gullstrand's schematic eye).
+CORNEA_IOR = 1.376
+# The retro-reflected beam is narrow: its strength falls as exp(-(alpha/RETRO_ANGLE_RAD)^2)
+# with alpha the angle between illuminator and camera as seen from the pupil.
+RETRO_ANGLE_RAD = float(np.radians(1.5))
+
+
+def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float],
+                     retroreflectance: float) -> dict[str, Material]:
+    """Materials named by cabin_synth.driver parts, for one driver. `retroreflectance`:
+    the retina's retro-reflection as the pupil's equivalent Lambertian reflectance seen
+    exactly along the illumination direction (docs/sensors.md)."""
     base = skin(skin_type)
     lips = Material(tuple(float(c) for c in np.asarray(base.albedo_rgb) * (1.05, 0.72, 0.72)),
                     base.nir_850 * 0.95, base.nir_940 * 0.95)
@@ -62,8 +81,8 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float]) -> di
         "lips": lips,
         "sclera": Material(_rgb((225, 215, 205)), 0.45, 0.40),
         "iris": Material(tuple(iris_rgb), 0.22, 0.25),
-        "pupil": Material((0.004, 0.004, 0.004), 0.02, 0.02),
-        "cornea": Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0),
+        "pupil": Material((0.004, 0.004, 0.004), 0.02, 0.02, retroreflectance=retroreflectance),
+        "cornea": Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0, ior=CORNEA_IOR),
         "eyebrow": Material(_rgb((60, 45, 35)), 0.20, 0.24),
         "hair": Material(_rgb((55, 40, 30)), 0.18, 0.22),
     }

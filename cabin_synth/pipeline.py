@@ -100,7 +100,8 @@ class FrameMaker:
         rig = build_rig(params, scene.cabin, sensor)
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
         light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
-        scene.update(rig, geometry, driver_materials(ident.skin_type, ident.iris_rgb), light, sensor, params.accessories)
+        materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance)
+        scene.update(rig, geometry, materials, light, sensor, params.accessories)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 
@@ -128,7 +129,7 @@ class FrameMaker:
             "lighting": {"sun_direction_vehicle": view.sun_direction.tolist(), "sun_lux_in_cabin": view.sun_lux,
                          "sky_lux_in_cabin": view.sky_lux, "sun_nir_w_m2": view.sun_nir_w_m2,
                          "sky_nir_w_m2": view.sky_nir_w_m2,
-                         "illuminator_position_vehicle_m": view.illuminator_position.tolist()},
+                         "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators]},
             "sensor_state": {"rgb": rgb_state},
         })
         timings.add("sensor", t)

@@ -33,6 +33,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "gaze.distance_m": (0.2, 1000),
     "eyes.closure": (0, 1),
     "eyes.pupil_diameter_mm": (2, 8),
+    "eyes.retroreflectance": (0, 5),
     "expression.smile": (0, 1),
     "expression.mouth_open": (0, 1),
     "camera.position_jitter_m": (0, 0.1),

@@ -30,7 +30,7 @@ class Rig:
     t_vehicle_head: np.ndarray
     gaze_target_head: np.ndarray     # (3,) the point both eyes fixate, head frame
     camera: Camera
-    illuminator_position: np.ndarray  # (3,) vehicle frame; it faces along the camera's optical axis
+    illuminator_positions: np.ndarray  # (N,3) vehicle frame; they face along the camera's optical axis
 
     @property
     def gaze_target_vehicle(self) -> np.ndarray:
@@ -63,5 +63,6 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
         t_vehicle_head=t_head,
         gaze_target_head=gaze,
         camera=camera,
-        illuminator_position=position + R_vehicle_cam @ np.array(sensor["illuminator"]["offset_m"], float),
+        illuminator_positions=np.array([position + R_vehicle_cam @ np.array(ill["offset_m"], float)
+                                        for ill in sensor["illuminators"]]).reshape(-1, 3),
     )

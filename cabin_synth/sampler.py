@@ -45,6 +45,7 @@ class FrameParams:
     gaze_distance_m: float
     eyelid_closure: float
     pupil_diameter_mm: float
+    retroreflectance: float                      # bright-pupil strength (docs/sensors.md)
     expression: dict[str, float]
     camera_mount: str
     camera_offset_m: tuple[float, float, float]  # vehicle frame
@@ -129,6 +130,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         gaze_distance_m=float(field("gaze", "distance_m")),
         eyelid_closure=float(field("eyes", "closure")),
         pupil_diameter_mm=float(field("eyes", "pupil_diameter_mm")),
+        retroreflectance=float(field("eyes", "retroreflectance")),
         expression={k: float(field("expression", k)) for k in sorted(preset.section("expression"))},
         camera_mount=field("camera", "mount"),
         camera_offset_m=vector("camera", "position_jitter_m", 3),

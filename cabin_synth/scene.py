@@ -47,8 +47,15 @@ def write_material(stage: Usd.Stage, path: str, material: Material) -> UsdShade.
     shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(0.6)
     shader.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(material.opacity)
     mat.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
+    if material.ior > 0:
+        shader.CreateInput("ior", Sdf.ValueTypeNames.Float).Set(material.ior)
     for wavelength, name in ATTR_NIR.items():
         mat.GetPrim().CreateAttribute(name, Sdf.ValueTypeNames.Float).Set(material.nir(wavelength))
+    if material.opacity < 1.0:
+        _set_custom(mat.GetPrim(), visible_transmittance=material.transmittance_visible,
+                    nir_transmittance_850=material.transmittance_850, nir_transmittance_940=material.transmittance_940)
+    if material.retroreflectance > 0:
+        _set_custom(mat.GetPrim(), retroreflectance=material.retroreflectance)
     return mat
 
 
@@ -90,10 +97,7 @@ class Scene:
         self.sun = UsdLux.DistantLight.Define(stage, "/World/Lights/Sun")
         self._sun_xform = self.sun.AddTransformOp()
         self.sky = UsdLux.DomeLight.Define(stage, "/World/Lights/Sky")
-        self.illuminator = UsdLux.SphereLight.Define(stage, "/World/Lights/Illuminator")
-        self.illuminator.CreateRadiusAttr(0.004)
-        self._illuminator_xform = self.illuminator.AddTransformOp()
-        UsdLux.ShapingAPI.Apply(self.illuminator.GetPrim())
+        self._illuminators: list[tuple[UsdLux.SphereLight, UsdGeom.XformOp]] = []
 
     def _compose_accessories(self) -> dict:
         """Reference every accessory once, hidden: frames only toggle visibility and
@@ -169,15 +173,24 @@ class Scene:
         self.sky.GetIntensityAttr().Set(float(daylight.sky_lux))
         _set_custom(self.sky.GetPrim(), illuminance_lux=daylight.sky_lux, nir_irradiance_w_m2=daylight.sky_nir_w_m2)
 
-        ill = sensor["illuminator"]
-        R_ill = cam.R_cam_vehicle.T @ R_USDCAM_CV  # the illuminator faces where the camera looks
-        self._illuminator_xform.Set(usd_matrix(R_ill, rig.illuminator_position))
-        half = math.radians(ill["half_angle_deg"])
-        shaping = UsdLux.ShapingAPI(self.illuminator.GetPrim())
-        shaping.CreateShapingFocusAttr().Set(float(beam_exponent(half)))
-        shaping.CreateShapingConeAngleAttr().Set(90.0)
-        _set_custom(self.illuminator.GetPrim(), radiant_intensity_w_sr=ill["radiant_intensity_w_sr"],
-                    half_angle_deg=ill["half_angle_deg"], wavelength_nm=sensor["nir"]["wavelength_nm"])
+        R_ill = cam.R_cam_vehicle.T @ R_USDCAM_CV  # the illuminators face where the camera looks
+        for k, (ill, position) in enumerate(zip(sensor["illuminators"], rig.illuminator_positions)):
+            light, xform = self._illuminator(k)
+            xform.Set(usd_matrix(R_ill, position))
+            shaping = UsdLux.ShapingAPI(light.GetPrim())
+            shaping.CreateShapingFocusAttr().Set(float(beam_exponent(math.radians(ill["half_angle_deg"]))))
+            shaping.CreateShapingConeAngleAttr().Set(90.0)
+            _set_custom(light.GetPrim(), radiant_intensity_w_sr=ill["radiant_intensity_w_sr"],
+                        half_angle_deg=ill["half_angle_deg"], wavelength_nm=sensor["nir"]["wavelength_nm"])
+
+    def _illuminator(self, k: int) -> tuple[UsdLux.SphereLight, UsdGeom.XformOp]:
+        """The k-th NIR illuminator's light and transform, made on first use."""
+        while len(self._illuminators) <= k:
+            light = UsdLux.SphereLight.Define(self.stage, f"/World/Lights/Illuminator{len(self._illuminators)}")
+            light.CreateRadiusAttr(0.004)
+            UsdLux.ShapingAPI.Apply(light.GetPrim())
+            self._illuminators.append((light, light.AddTransformOp()))
+        return self._illuminators[k]
 
 
 def beam_exponent(half_angle_rad: float) -> float:

@@ -4,11 +4,14 @@ NIR follows the EMVA 1288 linear model: photons -> electrons through the
 quantum efficiency, photon shot noise (Poisson), dark current, temporal dark
 (read) noise, fixed-pattern DSNU and PRNU, saturation at the full-well
 capacity, system gain K, black level and quantisation. The RGB path is an
-auto-exposed colour camera with shot and read noise and the sRGB transfer curve.
+auto-exposed colour camera: raw channels with their own sensitivities, shot
+and read noise, white balance, and the sRGB transfer curve.
 Units and sources: docs/sensors.md.
 """
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -21,6 +24,32 @@ LENS_TRANSMITTANCE = 0.9
 # RGB_MAX_GAIN), and noise grows as in a real camera at dusk.
 RGB_UNITY_GAIN_LUX = 200.0
 RGB_MAX_GAIN = 64.0
+# Noise is drawn in row blocks, each from its own child of the frame's stream:
+# numpy releases the GIL while drawing, so blocks run in parallel on the pool,
+# and the image does not depend on how many threads there are.
+NOISE_BLOCKS = 8
+_POOL = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="sensor-noise")
+
+
+def noisy_electrons(mean_e: np.ndarray, read_noise_e: float, rng: np.random.Generator) -> np.ndarray:
+    """Poisson(mean_e) shot noise plus Normal(0, read_noise_e) read noise per pixel, float32.
+
+    Exact Poisson draws; pixels whose mean is 0 (no surface) skip the Poisson
+    draw, whose result there is always 0."""
+    lam = np.clip(mean_e, 0.0, None).astype(np.float32)
+    out = np.empty(lam.shape, np.float32)
+    bounds = np.linspace(0, lam.shape[0], NOISE_BLOCKS + 1).astype(int)
+
+    def draw(k: int, child: np.random.Generator) -> None:
+        block = lam[bounds[k]:bounds[k + 1]].reshape(-1)
+        noisy = child.standard_normal(block.shape, dtype=np.float32)
+        noisy *= np.float32(read_noise_e)
+        lit = np.flatnonzero(block)
+        noisy[lit] += child.poisson(block[lit])
+        out[bounds[k]:bounds[k + 1]] = noisy.reshape(-1, *lam.shape[1:])
+
+    list(_POOL.map(draw, range(NOISE_BLOCKS), rng.spawn(NOISE_BLOCKS)))
+    return out
 
 
 def sensor_irradiance(radiance: np.ndarray, f_number: float) -> np.ndarray:
@@ -51,7 +80,7 @@ def nir_image(radiance: np.ndarray, sensor: Mapping[str, Any], pattern: tuple[np
     prnu, dsnu = pattern
     dark = nir["dark_current_e_per_s"] * nir["exposure_us"] * 1e-6
     mean_e = nir_electrons_mean(radiance, sensor) * prnu + dark
-    electrons = rng.poisson(np.clip(mean_e, 0.0, None)) + rng.normal(0.0, nir["read_noise_e"], mean_e.shape) + dsnu
+    electrons = noisy_electrons(mean_e, nir["read_noise_e"], rng) + dsnu
     electrons = np.clip(electrons, 0.0, nir["full_well_e"])
     top = 2 ** nir["bit_depth"] - 1
     dn = np.clip(np.floor(nir["system_gain_dn_per_e"] * electrons + nir["black_level_dn"] + 0.5), 0, top)
@@ -59,8 +88,21 @@ def nir_image(radiance: np.ndarray, sensor: Mapping[str, Any], pattern: tuple[np
 
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
-    c = np.clip(linear, 0.0, 1.0)
-    return np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1.0 / 2.4) - 0.055)
+    c = np.clip(np.asarray(linear, np.float32), 0.0, 1.0)
+    return np.where(c <= 0.0031308, np.float32(12.92) * c, np.float32(1.055) * np.power(c, np.float32(1.0 / 2.4)) - np.float32(0.055))
+
+
+# As in a camera's ISP, the tone curve is a table over the linear level quantised
+# to 16 bits: three times faster than evaluating it, and at most 1 code off, only
+# within 1/65536 of a code boundary.
+_SRGB_LUT_BITS = 16
+_SRGB_LUT = np.floor(srgb_encode((np.arange(2**_SRGB_LUT_BITS) + 0.5) / 2**_SRGB_LUT_BITS) * 255.0 + 0.5).astype(np.uint8)
+
+
+def srgb_8bit(linear: np.ndarray) -> np.ndarray:
+    """8-bit sRGB codes of linear levels (clipped to [0, 1])."""
+    top = 2**_SRGB_LUT_BITS
+    return _SRGB_LUT[np.clip(linear * np.float32(top), 0, top - 1).astype(np.int32)]
 
 
 def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
@@ -75,10 +117,18 @@ def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
 
 
 def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """8-bit sRGB image and the camera state: exposure, analog gain, white-balance gains.
+
+    Raw channel c collects `channel_sensitivity[c]` times the electrons of the
+    green channel for a white (D65) surface; white balance (for daylight, the
+    only illuminant) divides it out after the noise, so the weaker channels are
+    the noisier ones, as in a real colour camera."""
     rgb = sensor["rgb"]
+    sensitivity = np.asarray(rgb["channel_sensitivity"], np.float32)
     scale, gain = rgb_exposure(radiance, rgb["auto_exposure_target"])
-    electrons = radiance * scale * rgb["full_well_e"] / gain
-    noisy = rng.poisson(np.clip(electrons, 0.0, None)) + rng.normal(0.0, rgb["read_noise_e"], electrons.shape)
-    level = noisy * gain / rgb["full_well_e"]
-    image = np.floor(srgb_encode(level) * 255.0 + 0.5).astype(np.uint8)
-    return image, {"exposure_scale": scale, "analog_gain": gain}
+    electrons = radiance * np.float32(scale * rgb["full_well_e"] / gain) * sensitivity
+    noisy = noisy_electrons(electrons, rgb["read_noise_e"], rng)
+    level = noisy * (np.float32(gain / rgb["full_well_e"]) / sensitivity)
+    image = srgb_8bit(level)
+    return image, {"exposure_scale": scale, "analog_gain": gain,
+                   "white_balance_gains": (1.0 / np.asarray(rgb["channel_sensitivity"], float)).tolist()}

@@ -17,7 +17,7 @@ import numpy as np
 from .distortion import undistort
 
 _NOISE = dict(read_noise_e=5.0, dark_current_e_per_s=50.0, dsnu_e=2.0, prnu=0.01)
-_RGB = dict(auto_exposure_target=0.18, full_well_e=8000, read_noise_e=3.0)
+_RGB = dict(auto_exposure_target=0.18, full_well_e=8000, read_noise_e=3.0, channel_sensitivity=[0.55, 1.0, 0.7])
 
 SENSORS: dict[str, dict[str, Any]] = {
     # A 2 MP-class DMS camera: global shutter, 3.0 um pixels, 940 nm, short wide lens
@@ -27,7 +27,7 @@ SENSORS: dict[str, dict[str, Any]] = {
         "nir": dict(wavelength_nm=940, bandwidth_nm=50, exposure_us=500, quantum_efficiency=0.15,
                     system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, **_NOISE),
         "rgb": dict(_RGB),
-        "illuminator": {"radiant_intensity_w_sr": 2.0, "half_angle_deg": 35, "offset_m": [0.0, 0.012, 0.0]},
+        "illuminators": [{"radiant_intensity_w_sr": 2.0, "half_angle_deg": 35, "offset_m": [0.0, 0.012, 0.0]}],
         "distortion": {"model": "radtan", "coefficients": [-0.28, 0.09, 0.0005, -0.0003, -0.012]},
     },
     # A 1 MP global-shutter NIR camera (1280 x 800, 3.0 um pixels, e.g. OV9282 / AR0144 class)
@@ -37,7 +37,7 @@ SENSORS: dict[str, dict[str, Any]] = {
         "nir": dict(wavelength_nm=850, bandwidth_nm=50, exposure_us=400, quantum_efficiency=0.3,
                     system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, **_NOISE),
         "rgb": dict(_RGB),
-        "illuminator": {"radiant_intensity_w_sr": 1.5, "half_angle_deg": 40, "offset_m": [0.0, 0.012, 0.0]},
+        "illuminators": [{"radiant_intensity_w_sr": 1.5, "half_angle_deg": 40, "offset_m": [0.0, 0.012, 0.0]}],
         "distortion": {"model": "fisheye", "coefficients": [0.02, -0.004, 0.0, 0.0]},
     },
     # VGA RGB-IR camera as in the default preset: 6 um pixels, 3.6 mm lens, no distortion.
@@ -46,7 +46,7 @@ SENSORS: dict[str, dict[str, Any]] = {
         "nir": dict(wavelength_nm=940, bandwidth_nm=50, exposure_us=500, quantum_efficiency=0.2,
                     system_gain_dn_per_e=0.05, full_well_e=10000, bit_depth=8, black_level_dn=4, **_NOISE),
         "rgb": dict(_RGB),
-        "illuminator": {"radiant_intensity_w_sr": 2.0, "half_angle_deg": 30, "offset_m": [0.0, 0.012, 0.0]},
+        "illuminators": [{"radiant_intensity_w_sr": 2.0, "half_angle_deg": 30, "offset_m": [0.0, 0.012, 0.0]}],
         "distortion": {"model": "none", "coefficients": []},
     },
 }

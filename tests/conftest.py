@@ -18,3 +18,8 @@ def maker(default_preset):
 def frames(maker):
     """A dozen frames of the default preset, made once for the session."""
     return [maker.make(i) for i in range(12)]
+
+
+@pytest.fixture(scope="session")
+def gl_renderer(maker):
+    return maker.renderer

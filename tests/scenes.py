@@ -4,7 +4,7 @@ import numpy as np
 
 from cabin_synth.camera import Camera
 from cabin_synth.materials import Material
-from cabin_synth.render.view import Instance, SceneView
+from cabin_synth.render.view import Illuminator, Instance, SceneView
 from cabin_synth.transforms import look_at_opencv
 
 
@@ -37,8 +37,11 @@ def sphere(centre, radius, n=24):
 
 
 def make_view(parts, camera, *, illuminator_w_sr=1.0, exponent=1.0, sun_lux=0.0, sky_lux=0.0,
-              sun_nir=0.0, sky_nir=0.0, wavelength=940, illuminator_position=None) -> SceneView:
-    """parts: list of (points, triangles, normals, Material, semantic)."""
+              sun_nir=0.0, sky_nir=0.0, wavelength=940, illuminator_position=None, illuminators=None,
+              sun_direction=(0.0, 0.0, 1.0)) -> SceneView:
+    """parts: list of (points, triangles, normals, Material, semantic). One
+    illuminator at `illuminator_position` (default: the camera centre) facing
+    along the optical axis, unless `illuminators` lists them."""
     positions, normals, ids, tris, instances = [], [], [], [], []
     offset = 0
     for k, (pts, t, nrm, material, semantic) in enumerate(parts):
@@ -51,11 +54,12 @@ def make_view(parts, camera, *, illuminator_w_sr=1.0, exponent=1.0, sun_lux=0.0,
     return SceneView(
         positions=np.concatenate(positions).astype(np.float32), normals=np.concatenate(normals).astype(np.float32),
         instance_ids=np.concatenate(ids), triangles=np.concatenate(tris).astype(np.int32), instances=tuple(instances),
-        camera=camera, sun_direction=np.array([0.0, 0.0, 1.0]), sun_lux=sun_lux, sky_lux=sky_lux,
-        sun_nir_w_m2=sun_nir, sky_nir_w_m2=sky_nir,
-        illuminator_position=camera.position if illuminator_position is None else np.asarray(illuminator_position, float),
-        illuminator_axis=camera.R_cam_vehicle[2].copy(), illuminator_w_sr=illuminator_w_sr,
-        illuminator_exponent=exponent, wavelength_nm=wavelength)
+        camera=camera, sun_direction=np.asarray(sun_direction, float) / np.linalg.norm(sun_direction),
+        sun_lux=sun_lux, sky_lux=sky_lux, sun_nir_w_m2=sun_nir, sky_nir_w_m2=sky_nir,
+        illuminators=tuple(illuminators) if illuminators is not None else (Illuminator(
+            camera.position if illuminator_position is None else np.asarray(illuminator_position, float),
+            camera.R_cam_vehicle[2].copy(), illuminator_w_sr, exponent),),
+        wavelength_nm=wavelength)
 
 
 GREY = Material((0.5, 0.5, 0.5), 0.5, 0.5)

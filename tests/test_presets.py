@@ -26,6 +26,9 @@ def write_preset(tmp_path, mutate):
     (lambda d: d["head_pose"].update(yaw_dg=3), "head_pose.yaw_dg"),
     (lambda d: d["sensor"].update(width="640"), "sensor.width"),
     (lambda d: d["eyes"].update(pupil_diameter_mm={"uniform": [1, 9]}), "eyes.pupil_diameter_mm"),
+    (lambda d: d["eyes"].update(retroreflectance={"uniform": [0.5, 9]}), "eyes.retroreflectance"),
+    (lambda d: d["sensor"]["illuminators"][0].pop("offset_m"), "sensor.illuminators"),
+    (lambda d: d["sensor"]["rgb"].update(channel_sensitivity=[0.5, 1.0]), "sensor.rgb.channel_sensitivity"),
     (lambda d: d["driver"].update(skin_type={"choice": [1, 7]}), "driver.skin_type"),
     (lambda d: d.update(extra_section={}), "extra_section"),
     (lambda d: d["gaze"].update(yaw_deg={"gaussian": {"mean": 0, "std": 1}}), "gaze.yaw_deg"),
@@ -84,3 +87,4 @@ def test_adding_a_field_leaves_other_draws_unchanged():
         assert a["gaze_yaw_deg"] != b["gaze_yaw_deg"]
         a.pop("gaze_yaw_deg"), b.pop("gaze_yaw_deg")
         assert a == b
+

@@ -1,10 +1,17 @@
 """The GL renderer against the numpy reference and against closed-form radiometry."""
 
+import copy
+import dataclasses
+
 import numpy as np
 import pytest
+import yaml
 
 from cabin_synth.render.gl import GLRenderer
 from cabin_synth.render.reference import render_reference
+from cabin_synth.materials import Material
+from cabin_synth.paths import PRESETS
+from cabin_synth.sensor import fixed_pattern, nir_image
 from scenes import GREY, camera_at_origin, make_view, quad, sphere
 
 
@@ -15,13 +22,32 @@ def gl():
 
 def test_gl_matches_reference_depth_ids_and_radiance(gl):
     cam = camera_at_origin()
-    ball = sphere(np.array([1.0, 0.05, 0.0]), 0.2)
+    light, centre = np.array([0.0, 0.02, 0.0]), np.array([1.0, 0.05, 0.0])
+    ball = sphere(centre, 0.2)
     wall = quad(np.array([1.6, 0.0, 0.0]), [-1, 0, 0], 2.0)
-    view = make_view([(*ball, GREY, "skin"), (*wall, GREY, "cabin")], cam, sky_lux=100.0, sky_nir=0.1)
+    # The ball retro-reflects (a bright pupil's law) towards an illuminator 2 cm off the lens.
+    retro = dataclasses.replace(GREY, retroreflectance=0.8)
+    view = make_view([(*ball, retro, "skin"), (*wall, GREY, "cabin")], cam, sky_lux=100.0, sky_nir=0.1,
+                     illuminator_position=light)
     a, b = gl.render(view), render_reference(view)
     same_id = a.instance == b.instance
     assert same_id.mean() > 0.995  # only triangle-edge pixels may differ
-    both = same_id & (a.instance > 0)
+    # The reference has no shadows: leave out the ball's shadow on the wall, found
+    # by hand below. And where the light grazes the true sphere, the
+    # flat facets shadow themselves in the shadow map (the shadow terminator of
+    # coarse meshes, docs/sensors.md): leave out the ball's rim as the light sees it.
+    vv, uu = np.mgrid[0:cam.height, 0:cam.width]
+    rays = np.stack([(uu - cam.cx) / cam.fx, (vv - cam.cy) / cam.fy, np.ones_like(uu, float)], -1) * b.depth[..., None]
+    points = (rays - cam.t_cam_vehicle) @ cam.R_cam_vehicle   # vehicle frame
+    normals = (points - centre) / 0.2
+    to_light = (light - points) / np.linalg.norm(light - points, axis=-1, keepdims=True)
+    rim = (b.instance == 1) & (np.einsum("hwj,hwj->hw", normals, to_light) < 0.05)
+    # The wall behind the ball, in its shadow (the segment to the light meets the sphere).
+    seg = points - light
+    t = np.clip(np.einsum("hwj,j->hw", seg, centre - light) / np.einsum("hwj,hwj->hw", seg, seg), 0.0, 1.0)
+    shadowed = (b.instance == 2) & (np.linalg.norm(light + t[..., None] * seg - centre, axis=-1) < 0.2 + 0.005)
+    both = same_id & (a.instance > 0) & ~rim & ~shadowed
+    assert both.sum() > 15000
     assert np.max(np.abs(a.depth[both] - b.depth[both])) < 1e-4
     assert np.allclose(a.nir[both], b.nir[both], rtol=1e-3, atol=1e-6)
     assert np.allclose(a.rgb[both], b.rgb[both], rtol=1e-3, atol=1e-4)
@@ -54,14 +80,27 @@ def test_projection_of_a_marker_matches_pinhole_by_hand(gl):
 
 
 def test_illuminator_inverse_square(gl):
-    # Moving a flat target from d to 2d under the illuminator alone quarters its radiance.
+    # Moving a flat target from d to 2d under the illuminator alone quarters its
+    # radiance, and its mean signal out of the noisy 12-bit sensor (less the dark
+    # signal: black level plus dark current).
     cam = camera_at_origin()
-    means = []
+    sensor = copy.deepcopy(yaml.safe_load((PRESETS / "default.yaml").read_text())["sensor"])
+    sensor.update(width=cam.width, height=cam.height)
+    sensor["nir"].update(bit_depth=12, system_gain_dn_per_e=0.2, exposure_us=2000)
+    nir = sensor["nir"]
+    dark_dn = nir["black_level_dn"] + nir["system_gain_dn_per_e"] * nir["dark_current_e_per_s"] * nir["exposure_us"] * 1e-6
+    pattern = fixed_pattern(sensor, np.random.default_rng(1))
+    means, signals = [], []
     for d in (0.5, 1.0):
         view = make_view([(*quad(np.array([d, 0.0, 0.0]), [-1, 0, 0], 0.1 * d), GREY, "cabin")], cam, exponent=1e-6)
         buf = gl.render(view)
-        means.append(buf.nir[buf.instance == 1].mean())
+        target = buf.instance == 1
+        means.append(buf.nir[target].mean())
+        dn = nir_image(buf.nir, sensor, pattern, np.random.default_rng(2)).astype(float)
+        signals.append(dn[target].mean() - dark_dn)
     assert means[0] / means[1] == pytest.approx(4.0, rel=0.02)
+    assert signals[0] / signals[1] == pytest.approx(4.0, rel=0.02)
+    assert signals[0] < 0.9 * (2**12 - 1)   # not saturated
 
 
 def test_lambert_radiance_value(gl):
@@ -72,3 +111,90 @@ def test_lambert_radiance_value(gl):
     buf = gl.render(view)
     expected = 0.5 / np.pi * 2.0 / 0.8**2
     assert buf.nir[buf.instance == 1].mean() == pytest.approx(expected, rel=1e-3)
+
+
+def _wall_and_occluder(occluder_x):
+    wall = quad(np.array([1.5, 0.0, 0.0]), [-1, 0, 0], 1.5)
+    occluder = quad(np.array([occluder_x, 0.0, 0.0]), [-1, 0, 0], 0.1)
+    return [(*wall, GREY, "cabin"), (*occluder, GREY, "cabin")]
+
+
+def _pixels_inside(cam, corners_vehicle):
+    """Pixel centres inside the convex projected polygon, and those within 1.5 px of its edge."""
+    uv = cam.project(cam.to_camera(corners_vehicle))
+    vv, uu = np.mgrid[0:cam.height, 0:cam.width]
+    signed = []
+    for a, b in zip(uv, np.roll(uv, -1, axis=0)):
+        edge = b - a
+        signed.append(((uu - a[0]) * edge[1] - (vv - a[1]) * edge[0]) / np.linalg.norm(edge))
+    signed = np.array(signed)
+    signed *= np.sign(np.mean(signed))     # orient so that inside is positive
+    return signed.min(axis=0) > 1.5, np.abs(signed).min(axis=0) <= 1.5
+
+
+@pytest.mark.parametrize("light", ["sun", "illuminator"])
+def test_shadow_of_a_square_where_projected_by_hand(gl, light):
+    # A 10 cm square 30 cm in front of a wall casts its shadow where the light's
+    # rays through its corners meet the wall: parallel rays for the sun, rays from
+    # the point for an illuminator 25 cm beside the camera.
+    cam = camera_at_origin()
+    sun = np.array([-1.0, 0.4, 0.3]) / np.linalg.norm([-1.0, 0.4, 0.3])
+    source = np.array([0.0, 0.25, 0.1])
+    if light == "sun":
+        view = make_view(_wall_and_occluder(1.2), cam, illuminator_w_sr=0.0, sun_lux=1000.0, sun_nir=1.0,
+                         sun_direction=sun)
+        rays = lambda p: -sun
+    else:
+        view = make_view(_wall_and_occluder(1.2), cam, illuminator_position=source, exponent=1e-6)
+        rays = lambda p: (p - source) / np.linalg.norm(p - source)
+    corners = view.positions[4:8].astype(float)
+    shadow = np.array([p + (1.5 - p[0]) / rays(p)[0] * rays(p) for p in corners])
+    inside, edge = _pixels_inside(cam, shadow)
+    occluder, occluder_edge = _pixels_inside(cam, corners)
+    buf = gl.render(view)
+    on_wall = buf.instance == 1
+    dark = inside & on_wall
+    lit = on_wall & ~inside & ~edge & ~occluder & ~occluder_edge
+    assert dark.sum() > 40 and lit.sum() > 1000
+    assert np.all(buf.nir[dark] == 0.0)
+    assert np.all(buf.nir[lit] > 0.0)
+
+
+@pytest.mark.parametrize("t_high, t_low", [(0.8, 0.1)])
+def test_sunglasses_filter_the_illuminator_both_ways(gl, t_high, t_low):
+    # A lens between camera+illuminator and a target: the illuminator's light
+    # crosses it twice, so the target's signal scales with T^2 (docs/sensors.md).
+    cam = camera_at_origin()
+    target = quad(np.array([0.8, 0.0, 0.0]), [-1, 0, 0], 0.3)
+    lens = quad(np.array([0.6, 0.0, 0.0]), [-1, 0, 0], 0.1)
+    means = []
+    for t in (t_high, t_low):
+        glass = Material((0.05, 0.05, 0.05), 0.05, 0.05, opacity=0.5, transmittance_visible=t,
+                         transmittance_850=t, transmittance_940=t)
+        buf = gl.render(make_view([(*target, GREY, "skin"), (*lens, glass, "lens")], cam, exponent=1e-6))
+        behind, _ = _pixels_inside(cam, lens[0])
+        means.append(buf.nir[behind & (buf.instance == 1)].mean())
+    assert means[0] / means[1] == pytest.approx((t_high / t_low) ** 2, rel=0.10)
+
+
+def test_see_through_material_round_trips_through_usd():
+    # The renderer learns transmittances from the Material prim's cabin_synth:*
+    # attributes (as the cabin glass and the sunglasses lenses author them).
+    from pxr import Usd, UsdGeom, UsdShade
+
+    from cabin_synth.render.view import _material
+    from cabin_synth.scene import write_material
+
+    stage = Usd.Stage.CreateInMemory()
+    lens = Material((0.02, 0.02, 0.02), 0.05, 0.06, opacity=0.4, transmittance_visible=0.15,
+                    transmittance_850=0.7, transmittance_940=0.8)
+    mat = write_material(stage, "/Looks/Lens", lens)
+    mesh = UsdGeom.Mesh.Define(stage, "/Lens")
+    UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(mat)
+    flat = lambda m: np.hstack([np.ravel(v) for v in dataclasses.astuple(m)])
+    assert np.allclose(flat(_material(mesh.GetPrim())), flat(lens), rtol=1e-6)   # USD stores float32
+    # Without authored transmittances a see-through surface passes what it does not cover.
+    for name in ("visible_transmittance", "nir_transmittance_850", "nir_transmittance_940"):
+        mat.GetPrim().RemoveProperty(f"cabin_synth:{name}")
+    bare = _material(mesh.GetPrim())
+    assert (bare.transmittance_visible, bare.transmittance_850, bare.transmittance_940) == pytest.approx((0.6, 0.6, 0.6))

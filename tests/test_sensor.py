@@ -76,3 +76,40 @@ def test_rgb_night_needs_gain_and_is_noisier(sensor):
     dusk_std, dusk_gain = noise(5.0)
     assert day_gain == 1.0 and dusk_gain > 1.0
     assert dusk_std > day_std
+
+
+def test_white_balance_neutral_grey_and_noisier_weak_channels(sensor):
+    # A grey card stays grey after white balance; the channels the raw sensor
+    # collects fewer electrons in carry relatively more shot noise (std ~ 1/sqrt(s)).
+    radiance = np.full((128, 128, 3), 300.0 / np.pi * 0.18)
+    image, state = rgb_image(radiance, sensor, np.random.default_rng(3))
+    s = np.array(sensor["rgb"]["channel_sensitivity"])
+    assert state["white_balance_gains"] == pytest.approx(list(1.0 / s))
+    means = image.reshape(-1, 3).mean(axis=0)
+    assert np.ptp(means) < 1.0
+    std = image.reshape(-1, 3).astype(float).std(axis=0)
+    green = int(np.argmax(s))
+    for c in range(3):
+        assert std[c] / std[green] == pytest.approx(np.sqrt(s[green] / s[c]), rel=0.15)
+
+
+def test_noise_is_reproducible_from_the_stream_alone(sensor):
+    radiance = np.full((97, 61), 0.3)
+    flat = np.ones_like(radiance)
+    pattern = (flat, np.zeros_like(flat))
+    a = nir_image(radiance, sensor, pattern, np.random.default_rng(9))
+    b = nir_image(radiance, sensor, pattern, np.random.default_rng(9))
+    c = nir_image(radiance, sensor, pattern, np.random.default_rng(10))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_srgb_table_matches_the_curve():
+    # The 16-bit table may differ from evaluating IEC 61966-2-1 by 1 code, and only
+    # at a code boundary.
+    from cabin_synth.sensor import srgb_8bit, srgb_encode
+
+    level = np.random.default_rng(4).uniform(-0.1, 1.1, 200000).astype(np.float32)
+    exact = np.floor(srgb_encode(level) * 255.0 + 0.5)
+    table = srgb_8bit(level).astype(float)
+    assert np.abs(table - exact).max() <= 1 and (table != exact).mean() < 0.002
+    assert srgb_8bit(np.array([0.0, 0.18, 1.0], np.float32)).tolist() == [0, 118, 255]

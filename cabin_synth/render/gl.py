@@ -9,6 +9,8 @@ See docs/sensors.md for the light model.
 import numpy as np
 
 from ..errors import UserError
+from ..glints import fit_sphere
+from ..materials import RETRO_ANGLE_RAD
 from .buffers import Buffers
 from .view import SceneView
 
@@ -41,39 +43,223 @@ void main() {
 }
 """
 
-FRAGMENT = """
+# Shared by the shading passes: light uniforms and the shadow/filter lookups.
+# Shadow maps store each light's depth of the nearest opaque surface; filter
+# maps the product of the transmittances of see-through surfaces in front of it
+# (RG: visible, NIR) and the nearest such surface's depth (A).
+LIGHTS = """
 #version 330
-uniform sampler2D materials;   // row 0: (r, g, b, nir reflectance) per instance id
+const int MAX_ILL = %(max_ill)d;
+const float PI = 3.14159265358979;
+uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius)
 uniform vec3 cam_pos;
 uniform vec3 sun_dir;
 uniform vec4 daylight;         // sun lux, sky lux, sun NIR W/m^2, sky NIR W/m^2
-uniform vec3 ill_pos;
-uniform vec3 ill_axis;
-uniform vec2 ill;              // radiant intensity W/sr, cos^m exponent
+uniform int n_ill;
+uniform vec3 ill_pos[MAX_ILL];
+uniform vec3 ill_axis[MAX_ILL];
+uniform vec2 ill[MAX_ILL];     // radiant intensity W/sr, cos^m exponent
+uniform mat3 ill_R[MAX_ILL];   // vehicle -> illuminator shadow frame (rows: right, up, axis)
+uniform vec3 ill_map[MAX_ILL]; // 1 / tan(half field of view) in x and y, texel size per metre of depth
+uniform mat3 sun_R;            // vehicle -> sun shadow frame (rows: right, up, -sun_dir)
+uniform vec3 sun_o;
+uniform vec3 sun_map;          // half width, half height, texel size (m)
+uniform sampler2D sun_depth;
+uniform sampler2D sun_filter;
+uniform sampler2D ill_depth;
+uniform sampler2D ill_filter;
+uniform int use_filters;       // 0: no see-through surface filters any light this frame
+
+// (visible, NIR) share of the sun that reaches p: 0 in shadow, the filters' product behind glasses.
+vec2 sun_reach(vec3 p, vec3 n);
+float slope_texels(vec3 n, vec3 l);
+vec2 sun_reach(vec3 p, vec3 n) {
+    vec3 q = sun_R * (p + n * slope_texels(n, sun_dir) * sun_map.z - sun_o);
+    vec2 t = q.xy / sun_map.xy * 0.5 + 0.5;
+    if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return vec2(1.0);
+    if (q.z > texture(sun_depth, t).r + sun_map.z) return vec2(0.0);
+    if (use_filters == 0) return vec2(1.0);
+    vec4 f = texture(sun_filter, t);
+    return q.z > f.a ? f.rg : vec2(1.0);
+}
+
+// Normal offset of a shadow lookup, in texels: grows towards grazing light so
+// the flat facets of a coarse mesh do not shadow themselves near the terminator.
+float slope_texels(vec3 n, vec3 l) {
+    float c = clamp(abs(dot(n, l)), 0.05, 1.0);
+    return min(1.5 + 2.0 * sqrt(1.0 - c * c) / c, 6.0);
+}
+
+// NIR share of illuminator k that reaches p.
+float ill_reach(int k, vec3 p, vec3 n) {
+    float texel = max((ill_R[k] * (p - ill_pos[k])).z, 0.01) * ill_map[k].z;
+    vec3 q = ill_R[k] * (p + n * slope_texels(n, normalize(ill_pos[k] - p)) * texel - ill_pos[k]);
+    if (q.z <= 0.01) return 1.0;
+    vec2 t = q.xy * ill_map[k].xy / q.z * 0.5 + 0.5;
+    if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return 1.0;
+    t.x = (t.x + float(k)) / float(n_ill);
+    if (q.z > texture(ill_depth, t).r + texel) return 0.0;
+    if (use_filters == 0) return 1.0;
+    vec4 f = texture(ill_filter, t);
+    return q.z > f.a ? f.g : 1.0;
+}
+
+// Irradiance (W/m^2) on a surface facing the illuminator, before shadows.
+float ill_irradiance(int k, vec3 p, out vec3 l) {
+    vec3 to_ill = ill_pos[k] - p;
+    float d2 = dot(to_ill, to_ill);
+    l = to_ill * inversesqrt(d2);
+    return ill[k].x * pow(max(dot(-l, ill_axis[k]), 0.0), ill[k].y) / d2;
+}
+"""
+
+FRAGMENT = """
+uniform float retro_angle;     // 1/e angle of the bright-pupil retro-reflection, rad
 in vec3 v_pos;
 in vec3 v_normal;
 in float v_zcam;
 flat in int v_instance;
 layout(location = 0) out vec4 out_radiance;   // linear RGB radiance, NIR radiance
 layout(location = 1) out vec4 out_geometry;   // camera Z, instance id
-const float PI = 3.14159265358979;
 void main() {
     vec4 m = texelFetch(materials, ivec2(v_instance, 0), 0);
+    vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
     vec3 n = normalize(v_normal);
-    if (dot(n, cam_pos - v_pos) < 0.0) n = -n;     // two-sided: shade the side we see
+    vec3 v = normalize(cam_pos - v_pos);
+    if (dot(n, v) < 0.0) n = -n;                     // two-sided: shade the side we see
     float sun = max(dot(n, sun_dir), 0.0);
+    // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
+    vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
     float sky = 0.5 + 0.5 * n.z;                     // share of the upper hemisphere seen
-    vec3 to_ill = ill_pos - v_pos;
-    float d2 = dot(to_ill, to_ill);
-    vec3 l = to_ill * inversesqrt(d2);
-    float emit = pow(max(dot(-l, ill_axis), 0.0), ill.y);
-    float e_ill = ill.x * emit * max(dot(n, l), 0.0) / d2;
-    vec3 rgb = m.rgb / PI * (daylight.x * sun + daylight.y * sky);
-    float nir = m.a / PI * (e_ill + daylight.z * sun + daylight.w * sky);
+    float e_ill = 0.0, retro = 0.0;
+    for (int k = 0; k < n_ill; ++k) {
+        vec3 l;
+        float e = ill_irradiance(k, v_pos, l) * max(dot(n, l), 0.0);
+        if (e <= 0.0) continue;
+        e *= ill_reach(k, v_pos, n);
+        e_ill += e;
+        if (optics.b > 0.0) {
+            float alpha = acos(clamp(dot(l, v), -1.0, 1.0));
+            retro += e * exp(-(alpha * alpha) / (retro_angle * retro_angle));
+        }
+    }
+    vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky);
+    float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky) + optics.b / PI * retro;
     out_radiance = vec4(rgb, nir);
     out_geometry = vec4(v_zcam, float(v_instance), 0.0, 1.0);
 }
 """
+
+# Corneal glints, added over the opaque image. A mirror sphere of radius R under
+# irradiance E reflects F E R^2 / 4 W/sr in every direction (F: Fresnel). The
+# true glint is far below a pixel, so that intensity is spread over a Gaussian of
+# GLINT_SIGMA_PX pixels around the point whose normal bisects light and view:
+# radiance F E / (4 cos(view)) * w(delta), w a unit Gaussian over normal directions.
+GLINT = """
+uniform vec4 intr;
+uniform float glint_sigma_px;
+in vec3 v_pos;
+in vec3 v_normal;
+in float v_zcam;
+flat in int v_instance;
+layout(location = 0) out vec4 out_radiance;
+layout(location = 1) out vec4 out_geometry;
+float lobe(vec3 n, vec3 l, vec3 v, float sigma, float F0, float cosv) {
+    vec3 h = normalize(l + v);
+    float delta = acos(clamp(dot(n, h), -1.0, 1.0));
+    float F = F0 + (1.0 - F0) * pow(1.0 - clamp(dot(h, v), 0.0, 1.0), 5.0);
+    return F / (4.0 * cosv) * exp(-0.5 * delta * delta / (sigma * sigma)) / (2.0 * PI * sigma * sigma);
+}
+void main() {
+    vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
+    vec4 sphere = texelFetch(materials, ivec2(v_instance, 2), 0);
+    vec3 n = normalize(v_pos - sphere.xyz);
+    vec3 v = normalize(cam_pos - v_pos);
+    float cosv = dot(n, v);
+    if (cosv <= 0.0) discard;
+    float sigma = glint_sigma_px * v_zcam / (intr.x * sphere.w);   // spread in normal angle, rad
+    float nir = 0.0;
+    for (int k = 0; k < n_ill; ++k) {
+        vec3 l;
+        float e = ill_irradiance(k, v_pos, l) * ill_reach(k, v_pos, n);
+        nir += e * lobe(n, l, v, sigma, optics.a, cosv);
+    }
+    vec2 sun_t = sun_reach(v_pos, n);
+    float s = lobe(n, sun_dir, v, sigma, optics.a, cosv);
+    out_radiance = vec4(vec3(daylight.x * sun_t.x * s), nir + daylight.z * sun_t.y * s);
+    out_geometry = vec4(0.0);
+}
+"""
+
+# See-through surfaces multiply what lies behind them by their transmittance.
+FILTER = """
+#version 330
+uniform sampler2D materials;
+flat in int v_instance;
+layout(location = 0) out vec4 out_radiance;
+layout(location = 1) out vec4 out_geometry;
+void main() {
+    vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
+    out_radiance = vec4(optics.rrr, optics.g);
+    out_geometry = vec4(1.0);
+}
+"""
+
+# Depth of the nearest surface seen from a light, and the filter of see-through
+# surfaces in front of it. Perspective (illuminators) or orthographic (the sun).
+SHADOW_VERTEX = """
+#version 330
+uniform mat3 L_R;
+uniform vec3 L_o;
+uniform vec4 L_proj;   // perspective: (1/tan, 1/tan, 1, far); orthographic: (1/half w, 1/half h, 0, half depth)
+in vec3 in_pos;
+in float in_instance;
+out float v_depth;
+flat out int v_instance;
+void main() {
+    vec3 q = L_R * (in_pos - L_o);
+    v_depth = q.z;
+    v_instance = int(in_instance + 0.5);
+    if (L_proj.z > 0.5) {
+        float n = 0.01, f = L_proj.w;
+        gl_Position = vec4(q.x * L_proj.x, q.y * L_proj.y, ((f + n) * q.z - 2.0 * f * n) / (f - n), q.z);
+    } else {
+        gl_Position = vec4(q.x * L_proj.x, q.y * L_proj.y, q.z / L_proj.w, 1.0);
+    }
+}
+"""
+
+SHADOW_DEPTH = """
+#version 330
+in float v_depth;
+out vec4 out_depth;
+void main() { out_depth = vec4(v_depth); }
+"""
+
+SHADOW_FILTER = """
+#version 330
+uniform sampler2D materials;
+in float v_depth;
+flat in int v_instance;
+out vec4 out_filter;
+void main() {
+    vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
+    out_filter = vec4(optics.r, optics.g, 1.0, v_depth);   // RGB multiply, A keeps the minimum
+}
+"""
+
+MAX_ILLUMINATORS = 8
+# Texels: about 2 mm over a 3 m cabin for the sun, below 1 mm at the face for
+# an illuminator (its map is fitted to what the camera sees). Larger maps cost
+# more than the rest of the render on llvmpipe (docs/sensors.md).
+SUN_SHADOW_PX = 1536
+ILL_SHADOW_PX = 1024
+# Shadow maps cover the receivers: surfaces the camera sees within this distance (the cabin).
+SHADOW_RANGE_M = 3.0
+GLINT_SIGMA_PX = 0.5
+# A see-through part shows glints when it is a small sphere (the cornea): the
+# glint model needs the light and camera to be many radii away.
+GLINT_MAX_RADIUS_M = 0.02
 
 EGL_PACKAGES = "libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1"
 
@@ -89,14 +275,58 @@ def create_context():
             f"Install Mesa's EGL drivers: apt-get install {EGL_PACKAGES}") from None
 
 
+def _frame_rows(forward: np.ndarray) -> np.ndarray:
+    """Rows (right, up, forward) of an orthonormal frame looking along `forward`."""
+    f = forward / np.linalg.norm(forward)
+    helper = np.array([0.0, 0.0, 1.0]) if abs(f[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    r = np.cross(helper, f)
+    r /= np.linalg.norm(r)
+    return np.stack([r, np.cross(f, r), f])
+
+
+def _mat3(R: np.ndarray) -> tuple:
+    return tuple(np.asarray(R, float).T.ravel())   # GLSL mat3 is column-major
+
+
+def material_table(view: SceneView) -> np.ndarray:
+    """(3, instances + 1, 4) float32: per instance id the rows the shaders read."""
+    table = np.zeros((3, len(view.instances) + 1, 4), np.float32)
+    for inst in view.instances:
+        m = inst.material
+        f0 = ((m.ior - 1.0) / (m.ior + 1.0)) ** 2 if m.ior > 0 else 0.0
+        table[0, inst.id] = (*m.albedo_rgb, m.nir(view.wavelength_nm))
+        table[1, inst.id] = (m.transmittance_visible, m.nir_transmittance(view.wavelength_nm), m.retroreflectance, f0)
+    return table
+
+
+def glint_spheres(view: SceneView, table: np.ndarray) -> list[int]:
+    """Ids of see-through specular parts that are small spheres; their sphere goes into row 2 of `table`."""
+    ids = []
+    for inst in view.instances:
+        if inst.material.opacity < 1.0 and inst.material.ior > 0:
+            centre, radius, rms = fit_sphere(view.positions[view.instance_ids == inst.id])
+            if radius < GLINT_MAX_RADIUS_M and rms < 1e-3 * radius:
+                table[2, inst.id] = (*centre, radius)
+                ids.append(inst.id)
+    return ids
+
+
 class GLRenderer:
     """Owns one EGL context; render() may be called for any SceneView size."""
 
     def __init__(self):
-        self.ctx = create_context()
-        self.program = self.ctx.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT)
+        self.ctx = ctx = create_context()
+        lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS}
+        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + FRAGMENT)
+        self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
+        self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
+        self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)
+        self.shadow_filter = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_FILTER)
         self._fbo = None
         self._size = None
+        self._sun = self._shadow_target(SUN_SHADOW_PX, SUN_SHADOW_PX)
+        self._ill = None
+        self._ill_count = 0
 
     def _framebuffer(self, width: int, height: int):
         if self._size != (width, height):
@@ -109,50 +339,205 @@ class GLRenderer:
             self._size = (width, height)
         return self._fbo
 
-    def render(self, view: SceneView) -> Buffers:
+    def _shadow_target(self, width: int, height: int) -> dict:
+        """Depth and filter textures sharing one depth buffer, as two framebuffers."""
+        ctx = self.ctx
+        depth_tex, filter_tex = ctx.texture((width, height), 1, dtype="f4"), ctx.texture((width, height), 4, dtype="f4")
+        for tex in (depth_tex, filter_tex):
+            tex.filter = (ctx.NEAREST, ctx.NEAREST)
+        zbuf = ctx.depth_renderbuffer((width, height))
+        return {"depth": depth_tex, "filter": filter_tex, "zbuf": zbuf,
+                "depth_fbo": ctx.framebuffer(color_attachments=[depth_tex], depth_attachment=zbuf),
+                "filter_fbo": ctx.framebuffer(color_attachments=[filter_tex], depth_attachment=zbuf)}
+
+    def _shadow_pass(self, target: dict, viewport: tuple, L_R: np.ndarray, L_o: np.ndarray, L_proj: tuple,
+                     opaque, see_through) -> None:
+        ctx = self.ctx
+        for prog in (self.shadow_depth, self.shadow_filter):
+            prog["L_R"].value, prog["L_o"].value, prog["L_proj"].value = _mat3(L_R), tuple(L_o), L_proj
+        target["depth_fbo"].use()
+        target["depth_fbo"].viewport = viewport
+        target["depth_fbo"].depth_mask = True
+        ctx.disable(ctx.BLEND)
+        opaque.render()
+        if see_through is not None:
+            target["filter_fbo"].use()
+            target["filter_fbo"].viewport = viewport
+            target["filter_fbo"].depth_mask = False
+            ctx.enable(ctx.BLEND)
+            ctx.blend_equation = (ctx.FUNC_ADD, ctx.MIN)
+            ctx.blend_func = (ctx.ZERO, ctx.SRC_COLOR, ctx.ONE, ctx.ONE)
+            see_through.render()
+            ctx.blend_equation = ctx.FUNC_ADD
+            ctx.disable(ctx.BLEND)
+
+    @staticmethod
+    def _receivers(view: SceneView) -> np.ndarray:
+        """Vertices the camera may see within SHADOW_RANGE_M (all of them if none)."""
         cam = view.camera
-        ctx, prog = self.ctx, self.program
-        opaque = np.array([inst.material.opacity >= 1.0 for inst in view.instances])
-        tri_visible = opaque[view.instance_ids[view.triangles[:, 0]] - 1]
-        triangles = view.triangles[tri_visible]
+        pc = cam.to_camera(view.positions.astype(np.float64))
+        z = np.where(pc[:, 2] > cam.near_m, pc[:, 2], np.inf)
+        uv = np.stack([cam.fx * pc[:, 0] / z + cam.cx, cam.fy * pc[:, 1] / z + cam.cy], axis=1)
+        seen = (pc[:, 2] > cam.near_m) & (pc[:, 2] < SHADOW_RANGE_M) & cam.in_image(uv)
+        return view.positions[seen if seen.any() else slice(None)].astype(np.float64)
 
-        table = np.zeros((1, len(view.instances) + 1, 4), np.float32)
-        for inst in view.instances:
-            table[0, inst.id] = (*inst.material.albedo_rgb, inst.material.nir(view.wavelength_nm))
-        materials = ctx.texture((table.shape[1], 1), 4, table.tobytes(), dtype="f4")
+    @staticmethod
+    def _ill_frustum(R: np.ndarray, position: np.ndarray, receivers: np.ndarray) -> tuple[float, float, float]:
+        """(1/tan half-FOV x, y, texel per metre of depth) of a perspective map fitted to the receivers."""
+        q = (receivers - position) @ R.T
+        ahead = q[q[:, 2] > 0.01]
+        # Tangents over 2 (63 degrees) are cut: the cos^m beam is weak out there.
+        tan = np.clip(np.abs(ahead[:, :2] / ahead[:, 2:3]).max(axis=0) * 1.02 if len(ahead) else [1.0, 1.0], 0.05, 2.0)
+        return 1.0 / tan[0], 1.0 / tan[1], 2.0 * float(tan.max()) / ILL_SHADOW_PX
+
+    def _sun_frame(self, view: SceneView, receivers: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
+        """Orthographic sun view fitted to the receivers, deep enough for every caster."""
+        R = _frame_rows(-view.sun_direction)
+        q = view.positions.astype(np.float64) @ R.T
+        receivers = receivers @ R.T
+        lo, hi = receivers.min(axis=0), receivers.max(axis=0)
+        zlo, zhi = q[:, 2].min(), q[:, 2].max()
+        centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (zlo + zhi) / 2])
+        half = np.maximum([(hi[0] - lo[0]) / 2, (hi[1] - lo[1]) / 2, (zhi - zlo) / 2], 1e-3) * 1.01
+        origin = R.T @ centre
+        texel = 2.0 * max(half[0], half[1]) / SUN_SHADOW_PX
+        return R, origin, (1.0 / half[0], 1.0 / half[1], 0.0, half[2]), (half[0], half[1], texel)
+
+    def render(self, view: SceneView) -> Buffers:
+        # A process may hold several renderers: make this one's context current.
+        with self.ctx:
+            return self._render(view)
+
+    def _render(self, view: SceneView) -> Buffers:
+        cam = view.camera
+        ctx = self.ctx
+        n_ill = len(view.illuminators)
+        if not 1 <= n_ill <= MAX_ILLUMINATORS:
+            raise UserError(f"the renderer takes 1 to {MAX_ILLUMINATORS} illuminators, got {n_ill}")
+        table = material_table(view)
+        specular = glint_spheres(view, table)
+        tri_id = view.instance_ids[view.triangles[:, 0]]
+        opacity = np.array([1.0] + [inst.material.opacity for inst in view.instances])
+        filters = np.array([False] + [inst.material.opacity < 1.0 and min(
+            inst.material.transmittance_visible, inst.material.nir_transmittance(view.wavelength_nm)) < 1.0
+            for inst in view.instances])
+        # Cabin glazing filters no light in the maps: its transmittance is in the
+        # daylight figures (lighting.py), and the illuminators light nothing beyond it.
+        window = np.array([False] + [inst.semantic == "window" for inst in view.instances])
+        groups = {
+            "opaque": opacity[tri_id] >= 1.0,
+            "filter": filters[tri_id],
+            "light_filter": filters[tri_id] & ~window[tri_id],
+            "glint": np.isin(tri_id, specular),
+        }
+        materials = ctx.texture((table.shape[1], 3), 4, table.tobytes(), dtype="f4")
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
-
         vertices = np.concatenate([view.positions, view.normals,
                                    view.instance_ids[:, None].astype(np.float32)], axis=1).astype(np.float32)
         vbo = ctx.buffer(vertices.tobytes())
-        ibo = ctx.buffer(triangles.astype(np.int32).tobytes())
-        vao = ctx.vertex_array(prog, [(vbo, "3f 3f 1f", "in_pos", "in_normal", "in_instance")],
-                               index_buffer=ibo, index_element_size=4)
+        released = [vbo, materials]
+
+        def vao(prog, group):
+            tris = view.triangles[groups[group]]
+            if len(tris) == 0:
+                return None
+            ibo = ctx.buffer(tris.astype(np.int32).tobytes())
+            # The linker drops attributes a program does not read; skip their bytes.
+            names = [n for n in ("in_pos", "in_normal", "in_instance") if n in prog]
+            fmt = " ".join(f if n in names else f"{4 * int(f[0])}x"
+                           for n, f in zip(("in_pos", "in_normal", "in_instance"), ("3f", "3f", "1f")))
+            v = ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4)
+            released.extend([v, ibo])
+            return v
+
+        materials.use(0)
+        for prog in (self.program, self.glint_program, self.filter_program, self.shadow_filter):
+            prog["materials"].value = 0
+
+        # Shadow and filter maps: the sun (orthographic), then each illuminator in its tile.
+        ctx.enable(ctx.DEPTH_TEST)
+        ctx.disable(ctx.CULL_FACE)
+        shadow_opaque = vao(self.shadow_depth, "opaque")
+        for key in ("depth_fbo", "filter_fbo"):
+            self._sun[key].viewport = (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX)
+        light_filter = vao(self.shadow_filter, "light_filter")
+        self._sun["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
+        if light_filter is not None:
+            self._sun["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
+        receivers = self._receivers(view)
+        sun_R, sun_o, sun_proj, sun_map = self._sun_frame(view, receivers)
+        self._shadow_pass(self._sun, (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX), sun_R, sun_o, sun_proj,
+                          shadow_opaque, light_filter)
+        if self._ill_count != n_ill:
+            for obj in (self._ill or {}).values():
+                obj.release()
+            self._ill = self._shadow_target(ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
+            self._ill_count = n_ill
+        for key in ("depth_fbo", "filter_fbo"):
+            self._ill[key].viewport = (0, 0, ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
+        self._ill["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
+        if light_filter is not None:
+            self._ill["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
+        ill_R = [_frame_rows(ill.axis) for ill in view.illuminators]
+        ill_map = [self._ill_frustum(R, ill.position, receivers) for R, ill in zip(ill_R, view.illuminators)]
+        for k, ill in enumerate(view.illuminators):
+            self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), ill_R[k],
+                              ill.position, (ill_map[k][0], ill_map[k][1], 1.0, cam.far_m), shadow_opaque, light_filter)
+
+        pad = lambda rows, width: np.concatenate(
+            [np.asarray(rows, np.float32).reshape(len(rows), -1),
+             np.zeros((MAX_ILLUMINATORS - len(rows), width), np.float32)]).tobytes()
         uniforms = {
-            "R_cam": tuple(cam.R_cam_vehicle.T.ravel()),  # GLSL mat3 is column-major
-            "t_cam": tuple(cam.t_cam_vehicle), "intr": (cam.fx, cam.fy, cam.cx, cam.cy),
-            "size": (cam.width, cam.height), "near_far": (cam.near_m, cam.far_m),
+            "R_cam": _mat3(cam.R_cam_vehicle), "t_cam": tuple(cam.t_cam_vehicle),
+            "intr": (cam.fx, cam.fy, cam.cx, cam.cy), "size": (cam.width, cam.height),
+            "near_far": (cam.near_m, cam.far_m),
             "cam_pos": tuple(cam.position), "sun_dir": tuple(view.sun_direction),
             "daylight": (view.sun_lux, view.sky_lux, view.sun_nir_w_m2, view.sky_nir_w_m2),
-            "ill_pos": tuple(view.illuminator_position), "ill_axis": tuple(view.illuminator_axis),
-            "ill": (view.illuminator_w_sr, view.illuminator_exponent),
+            "n_ill": n_ill, "use_filters": int(light_filter is not None),
+            "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
+            "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
+            "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
         }
-        for name, value in uniforms.items():
-            if name in prog:
-                prog[name].value = value
-        prog["materials"].value = 0
-        materials.use(0)
+        arrays = {
+            "ill_pos": pad([ill.position for ill in view.illuminators], 3),
+            "ill_axis": pad([ill.axis for ill in view.illuminators], 3),
+            "ill": pad([(ill.w_sr, ill.exponent) for ill in view.illuminators], 2),
+            "ill_R": pad([np.asarray(R, float).T.ravel() for R in ill_R], 9),
+            "ill_map": pad(ill_map, 3),
+        }
+        for prog in (self.program, self.glint_program, self.filter_program):
+            for name, value in uniforms.items():
+                if name in prog:
+                    prog[name].value = value
+            for name, data in arrays.items():
+                if name in prog:
+                    prog[name].write(data)
+        for unit, tex in enumerate((self._sun["depth"], self._sun["filter"], self._ill["depth"], self._ill["filter"]), 1):
+            tex.use(unit)
 
         fbo = self._framebuffer(cam.width, cam.height)
         fbo.use()
+        fbo.viewport = (0, 0, cam.width, cam.height)
+        fbo.depth_mask = True
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        ctx.enable(ctx.DEPTH_TEST)
-        ctx.disable(ctx.CULL_FACE)
-        vao.render()
+        vao(self.program, "opaque").render()
+        # See-through passes: test against the opaque depth, never write it.
+        fbo.depth_mask = False
+        ctx.enable(ctx.BLEND)
+        glint = vao(self.glint_program, "glint")
+        if glint is not None:
+            ctx.blend_func = (ctx.ONE, ctx.ONE)
+            glint.render()
+        see_through = vao(self.filter_program, "filter")
+        if see_through is not None:
+            ctx.blend_func = (ctx.ZERO, ctx.SRC_COLOR)
+            see_through.render()
+        ctx.disable(ctx.BLEND)
+        fbo.depth_mask = True
         shape = (cam.height, cam.width, 4)
         radiance = np.frombuffer(fbo.read(attachment=0, components=4, dtype="f4"), np.float32).reshape(shape)[::-1]
         geometry = np.frombuffer(fbo.read(attachment=1, components=4, dtype="f4"), np.float32).reshape(shape)[::-1]
-        for obj in (vao, ibo, vbo, materials):
+        for obj in released:
             obj.release()
         return Buffers(
             rgb=np.ascontiguousarray(radiance[..., :3]),

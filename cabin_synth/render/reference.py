@@ -1,12 +1,16 @@
 """A slow, plain numpy rasteriser: the test oracle for the GL renderer.
 
-Same inputs, same buffers, same light model as render/gl.py, written the
-obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
-tests can check the fast path against it.
+Same inputs, same buffers, same direct light model as render/gl.py (Lambert
+under sun, sky and every illuminator, bright-pupil retro-reflection), written
+the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
+tests can check the fast path against it. It does not model shadows,
+see-through filters or corneal glints: tests check those against geometry
+computed by hand (tests/test_render.py, tests/test_eye_optics.py).
 """
 
 import numpy as np
 
+from ..materials import RETRO_ANGLE_RAD
 from .buffers import Buffers
 from .view import SceneView
 
@@ -63,16 +67,25 @@ def render_reference(view: SceneView) -> Buffers:
 
     sun = np.clip(nrm @ view.sun_direction, 0, None)
     sky = 0.5 + 0.5 * nrm[:, 2]
-    to_ill = view.illuminator_position - pos
-    d2 = np.einsum("nj,nj->n", to_ill, to_ill)
-    l = to_ill / np.sqrt(d2)[:, None]
-    emit = np.clip(-l @ view.illuminator_axis, 0, None) ** view.illuminator_exponent
-    e_ill = view.illuminator_w_sr * emit * np.clip(np.einsum("nj,nj->n", nrm, l), 0, None) / d2
+    retro_strength = np.array([view.instances[i - 1].material.retroreflectance for i in inst])
+    to_cam = cam.position - pos
+    to_cam /= np.linalg.norm(to_cam, axis=1, keepdims=True)
+    e_ill = np.zeros(len(pos))
+    retro = np.zeros(len(pos))
+    for ill in view.illuminators:
+        to_ill = ill.position - pos
+        d2 = np.einsum("nj,nj->n", to_ill, to_ill)
+        l = to_ill / np.sqrt(d2)[:, None]
+        emit = np.clip(-l @ ill.axis, 0, None) ** ill.exponent
+        e = ill.w_sr * emit * np.clip(np.einsum("nj,nj->n", nrm, l), 0, None) / d2
+        alpha = np.arccos(np.clip(np.einsum("nj,nj->n", l, to_cam), -1, 1))
+        e_ill += e
+        retro += e * np.exp(-(alpha / RETRO_ANGLE_RAD) ** 2)
 
     rgb = np.zeros((H, W, 3), np.float32)
     nir = np.zeros((H, W), np.float32)
     rgb[hit] = albedo / np.pi * (view.sun_lux * sun + view.sky_lux * sky)[:, None]
-    nir[hit] = rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky)
+    nir[hit] = rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
     depth = np.where(hit, zbuf, 0.0).astype(np.float32)
     instance = np.zeros((H, W), np.int32)
     instance[hit] = inst

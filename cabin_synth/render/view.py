@@ -25,6 +25,14 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Illuminator:
+    position: np.ndarray    # (3,) vehicle frame
+    axis: np.ndarray        # (3,) unit, beam axis
+    w_sr: float             # on-axis radiant intensity, W/sr
+    exponent: float         # cos^m beam exponent (UsdLux shaping:focus)
+
+
+@dataclass(frozen=True)
 class SceneView:
     positions: np.ndarray      # (V,3) float32, vehicle frame
     normals: np.ndarray        # (V,3) float32, unit
@@ -37,10 +45,7 @@ class SceneView:
     sky_lux: float
     sun_nir_w_m2: float
     sky_nir_w_m2: float
-    illuminator_position: np.ndarray
-    illuminator_axis: np.ndarray
-    illuminator_w_sr: float
-    illuminator_exponent: float
+    illuminators: tuple[Illuminator, ...]
     wavelength_nm: int
 
 
@@ -70,10 +75,15 @@ def _material(prim: Usd.Prim) -> Material:
     shader = bound.ComputeSurfaceSource()[0]
     color = shader.GetInput("diffuseColor").Get() if shader and shader.GetInput("diffuseColor") else (0.18,) * 3
     opacity = shader.GetInput("opacity").Get() if shader and shader.GetInput("opacity") else 1.0
+    ior = shader.GetInput("ior").Get() if shader and shader.GetInput("ior") else None
     mprim = bound.GetPrim()
-    nir = [mprim.GetAttribute(f"cabin_synth:nir_reflectance_{w}").Get() for w in (850, 940)]
-    return Material(tuple(float(c) for c in color), float(nir[0] if nir[0] is not None else 0.3),
-                    float(nir[1] if nir[1] is not None else 0.3), float(opacity if opacity is not None else 1.0))
+    custom = lambda name, default: float(v) if (v := mprim.GetAttribute(f"cabin_synth:{name}").Get()) is not None else default
+    opacity = float(opacity if opacity is not None else 1.0)
+    # A see-through surface without authored transmittances passes what it does not cover.
+    clear = 1.0 - opacity
+    return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
+                    opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
+                    custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0))
 
 
 def _semantic(prim: Usd.Prim) -> str:
@@ -147,16 +157,19 @@ class StageReader:
     def _lights(self, cache: UsdGeom.XformCache) -> dict:
         get = lambda path, name: self.stage.GetPrimAtPath(path).GetAttribute(f"cabin_synth:{name}").Get()
         sun = np.asarray(cache.GetLocalToWorldTransform(self.stage.GetPrimAtPath("/World/Lights/Sun")))
-        ill_prim = self.stage.GetPrimAtPath("/World/Lights/Illuminator")
-        ill = np.asarray(cache.GetLocalToWorldTransform(ill_prim))
+        illuminators = []
+        for prim in self.stage.GetPrimAtPath("/World/Lights").GetChildren():
+            if prim.IsA(UsdLux.SphereLight) and prim.GetName().startswith("Illuminator"):
+                M = np.asarray(cache.GetLocalToWorldTransform(prim))
+                illuminators.append(Illuminator(
+                    position=M[3, :3].copy(), axis=-M[2, :3] / np.linalg.norm(M[2, :3]),
+                    w_sr=float(prim.GetAttribute("cabin_synth:radiant_intensity_w_sr").Get()),
+                    exponent=float(UsdLux.ShapingAPI(prim).GetShapingFocusAttr().Get())))
         return dict(
             sun_direction=sun[2, :3] / np.linalg.norm(sun[2, :3]),
             sun_lux=float(get("/World/Lights/Sun", "illuminance_lux")),
             sky_lux=float(get("/World/Lights/Sky", "illuminance_lux")),
             sun_nir_w_m2=float(get("/World/Lights/Sun", "nir_irradiance_w_m2")),
             sky_nir_w_m2=float(get("/World/Lights/Sky", "nir_irradiance_w_m2")),
-            illuminator_position=ill[3, :3].copy(),
-            illuminator_axis=-ill[2, :3] / np.linalg.norm(ill[2, :3]),
-            illuminator_w_sr=float(get("/World/Lights/Illuminator", "radiant_intensity_w_sr")),
-            illuminator_exponent=float(UsdLux.ShapingAPI(ill_prim).GetShapingFocusAttr().Get()),
+            illuminators=tuple(illuminators),
         )
