@@ -51,6 +51,25 @@ def bbox_xyxy(uv: np.ndarray, width: int, height: int) -> list[float]:
     return [float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])]
 
 
+# Objects boxed by their projected mesh ("x-ray", like the landmarks).
+BOXED_CLASSES = ("phone", "hands")
+
+
+def object_boxes(view: SceneView, camera: Camera) -> list[dict[str, Any]]:
+    """Box of every shown instance of BOXED_CLASSES that overlaps the image: the
+    projection of all its vertices in front of the camera, clipped to the image."""
+    boxes = []
+    for inst in view.instances:
+        if inst.semantic not in BOXED_CLASSES:
+            continue
+        p_cam = camera.to_camera(view.positions[view.instance_ids == inst.id].astype(np.float64))
+        p_cam = p_cam[p_cam[:, 2] > camera.near_m]
+        uv = camera.project(p_cam)
+        if len(uv) and (uv.max(axis=0) >= -0.5).all() and (uv.min(axis=0) < [camera.width - 0.5, camera.height - 0.5]).all():
+            boxes.append({"class": inst.semantic, "prim": inst.prim, "bbox_xyxy": bbox_xyxy(uv, camera.width, camera.height)})
+    return boxes
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
@@ -230,6 +249,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
                        "camera_m": lm_cam[k].tolist(), "visible": bool(visible[k]), "occluded_by": reasons[k]}
                       for k in range(len(lm_uv))],
         "face_bbox_xyxy": bbox_xyxy(lm_uv[:68], cam.width, cam.height),
+        "object_boxes": object_boxes(view, cam),
         "driver": params.identity.to_dict(),
         "accessories": worn_labels(params.accessories, geometry),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],

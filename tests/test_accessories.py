@@ -193,6 +193,22 @@ def test_phone_is_shown_only_where_sampled(occluded_frames):
     assert phones and all(p.startswith("/World/Cabin/PhoneAnchors/WheelCentre/Phone/") for p in phones)
 
 
+def test_phone_box_holds_every_rendered_phone_pixel():
+    seen = 0
+    for position in ("dashboard", "charging_dock", "windscreen_view"):
+        frame = FrameMaker(preset_with(accessories=dict(NO_ACCESSORIES, phone=position)), seed=2).make(0)
+        boxes = [b["bbox_xyxy"] for b in frame.labels["object_boxes"] if b["class"] == "phone"]
+        phone_ids = [i["id"] for i in frame.labels["instances"] if i["class"] == "phone"]
+        vs, us = np.nonzero(np.isin(frame.images["ids"], phone_ids))
+        if len(us) == 0:
+            continue  # hidden from this camera (the box may still exist: it is x-ray)
+        seen += 1
+        u0, v0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        u1, v1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        assert u0 - 0.5 <= us.min() and us.max() <= u1 + 0.5 and v0 - 0.5 <= vs.min() and vs.max() <= v1 + 0.5, position
+    assert seen >= 1
+
+
 def test_unknown_accessory_is_a_user_error(tmp_path):
     import yaml
 
