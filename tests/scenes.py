@@ -24,6 +24,16 @@ def quad(centre, normal, size):
     return pts, np.array([[0, 1, 2], [0, 2, 3]]), np.tile(n, (4, 1))
 
 
+def slab(centre, normal, size, thickness):
+    """Both faces of a thin square plate: every ray through it enters one face and
+    leaves by the other, as through a closed lens."""
+    n = np.asarray(normal, float) / np.linalg.norm(normal)
+    front = quad(np.asarray(centre) + n * thickness / 2, n, size)
+    back = quad(np.asarray(centre) - n * thickness / 2, -n, size)
+    return (np.concatenate([front[0], back[0]]), np.concatenate([front[1], back[1] + 4]),
+            np.concatenate([front[2], back[2]]))
+
+
 def sphere(centre, radius, n=24):
     th, ph = np.meshgrid(np.linspace(0, np.pi, n), np.linspace(0, 2 * np.pi, 2 * n, endpoint=False), indexing="ij")
     dirs = np.stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)], -1).reshape(-1, 3)

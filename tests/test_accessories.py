@@ -290,3 +290,24 @@ def test_phone_positions_are_where_euro_ncap_puts_them(cabin, drive):
         R, t = pose[position]
         assert eye[2] - t[2] > 0.35 and side * t[1] > 0.15
     assert pose["knee"][1][0] > pose["lap"][1][0]  # the knee is ahead of the lap
+
+
+def test_sunglasses_scale_the_eye_signal_by_their_nir_transmittance_squared():
+    # Under the illuminators alone (no daylight), light reaches the eye through the
+    # lens and comes back through it: the eye's radiance scales with T^2 at 940 nm.
+    night = dict(sun_illuminance_lux=0.0)
+    frontal = dict(yaw_deg=0.0, pitch_deg=0.0, roll_deg=0.0)
+    signal, transmittance = {}, {}
+    for lens in ("nir_transmissive", "nir_blocking"):
+        preset = preset_with(accessories=dict(NO_ACCESSORIES, eyewear="sunglasses_aviator", sunglasses_lens=lens),
+                             lighting=night, head_pose=frontal, eyes=dict(closure=0.0))
+        frame = FrameMaker(preset, seed=6).make(0)
+        eye_ids = [i["id"] for i in frame.labels["instances"]
+                   if i["class"] in ("sclera", "iris", "pupil") and "/Eye" in i["prim"]]
+        eye = np.isin(frame.buffers.instance, eye_ids)
+        assert eye.sum() > 50
+        signal[lens] = frame.buffers.nir[eye].mean()
+        (worn,) = [a for a in frame.labels["accessories"] if a["slot"] == "eyewear"]
+        transmittance[lens] = worn["lens"]["nir_transmittance_940"]
+    expected = (transmittance["nir_transmissive"] / transmittance["nir_blocking"]) ** 2
+    assert signal["nir_transmissive"] / signal["nir_blocking"] == pytest.approx(expected, rel=0.10)

@@ -12,7 +12,7 @@ from cabin_synth.render.reference import render_reference
 from cabin_synth.materials import Material
 from cabin_synth.paths import PRESETS
 from cabin_synth.sensor import fixed_pattern, nir_image
-from scenes import GREY, camera_at_origin, make_view, quad, sphere
+from scenes import GREY, camera_at_origin, make_view, quad, slab, sphere
 
 
 @pytest.fixture(scope="module")
@@ -166,13 +166,13 @@ def test_sunglasses_filter_the_illuminator_both_ways(gl, t_high, t_low):
     # crosses it twice, so the target's signal scales with T^2 (docs/sensors.md).
     cam = camera_at_origin()
     target = quad(np.array([0.8, 0.0, 0.0]), [-1, 0, 0], 0.3)
-    lens = quad(np.array([0.6, 0.0, 0.0]), [-1, 0, 0], 0.1)
+    lens = slab(np.array([0.6, 0.0, 0.0]), [-1, 0, 0], 0.1, 0.002)
     means = []
     for t in (t_high, t_low):
         glass = Material((0.05, 0.05, 0.05), 0.05, 0.05, opacity=0.5, transmittance_visible=t,
                          transmittance_850=t, transmittance_940=t)
         buf = gl.render(make_view([(*target, GREY, "skin"), (*lens, glass, "lens")], cam, exponent=1e-6))
-        behind, _ = _pixels_inside(cam, lens[0])
+        behind, _ = _pixels_inside(cam, lens[0][:4])
         means.append(buf.nir[behind & (buf.instance == 1)].mean())
     assert means[0] / means[1] == pytest.approx((t_high / t_low) ** 2, rel=0.10)
 

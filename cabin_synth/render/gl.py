@@ -199,6 +199,7 @@ flat in int v_instance;
 layout(location = 0) out vec4 out_radiance;
 layout(location = 1) out vec4 out_geometry;
 void main() {
+    if (!gl_FrontFacing) discard;
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
     out_radiance = vec4(optics.rrr, optics.g);
     out_geometry = vec4(1.0);
@@ -243,6 +244,7 @@ in float v_depth;
 flat in int v_instance;
 out vec4 out_filter;
 void main() {
+    if (!gl_FrontFacing) discard;
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
     out_filter = vec4(optics.r, optics.g, 1.0, v_depth);   // RGB multiply, A keeps the minimum
 }
