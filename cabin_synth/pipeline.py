@@ -97,7 +97,8 @@ class FrameMaker:
         rig = build_rig(params, scene.cabin, sensor)
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
         light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
-        scene.update(rig, geometry, driver_materials(ident.skin_type, ident.iris_rgb), light, sensor)
+        scene.update(rig, geometry, driver_materials(ident.skin_type, ident.iris_rgb, ident.hair_colour, ident.facial_hair),
+                     light, sensor)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 

@@ -13,7 +13,7 @@ class Part:
 
     name: unique, path-like, CamelCase segments (usable as USD prim names).
     semantic: one of cabin_synth.semantics.CLASSES. material: the driver
-    material it takes (skin, lips, sclera, iris, pupil, cornea, eyebrow, hair).
+    material it takes (a key of materials.driver_materials).
     faces wind counter-clockwise seen from outside: (b - a) x (c - a) points out.
     """
     name: str
