@@ -67,15 +67,19 @@ HAIR: dict[str, tuple[tuple[int, int, int], float, float]] = {
 }
 
 
+STUBBLE_COVER = 0.3
+
+
 def hair_materials(base_skin: Material, colour: str, facial_hair: str) -> dict[str, Material]:
     """Scalp and facial hair of one driver. Stubble at camera distance is skin seen
-    through sparse short hairs: an even mix of the two."""
+    between sparse short hairs that cover about a third of it."""
     srgb, r850, r940 = HAIR[colour]
     h = Material(_rgb(srgb), r850, r940)
     beard = h
     if facial_hair == "stubble":
-        beard = Material(tuple(0.5 * (a + b) for a, b in zip(h.albedo_rgb, base_skin.albedo_rgb)),
-                         0.5 * (h.nir_850 + base_skin.nir_850), 0.5 * (h.nir_940 + base_skin.nir_940))
+        mix = lambda a, b: STUBBLE_COVER * a + (1.0 - STUBBLE_COVER) * b
+        beard = Material(tuple(mix(a, b) for a, b in zip(h.albedo_rgb, base_skin.albedo_rgb)),
+                         mix(h.nir_850, base_skin.nir_850), mix(h.nir_940, base_skin.nir_940))
     return {"hair": h, "facial_hair": beard}
 
 

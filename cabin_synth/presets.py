@@ -32,6 +32,11 @@ RANGES: dict[str, tuple[float, float]] = {
     "eyes.pupil_diameter_mm": (2, 8),
     "expression.smile": (0, 1),
     "expression.mouth_open": (0, 1),
+    "expression.squint": (0, 1),       # optional, like the four below
+    "expression.talk": (0, 1),
+    "expression.yawn": (0, 1),
+    "expression.brow_raise": (0, 1),
+    "expression.brow_furrow": (0, 1),
     "camera.position_jitter_m": (0, 0.1),
     "camera.aim_jitter_deg": (0, 15),
     "lighting.sun_illuminance_lux": (0, 150000),
@@ -104,6 +109,8 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
     problems = []
     for field, (lo, hi) in RANGES.items():
         section, key = field.split(".")
+        if key not in data[section]:   # optional fields (the schema holds the required ones)
+            continue
         spec = data[section][key]
         if isinstance(spec, Mapping) and "choice" in spec:
             problems += _choice_errors(field, spec["choice"], lambda v: isinstance(v, (int, float)) and lo <= v <= hi,

@@ -390,7 +390,7 @@ def test_identity_sampling_is_reproducible_and_uses_the_given_rng():
     assert a.to_dict() != c.to_dict()
     d = sample_identity(np.random.default_rng(1), sex="female", age_years=70.0, skin_type=5)
     assert (d.sex, d.age_years, d.skin_type) == ("female", 70.0, 5)
-    assert set(d.shape) == set(SHAPE_PARAMS) and len(SHAPE_PARAMS) >= 12
+    assert set(d.shape) == set(SHAPE_PARAMS) and len(SHAPE_PARAMS) >= 20
 
 
 def test_identity_to_dict_is_json():
@@ -440,6 +440,13 @@ def _glabella_x(g):
     return p[m, 0].max()
 
 
+def _forehead_x(g):
+    """x of the skin on the midline 45 mm above the eye centres."""
+    p = part(g, "Head").points
+    m = (np.abs(p[:, 1]) < 4e-3) & (np.abs(p[:, 2] - 0.045) < 4e-3) & (p[:, 0] > 0.0)
+    return p[m, 0].max()
+
+
 def _extent(g, name, axis):
     p = part(g, name).points
     return p[:, axis].max() - p[:, axis].min()
@@ -462,6 +469,13 @@ def _extent(g, name, axis):
     ("eye_aperture", lambda lo, hi: np.all(hi.aperture_mm > lo.aperture_mm + 3.0)),
     ("ear_size", lambda lo, hi: _extent(hi, "EarL", 2) > _extent(lo, "EarL", 2) + 8e-3),
     ("canthal_tilt", lambda lo, hi: (hi.landmarks[36, 2] - hi.landmarks[39, 2]) > (lo.landmarks[36, 2] - lo.landmarks[39, 2]) + 1.5e-3),
+    ("head_height", lambda lo, hi: part(hi, "Head").points[:, 2].max() > part(lo, "Head").points[:, 2].max() + 10e-3),
+    ("cheekbone_width", lambda lo, hi: _extent(hi, "Head", 1) > _extent(lo, "Head", 1) + 3e-3
+                                       and np.allclose(hi.landmarks[27:36], lo.landmarks[27:36], atol=1e-3)),
+    ("lower_lip_share", lambda lo, hi: (hi.landmarks[66, 2] - hi.landmarks[57, 2]) > (lo.landmarks[66, 2] - lo.landmarks[57, 2]) + 1.5e-3
+                                       and (hi.landmarks[51, 2] - hi.landmarks[62, 2]) < (lo.landmarks[51, 2] - lo.landmarks[62, 2]) - 1.5e-3),
+    ("forehead_slope", lambda lo, hi: _forehead_x(hi) < _forehead_x(lo) - 4e-3
+                                      and abs(_glabella_x(hi) - _glabella_x(lo)) < 1e-3),
 ])
 def test_shape_parameters_move_the_mesh_where_they_should(param, check):
     lo = build_driver(neutral(**{param: -2.5}), state())
@@ -500,6 +514,29 @@ def test_expressions():
     assert np.all(raised.landmarks[17:27, 2] > rest.landmarks[17:27, 2] + 2e-3)
     assert np.allclose(raised.landmarks[48:68], rest.landmarks[48:68], atol=0.3e-3)
     assert set(EXPRESSIONS) >= {"smile", "mouth_open"}
+
+
+def test_squint_talk_and_yawn():
+    i = identity(6)
+    rest = build_driver(i, state())
+    width = lambda g: g.landmarks[54, 1] - g.landmarks[48, 1]
+    gap = lambda g: g.landmarks[62, 2] - g.landmarks[66, 2]
+    squint = build_driver(i, state(squint=1.0))
+    assert np.all((squint.aperture_mm > 0.3 * rest.aperture_mm) & (squint.aperture_mm < 0.6 * rest.aperture_mm))
+    assert np.all(squint.landmarks[[40, 41, 46, 47], 2] > rest.landmarks[[40, 41, 46, 47], 2] + 1e-3)  # lower lids up
+    assert np.allclose(squint.landmarks[48:68], rest.landmarks[48:68], atol=0.3e-3)
+    talk = build_driver(i, state(talk=1.0))
+    assert 5e-3 < gap(talk) < 15e-3                                    # an open vowel, not a yawn
+    assert width(talk) < width(rest) - 4e-3                            # lips rounded
+    assert talk.landmarks[51, 0] > rest.landmarks[51, 0] + 1e-3        # and pushed out
+    yawn = build_driver(i, state(yawn=1.0))
+    assert gap(yawn) > 38e-3 and gap(yawn) > 1.4 * gap(build_driver(i, state(mouth_open=1.0)))
+    assert width(yawn) < width(rest)
+    assert np.all(yawn.aperture_mm < 0.7 * rest.aperture_mm)
+    # per-frame use: talk at any weight keeps the lids and the eye labels untouched
+    for w in (0.2, 0.6):
+        g = build_driver(i, state(talk=w))
+        assert np.allclose(g.aperture_mm, rest.aperture_mm) and gap(rest) < gap(g) < gap(talk) + 1e-6
 
 
 def test_mouth_opening_shows_the_cavity_not_the_background():

@@ -296,7 +296,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
     sl = st.slices
     ex = dict(state.expression)
     lin = [(k, w) for k, w in ex.items() if k in st.fields and w > 0.0]
-    jaw_w = ex.get("mouth_open", 0.0)
+    jaw_w = expressions.jaw_weight(ex)
     if lin or jaw_w > 0.0:
         pts = idd.points.copy()
         for k, w in lin:
@@ -322,6 +322,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
     parts.append(Part("Mouth/Cavity", "skin", "lips", cav, st.mouth.cavity_faces,
                       vertex_normals(cav, st.mouth.cavity_faces)))
 
+    closure = [expressions.lid_closure(float(c), ex) for c in state.eyelid_closure]
     re, ri = identity.eyeball_radius_m, identity.iris_radius_m
     pupil_r = 0.5e-3 * state.pupil_diameter_mm
     pupil_local = eyes.eye_meshes(re, ri, pupil_r)
@@ -347,14 +348,14 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
         lids = eyelids.build_lids(st.lid_topology[i], c, R, re, ri, skin_pts[up_ids], skin_pts[lo_ids],
                                   sn[up_ids], sn[lo_ids],
                                   st.lid_tau[i][0], st.lid_tau[i][1], idd.lid_shapes[i],
-                                  float(state.eyelid_closure[i]), right_eye=(i == 0))
+                                  closure[i], right_eye=(i == 0), lower_raise=expressions.lower_lid_raise(ex))
         top = st.lid_topology[i]
         parts.append(Part(f"Eye{s}/UpperLid", "skin", "skin", lids.upper, top.upper_faces, lids.upper_normals))
         parts.append(Part(f"Eye{s}/LowerLid", "skin", "skin", lids.lower, top.lower_faces, lids.lower_normals))
         parts.append(Part(f"Eye{s}/Socket", "skin", "skin", lids.socket, top.socket_faces, lids.socket_normals))
         for lid, rows, tau in (("Upper", lids.upper, st.lid_tau[i][0]), ("Lower", lids.lower, st.lid_tau[i][1])):
             margin = rows.reshape(eyelids.N_LID_ROWS, top.n_cols, 3)[eyelids.MARGIN_ROW]
-            lp = lashes.lash_points(margin, tau, lid == "Upper", float(state.eyelid_closure[i]))
+            lp = lashes.lash_points(margin, tau, lid == "Upper", closure[i])
             parts.append(Part(f"Eye{s}/{lid}Lashes", "eyelashes", "eyelash", lp,
                               sheet_faces(lashes.N_LASH_ROWS, top.n_cols), sheet_normals(lp, lashes.N_LASH_ROWS, top.n_cols)))
         aperture[i] = lids.aperture * 1e3

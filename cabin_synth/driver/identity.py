@@ -36,12 +36,15 @@ MEASURES: dict[str, tuple[float, float, float, float]] = {
     "mouth_width": (53.0, 49.5, 3.3, 0.03),           # cheilion-cheilion
     "chin_projection": (0.5, -0.5, 2.5, 0.0),         # pogonion projection relative to the template
     "ear_size": (63.0, 59.0, 4.0, 0.2),               # ear length; ears grow through life
+    "lower_lip_share": (0.55, 0.55, 0.04, 0.0),       # lower vermilion height / both (approximate)
+    "forehead_slope": (14.0, 10.0, 4.0, 0.0),         # degrees, forehead behind the vertical (approximate)
 }
 AGE_PIVOT = {"eye_aperture": 40.0, "ear_size": 30.0, "nose_length": 30.0, "nose_width": 30.0,
              "lip_thickness": 30.0, "mouth_width": 30.0}
 LIMITS: dict[str, tuple[float, float]] = {
     "eye_spacing": (54.0, 74.0), "eye_size": (24.0, 33.0), "eye_aperture": (6.0, 14.0),
-    "canthal_tilt": (-4.0, 12.0), "lip_thickness": (4.0, 13.0),
+    "canthal_tilt": (-4.0, 12.0), "lip_thickness": (4.0, 13.0), "lower_lip_share": (0.4, 0.68),
+    "forehead_slope": (0.0, 28.0),
 }
 SHAPE_PARAMS: tuple[str, ...] = tuple(MEASURES)
 
@@ -54,6 +57,7 @@ _LOADINGS = {
     "nose_projection": (0.0, 0.2, 0.1), "eye_spacing": (0.35, 0.0, 0.0), "eye_size": (0.2, 0.0, 0.0),
     "eye_aperture": (0.0, 0.0, 0.0), "canthal_tilt": (0.0, 0.0, 0.0), "lip_thickness": (0.0, 0.0, -0.15),
     "mouth_width": (0.3, 0.0, 0.2), "chin_projection": (0.0, 0.15, 0.45), "ear_size": (0.3, 0.0, 0.0),
+    "lower_lip_share": (0.0, 0.0, 0.0), "forehead_slope": (0.0, 0.0, 0.4),
 }
 LOADINGS = np.array([_LOADINGS[k] for k in SHAPE_PARAMS])
 UNIQUE_SD = np.sqrt(1.0 - (LOADINGS ** 2).sum(axis=1))
