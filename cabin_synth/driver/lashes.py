@@ -16,8 +16,8 @@ import numpy as np
 
 
 N_LASH_ROWS = 3
-UPPER_REACH = (2.2e-3, 3.0e-3)   # forward, up: the ribbon's projected extent at mid-lid
-LOWER_REACH = (1.2e-3, 1.4e-3)   # forward, down
+UPPER_REACH = (3.0e-3, 4.5e-3)   # forward, up: the ribbon's projected extent at mid-lid
+LOWER_REACH = (1.5e-3, 2.0e-3)   # forward, down
 
 
 def lash_points(margin: np.ndarray, tau: np.ndarray, upper: bool, closure: float) -> np.ndarray:
