@@ -121,7 +121,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
             "target_camera_m": cam.to_camera(target_v[None])[0].tolist(),
         },
         "eyes": [{"eye": EYES[i], "aperture_mm": float(geometry.aperture_mm[i]),
-                  "closure": float(params.eyelid_closure), "pupil_diameter_mm": float(params.pupil_diameter_mm)}
+                  "closure": float(geometry.closure[i]), "pupil_diameter_mm": float(params.pupil_diameter_mm)}
                  for i in range(2)],
         "landmarks": [{"index": k, "name": LANDMARK_NAMES[k], "uv": lm_uv[k].tolist(),
                        "camera_m": lm_cam[k].tolist(), "visible": bool(visible[k]), "occluded_by": reasons[k]}

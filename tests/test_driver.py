@@ -523,6 +523,7 @@ def test_squint_talk_and_yawn():
     gap = lambda g: g.landmarks[62, 2] - g.landmarks[66, 2]
     squint = build_driver(i, state(squint=1.0))
     assert np.all((squint.aperture_mm > 0.3 * rest.aperture_mm) & (squint.aperture_mm < 0.6 * rest.aperture_mm))
+    assert np.all(squint.closure > 0.3) and np.all(rest.closure == 0.0)
     assert np.all(squint.landmarks[[40, 41, 46, 47], 2] > rest.landmarks[[40, 41, 46, 47], 2] + 1e-3)  # lower lids up
     assert np.allclose(squint.landmarks[48:68], rest.landmarks[48:68], atol=0.3e-3)
     talk = build_driver(i, state(talk=1.0))

@@ -369,7 +369,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
         names.append(pname)
     return DriverGeometry(parts=tuple(parts), landmarks=marks, landmark_parts=tuple(names),
                           eye_centres=idd.eye_centres.copy(), gaze_dirs=gaze_dirs, pupil_centres=pupil_centres,
-                          aperture_mm=aperture)
+                          aperture_mm=aperture, closure=np.array(closure))
 
 
 def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_normals: np.ndarray,

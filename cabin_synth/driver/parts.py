@@ -33,6 +33,7 @@ class DriverGeometry:
     gaze_dirs: np.ndarray            # (2,3) unit optical axes [right, left]
     pupil_centres: np.ndarray        # (2,3) centres of the pupil discs
     aperture_mm: np.ndarray          # (2,) lid aperture at the midpoint of the eye-corner line
+    closure: np.ndarray              # (2,) lid closure as built: the state's, narrowed by squint and yawn
 
     def part(self, name: str) -> Part:
         for p in self.parts:
