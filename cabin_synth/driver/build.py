@@ -379,8 +379,9 @@ def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_norm
     ids = st.scalp.vertex_ids
     off = hair.scalp_offset_mm(tpl[ids], identity.hair_style) * 1e-3
     scalp = skin_pts[ids] + skin_normals[ids] * off[:, None]
-    out = [Part("Hair", "hair", "hair", scalp, st.scalp.faces,
-                vertex_normals(scalp, st.scalp.faces, fallback=skin_normals[ids]))]
+    # an offset surface of constant offset has the skin's normals; only the hairline ramp
+    # (hidden half under the skin) tilts them a little, so skip recomputing them
+    out = [Part("Hair", "hair", "hair", scalp, st.scalp.faces, skin_normals[ids])]
     rows, cols = len(hair.FRINGE_Z), len(hair.FRINGE_Y)
     if identity.hair_style != "fringe":   # folded flat under the forehead: no area, nothing to see
         fringe = np.tile(fringe[:cols] - np.array([hair.FRINGE_FOLD_M, 0.0, 0.0]), (rows, 1))
@@ -389,8 +390,10 @@ def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_norm
     off, drop = hair.beard_offset_mm(tpl[ids], identity.facial_hair)
     beard = skin_pts[ids] + skin_normals[ids] * (off * 1e-3)[:, None]
     beard[:, 2] -= drop * 1e-3
-    out.append(Part("FacialHair", "facial_hair", "facial_hair", beard, st.beard.faces,
-                    vertex_normals(beard, st.beard.faces, fallback=skin_normals[ids])))
+    normals = skin_normals[ids]
+    if identity.facial_hair == "long_beard":   # the hanging wedge is no offset surface
+        normals = vertex_normals(beard, st.beard.faces, fallback=normals)
+    out.append(Part("FacialHair", "facial_hair", "facial_hair", beard, st.beard.faces, normals))
     return out
 
 
