@@ -241,7 +241,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
         },
         "eyes": [{"eye": EYES[i], "aperture_mm": float(geometry.aperture_mm[i]),
                   "aperture_ratio": float(ratio[i]), "state": eye_state(ratio[i]),
-                  "closure": float(params.eyelid_closure), "pupil_diameter_mm": float(params.pupil_diameter_mm),
+                  "closure": float(geometry.closure[i]), "pupil_diameter_mm": float(params.pupil_diameter_mm),
                   "bbox_xyxy": bbox_xyxy(lm_uv[EYE_LANDMARKS[i]], cam.width, cam.height)}
                  for i in range(2)],
         "glints": glint_labels(rig, geometry, view),

@@ -66,8 +66,41 @@ CORNEA_IOR = 1.376
 RETRO_ANGLE_RAD = float(np.radians(1.5))
 
 
-def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float],
-                     retroreflectance: float) -> dict[str, Material]:
+# Hair: sRGB swatch, reflectance at 850 nm and 940 nm. Eumelanin's absorption falls
+# roughly exponentially with wavelength (Sarna & Swartz 2006), so dark hair that is
+# near-black in the visible is a dark-to-mid grey at 850/940 nm; blond, grey and
+# white hair stay bright. Coarse values (docs/driver.md); verify against measured
+# hair spectra before relying on them.
+HAIR: dict[str, tuple[tuple[int, int, int], float, float]] = {
+    "black": ((28, 24, 22), 0.12, 0.16),
+    "dark_brown": ((55, 40, 30), 0.18, 0.22),
+    "brown": ((92, 64, 44), 0.26, 0.29),
+    "light_brown": ((135, 100, 70), 0.33, 0.35),
+    "blond": ((196, 160, 110), 0.45, 0.45),
+    "red": ((150, 70, 40), 0.40, 0.42),
+    "grey": ((150, 146, 140), 0.42, 0.41),
+    "white": ((215, 212, 205), 0.55, 0.52),
+}
+
+
+STUBBLE_COVER = 0.3
+
+
+def hair_materials(base_skin: Material, colour: str, facial_hair: str) -> dict[str, Material]:
+    """Scalp and facial hair of one driver. Stubble at camera distance is skin seen
+    between sparse short hairs that cover about a third of it."""
+    srgb, r850, r940 = HAIR[colour]
+    h = Material(_rgb(srgb), r850, r940)
+    beard = h
+    if facial_hair == "stubble":
+        mix = lambda a, b: STUBBLE_COVER * a + (1.0 - STUBBLE_COVER) * b
+        beard = Material(tuple(mix(a, b) for a, b in zip(h.albedo_rgb, base_skin.albedo_rgb)),
+                         mix(h.nir_850, base_skin.nir_850), mix(h.nir_940, base_skin.nir_940))
+    return {"hair": h, "facial_hair": beard}
+
+
+def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retroreflectance: float,
+                     hair_colour: str | None = None, facial_hair: str = "none") -> dict[str, Material]:
     """Materials named by cabin_synth.driver parts, for one driver. `retroreflectance`:
     the retina's retro-reflection as the pupil's equivalent Lambertian reflectance seen
     exactly along the illumination direction (docs/sensors.md)."""
@@ -76,7 +109,7 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float],
                     base.nir_850 * 0.95, base.nir_940 * 0.95)
     # Melanin in hair and iris absorbs far less in the NIR: dark irises and hair look
     # mid-grey to a 940 nm camera.
-    return {
+    out = {
         "skin": base,
         "lips": lips,
         "sclera": Material(_rgb((225, 215, 205)), 0.45, 0.40),
@@ -85,4 +118,7 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float],
         "cornea": Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0, ior=CORNEA_IOR),
         "eyebrow": Material(_rgb((60, 45, 35)), 0.20, 0.24),
         "hair": Material(_rgb((55, 40, 30)), 0.18, 0.22),
+        "eyelash": Material(_rgb((28, 22, 18)), 0.12, 0.15),
     }
+    out.update(hair_materials(base, hair_colour or "dark_brown", facial_hair))
+    return out

@@ -100,7 +100,8 @@ class FrameMaker:
         rig = build_rig(params, scene.cabin, sensor)
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
         light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
-        materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance)
+        materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
+                                     ident.hair_colour, ident.facial_hair)
         scene.update(rig, geometry, materials, light, sensor, params.accessories)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)

@@ -36,6 +36,11 @@ RANGES: dict[str, tuple[float, float]] = {
     "eyes.retroreflectance": (0, 5),
     "expression.smile": (0, 1),
     "expression.mouth_open": (0, 1),
+    "expression.squint": (0, 1),       # optional, like the four below
+    "expression.talk": (0, 1),
+    "expression.yawn": (0, 1),
+    "expression.brow_raise": (0, 1),
+    "expression.brow_furrow": (0, 1),
     "camera.position_jitter_m": (0, 0.1),
     "camera.aim_jitter_deg": (0, 15),
     "lighting.sun_illuminance_lux": (0, 150000),
@@ -215,7 +220,7 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
 
     def specs(field):
         section, key = field.split(".")
-        if section not in data:
+        if section not in data or key not in data[section]:  # optional (the schema holds the required ones)
             return []
         cases = conditional.get(field, {}).get("cases", [])
         return [(field, data[section][key])] + [(f"conditional.{field}.cases[{i}].value", c["value"])

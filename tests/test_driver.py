@@ -9,12 +9,15 @@ import json
 
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
 
 from cabin_synth.driver import (EXPRESSIONS, LANDMARK_NAMES, SHAPE_PARAMS, DriverGeometry, FaceState, Identity,
-                                build_driver, dimensions, sample_identity)
+                                build_driver, dimensions, reference_identity, sample_identity)
+from cabin_synth.driver.hair import FACIAL_HAIR, HAIR_STYLES, THICKNESS_MM
+from cabin_synth.materials import driver_materials
 from cabin_synth.semantics import CLASSES
 
-MATERIALS = {"skin", "lips", "sclera", "iris", "pupil", "cornea", "eyebrow", "hair"}
+MATERIALS = set(driver_materials(1, (0.1, 0.1, 0.1), 1.0))   # every part must name a material the scene gets
 CORNEA_R = 7.8e-3
 AHEAD = np.array([0.8, 0.0, 0.0])
 
@@ -349,11 +352,16 @@ def test_faces_point_outwards(geoms):
         if name.startswith("Ear"):
             continue
         assert (away > 0).mean() > 0.95, name
-    # vertex normals agree with the faces around them
+    # vertex normals agree with the faces around them (two-sided sheets hold both windings;
+    # a part folded away to no area has nothing to agree with)
     for p in g.parts:
+        if p.name.endswith("Lashes") or p.name == "HairFringe":
+            continue
         fn = np.cross(p.points[p.faces[:, 1]] - p.points[p.faces[:, 0]], p.points[p.faces[:, 2]] - p.points[p.faces[:, 0]])
         area = np.linalg.norm(fn, axis=1)
         ok = area > 1e-14
+        if not ok.any():
+            continue
         agree = np.einsum("tj,tj->t", fn[ok], p.normals[p.faces[ok]].mean(axis=1)) > 0
         assert agree.mean() > 0.97, p.name
     # the face, lids and the visible inside of sockets and mouth face the viewer in front
@@ -382,7 +390,7 @@ def test_identity_sampling_is_reproducible_and_uses_the_given_rng():
     assert a.to_dict() != c.to_dict()
     d = sample_identity(np.random.default_rng(1), sex="female", age_years=70.0, skin_type=5)
     assert (d.sex, d.age_years, d.skin_type) == ("female", 70.0, 5)
-    assert set(d.shape) == set(SHAPE_PARAMS) and len(SHAPE_PARAMS) >= 12
+    assert set(d.shape) == set(SHAPE_PARAMS) and len(SHAPE_PARAMS) >= 20
 
 
 def test_identity_to_dict_is_json():
@@ -432,6 +440,13 @@ def _glabella_x(g):
     return p[m, 0].max()
 
 
+def _forehead_x(g):
+    """x of the skin on the midline 45 mm above the eye centres."""
+    p = part(g, "Head").points
+    m = (np.abs(p[:, 1]) < 4e-3) & (np.abs(p[:, 2] - 0.045) < 4e-3) & (p[:, 0] > 0.0)
+    return p[m, 0].max()
+
+
 def _extent(g, name, axis):
     p = part(g, name).points
     return p[:, axis].max() - p[:, axis].min()
@@ -454,6 +469,13 @@ def _extent(g, name, axis):
     ("eye_aperture", lambda lo, hi: np.all(hi.aperture_mm > lo.aperture_mm + 3.0)),
     ("ear_size", lambda lo, hi: _extent(hi, "EarL", 2) > _extent(lo, "EarL", 2) + 8e-3),
     ("canthal_tilt", lambda lo, hi: (hi.landmarks[36, 2] - hi.landmarks[39, 2]) > (lo.landmarks[36, 2] - lo.landmarks[39, 2]) + 1.5e-3),
+    ("head_height", lambda lo, hi: part(hi, "Head").points[:, 2].max() > part(lo, "Head").points[:, 2].max() + 10e-3),
+    ("cheekbone_width", lambda lo, hi: _extent(hi, "Head", 1) > _extent(lo, "Head", 1) + 3e-3
+                                       and np.allclose(hi.landmarks[27:36], lo.landmarks[27:36], atol=1e-3)),
+    ("lower_lip_share", lambda lo, hi: (hi.landmarks[66, 2] - hi.landmarks[57, 2]) > (lo.landmarks[66, 2] - lo.landmarks[57, 2]) + 1.5e-3
+                                       and (hi.landmarks[51, 2] - hi.landmarks[62, 2]) < (lo.landmarks[51, 2] - lo.landmarks[62, 2]) - 1.5e-3),
+    ("forehead_slope", lambda lo, hi: _forehead_x(hi) < _forehead_x(lo) - 4e-3
+                                      and abs(_glabella_x(hi) - _glabella_x(lo)) < 1e-3),
 ])
 def test_shape_parameters_move_the_mesh_where_they_should(param, check):
     lo = build_driver(neutral(**{param: -2.5}), state())
@@ -494,6 +516,30 @@ def test_expressions():
     assert set(EXPRESSIONS) >= {"smile", "mouth_open"}
 
 
+def test_squint_talk_and_yawn():
+    i = identity(6)
+    rest = build_driver(i, state())
+    width = lambda g: g.landmarks[54, 1] - g.landmarks[48, 1]
+    gap = lambda g: g.landmarks[62, 2] - g.landmarks[66, 2]
+    squint = build_driver(i, state(squint=1.0))
+    assert np.all((squint.aperture_mm > 0.3 * rest.aperture_mm) & (squint.aperture_mm < 0.6 * rest.aperture_mm))
+    assert np.all(squint.closure > 0.3) and np.all(rest.closure == 0.0)
+    assert np.all(squint.landmarks[[40, 41, 46, 47], 2] > rest.landmarks[[40, 41, 46, 47], 2] + 1e-3)  # lower lids up
+    assert np.allclose(squint.landmarks[48:68], rest.landmarks[48:68], atol=0.3e-3)
+    talk = build_driver(i, state(talk=1.0))
+    assert 5e-3 < gap(talk) < 15e-3                                    # an open vowel, not a yawn
+    assert width(talk) < width(rest) - 4e-3                            # lips rounded
+    assert talk.landmarks[51, 0] > rest.landmarks[51, 0] + 1e-3        # and pushed out
+    yawn = build_driver(i, state(yawn=1.0))
+    assert gap(yawn) > 38e-3 and gap(yawn) > 1.4 * gap(build_driver(i, state(mouth_open=1.0)))
+    assert width(yawn) < width(rest)
+    assert np.all(yawn.aperture_mm < 0.7 * rest.aperture_mm)
+    # per-frame use: talk at any weight keeps the lids and the eye labels untouched
+    for w in (0.2, 0.6):
+        g = build_driver(i, state(talk=w))
+        assert np.allclose(g.aperture_mm, rest.aperture_mm) and gap(rest) < gap(g) < gap(talk) + 1e-6
+
+
 def test_mouth_opening_shows_the_cavity_not_the_background():
     g = build_driver(identity(2), state(mouth_open=0.8))
     opaque = [p for p in g.parts if p.material != "cornea"]
@@ -529,3 +575,107 @@ def test_pupil_size_changes_only_the_iris_and_pupil():
             assert not np.allclose(p.points, q.points)
         else:
             assert np.array_equal(p.points, q.points), p.name
+
+
+# ------------------------------------------------------------------ hair and facial hair
+def _with(identity, **kw):
+    return Identity.from_dict({**identity.to_dict(), **kw})
+
+
+def _styled(**kw):
+    return build_driver(_with(reference_identity(), **kw), state())
+
+
+def _offset_along_normal(g, name):
+    """Signed distance (m) of each vertex of a skin-offset shell from the skin vertex it was made from."""
+    head, shell = part(g, "Head"), part(g, name)
+    _, k = cKDTree(head.points).query(shell.points)
+    return np.einsum("ij,ij->i", shell.points - head.points[k], head.normals[k])
+
+
+def test_hair_styles_share_topology_and_cover_where_they_should():
+    geoms = {s: _styled(hair_style=s) for s in HAIR_STYLES}
+    for name in ("Hair", "HairFringe"):
+        faces = [part(g, name).faces for g in geoms.values()]
+        assert all(np.array_equal(f, faces[0]) for f in faces)
+    head = part(geoms["bald"], "Head")
+    crown = head.points[np.argmax(head.points[:, 2])]
+    for style, g in geoms.items():
+        hair_pts = part(g, "Hair").points
+        top = hair_pts[:, 2].max() - crown[2]
+        if style == "bald":
+            assert top < 0.0                                  # sunk under the skin everywhere
+        else:
+            assert top > 0.8 * THICKNESS_MM[style] * 1e-3
+        # the forehead above the brows stays bare in every style (landmark 27 sits 5 mm above the eyes)
+        brow_mid = g.landmarks[27] + np.array([0.0, 0.0, 0.03])
+        near = np.linalg.norm(hair_pts - brow_mid, axis=1) < 0.012
+        assert (_offset_along_normal(g, "Hair")[near] < 0).all(), style
+    # long hair reaches down the back of the neck; short hair stops above the nape
+    low = {s: part(geoms[s], "Hair").points for s in ("short", "long")}
+    back = lambda p: p[(p[:, 0] < -0.09) & (_offset_along_normal(geoms["long"], "Hair") > 0)]
+    assert back(low["long"])[:, 2].min() < -0.12
+    shell_short = low["short"][_offset_along_normal(geoms["short"], "Hair") > 0]
+    assert shell_short[:, 2].min() > -0.06
+
+
+def test_fringe_covers_the_eyes_only_in_the_fringe_style():
+    for style in HAIR_STYLES:
+        g = _styled(hair_style=style)
+        fr = part(g, "HairFringe")
+        tris = fr.points[fr.faces]
+        for c in g.eye_centres:
+            origin = c + np.array([0.5, 0.0, 0.0])
+            hits = ray_hits(origin, np.array([-1.0, 0.0, 0.0]), tris)
+            front_of_eye = np.isfinite(hits) & (hits < 0.5 - 0.013)
+            assert front_of_eye.any() == (style == "fringe"), style
+        if style != "fringe":
+            area = np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1)
+            assert area.max() < 1e-12
+
+
+def test_facial_hair_thickness_and_long_beard_length():
+    menton = {}
+    for style in FACIAL_HAIR:
+        g = _styled(facial_hair=style)
+        off = _offset_along_normal(g, "FacialHair")
+        menton[style] = g.landmarks[8][2]
+        if style == "none":
+            assert off.max() < 0.0
+        elif style == "stubble":
+            assert 0.0 < off.max() < 1e-3
+        elif style == "short_beard":
+            assert 0.003 < off.max() < 0.020                  # a beard under 20 mm
+        else:
+            assert part(g, "FacialHair").points[:, 2].min() < menton[style] - 0.150   # over 150 mm below the chin
+        # the beard stays off the eyes (sideburns end below the eye line) and off the nose
+        visible = part(g, "FacialHair").points[off > 0]
+        if len(visible):
+            assert visible[:, 2].max() < -0.005
+            central = visible[np.abs(visible[:, 1]) < 0.02]
+            assert central[:, 2].max() < g.landmarks[33][2] + 0.002
+
+
+def test_hair_sampling_follows_sex_and_age():
+    rng = np.random.default_rng(5)
+    women = [sample_identity(rng, sex="female", age_years=40.0) for _ in range(300)]
+    assert all(i.facial_hair == "none" and i.hair_style != "bald" for i in women)
+    men_young = [sample_identity(rng, sex="male", age_years=22.0) for _ in range(300)]
+    men_old = [sample_identity(rng, sex="male", age_years=75.0) for _ in range(300)]
+    bald = lambda ids: np.mean([i.hair_style == "bald" for i in ids])
+    grey = lambda ids: np.mean([i.hair_colour in ("grey", "white") for i in ids])
+    assert bald(men_young) < 0.05 and bald(men_old) > 0.25
+    assert grey(men_young) < 0.1 and grey(men_old) > 0.7
+    assert np.mean([i.facial_hair != "none" for i in men_young]) > 0.4
+    dark = [sample_identity(rng, age_years=25.0, skin_type=6) for _ in range(200)]
+    assert np.mean([i.hair_colour in ("black", "dark_brown") for i in dark]) > 0.95
+
+
+def test_dark_hair_is_grey_in_nir():
+    mats = driver_materials(3, (0.1, 0.1, 0.1), 1.0, "black", "short_beard")
+    h = mats["hair"]
+    assert max(h.albedo_rgb) < 0.02 and h.nir_940 > 5 * max(h.albedo_rgb)
+    assert mats["facial_hair"] == h
+    stubble = driver_materials(3, (0.1, 0.1, 0.1), 1.0, "black", "stubble")["facial_hair"]
+    skin = driver_materials(3, (0.1, 0.1, 0.1), 1.0)["skin"]
+    assert min(h.nir_940, skin.nir_940) < stubble.nir_940 < max(h.nir_940, skin.nir_940)

@@ -32,6 +32,7 @@ def write_preset(tmp_path, mutate):
     (lambda d: d["driver"].update(skin_type={"choice": [1, 7]}), "driver.skin_type"),
     (lambda d: d.update(extra_section={}), "extra_section"),
     (lambda d: d["gaze"].update(yaw_deg={"gaussian": {"mean": 0, "std": 1}}), "gaze.yaw_deg"),
+    (lambda d: d["expression"].update(yawn={"uniform": [0, 2]}), "expression.yawn"),
 ])
 def test_bad_preset_names_file_and_field_and_writes_nothing(tmp_path, capsys, mutate, field):
     path = write_preset(tmp_path, mutate)
@@ -88,3 +89,9 @@ def test_adding_a_field_leaves_other_draws_unchanged():
         a.pop("gaze_yaw_deg"), b.pop("gaze_yaw_deg")
         assert a == b
 
+
+def test_optional_expressions_reach_the_frame(tmp_path):
+    path = write_preset(tmp_path, lambda d: d["expression"].update(yawn=0.7, talk={"choice": [0.25]}))
+    params = sample_frame(presets.load(str(path)), 1, 0)
+    assert params.expression == {"mouth_open": params.expression["mouth_open"], "smile": params.expression["smile"],
+                                 "talk": 0.25, "yawn": 0.7}

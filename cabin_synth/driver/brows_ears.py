@@ -19,7 +19,7 @@ N_BROW_COLS = 18
 N_BROW_ROWS = 5
 BROW_LANDMARK_ROW = 1     # first row inside the upper edge
 _BROW_Z = PchipInterpolator([0.0, 0.3, 0.62, 1.0], [18.5, 21.5, 24.0, 22.0])
-_BROW_H = PchipInterpolator([0.0, 0.35, 1.0], [9.0, 7.0, 3.0])
+_BROW_H = PchipInterpolator([0.0, 0.35, 1.0], [11.0, 8.5, 3.5])
 _BROW_LIFT = np.array([-0.15, 0.5, 0.7, 0.5, -0.15])   # mm along the skin normal, top row to bottom row
 
 

@@ -18,9 +18,9 @@ from threading import Lock
 
 import numpy as np
 
-from . import brows_ears, eyelids, eyes, expressions, landmarks as lm, mouth, sculpt, template, warp
+from . import brows_ears, eyelids, eyes, expressions, hair, landmarks as lm, lashes, mouth, sculpt, template, warp
 from .identity import Identity, dimensions
-from .mesh import locate_2d, vertex_normals
+from .mesh import locate_2d, sheet_faces, sheet_normals, vertex_normals
 from .parts import DriverGeometry, Part
 from .state import FaceState
 
@@ -75,6 +75,8 @@ class _Static:
     lid_tau: tuple                  # per eye (upper tau, lower tau)
     skin_lip_faces: np.ndarray      # skin faces + lip faces indexed into [skin, upper, lower] for normals
     anchors: tuple                  # (part name, face, bary) x 70
+    scalp: hair.ShellTopology
+    beard: hair.ShellTopology
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +87,7 @@ def _static() -> _Static:
     et = brows_ears.ear_template()
     chunks = [("skin", skin.points * 1e-3), ("upper_lip", mt.upper), ("lower_lip", mt.lower),
               ("brow_R", bt.points[0]), ("brow_L", bt.points[1]), ("ear_R", et.points[0]), ("ear_L", et.points[1]),
-              ("pivot", expressions.JAW_PIVOT_MM[None] * 1e-3)]
+              ("fringe", hair.fringe_template() * 1e-3), ("pivot", expressions.JAW_PIVOT_MM[None] * 1e-3)]
     slices, start = {}, 0
     for name, arr in chunks:
         slices[name] = slice(start, start + len(arr))
@@ -94,8 +96,8 @@ def _static() -> _Static:
     W = warp.warp_operator(tpl)
 
     fields = {k: v * 1e-3 for k, v in expressions.linear_fields(tpl * 1e3).items()}
-    for k in fields:   # ears and the pivot do not take part in expressions
-        for s in ("ear_R", "ear_L", "pivot"):
+    for k in fields:   # ears, the hanging fringe and the pivot do not take part in expressions
+        for s in ("ear_R", "ear_L", "fringe", "pivot"):
             fields[k][slices[s]] = 0.0
     jaw = np.zeros(len(tpl))
     jaw[slices["skin"]] = mouth.skin_jaw_weight(skin.points)
@@ -124,7 +126,10 @@ def _static() -> _Static:
     skin_lip_faces = np.concatenate([skin.faces, map_u[mt.upper_faces], map_l[mt.lower_faces]])
 
     anchors = _anchors(skin, mt, bt, tops, taus)
-    return _Static(skin, mt, bt, et, slices, tpl, W, fields, jaw, tuple(tops), tuple(taus), skin_lip_faces, anchors)
+    scalp = hair.shell_topology(skin.faces, hair.scalp_region(skin.points))
+    beard = hair.shell_topology(skin.faces, hair.beard_region(skin.points))
+    return _Static(skin, mt, bt, et, slices, tpl, W, fields, jaw, tuple(tops), tuple(taus), skin_lip_faces, anchors,
+                   scalp, beard)
 
 
 def _anchors(skin, mt, bt, tops, taus):
@@ -291,7 +296,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
     sl = st.slices
     ex = dict(state.expression)
     lin = [(k, w) for k, w in ex.items() if k in st.fields and w > 0.0]
-    jaw_w = ex.get("mouth_open", 0.0)
+    jaw_w = expressions.jaw_weight(ex)
     if lin or jaw_w > 0.0:
         pts = idd.points.copy()
         for k, w in lin:
@@ -310,12 +315,14 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
         parts.append(Part(f"Brow{s}", "eyebrows", "eyebrow", pts[sl[f"brow_{s}"]], st.brows.faces[i], bn[i]))
     upper = pts[sl["upper_lip"]]
     lower = pts[sl["lower_lip"]]
+    parts.extend(_hair_parts(st, identity, skin_pts, sn, pts[sl["fringe"]]))
     parts.append(Part("Mouth/UpperLip", "lips", "lips", upper, st.mouth.upper_faces, un))
     parts.append(Part("Mouth/LowerLip", "lips", "lips", lower, st.mouth.lower_faces, ln))
     cav = mouth.cavity_points(upper, lower, st.mouth.n_cols)
     parts.append(Part("Mouth/Cavity", "skin", "lips", cav, st.mouth.cavity_faces,
                       vertex_normals(cav, st.mouth.cavity_faces)))
 
+    closure = [expressions.lid_closure(float(c), ex) for c in state.eyelid_closure]
     re, ri = identity.eyeball_radius_m, identity.iris_radius_m
     pupil_r = 0.5e-3 * state.pupil_diameter_mm
     pupil_local = eyes.eye_meshes(re, ri, pupil_r)
@@ -341,11 +348,16 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
         lids = eyelids.build_lids(st.lid_topology[i], c, R, re, ri, skin_pts[up_ids], skin_pts[lo_ids],
                                   sn[up_ids], sn[lo_ids],
                                   st.lid_tau[i][0], st.lid_tau[i][1], idd.lid_shapes[i],
-                                  float(state.eyelid_closure[i]), right_eye=(i == 0))
+                                  closure[i], right_eye=(i == 0), lower_raise=expressions.lower_lid_raise(ex))
         top = st.lid_topology[i]
         parts.append(Part(f"Eye{s}/UpperLid", "skin", "skin", lids.upper, top.upper_faces, lids.upper_normals))
         parts.append(Part(f"Eye{s}/LowerLid", "skin", "skin", lids.lower, top.lower_faces, lids.lower_normals))
         parts.append(Part(f"Eye{s}/Socket", "skin", "skin", lids.socket, top.socket_faces, lids.socket_normals))
+        for lid, rows, tau in (("Upper", lids.upper, st.lid_tau[i][0]), ("Lower", lids.lower, st.lid_tau[i][1])):
+            margin = rows.reshape(eyelids.N_LID_ROWS, top.n_cols, 3)[eyelids.MARGIN_ROW]
+            lp = lashes.lash_points(margin, tau, lid == "Upper", closure[i])
+            parts.append(Part(f"Eye{s}/{lid}Lashes", "eyelashes", "eyelash", lp,
+                              sheet_faces(lashes.N_LASH_ROWS, top.n_cols), sheet_normals(lp, lashes.N_LASH_ROWS, top.n_cols)))
         aperture[i] = lids.aperture * 1e3
 
     by_name = {p.name: p for p in parts}
@@ -357,7 +369,32 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
         names.append(pname)
     return DriverGeometry(parts=tuple(parts), landmarks=marks, landmark_parts=tuple(names),
                           eye_centres=idd.eye_centres.copy(), gaze_dirs=gaze_dirs, pupil_centres=pupil_centres,
-                          aperture_mm=aperture)
+                          aperture_mm=aperture, closure=np.array(closure))
+
+
+def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_normals: np.ndarray,
+                fringe: np.ndarray) -> list[Part]:
+    """Scalp hair, fringe and facial hair of the identity's styles (hair.py), on the current skin."""
+    tpl = st.skin.points
+    ids = st.scalp.vertex_ids
+    off = hair.scalp_offset_mm(tpl[ids], identity.hair_style) * 1e-3
+    scalp = skin_pts[ids] + skin_normals[ids] * off[:, None]
+    # an offset surface of constant offset has the skin's normals; only the hairline ramp
+    # (hidden half under the skin) tilts them a little, so skip recomputing them
+    out = [Part("Hair", "hair", "hair", scalp, st.scalp.faces, skin_normals[ids])]
+    rows, cols = len(hair.FRINGE_Z), len(hair.FRINGE_Y)
+    if identity.hair_style != "fringe":   # folded flat under the forehead: no area, nothing to see
+        fringe = np.tile(fringe[:cols] - np.array([hair.FRINGE_FOLD_M, 0.0, 0.0]), (rows, 1))
+    out.append(Part("HairFringe", "hair", "hair", fringe, sheet_faces(rows, cols), sheet_normals(fringe, rows, cols)))
+    ids = st.beard.vertex_ids
+    off, drop = hair.beard_offset_mm(tpl[ids], identity.facial_hair)
+    beard = skin_pts[ids] + skin_normals[ids] * (off * 1e-3)[:, None]
+    beard[:, 2] -= drop * 1e-3
+    normals = skin_normals[ids]
+    if identity.facial_hair == "long_beard":   # the hanging wedge is no offset surface
+        normals = vertex_normals(beard, st.beard.faces, fallback=normals)
+    out.append(Part("FacialHair", "facial_hair", "facial_hair", beard, st.beard.faces, normals))
+    return out
 
 
 def reference_identity() -> Identity:

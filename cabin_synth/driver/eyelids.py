@@ -112,8 +112,10 @@ def margin_tau(beta: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 - np.cos(beta))
 
 
-def margin_height(tau, shape: LidShape, elevation: float, closure: float, eyeball_radius: float):
-    """Frontal heights (z, head frame) of the upper and lower lid margins at tau."""
+def margin_height(tau, shape: LidShape, elevation: float, closure: float, eyeball_radius: float,
+                  lower_raise: float = 0.0):
+    """Frontal heights (z, head frame) of the upper and lower lid margins at tau.
+    lower_raise (share of the open aperture) lifts the lower margin (squint)."""
     kl, km = shape.canthus_lateral, shape.canthus_medial
     chord = kl[2] + tau * (km[2] - kl[2])
     fu = _bump(tau, *UPPER_SHAPE) / _bump(0.5, *UPPER_SHAPE)
@@ -122,7 +124,7 @@ def margin_height(tau, shape: LidShape, elevation: float, closure: float, eyebal
     travel = eyeball_radius * np.sin(elevation)   # vertical travel of the cornea's top
     du = travel * (LID_PITCH_UPPER if elevation < 0 else LID_PITCH_UPPER_UP)
     dl = travel * (LID_PITCH_LOWER if elevation < 0 else LID_PITCH_LOWER_UP)
-    lower_h = max((1.0 - UPPER_SHARE) * a - dl, 0.5e-3)
+    lower_h = max((1.0 - UPPER_SHARE - lower_raise) * a - dl, 0.5e-3 - lower_raise * a)
     upper_h = min(UPPER_SHARE * a + du, MAX_UPPER_HEIGHT)
     z_low = chord - lower_h * fl
     z_open = chord + upper_h * fu
@@ -135,7 +137,7 @@ def build_lids(topology: LidTopology, centre: np.ndarray, R: np.ndarray, eyeball
                iris_radius: float, ring_upper: np.ndarray, ring_lower: np.ndarray,
                ring_normals_upper: np.ndarray, ring_normals_lower: np.ndarray,
                tau_upper: np.ndarray, tau_lower: np.ndarray, shape: LidShape,
-               closure: float, right_eye: bool) -> LidResult:
+               closure: float, right_eye: bool, lower_raise: float = 0.0) -> LidResult:
     gaze = R[:, 0]
     elevation = float(np.arcsin(np.clip(gaze[2], -1.0, 1.0)))
     kl, km = shape.canthus_lateral, shape.canthus_medial
@@ -186,8 +188,8 @@ def build_lids(topology: LidTopology, centre: np.ndarray, R: np.ndarray, eyeball
         pts[POSTERIOR_ROW] = posterior
         return pts
 
-    zu, _ = margin_height(tau_upper, shape, elevation, closure, eyeball_radius)
-    _, zl = margin_height(tau_lower, shape, elevation, closure, eyeball_radius)
+    zu, _ = margin_height(tau_upper, shape, elevation, closure, eyeball_radius, lower_raise)
+    _, zl = margin_height(tau_lower, shape, elevation, closure, eyeball_radius, lower_raise)
     au, pu = margins(tau_upper, zu)
     al, pl = margins(tau_lower, zl)
     upper = sheet(ring_upper, ring_normals_upper, au, pu, 0.8e-3)

@@ -13,6 +13,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .hair import FACIAL_HAIR, HAIR_STYLES
+
 # name: (male mean, female mean, sd, age slope per year beyond AGE_PIVOT[name]) in mm (tilt: degrees)
 # Means are for young-to-middle-aged adults.
 MEASURES: dict[str, tuple[float, float, float, float]] = {
@@ -34,12 +36,15 @@ MEASURES: dict[str, tuple[float, float, float, float]] = {
     "mouth_width": (53.0, 49.5, 3.3, 0.03),           # cheilion-cheilion
     "chin_projection": (0.5, -0.5, 2.5, 0.0),         # pogonion projection relative to the template
     "ear_size": (63.0, 59.0, 4.0, 0.2),               # ear length; ears grow through life
+    "lower_lip_share": (0.55, 0.55, 0.04, 0.0),       # lower vermilion height / both (approximate)
+    "forehead_slope": (14.0, 10.0, 4.0, 0.0),         # degrees, forehead behind the vertical (approximate)
 }
 AGE_PIVOT = {"eye_aperture": 40.0, "ear_size": 30.0, "nose_length": 30.0, "nose_width": 30.0,
              "lip_thickness": 30.0, "mouth_width": 30.0}
 LIMITS: dict[str, tuple[float, float]] = {
     "eye_spacing": (54.0, 74.0), "eye_size": (24.0, 33.0), "eye_aperture": (6.0, 14.0),
-    "canthal_tilt": (-4.0, 12.0), "lip_thickness": (4.0, 13.0),
+    "canthal_tilt": (-4.0, 12.0), "lip_thickness": (4.0, 13.0), "lower_lip_share": (0.4, 0.68),
+    "forehead_slope": (0.0, 28.0),
 }
 SHAPE_PARAMS: tuple[str, ...] = tuple(MEASURES)
 
@@ -52,6 +57,7 @@ _LOADINGS = {
     "nose_projection": (0.0, 0.2, 0.1), "eye_spacing": (0.35, 0.0, 0.0), "eye_size": (0.2, 0.0, 0.0),
     "eye_aperture": (0.0, 0.0, 0.0), "canthal_tilt": (0.0, 0.0, 0.0), "lip_thickness": (0.0, 0.0, -0.15),
     "mouth_width": (0.3, 0.0, 0.2), "chin_projection": (0.0, 0.15, 0.45), "ear_size": (0.3, 0.0, 0.0),
+    "lower_lip_share": (0.0, 0.0, 0.0), "forehead_slope": (0.0, 0.0, 0.4),
 }
 LOADINGS = np.array([_LOADINGS[k] for k in SHAPE_PARAMS])
 UNIQUE_SD = np.sqrt(1.0 - (LOADINGS ** 2).sum(axis=1))
@@ -79,6 +85,47 @@ _IRIS_P = {  # colour probabilities by Fitzpatrick skin type (coarse, see docs)
 }
 
 
+# Natural hair colours (materials.HAIR holds their reflectance); probabilities by
+# Fitzpatrick type before greying (coarse, see docs/driver.md).
+HAIR_COLOURS: tuple[str, ...] = ("black", "dark_brown", "brown", "light_brown", "blond", "red", "grey", "white")
+_HAIR_P = {  # black, dark brown, brown, light brown, blond, red
+    1: (0.0, 0.08, 0.20, 0.25, 0.35, 0.12), 2: (0.02, 0.20, 0.30, 0.23, 0.20, 0.05),
+    3: (0.15, 0.50, 0.25, 0.07, 0.02, 0.01), 4: (0.60, 0.35, 0.05, 0.0, 0.0, 0.0),
+    5: (0.90, 0.10, 0.0, 0.0, 0.0, 0.0), 6: (0.95, 0.05, 0.0, 0.0, 0.0, 0.0),
+}
+# Scalp styles [bald, short, medium, long, fringe] of adults below the balding ages.
+_STYLE_P = {"female": (0.0, 0.15, 0.35, 0.40, 0.10), "male": (0.0, 0.72, 0.18, 0.06, 0.04)}
+# Men's facial hair [none, stubble, short beard, long beard].
+_FACIAL_P = (0.45, 0.25, 0.25, 0.05)
+
+
+def grey_probability(age_years: float) -> float:
+    """Share of people whose hair reads grey or white: about half by the mid-fifties (Panhard et al. 2012)."""
+    return float(1.0 / (1.0 + np.exp(-(age_years - 55.0) / 7.0)))
+
+
+def bald_probability(sex: str, age_years: float) -> float:
+    """Visibly bald scalp (Norwood-Hamilton V-VII): men only, rising with age (Norwood 1975)."""
+    return 0.0 if sex == "female" else float(0.45 * np.clip((age_years - 25.0) / 55.0, 0.0, 1.0))
+
+
+def sample_hair(rng: np.random.Generator, sex: str, age_years: float, skin_type: int) -> tuple[str, str, str]:
+    """(hair_style, hair_colour, facial_hair), conditioned on sex, age and skin type."""
+    if rng.random() < bald_probability(sex, age_years):
+        style = "bald"
+    else:
+        p = np.array(_STYLE_P[sex])
+        style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=p / p.sum()))]
+    p = np.array(_HAIR_P[skin_type])
+    colour = HAIR_COLOURS[int(rng.choice(6, p=p / p.sum()))]
+    if rng.random() < grey_probability(age_years):
+        colour = "white" if rng.random() < float(np.clip((age_years - 60.0) / 40.0, 0.0, 0.6)) else "grey"
+    facial = "none"
+    if sex == "male":
+        facial = FACIAL_HAIR[int(rng.choice(len(FACIAL_HAIR), p=np.array(_FACIAL_P)))]
+    return style, colour, facial
+
+
 @dataclass(frozen=True)
 class Identity:
     sex: str
@@ -90,8 +137,16 @@ class Identity:
     iris_radius_m: float
     iris_rgb: tuple[float, float, float]
     shape: Mapping[str, float] = field(default_factory=dict)
+    hair_style: str = "short"           # hair.HAIR_STYLES
+    hair_colour: str = "dark_brown"     # HAIR_COLOURS
+    facial_hair: str = "none"           # hair.FACIAL_HAIR
 
     def __post_init__(self):
+        for name, value, known in (("hair_style", self.hair_style, HAIR_STYLES),
+                                   ("hair_colour", self.hair_colour, HAIR_COLOURS),
+                                   ("facial_hair", self.facial_hair, FACIAL_HAIR)):
+            if value not in known:
+                raise ValueError(f"{name} must be one of {list(known)}, got {value!r}")
         if self.sex not in ("female", "male"):
             raise ValueError(f"sex must be 'female' or 'male', got {self.sex!r}")
         if not 1 <= int(self.skin_type) <= 6:
@@ -109,7 +164,8 @@ class Identity:
         """A hashable summary (cache key)."""
         return (self.sex, float(self.age_years), int(self.skin_type), float(self.stature_m), float(self.ipd_m),
                 float(self.eyeball_radius_m), float(self.iris_radius_m), tuple(float(c) for c in self.iris_rgb),
-                tuple(sorted((k, float(v)) for k, v in self.shape.items())))
+                tuple(sorted((k, float(v)) for k, v in self.shape.items())),
+                self.hair_style, self.hair_colour, self.facial_hair)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,6 +178,9 @@ class Identity:
             "iris_radius_m": float(self.iris_radius_m),
             "iris_rgb": [float(c) for c in self.iris_rgb],
             "shape": {k: float(v) for k, v in sorted(self.shape.items())},
+            "hair_style": self.hair_style,
+            "hair_colour": self.hair_colour,
+            "facial_hair": self.facial_hair,
         }
 
     @classmethod
@@ -129,7 +188,9 @@ class Identity:
         return cls(sex=d["sex"], age_years=float(d["age_years"]), skin_type=int(d["skin_type"]),
                    stature_m=float(d["stature_m"]), ipd_m=float(d["ipd_m"]),
                    eyeball_radius_m=float(d["eyeball_radius_m"]), iris_radius_m=float(d["iris_radius_m"]),
-                   iris_rgb=tuple(float(c) for c in d["iris_rgb"]), shape=dict(d.get("shape", {})))
+                   iris_rgb=tuple(float(c) for c in d["iris_rgb"]), shape=dict(d.get("shape", {})),
+                   hair_style=d.get("hair_style", "short"), hair_colour=d.get("hair_colour", "dark_brown"),
+                   facial_hair=d.get("facial_hair", "none"))
 
 
 def measure_mean_sd(name: str, sex: str, age_years: float) -> tuple[float, float]:
@@ -193,6 +254,9 @@ def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_yea
     p = np.array(_IRIS_P[skin_type], float)
     colour = np.array(IRIS_COLOURS[names[int(rng.choice(len(names), p=p / p.sum()))]])
     colour = np.clip(colour * np.exp(0.12 * rng.standard_normal(3)), 0.003, 0.5)
+    # drawn last so that adding hair left every earlier draw of the stream unchanged
+    style, hair_colour, facial = sample_hair(rng, sex, float(age_years), skin_type)
     return Identity(sex=sex, age_years=float(age_years), skin_type=skin_type, stature_m=float(stature),
                     ipd_m=ipd_mm * 1e-3, eyeball_radius_m=eyeball_r, iris_radius_m=iris_r,
-                    iris_rgb=tuple(float(c) for c in colour), shape=shape)
+                    iris_rgb=tuple(float(c) for c in colour), shape=shape,
+                    hair_style=style, hair_colour=hair_colour, facial_hair=facial)

@@ -91,3 +91,15 @@ def locate_2d(uv: np.ndarray, faces: np.ndarray, query: np.ndarray) -> tuple[np.
         out_f[i] = f
         out_w[i] = bw / bw.sum()
     return out_f, out_w
+
+
+def sheet_faces(n_rows: int, n_cols: int) -> np.ndarray:
+    """Both windings of a grid: a sheet with no inside (lashes, a fringe), seen from either side."""
+    f = grid_faces(n_rows, n_cols)
+    return np.concatenate([f, f[:, [0, 2, 1]]]).astype(np.int32)
+
+
+def sheet_normals(points: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
+    """Unit normals of a sheet's grid, turned to face forwards (+x, out of the face)."""
+    n = vertex_normals(points, grid_faces(n_rows, n_cols), fallback=np.tile([1.0, 0.0, 0.0], (len(points), 1)))
+    return n * np.where(n[:, :1] < 0.0, -1.0, 1.0)

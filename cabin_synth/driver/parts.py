@@ -13,7 +13,7 @@ class Part:
 
     name: unique, path-like, CamelCase segments (usable as USD prim names).
     semantic: one of cabin_synth.semantics.CLASSES. material: the driver
-    material it takes (skin, lips, sclera, iris, pupil, cornea, eyebrow, hair).
+    material it takes (a key of materials.driver_materials).
     faces wind counter-clockwise seen from outside: (b - a) x (c - a) points out.
     """
     name: str
@@ -33,6 +33,7 @@ class DriverGeometry:
     gaze_dirs: np.ndarray            # (2,3) unit optical axes [right, left]
     pupil_centres: np.ndarray        # (2,3) centres of the pupil discs
     aperture_mm: np.ndarray          # (2,) lid aperture at the midpoint of the eye-corner line
+    closure: np.ndarray              # (2,) lid closure as built: the state's, narrowed by squint and yawn
 
     def part(self, name: str) -> Part:
         for p in self.parts:

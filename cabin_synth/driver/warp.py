@@ -112,6 +112,9 @@ def template_dimensions() -> dict[str, float]:
         "mouth_width": 2 * sculpt.MOUTH_HALF_WIDTH,
         "chin_projection": 0.0,
         "ear_size": sculpt_ear_length(),
+        "lower_lip_share": sculpt.LOWER_VERMILION / (sculpt.upper_vermilion_height(0.0) + sculpt.LOWER_VERMILION),
+        "forehead_slope": float(np.degrees(np.arctan2(P[("glabella", 0)][0] - P[("forehead", 0)][0],
+                                                      P[("forehead", 0)][2] - P[("glabella", 0)][2]))),
     }
 
 
@@ -133,9 +136,12 @@ def control_displacements(dims: dict[str, float]) -> np.ndarray:
     xg = P[c.names.index("glabella")][0]
     F = t["face_height"]
     N = t["nose_length"]
-    lip_k = dims["lip_thickness"] / t["lip_thickness"] - 1.0
-    dvu = float(sculpt.upper_vermilion_height(0.0)) * lip_k
-    dvl = sculpt.LOWER_VERMILION * lip_k
+    # vermilion heights: their mean from lip_thickness, their split from lower_lip_share
+    both = 2.0 * dims["lip_thickness"]
+    dvu = both * (1.0 - dims["lower_lip_share"]) - float(sculpt.upper_vermilion_height(0.0))
+    dvl = both * dims["lower_lip_share"] - sculpt.LOWER_VERMILION
+    zg = P[c.names.index("glabella")][2]
+    slope = np.tan(np.radians(dims["forehead_slope"])) - np.tan(np.radians(t["forehead_slope"]))
     for i, (name, p, s) in enumerate(zip(c.names, P, c.side)):
         d = np.zeros(3)
         x, y, z = p
@@ -183,6 +189,9 @@ def control_displacements(dims: dict[str, float]) -> np.ndarray:
             d[0] += 0.25 * D["chin_projection"]
         if name == "under_chin":
             d[0] += 0.2 * D["chin_projection"]
+        if name in ("forehead", "forehead_side", "frontal_top"):
+            # the forehead leans back about the glabella
+            d[0] -= slope * (p[2] - zg) * (0.7 if name == "forehead_side" else 1.0)
         if name == "glabella":
             d[0] += D["brow_ridge"]
         if name == "superciliary":

@@ -1,0 +1,84 @@
+"""Contact sheets of the parametric driver for docs/: 64 sampled drivers (RGB and
+NIR) and one driver through eyes open -> closed, squint, smile, talk and yawn.
+
+    python bench/contact_sheet.py            # writes docs/driver_contact_*.png
+
+Frames come from the real pipeline (FrameMaker) on the default preset with the
+head turned to the camera, daylight and no camera jitter, so the tiles compare
+drivers rather than poses; each tile is the frame cropped round the face box.
+"""
+
+import copy
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from cabin_synth import presets
+from cabin_synth.paths import PROJECT_ROOT
+from cabin_synth.pipeline import FrameMaker
+
+TILE = 96
+DOCS = PROJECT_ROOT / "docs"
+
+
+def sheet_preset(**overrides) -> presets.Preset:
+    base = presets.load("default")
+    data = copy.deepcopy(dict(base.data))
+    data["head_pose"].update(yaw_deg={"uniform": [-8, 8]}, pitch_deg={"uniform": [-5, 5]}, roll_deg=0.0)
+    data["gaze"].update(yaw_deg=0.0, pitch_deg=0.0, distance_m=2.0)
+    data["eyes"].update(closure=0.0, pupil_diameter_mm=4.0)
+    data["expression"] = {"smile": 0.0, "mouth_open": 0.0}
+    data["camera"].update(position_jitter_m=0.0, aim_jitter_deg=0.0)
+    data["lighting"].update(sun_illuminance_lux=20000.0, sun_elevation_deg=35.0, sun_azimuth_deg=20.0, sky_fraction=0.4)
+    for key, value in overrides.items():
+        section, field = key.split(".")
+        data[section][field] = value
+    return presets.Preset(name="contact_sheet", path=base.path, data=data)
+
+
+def tiles(frame) -> tuple[Image.Image, Image.Image]:
+    x0, y0, x1, y1 = frame.labels["face_bbox_xyxy"]
+    cx, cy, half = 0.5 * (x0 + x1), 0.5 * (y0 + y1) - 0.08 * (y1 - y0), 0.75 * max(x1 - x0, y1 - y0)
+    box = tuple(int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
+    rgb = Image.fromarray(frame.images["rgb"]).crop(box).resize((TILE, TILE), Image.LANCZOS)
+    nir = frame.images["nir"]
+    if nir.dtype != np.uint8:
+        nir = (nir >> (nir.max().bit_length() - 8)).astype(np.uint8)
+    nir = Image.fromarray(nir).convert("RGB").crop(box).resize((TILE, TILE), Image.LANCZOS)
+    return rgb, nir
+
+
+def grid(images: list[Image.Image], cols: int) -> Image.Image:
+    rows = (len(images) + cols - 1) // cols
+    out = Image.new("RGB", (cols * TILE, rows * TILE))
+    for k, im in enumerate(images):
+        out.paste(im, ((k % cols) * TILE, (k // cols) * TILE))
+    return out
+
+
+def save(image: Image.Image, name: str) -> None:
+    # a 256-colour palette keeps the sheets small enough for the repository
+    if image.mode == "RGB":
+        image = image.quantize(256, method=Image.Quantize.MEDIANCUT)
+    image.save(DOCS / name, optimize=True)
+
+
+def main(seed: int = 2) -> None:
+    maker = FrameMaker(sheet_preset(), seed)
+    pairs = [tiles(maker.make(i)) for i in range(64)]
+    save(grid([p[0] for p in pairs], 8), "driver_contact_rgb.png")
+    save(grid([p[1] for p in pairs], 8).convert("L"), "driver_contact_nir.png")
+    strip = [("eyes.closure", 0.0), ("eyes.closure", 0.5), ("eyes.closure", 1.0), ("expression.squint", 1.0),
+             ("expression.smile", 1.0), ("expression.talk", 1.0), ("expression.yawn", 1.0)]
+    row = []
+    for key, value in strip:
+        frame = FrameMaker(sheet_preset(**{key: value}), seed, renderer=maker.renderer).make(5)
+        row.append(tiles(frame))
+    save(grid([p[0] for p in row] + [p[1] for p in row], len(row)), "driver_strip.png")
+    print("wrote", ", ".join(f"docs/{n}" for n in ("driver_contact_rgb.png", "driver_contact_nir.png", "driver_strip.png")))
+
+
+if __name__ == "__main__":
+    main(*map(int, sys.argv[1:]))

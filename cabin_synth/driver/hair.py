@@ -1,0 +1,132 @@
+"""Scalp hair and facial hair: shells of fixed topology over the skin, and a fringe.
+
+Every style of a kind shares one mesh, so a USD scene made for one driver
+serves every driver (fixed topology per part, docs/driver.md):
+
+- `Hair` is the part of the skin template that any scalp style can cover,
+  offset outwards along the skin normals by the style's thickness. Where a
+  style does not reach (above its hairline, in template millimetres) the
+  offset turns negative and the shell sinks 1.5 mm under the skin, so the
+  hairline is where the shell comes out of the skin, as on a real head.
+- `HairFringe` is a sheet hanging from the frontal hairline in front of the
+  forehead down over the eyes, hanging straight (it rests on the brow ridge,
+  not in the eye hollows). Styles without a fringe fold it, zero-area,
+  under the forehead skin.
+- `FacialHair` is the beard region of the skin (cheeks below the cheekbones,
+  upper lip, chin, jaw and the front of the neck), offset by the style's
+  thickness; the long beard also draws the region below the chin downwards
+  into a wedge more than 150 mm long.
+
+Template coordinates are millimetres in the head frame of the template
+(sculpt.py); the hairline functions take |azimuth| about sculpt.CENTRE_MM in
+degrees and return the height z above which a style covers the scalp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import sculpt
+
+HAIR_STYLES: tuple[str, ...] = ("bald", "short", "medium", "long", "fringe")
+FACIAL_HAIR: tuple[str, ...] = ("none", "stubble", "short_beard", "long_beard")
+
+_AZ = np.array([0.0, 30.0, 50.0, 68.0, 76.0, 90.0, 105.0, 130.0, 160.0, 180.0])
+# Hairline heights (mm) per |azimuth|: frontal hairline (trichion about 60 mm above
+# the eye line), temples, sideburn in front of the ear, above the ear, nape.
+_LINES = {
+    "short": np.array([62.0, 60.0, 50.0, 22.0, -2.0, 28.0, 26.0, -10.0, -40.0, -45.0]),
+    "medium": np.array([62.0, 60.0, 48.0, 15.0, -10.0, 20.0, 15.0, -40.0, -70.0, -75.0]),
+    "long": np.array([62.0, 60.0, 48.0, 10.0, -170.0, -170.0, -170.0, -170.0, -170.0, -170.0]),
+}
+_LINES["fringe"] = _LINES["medium"]
+THICKNESS_MM = {"short": 5.0, "medium": 11.0, "long": 13.0, "fringe": 11.0}
+LONG_HAIR_GROWTH = 0.08           # long hair: extra thickness per mm below the eye line
+SINK_MM = 1.5                     # uncovered shell under the skin
+EDGE_MM = 8.0                     # hairline ramp width
+
+FRINGE_Y = np.linspace(-58.0, 58.0, 25)
+FRINGE_Z = np.linspace(64.0, -5.0, 12)   # from the hairline to just below the eye line
+FRINGE_GAP_MM = 7.0
+FRINGE_FOLD_M = 0.015           # folded fringe: this far behind its root row, inside the head
+
+# Beard region: below a line from the sideburn over the cheek to above the upper lip.
+_BEARD_Y = np.array([0.0, 12.0, 26.0, 40.0, 55.0, 70.0, 80.0])
+_BEARD_TOP = np.array([-47.0, -47.0, -50.0, -35.0, -15.0, -5.0, -5.0])
+BEARD_THICKNESS_MM = {"none": -SINK_MM, "stubble": 0.25, "short_beard": 7.0, "long_beard": 14.0}
+CHIN_Z = -105.0                   # template menton is -112: the long beard hangs from here
+LONG_BEARD_DROP = 1.3             # extra downward travel per mm below CHIN_Z
+LONG_BEARD_STANDOFF = 0.45        # extra thickness per mm below CHIN_Z
+
+
+def _smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _abs_az_deg(p_mm: np.ndarray) -> np.ndarray:
+    d = p_mm - sculpt.CENTRE_MM
+    return np.degrees(np.abs(np.arctan2(d[:, 1], d[:, 0])))
+
+
+def scalp_offset_mm(p_mm: np.ndarray, style: str) -> np.ndarray:
+    """Offset (mm) along the skin normal of template points p_mm for a scalp style."""
+    if style == "bald":
+        return np.full(len(p_mm), -SINK_MM)
+    line = np.interp(_abs_az_deg(p_mm), _AZ, _LINES[style])
+    t = np.full(len(p_mm), THICKNESS_MM[style])
+    if style == "long":
+        t += LONG_HAIR_GROWTH * np.clip(-p_mm[:, 2], 0.0, None)
+    w = _smoothstep((p_mm[:, 2] - line) / EDGE_MM)
+    return -SINK_MM + w * (t + SINK_MM)
+
+
+def scalp_region(p_mm: np.ndarray) -> np.ndarray:
+    """Template points any scalp style may cover (with a margin for the sunken edge)."""
+    line = np.min([np.interp(_abs_az_deg(p_mm), _AZ, v) for v in _LINES.values()], axis=0)
+    return p_mm[:, 2] > line - EDGE_MM
+
+
+def beard_region(p_mm: np.ndarray) -> np.ndarray:
+    top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
+    front = _abs_az_deg(p_mm) < 82.0
+    return front & (p_mm[:, 2] < top + EDGE_MM)
+
+
+def beard_offset_mm(p_mm: np.ndarray, style: str) -> tuple[np.ndarray, np.ndarray]:
+    """Offset (mm) along the skin normal and extra downward drop (mm) of beard-region points."""
+    top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
+    w = _smoothstep((top - p_mm[:, 2]) / EDGE_MM)
+    t = BEARD_THICKNESS_MM[style]
+    below = np.clip(CHIN_Z - p_mm[:, 2], 0.0, None)
+    drop = np.zeros(len(p_mm))
+    if style == "long_beard":
+        t = t + LONG_BEARD_STANDOFF * below
+        drop = LONG_BEARD_DROP * below * w
+    return -SINK_MM + w * (t + SINK_MM), drop
+
+
+def fringe_template() -> np.ndarray:
+    """(len(FRINGE_Z) * len(FRINGE_Y), 3) template points (mm) of the hanging fringe, row-major from the top."""
+    y, z = np.meshgrid(FRINGE_Y, FRINGE_Z)
+    fx = sculpt.face_x(y, z)
+    # hang straight: never come back into a hollow below a point already passed
+    hang = np.maximum.accumulate(fx, axis=0)
+    x = hang + FRINGE_GAP_MM
+    return np.stack([x, y, z], -1).reshape(-1, 3)
+
+
+@dataclass(frozen=True)
+class ShellTopology:
+    vertex_ids: np.ndarray   # (V,) skin vertex of each shell vertex
+    faces: np.ndarray        # (F,3) into the shell's vertices
+
+
+def shell_topology(skin_faces: np.ndarray, inside: np.ndarray) -> ShellTopology:
+    """The skin faces whose three vertices are all inside, re-indexed."""
+    keep = inside[skin_faces].all(axis=1)
+    f = skin_faces[keep]
+    ids, inv = np.unique(f, return_inverse=True)
+    return ShellTopology(ids.astype(np.int64), inv.reshape(-1, 3).astype(np.int32))
