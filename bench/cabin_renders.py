@@ -36,7 +36,7 @@ def pinned(cabin: str, mount: str, accessories: dict) -> Preset:
     d["driver"] = {"sex": "female", "age_years": 35, "skin_type": 3}
     d["head_pose"] = {k: 0.0 for k in d["head_pose"]}
     d["gaze"] = {"yaw_deg": 0.0, "pitch_deg": 0.0, "distance_m": 20.0}
-    d["eyes"] = {"closure": 0.0, "pupil_diameter_mm": 4.0}
+    d["eyes"] = dict(d["eyes"], closure=0.0, pupil_diameter_mm=4.0)
     d["expression"] = {k: 0.0 for k in d["expression"]}
     d["camera"] = {"mount": mount, "position_jitter_m": 0.0, "aim_jitter_deg": 0.0}
     d["lighting"] = {"sun_illuminance_lux": 30000.0, "sun_elevation_deg": 35.0, "sun_azimuth_deg": 30.0,
