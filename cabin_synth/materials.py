@@ -24,7 +24,7 @@ class Material:
     transmittance_visible: float = 1.0
     transmittance_850: float = 1.0
     transmittance_940: float = 1.0
-    ior: float = 0.0                         # > 0: a specular interface that shows glints (the cornea)
+    ior: float = 0.0                         # > 0: a specular interface: glints on the cornea, glare on lenses
     retroreflectance: float = 0.0            # bright-pupil strength (pupil only), docs/sensors.md
 
     def nir(self, wavelength_nm: int) -> float:

@@ -198,3 +198,43 @@ def test_see_through_material_round_trips_through_usd():
         mat.GetPrim().RemoveProperty(f"cabin_synth:{name}")
     bare = _material(mesh.GetPrim())
     assert (bare.transmittance_visible, bare.transmittance_850, bare.transmittance_940) == pytest.approx((0.6, 0.6, 0.6))
+
+
+def test_lens_glare_is_the_mirror_image_of_the_illuminator(gl):
+    # A flat lens 0.5 m ahead, tilted 4 degrees, with an illuminator 4 cm beside
+    # the camera: its front surface shows the illuminator's mirror image, found by
+    # hand (reflect the source in the lens plane, project it), and the glare holds
+    # the energy of a point source F I / D^2 at the unfolded distance D.
+    cam = camera_at_origin(f_px=300.0)
+    tilt = np.radians(4.0)
+    normal = np.array([-np.cos(tilt), np.sin(tilt), 0.0])
+    centre = np.array([0.5, 0.0, 0.0])
+    thickness = 0.002
+    lens = slab(centre, normal, 0.12, thickness)
+    source = np.array([0.0, 0.0, 0.04])
+    intensity = 2.0
+    images = []
+    for ior in (1.5, 0.0):
+        glass = Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.5, transmittance_visible=0.5,
+                         transmittance_850=0.5, transmittance_940=0.5, ior=ior)
+        wall = quad(np.array([2.0, 0.0, 0.0]), [-1, 0, 0], 5.0)
+        black = Material((0.0, 0.0, 0.0), 0.0, 0.0)
+        view = make_view([(*wall, black, "cabin"), (*lens, glass, "lens")], cam, illuminator_w_sr=intensity,
+                         exponent=1e-6, illuminator_position=source)
+        images.append(gl.render(view).nir)
+    glare = images[0] - images[1]
+    front = centre + normal * thickness / 2
+    mirrored = source - 2.0 * np.dot(source - front, normal) * normal
+    u, v = cam.project(cam.to_camera(mirrored[None]))[0]
+    assert 50 < u < 110 and 30 < v < 90  # on the lens, away from its edges
+    peak_v, peak_u = np.unravel_index(np.argmax(glare), glare.shape)
+    assert abs(peak_u - u) <= 1.0 and abs(peak_v - v) <= 1.0
+    # Energy: sum of radiance times the pixel's solid angle 1/(fx fy). The
+    # reflection point is where the camera's ray to the mirror image crosses the lens.
+    hit = mirrored * np.dot(front, normal) / np.dot(mirrored, normal)
+    cos_i = np.dot(normal, (source - hit) / np.linalg.norm(source - hit))
+    f0 = ((1.5 - 1.0) / 2.5) ** 2
+    fresnel = f0 + (1 - f0) * (1 - cos_i) ** 5
+    d = np.linalg.norm(mirrored)  # unfolded path camera -> lens -> source
+    expected = fresnel * intensity / d**2
+    assert glare.sum() / (cam.fx * cam.fy) == pytest.approx(expected, rel=0.05)

@@ -150,13 +150,20 @@ void main() {
 }
 """
 
-# Corneal glints, added over the opaque image. A mirror sphere of radius R under
-# irradiance E reflects F E R^2 / 4 W/sr in every direction (F: Fresnel). The
-# true glint is far below a pixel, so that intensity is spread over a Gaussian of
-# GLINT_SIGMA_PX pixels around the point whose normal bisects light and view:
-# radiance F E / (4 cos(view)) * w(delta), w a unit Gaussian over normal directions.
+# Specular reflections of the lights on see-through parts with a refractive index.
+# Corneal glints (small spheres): a mirror sphere of radius R under irradiance E
+# reflects F E R^2 / 4 W/sr in every direction (F: Fresnel). The true glint is far
+# below a pixel, so that intensity is spread over a Gaussian of GLINT_SIGMA_PX
+# pixels around the point whose normal bisects light and view: radiance
+# F E / (4 cos(view)) * w(delta), w a unit Gaussian over normal directions.
+# Glare on spectacle lenses (other parts, locally flat): the front surface mirrors
+# each illuminator into a virtual point source of intensity F I at the unfolded
+# distance D; its irradiance F I / D^2 at the camera is spread over the same
+# Gaussian in the image around the projection of that virtual source.
 GLINT = """
 uniform vec4 intr;
+uniform mat3 R_cam;
+uniform vec3 t_cam;
 uniform float glint_sigma_px;
 in vec3 v_pos;
 in vec3 v_normal;
@@ -170,9 +177,36 @@ float lobe(vec3 n, vec3 l, vec3 v, float sigma, float F0, float cosv) {
     float F = F0 + (1.0 - F0) * pow(1.0 - clamp(dot(h, v), 0.0, 1.0), 5.0);
     return F / (4.0 * cosv) * exp(-0.5 * delta * delta / (sigma * sigma)) / (2.0 * PI * sigma * sigma);
 }
+vec2 pixel_of(vec3 p) {
+    vec3 c = R_cam * p + t_cam;
+    return vec2(intr.x * c.x / c.z + intr.z, intr.y * c.y / c.z + intr.w);
+}
+void lens_glare(vec4 optics) {
+    vec3 n = normalize(v_normal);
+    vec3 v = normalize(cam_pos - v_pos);
+    if (dot(n, v) <= 0.0) discard;                   // the front surface of a closed lens
+    float two_s2 = 2.0 * glint_sigma_px * glint_sigma_px;
+    float nir = 0.0;
+    for (int k = 0; k < n_ill; ++k) {
+        vec3 l;
+        float e = ill_irradiance(k, v_pos, l);        // I(theta) / d^2
+        float cos_i = dot(n, l);
+        if (e <= 0.0 || cos_i <= 0.0) continue;
+        vec3 mirrored = ill_pos[k] - 2.0 * dot(ill_pos[k] - v_pos, n) * n;
+        float d_ill = distance(ill_pos[k], v_pos);
+        float d = distance(cam_pos, v_pos) + d_ill;
+        vec2 delta = pixel_of(v_pos) - pixel_of(mirrored);
+        float F = optics.a + (1.0 - optics.a) * pow(1.0 - cos_i, 5.0);
+        float g = exp(-dot(delta, delta) / two_s2) / (PI * two_s2);
+        nir += F * e * d_ill * d_ill / (d * d) * ill_reach(k, v_pos, n) * intr.x * intr.y * g;
+    }
+    out_radiance = vec4(0.0, 0.0, 0.0, nir);
+    out_geometry = vec4(0.0);
+}
 void main() {
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
     vec4 sphere = texelFetch(materials, ivec2(v_instance, 2), 0);
+    if (sphere.w <= 0.0) { lens_glare(optics); return; }
     vec3 n = normalize(v_pos - sphere.xyz);
     vec3 v = normalize(cam_pos - v_pos);
     float cosv = dot(n, v);
@@ -301,16 +335,20 @@ def material_table(view: SceneView) -> np.ndarray:
     return table
 
 
-def glint_spheres(view: SceneView, table: np.ndarray) -> list[int]:
-    """Ids of see-through specular parts that are small spheres; their sphere goes into row 2 of `table`."""
-    ids = []
+def specular_parts(view: SceneView, table: np.ndarray) -> tuple[list[int], list[int]]:
+    """Ids of see-through parts with a refractive index: (small spheres, whose
+    sphere goes into row 2 of `table` for corneal glints; the rest, lenses, whose
+    row 2 stays zero for the flat-mirror glare model)."""
+    spheres, flat = [], []
     for inst in view.instances:
         if inst.material.opacity < 1.0 and inst.material.ior > 0:
             centre, radius, rms = fit_sphere(view.positions[view.instance_ids == inst.id])
             if radius < GLINT_MAX_RADIUS_M and rms < 1e-3 * radius:
                 table[2, inst.id] = (*centre, radius)
-                ids.append(inst.id)
-    return ids
+                spheres.append(inst.id)
+            else:
+                flat.append(inst.id)
+    return spheres, flat
 
 
 class GLRenderer:
@@ -417,7 +455,7 @@ class GLRenderer:
         if not 1 <= n_ill <= MAX_ILLUMINATORS:
             raise UserError(f"the renderer takes 1 to {MAX_ILLUMINATORS} illuminators, got {n_ill}")
         table = material_table(view)
-        specular = glint_spheres(view, table)
+        spheres, lenses = specular_parts(view, table)
         tri_id = view.instance_ids[view.triangles[:, 0]]
         opacity = np.array([1.0] + [inst.material.opacity for inst in view.instances])
         filters = np.array([False] + [inst.material.opacity < 1.0 and min(
@@ -430,7 +468,8 @@ class GLRenderer:
             "opaque": opacity[tri_id] >= 1.0,
             "filter": filters[tri_id],
             "light_filter": filters[tri_id] & ~window[tri_id],
-            "glint": np.isin(tri_id, specular),
+            "glint": np.isin(tri_id, spheres),
+            "glare": np.isin(tri_id, lenses),
         }
         materials = ctx.texture((table.shape[1], 3), 4, table.tobytes(), dtype="f4")
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
@@ -534,6 +573,11 @@ class GLRenderer:
         if see_through is not None:
             ctx.blend_func = (ctx.ZERO, ctx.SRC_COLOR)
             see_through.render()
+        # Glare sits on the lens's front surface: added after the lens filtered what lies behind it.
+        glare = vao(self.glint_program, "glare")
+        if glare is not None:
+            ctx.blend_func = (ctx.ONE, ctx.ONE)
+            glare.render()
         ctx.disable(ctx.BLEND)
         fbo.depth_mask = True
         shape = (cam.height, cam.width, 4)
