@@ -10,7 +10,6 @@ drivers rather than poses; each tile is the frame cropped round the face box.
 
 import copy
 import sys
-from pathlib import Path
 
 import numpy as np
 from PIL import Image

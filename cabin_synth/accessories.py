@@ -76,7 +76,7 @@ def worn_head(acc: Accessories) -> list[tuple[str, str, str | None]]:
 
 
 @cache
-def _template() -> "DriverGeometry":
+def _template():
     from .driver import FaceState, build_driver, reference_identity
 
     state = FaceState(gaze_target_head=np.array([1.0, 0.0, 0.0]), eyelid_closure=np.zeros(2),

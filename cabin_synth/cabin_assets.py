@@ -695,7 +695,7 @@ def author_materials(stage: Usd.Stage) -> None:
 
 def build_common(b: Builder) -> None:
     """Everything that is the same for both drive sides."""
-    spec, stage = b.spec, b.stage
+    spec = b.spec
     hw = spec.half_width
     cx, cz = spec.cowl
     rz = spec.roof_z
@@ -845,7 +845,6 @@ def build_side(b: Builder, s: float) -> Derived:
     spec = b.spec
     d = derive(spec, s)
     r = spec.dash_rear_x
-    hw = spec.half_width
 
     # --- steering wheel ---------------------------------------------------
     wheel = UsdGeom.Xform.Define(b.stage, "/Cabin/SteeringWheel")

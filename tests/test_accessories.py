@@ -13,11 +13,11 @@ from cabin_synth.accessories import PHONE_POSITIONS, fit_transform
 from cabin_synth.cabin import DRIVES, available_cabins
 from cabin_synth.driver import FaceState, build_driver, sample_identity
 from cabin_synth.errors import UserError
-from cabin_synth.pipeline import FrameMaker, face_state
+from cabin_synth.pipeline import FrameMaker
 from cabin_synth.presets import Preset
 from cabin_synth.sampler import sample_frame
 from cabin_synth.scene import Scene
-from cabin_synth.semantics import CLASS_ID, CLASSES
+from cabin_synth.semantics import CLASSES
 from cabin_synth.streams import stream
 
 REPO = pathlib.Path(__file__).resolve().parent.parent

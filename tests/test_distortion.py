@@ -13,7 +13,6 @@ from cabin_synth.distortion import distort, undistort
 from cabin_synth.errors import UserError
 from cabin_synth.materials import Material
 from cabin_synth.pipeline import FrameMaker
-from cabin_synth.presets import Preset
 from cabin_synth.render import distort as render_distort
 from cabin_synth.render.gl import GLRenderer
 from cabin_synth.schemas import errors as schema_errors

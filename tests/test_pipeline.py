@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pytest
 
 from cabin_synth.cli import main
 from cabin_synth.pipeline import FrameMaker

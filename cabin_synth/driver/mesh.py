@@ -32,16 +32,6 @@ def fan_faces(centre: int, ring: np.ndarray, *, closed: bool = True) -> np.ndarr
     return np.stack([np.full(len(cur), centre), cur, nxt], 1).astype(np.int32)
 
 
-def strip_faces(row_a: np.ndarray, row_b: np.ndarray) -> np.ndarray:
-    """Triangles between two vertex rows of equal length (open strip).
-
-    Winding as grid_faces with row_a = v0 and row_b = v1.
-    """
-    a, b = np.asarray(row_a[:-1]), np.asarray(row_a[1:])
-    d, e = np.asarray(row_b[:-1]), np.asarray(row_b[1:])
-    return np.concatenate([np.stack([a, b, e], 1), np.stack([a, e, d], 1)]).astype(np.int32)
-
-
 def face_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted (unnormalised) face normals (b - a) x (c - a)."""
     p0 = points[faces[:, 0]]

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import sculpt, template
-from .mesh import fan_faces, grid_faces, vertex_normals
+from .mesh import fan_faces, grid_faces
 
 N_LIP_ROWS = 9
 MOUTH_ROW = 6            # stomion row; rows 7, 8 roll into the mouth
@@ -136,7 +136,3 @@ def cavity_points(upper: np.ndarray, lower: np.ndarray, n: int) -> np.ndarray:
         rings.append(ring)
     back = c - np.array([(_CAVITY_DEPTH[-1] + 3.0) * 1e-3, 0.0, 0.0])
     return np.concatenate(rings + [back[None]])
-
-
-def cavity_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    return vertex_normals(points, faces)

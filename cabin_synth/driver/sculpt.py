@@ -188,11 +188,6 @@ def _smin_exp(a, b, k):
     return -k * np.logaddexp(-a / k, -b / k)
 
 
-def _smin(a, b, k):
-    h = np.clip(0.5 + 0.5 * (b - a) / k, 0.0, 1.0)
-    return b + (a - b) * h - k * h * (1.0 - h)
-
-
 CRANIUM_CENTRE = np.array([-66.0, 0.0, 26.0])
 NECK_AXIS = np.array([-70.0, 0.0])
 NECK_SEMI = np.array([53.0, 59.0])

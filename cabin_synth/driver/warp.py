@@ -134,7 +134,6 @@ def control_displacements(dims: dict[str, float]) -> np.ndarray:
     zme = P[c.names.index("menton")][2]
     zsn = P[c.names.index("subnasale")][2]
     xg = P[c.names.index("glabella")][0]
-    F = t["face_height"]
     N = t["nose_length"]
     # vermilion heights: their mean from lip_thickness, their split from lower_lip_share
     both = 2.0 * dims["lip_thickness"]

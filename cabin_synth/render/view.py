@@ -13,7 +13,6 @@ from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
 from ..camera import R_USDCAM_CV, Camera
 from ..materials import Material
-from ..semantics import CLASS_ID
 
 
 @dataclass(frozen=True)
