@@ -22,6 +22,9 @@ REFERENCE_STATURE_M = 1.75
 # back (human-factors notes; docs/driver.md).
 EYE_HEIGHT_PER_STATURE = 0.46 * 0.5
 EYE_SETBACK_PER_STATURE = 0.35
+# The seat takes the rest: its H-point moves back with the eyes and down by the
+# share of the extra sitting eye height the eyes do not keep.
+SEAT_DROP_PER_STATURE = 0.46 - EYE_HEIGHT_PER_STATURE
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Rig:
     gaze_target_head: np.ndarray     # (3,) the point both eyes fixate, head frame
     camera: Camera
     illuminator_positions: np.ndarray  # (N,3) vehicle frame; they face along the camera's optical axis
+    seat_h_point: np.ndarray           # (3,) driver seat H-point after fore-aft and height adjustment, vehicle frame
 
     @property
     def gaze_target_vehicle(self) -> np.ndarray:
@@ -65,4 +69,5 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
         camera=camera,
         illuminator_positions=np.array([position + R_vehicle_cam @ np.array(ill["offset_m"], float)
                                         for ill in sensor["illuminators"]]).reshape(-1, 3),
+        seat_h_point=cabin.driver_seat + np.array([-EYE_SETBACK_PER_STATURE * ds, 0.0, -SEAT_DROP_PER_STATURE * ds]),
     )

@@ -74,6 +74,9 @@ class Scene:
         cabin_prim.GetReferences().AddReference(str(cabin_asset_path(cabin)))
         cabin_prim.GetVariantSets().GetVariantSet("drive").SetVariantSelection(drive)
         self.cabin: CabinInfo = read_cabin(stage, "/World/Cabin", cabin, drive)
+        seat = UsdGeom.Xformable(stage.GetPrimAtPath("/World/Cabin/DriverSeat"))
+        self._seat_translate = next(op for op in seat.GetOrderedXformOps()
+                                    if op.GetOpType() == UsdGeom.XformOp.TypeTranslate)
 
         driver = UsdGeom.Xform.Define(stage, "/World/Driver")
         self._driver_xform = driver.AddTransformOp()
@@ -141,6 +144,7 @@ class Scene:
         if accessories is not None:
             self._update_accessories(accessories, geometry)
         self._driver_xform.Set(usd_matrix(rig.R_vehicle_head, rig.t_vehicle_head))
+        self._seat_translate.Set(Gf.Vec3d(*rig.seat_h_point))
         for part in geometry.parts:
             mesh = self._meshes[part.name]
             mesh.GetPointsAttr().Set(Vt.Vec3fArray.FromNumpy(part.points.astype(np.float32)))

@@ -135,3 +135,26 @@ def test_resume_keeps_committed_frames_and_foreign_folders_are_refused(tmp_path,
     (foreign / "notes.txt").write_text("keep me")
     assert main(["generate", "--frames", "1", "--out", str(foreign), "--quiet"]) == 2
     assert (foreign / "notes.txt").read_text() == "keep me" and len(list(foreign.iterdir())) == 1
+
+
+def test_seat_moves_with_stature_and_keeps_the_eyes_above_it(maker, default_preset):
+    # Taller drivers sit further back and lower the seat: in the composed stage the
+    # driver seat's H-point moves with the eyes fore-aft, and the eyes rise above it
+    # by the full sitting-eye-height share of stature (0.46, docs/presets.md).
+    from dataclasses import replace
+
+    from pxr import UsdGeom
+
+    base = maker.make(0).params
+    heads, seats = [], []
+    for stature in (1.55, 1.90):
+        params = replace(base, identity=replace(base.identity, stature_m=stature),
+                         head_euler_deg=(0.0, 0.0, 0.0), head_offset_m=(0.0, 0.0, 0.0))
+        frame = maker.make(0, params=params)
+        scene, _ = maker.scene(params)
+        seat = UsdGeom.Xformable(scene.stage.GetPrimAtPath("/World/Cabin/DriverSeat"))
+        seats.append(np.array(seat.ComputeLocalToWorldTransform(0).ExtractTranslation()))
+        heads.append(np.array(frame.labels["head_pose"]["vehicle"]["t_m"]))
+    d_seat, d_head = seats[1] - seats[0], heads[1] - heads[0]
+    assert d_seat[0] < 0 and abs(d_seat[0] - d_head[0]) < 1e-9
+    assert abs((d_head[2] - d_seat[2]) - 0.46 * 0.35) < 1e-9
