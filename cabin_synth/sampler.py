@@ -6,11 +6,11 @@ Designs, conditions and correlations (design.py, dependencies.py) only change
 how a field uses its own stream.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
-
 from scipy.stats import norm
 
 from . import dependencies
@@ -18,6 +18,7 @@ from .accessories import Accessories
 from .distributions import draw, quantile
 from .driver import Identity, sample_identity
 from .presets import Preset
+from .solar import sun_in_vehicle
 from .streams import stream
 
 
@@ -135,11 +136,21 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         camera_mount=field("camera", "mount"),
         camera_offset_m=vector("camera", "position_jitter_m", 3),
         camera_aim_offset_deg=vector("camera", "aim_jitter_deg", 2),
-        lighting=Lighting(**{k: float(field("lighting", k)) for k in
-                             ("sun_illuminance_lux", "sun_elevation_deg", "sun_azimuth_deg", "sky_fraction")}),
+        lighting=sample_lighting(preset.section("lighting"), lambda key: float(field("lighting", key))),
         accessories=Accessories(**{k: str(field("accessories", k)) for k in
                                    ("eyewear", "sunglasses_lens", "headwear", "face", "neck", "phone")}),
     )
+
+
+def sample_lighting(section: Mapping[str, Any], field: Callable[[str], float]) -> Lighting:
+    """The sun either as elevation and azimuth, or from clock time, date, latitude
+    and the vehicle's heading (cabin_synth.solar); each field keeps its own stream."""
+    if "time_of_day_h" in section:
+        elevation, azimuth = sun_in_vehicle(field("time_of_day_h"), field("day_of_year"),
+                                            field("latitude_deg"), field("heading_deg"))
+    else:
+        elevation, azimuth = field("sun_elevation_deg"), field("sun_azimuth_deg")
+    return Lighting(field("sun_illuminance_lux"), elevation, azimuth, field("sky_fraction"))
 
 
 def gaze_direction_head(yaw_deg: float, pitch_deg: float) -> np.ndarray:
