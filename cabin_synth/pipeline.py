@@ -31,7 +31,6 @@ from .semantics import CLASS_ID, CLASSES
 from .sensor import fixed_pattern, nir_image, rgb_image
 from .streams import stream
 from .writer import DatasetWriter, encode_png
-from .zones import zone_soup
 
 STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
 
@@ -106,7 +105,7 @@ class FrameMaker:
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 
-        labels = frame_labels(params, rig, geometry, view, zone_soup(scene.cabin))
+        labels = frame_labels(params, rig, geometry, view, scene.zones)
         t = timings.add("labels", t)
 
         buffers = distort.render(self.renderer, view)

@@ -23,6 +23,7 @@ from .driver import DriverGeometry
 from .lighting import Daylight
 from .materials import Material
 from .rig import Rig
+from .zones import zone_soup
 
 ATTR_NIR = {850: "cabin_synth:nir_reflectance_850", 940: "cabin_synth:nir_reflectance_940"}
 
@@ -74,6 +75,7 @@ class Scene:
         cabin_prim.GetReferences().AddReference(str(cabin_asset_path(cabin)))
         cabin_prim.GetVariantSets().GetVariantSet("drive").SetVariantSelection(drive)
         self.cabin: CabinInfo = read_cabin(stage, "/World/Cabin", cabin, drive)
+        self.zones = zone_soup(self.cabin)   # the gaze-zone triangles every frame's labels cast against
         seat = UsdGeom.Xformable(stage.GetPrimAtPath("/World/Cabin/DriverSeat"))
         self._seat_translate = next(op for op in seat.GetOrderedXformOps()
                                     if op.GetOpType() == UsdGeom.XformOp.TypeTranslate)

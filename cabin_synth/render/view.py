@@ -104,6 +104,9 @@ class StageReader:
             counts = np.asarray(m.GetFaceVertexCountsAttr().Get(), np.int32)
             indices = np.asarray(m.GetFaceVertexIndicesAttr().Get(), np.int32)
             self._tris[m.GetPath()] = _triangulate(counts, indices)
+        # Semantic labels are composed once; frames only change points, transforms,
+        # visibility and material values.
+        self._semantics = {m.GetPath(): _semantic(m.GetPrim()) for m in self._meshes}
 
     def read(self, wavelength_nm: int, width: int, height: int) -> SceneView:
         cache = UsdGeom.XformCache(Usd.TimeCode.Default())
@@ -123,7 +126,7 @@ class StageReader:
                 n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
             else:
                 n = vertex_normals(world, t)
-            instance = Instance(len(instances) + 1, str(prim.GetPath()), _semantic(prim), _material(prim))
+            instance = Instance(len(instances) + 1, str(prim.GetPath()), self._semantics[mesh.GetPath()], _material(prim))
             instances.append(instance)
             positions.append(world)
             normals.append(n)
