@@ -36,6 +36,8 @@ class CabinInfo:
     wheel_centre: np.ndarray  # (3,) hub centre
     wheel_axis: np.ndarray  # (3,) unit column axis pointing at the driver
     zones: dict[str, np.ndarray]  # snake_case zone name -> (N, 3, 3) triangles, vehicle frame
+    # Driver seat track limits, mm from driver_seat: rows fore-aft (+X), height (+Z); columns (min, max).
+    seat_track_mm: np.ndarray
 
 
 def _cabins_dir() -> pathlib.Path:
@@ -161,6 +163,11 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
                     tris.append([pw[f[0]], pw[f[j]], pw[f[j + 1]]])
             zones[str(zname)] = np.asarray(tris, dtype=float).reshape(-1, 3, 3)
 
+    seat = stage.GetPrimAtPath(f"{root}/DriverSeat")
+    track = [seat.GetAttribute(f"cabin_synth:track_{axis}_mm").Get() for axis in ("fore_aft", "height")]
+    if any(t is None for t in track):
+        raise ValueError(f"cabin {root} lacks the driver seat track limits (cabin_synth:track_*_mm on DriverSeat)")
+
     return CabinInfo(
         name=name,
         drive=drive,
@@ -170,4 +177,5 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
         wheel_centre=mw[3, :3].copy(),
         wheel_axis=axis,
         zones=zones,
+        seat_track_mm=np.array(track, dtype=float),
     )

@@ -86,6 +86,9 @@ class CabinSpec:
     rear_x: float  # rearmost interior surface
     mirror_span: float = 2.07  # overall width across the exterior mirrors (unfolded)
     seat_width: float = 0.52
+    # Driver seat track: total fore-aft and height travel (mm), centred on the H-point
+    # above (a mid-track, mid-height seat); docs/cabins.md gives the sources.
+    seat_track_mm: tuple[float, float] = (240.0, 50.0)
     mirror_glass: tuple[float, float] = (0.16, 0.11)  # exterior mirror glass width (Y), height (Z)
     notes: str = ""
 
@@ -96,6 +99,7 @@ SPECS: dict[str, CabinSpec] = {
         vehicle="Volkswagen Golf Mk8 (2020-), 5-door hatchback",
         exterior_lwh_wb=(4.284, 1.789, 1.456, 2.636),
         mirror_span=2.073,
+        seat_track_mm=(240.0, 55.0),
         driver_y=0.37,
         hpoint=(-0.31, 0.28),
         eye_offset=(-0.095, 0.635),
@@ -126,6 +130,7 @@ SPECS: dict[str, CabinSpec] = {
         vehicle="Toyota RAV4 5th generation (XA50, 2019-)",
         exterior_lwh_wb=(4.600, 1.855, 1.685, 2.690),
         mirror_span=2.12,
+        seat_track_mm=(250.0, 60.0),
         driver_y=0.38,
         hpoint=(-0.29, 0.34),
         eye_offset=(-0.095, 0.635),
@@ -156,6 +161,7 @@ SPECS: dict[str, CabinSpec] = {
         vehicle="Ford Transit Custom Mk1 (2012-2023) L1 H1, double cab-in-van",
         exterior_lwh_wb=(4.975, 1.986, 2.020, 2.933),
         mirror_span=2.25,
+        seat_track_mm=(200.0, 40.0),
         driver_y=0.45,
         hpoint=(-0.27, 0.40),
         eye_offset=(-0.09, 0.635),
@@ -940,6 +946,13 @@ def build_side(b: Builder, s: float) -> Derived:
         x = b.xform(path, hp)
         x.GetPrim().SetDocumentation("Origin = seat H-point (SAE J1100 SgRP for a mid-track, mid-height seat); "
                                      "translate this prim to move the seat fore-aft / up-down.")
+        if path == "/Cabin/DriverSeat":
+            for axis, travel in zip(("fore_aft", "height"), spec.seat_track_mm):
+                x.GetPrim().CreateAttribute(f"cabin_synth:track_{axis}_mm", Sdf.ValueTypeNames.Float2, custom=True).Set(
+                    Gf.Vec2f(-travel / 2, travel / 2))
+            x.GetPrim().SetDocumentation(
+                x.GetPrim().GetDocumentation() + " cabin_synth:track_fore_aft_mm (+X forward) and "
+                "cabin_synth:track_height_mm (+Z up): the seat track's limits, mm from this H-point.")
         for nm, m in seat_parts(spec, spec.back_angle_deg, spec.seat_width).items():
             b.mesh(f"{path}/{nm}", m, "SeatFabric", "seat", 30)
 

@@ -131,6 +131,7 @@ class FrameMaker:
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators]},
             "sensor_state": {"rgb": rgb_state},
+            "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         timings.add("sensor", t)
         return Frame(params, geometry, view, labels, buffers, images)

@@ -51,6 +51,11 @@ RANGES: dict[str, tuple[float, float]] = {
     "lighting.day_of_year": (1, 366),
     "lighting.latitude_deg": (-90, 90),
     "lighting.heading_deg": (-360, 360),
+    "lighting.dome_light_flux_lm": (0, 1000),
+    "lighting.dome_light_cct_k": (1500, 10000),
+    # Seat travel from mid-track; each cabin's own track is checked too (_seat_errors).
+    "seat.fore_aft_mm": (-200, 200),
+    "seat.height_mm": (-50, 50),
     "clip.duration_s": (0.1, 3600),
     "behaviour.kss": (1, 9),
     "behaviour.road_dwell_s": (0.1, 600),
@@ -66,6 +71,7 @@ CATEGORIES: dict[str, set] = {
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
+    "lighting.dome_light": {"off", "led", "incandescent"},
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
     "accessories.sunglasses_lens": set(SUNGLASS_LENSES),
     "accessories.phone": {"none", *PHONE_POSITIONS},
@@ -134,7 +140,7 @@ def load(name_or_path: str) -> Preset:
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
-                or _range_errors(data) + _distortion_errors(data["sensor"]) or _link_errors(data))
+                or _range_errors(data) + _distortion_errors(data["sensor"]) or _seat_errors(data) or _link_errors(data))
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
     return Preset(name=data["name"], path=path, data=data)
@@ -212,6 +218,45 @@ def zone_names() -> tuple[str, ...]:
     from .cabin import available_cabins, cabin_asset_path, read_cabin
 
     return tuple(sorted(read_cabin(Usd.Stage.Open(str(cabin_asset_path(available_cabins()[0])))).zones))
+
+
+@lru_cache(maxsize=None)
+def seat_track_mm(cabin: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The driver seat track of a shipped cabin: ((rear, front), (lowest, highest)) mm from mid-track."""
+    from pxr import Usd
+
+    from .cabin import cabin_asset_path, read_cabin
+
+    track = read_cabin(Usd.Stage.Open(str(cabin_asset_path(cabin))), name=cabin).seat_track_mm
+    return tuple(tuple(float(v) for v in row) for row in track)
+
+
+def _seat_errors(data: Mapping[str, Any]) -> list[str]:
+    """Commanded seat travel must fit the track of every cabin the preset can choose."""
+    seat = data.get("seat") or {}
+    spec = data["cabin"]["name"]
+    if isinstance(spec, Mapping):
+        arg = next(iter(spec.values()))
+        cabins = arg if isinstance(arg, list) else arg["values"]
+    else:
+        cabins = [spec]
+    conditional = data.get("conditional") or {}
+    problems = []
+    for row, key in enumerate(("fore_aft_mm", "height_mm")):
+        name = f"seat.{key}"
+        if key not in seat:
+            continue
+        specs = [(name, seat[key])] + [(f"conditional.{name}.cases[{i}].value", c["value"])
+                                       for i, c in enumerate(conditional.get(name, {}).get("cases", []))]
+        for cabin in sorted(set(map(str, cabins))):
+            lo, hi = seat_track_mm(cabin)[row]
+            for where, sp in specs:
+                values = (sp["choice"] if isinstance(sp["choice"], list) else sp["choice"]["values"]) \
+                    if isinstance(sp, Mapping) and "choice" in sp else distributions.support(sp)
+                if values is not None and not all(lo <= v <= hi for v in values):
+                    problems.append(f"'{where}': {list(values)} mm leaves the seat track of cabin '{cabin}' "
+                                    f"([{lo:g}, {hi:g}] mm from mid-track)")
+    return problems
 
 
 def _range_errors(data: Mapping[str, Any]) -> list[str]:

@@ -20,11 +20,12 @@ REFERENCE_STATURE_M = 1.75
 # Seated eye height is about 0.46 of stature; drivers use the seat to recover about
 # half of the difference from the design eye point, and taller drivers sit further
 # back (human-factors notes; docs/driver.md).
-EYE_HEIGHT_PER_STATURE = 0.46 * 0.5
+SITTING_EYE_HEIGHT_PER_STATURE = 0.46
+EYE_HEIGHT_PER_STATURE = SITTING_EYE_HEIGHT_PER_STATURE * 0.5
 EYE_SETBACK_PER_STATURE = 0.35
 # The seat takes the rest: its H-point moves back with the eyes and down by the
 # share of the extra sitting eye height the eyes do not keep.
-SEAT_DROP_PER_STATURE = 0.46 - EYE_HEIGHT_PER_STATURE
+SEAT_DROP_PER_STATURE = SITTING_EYE_HEIGHT_PER_STATURE - EYE_HEIGHT_PER_STATURE
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Rig:
     camera: Camera
     illuminator_positions: np.ndarray  # (N,3) vehicle frame; they face along the camera's optical axis
     seat_h_point: np.ndarray           # (3,) driver seat H-point after fore-aft and height adjustment, vehicle frame
+    seat_travel_mm: np.ndarray         # (2,) fore-aft (+X), height (+Z) of the seat from mid-track, within the track
 
     @property
     def gaze_target_vehicle(self) -> np.ndarray:
@@ -44,9 +46,12 @@ class Rig:
 def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) -> Rig:
     yaw, pitch, roll = np.radians(params.head_euler_deg)
     R_head = euler_zyx_to_matrix(yaw, pitch, roll)
+    seat_travel = seat_travel_m(params, cabin)
+    seat = cabin.driver_seat + np.array([seat_travel[0], 0.0, seat_travel[1]])
+    # The driver sits in the seat: the eyes keep their place above the H-point.
     ds = params.identity.stature_m - REFERENCE_STATURE_M
-    eyes_upright = (cabin.design_eye_point + np.array(params.head_offset_m)
-                    + np.array([-EYE_SETBACK_PER_STATURE * ds, 0.0, EYE_HEIGHT_PER_STATURE * ds]))
+    eyes_upright = (seat + (cabin.design_eye_point - cabin.driver_seat) + np.array(params.head_offset_m)
+                    + np.array([0.0, 0.0, SITTING_EYE_HEIGHT_PER_STATURE * ds]))
     pivot = eyes_upright - EYES_FROM_NECK_PIVOT
     t_head = pivot + R_head @ EYES_FROM_NECK_PIVOT
 
@@ -69,5 +74,14 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
         camera=camera,
         illuminator_positions=np.array([position + R_vehicle_cam @ np.array(ill["offset_m"], float)
                                         for ill in sensor["illuminators"]]).reshape(-1, 3),
-        seat_h_point=cabin.driver_seat + np.array([-EYE_SETBACK_PER_STATURE * ds, 0.0, -SEAT_DROP_PER_STATURE * ds]),
+        seat_h_point=seat,
+        seat_travel_mm=seat_travel * 1e3,
     )
+
+
+def seat_travel_m(params: FrameParams, cabin: CabinInfo) -> np.ndarray:
+    """(fore-aft, height) of the seat from mid-track, m: the stature rule plus the
+    commanded travel, clamped to the cabin's seat track (the seat stops there)."""
+    ds = params.identity.stature_m - REFERENCE_STATURE_M
+    wanted = np.array([-EYE_SETBACK_PER_STATURE * ds, -SEAT_DROP_PER_STATURE * ds]) + np.array(params.seat_travel_mm) * 1e-3
+    return np.clip(wanted, cabin.seat_track_mm[:, 0] * 1e-3, cabin.seat_track_mm[:, 1] * 1e-3)

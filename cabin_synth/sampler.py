@@ -28,6 +28,9 @@ class Lighting:
     sun_elevation_deg: float
     sun_azimuth_deg: float
     sky_fraction: float
+    dome_light: str = "off"          # off | led | incandescent (cabin_synth.lamps)
+    dome_light_flux_lm: float = 0.0
+    dome_light_cct_k: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,15 @@ class FrameParams:
     camera_aim_offset_deg: tuple[float, float]   # yaw, pitch of the aim point as seen from the camera
     lighting: Lighting
     accessories: Accessories
+    seat_travel_mm: tuple[float, float] = (0.0, 0.0)   # fore-aft (+X), height (+Z) from the stature rule's seat
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d.update(identity=self.identity.to_dict(), lighting=asdict(self.lighting),
                  head_euler_deg=list(self.head_euler_deg), head_offset_m=list(self.head_offset_m),
                  camera_offset_m=list(self.camera_offset_m), camera_aim_offset_deg=list(self.camera_aim_offset_deg),
-                 expression=dict(self.expression), accessories=self.accessories.to_dict())
+                 expression=dict(self.expression), accessories=self.accessories.to_dict(),
+                 seat_travel_mm=list(self.seat_travel_mm))
         return d
 
 
@@ -136,21 +141,29 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         camera_mount=field("camera", "mount"),
         camera_offset_m=vector("camera", "position_jitter_m", 3),
         camera_aim_offset_deg=vector("camera", "aim_jitter_deg", 2),
-        lighting=sample_lighting(preset.section("lighting"), lambda key: float(field("lighting", key))),
+        lighting=sample_lighting(preset.section("lighting"), lambda key: field("lighting", key)),
         accessories=Accessories(**{k: str(field("accessories", k)) for k in
                                    ("eyewear", "sunglasses_lens", "headwear", "face", "neck", "phone")}),
+        seat_travel_mm=tuple(float(field("seat", k)) if k in preset.data.get("seat", {}) else 0.0
+                             for k in ("fore_aft_mm", "height_mm")),
     )
 
 
-def sample_lighting(section: Mapping[str, Any], field: Callable[[str], float]) -> Lighting:
+def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> Lighting:
     """The sun either as elevation and azimuth, or from clock time, date, latitude
-    and the vehicle's heading (cabin_synth.solar); each field keeps its own stream."""
+    and the vehicle's heading (cabin_synth.solar); each field keeps its own stream.
+    The dome light is off unless the section names it."""
+    number = lambda key: float(field(key))
     if "time_of_day_h" in section:
-        elevation, azimuth = sun_in_vehicle(field("time_of_day_h"), field("day_of_year"),
-                                            field("latitude_deg"), field("heading_deg"))
+        elevation, azimuth = sun_in_vehicle(number("time_of_day_h"), number("day_of_year"),
+                                            number("latitude_deg"), number("heading_deg"))
     else:
-        elevation, azimuth = field("sun_elevation_deg"), field("sun_azimuth_deg")
-    return Lighting(field("sun_illuminance_lux"), elevation, azimuth, field("sky_fraction"))
+        elevation, azimuth = number("sun_elevation_deg"), number("sun_azimuth_deg")
+    dome = {}
+    if "dome_light" in section and (kind := str(field("dome_light"))) != "off":
+        dome = dict(dome_light=kind, dome_light_flux_lm=number("dome_light_flux_lm"),
+                    dome_light_cct_k=number("dome_light_cct_k"))
+    return Lighting(number("sun_illuminance_lux"), elevation, azimuth, number("sky_fraction"), **dome)
 
 
 def gaze_direction_head(yaw_deg: float, pitch_deg: float) -> np.ndarray:
