@@ -38,7 +38,7 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdSemantics, UsdShade, Vt
+from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from .usda_files import generator_main, write_usda
 
@@ -229,6 +229,8 @@ MATERIALS: tuple[MaterialSpec, ...] = (
                  doc="switched-off LCD/OLED behind cover glass"),
     MaterialSpec("Mirror", (0.020, 0.020, 0.020), 0.03, 0.80, 0.80, metallic=1.0,
                  doc="silver/aluminium-backed mirror glass (specular reflectance)"),
+    MaterialSpec("LampLens", (0.60, 0.60, 0.58), 0.5, 0.60, 0.60,
+                 doc="opal (white diffusing) polycarbonate lamp lens; glows when its lamp is on"),
     MaterialSpec("Windscreen", (0.020, 0.030, 0.025), 0.02, 0.08, 0.08, opacity=0.12,
                  nir_t_850=0.55, nir_t_940=0.45,
                  doc="green-tinted laminated windscreen (Fe2+ absorbs around 1000 nm)"),
@@ -716,6 +718,7 @@ def build_common(b: Builder) -> None:
     b.mesh("/Cabin/Shell/Headliner",
            box((roof_back - 0.02, -spec.roof_half_width - 0.04, rz), (spec.header_x + 0.04, spec.roof_half_width + 0.04, rz + 0.03)),
            "Headliner", "cabin")
+    build_dome_lamp(b)
     for side, tag in ((1.0, "Left"), (-1.0, "Right")):
         bot, top = a_pillar_line(spec, side)
         # A-pillar: sheared box around the pillar line, 0.09 m wide, 0.07 m deep.
@@ -837,6 +840,36 @@ def exterior_mirror_centre(spec: CabinSpec, side: float) -> np.ndarray:
     y = side * (spec.mirror_span / 2 - 0.015 - gw / 2)
     z = spec.beltline_z + 0.04 + gh / 2
     return np.array([x, y, z])
+
+
+# Dome/map lamp: a round opal lens on the centre line of the headliner, ahead of
+# the driver's eyes (a combined dome and map light unit); docs/cabins.md.
+DOME_LAMP_AHEAD_OF_EYES = 0.30
+DOME_LENS_RADIUS = 0.035
+DOME_LENS_DROP = 0.006      # how far the lens stands below the headliner
+
+
+def build_dome_lamp(b: Builder) -> None:
+    spec = b.spec
+    # The light sits 1 mm inside the lens's exposed face: the face itself is not lit by
+    # it, and the lens lies behind the light's near plane in its shadow map.
+    centre = (spec.hpoint[0] + spec.eye_offset[0] + DOME_LAMP_AHEAD_OF_EYES, 0.0,
+              spec.roof_z - DOME_LENS_DROP + 0.001)
+    lamp = b.xform("/Cabin/DomeLamp", centre)
+    lamp.GetPrim().SetDocumentation(
+        "Dome/map lamp: origin = centre of its light, 1 mm inside the lens's exposed (lower) face. "
+        "Light is off in the asset; a scene turns it on per frame (docs/cabins.md, docs/sensors.md).")
+    b.mesh("/Cabin/DomeLamp/Lens", cylinder(DOME_LENS_RADIUS, -0.001, DOME_LENS_DROP + 0.003, 32),
+           "LampLens", "cabin", 30)
+    light = UsdLux.DiskLight.Define(b.stage, "/Cabin/DomeLamp/Light")
+    light.CreateRadiusAttr(DOME_LENS_RADIUS)
+    light.CreateIntensityAttr(0.0)
+    light.GetPrim().SetDocumentation(
+        "Emits along -Z (down), Lambertian. inputs:intensity is the lens luminance (nits) and "
+        "inputs:colorTemperature the lamp's CCT when on; cabin_synth:on, kind, luminous_flux_lm, "
+        "luminous_intensity_cd, nir_w_nm_per_lm_850/_940 and radiant_intensity_w_sr (in the NIR camera's band, "
+        "at cabin_synth:wavelength_nm) are written by the scene.")
+    light.GetPrim().CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool, custom=True).Set(False)
 
 
 def rear_view_mirror(spec: CabinSpec, s: float):

@@ -26,6 +26,10 @@ class Material:
     transmittance_940: float = 1.0
     ior: float = 0.0                         # > 0: a specular interface: glints on the cornea, glare on lenses
     retroreflectance: float = 0.0            # bright-pupil strength (pupil only), docs/sensors.md
+    # Light the surface emits itself (a lit lamp lens): luminance per linear RGB channel
+    # (cd/m^2, the units of albedo/pi times lux) and NIR band radiance (W/m^2/sr).
+    emission_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    emission_nir: float = 0.0
 
     def nir(self, wavelength_nm: int) -> float:
         return {850: self.nir_850, 940: self.nir_940}[wavelength_nm]

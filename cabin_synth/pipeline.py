@@ -18,6 +18,7 @@ import numpy as np
 from . import __version__, schemas
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .labels import frame_labels
+from .lamps import lamp_output
 from .lighting import daylight
 from .materials import driver_materials
 from .presets import Preset
@@ -101,7 +102,11 @@ class FrameMaker:
         light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
         materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
                                      ident.hair_colour, ident.facial_hair)
-        scene.update(rig, geometry, materials, light, sensor, params.accessories)
+        lit = params.lighting
+        dome = (lamp_output(lit.dome_light, lit.dome_light_flux_lm, lit.dome_light_cct_k,
+                            sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
+                if lit.dome_light != "none" else None)
+        scene.update(rig, geometry, materials, light, sensor, params.accessories, dome)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 
@@ -129,12 +134,22 @@ class FrameMaker:
             "lighting": {"sun_direction_vehicle": view.sun_direction.tolist(), "sun_lux_in_cabin": view.sun_lux,
                          "sky_lux_in_cabin": view.sky_lux, "sun_nir_w_m2": view.sun_nir_w_m2,
                          "sky_nir_w_m2": view.sky_nir_w_m2,
-                         "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators]},
+                         "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
+                         "dome_light": dome_light_labels(dome, scene.dome_light_position)},
             "sensor_state": {"rgb": rgb_state},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         timings.add("sensor", t)
         return Frame(params, geometry, view, labels, buffers, images)
+
+
+def dome_light_labels(dome, position: np.ndarray) -> dict[str, Any]:
+    """State and output of the cabin's dome/map lamp (zeros when off)."""
+    on = dome is not None
+    return {"on": on, "kind": dome.kind if on else "none", "position_vehicle_m": position.tolist(),
+            "luminous_flux_lm": dome.flux_lm if on else 0.0, "cct_k": dome.cct_k if on else 0.0,
+            "luminous_intensity_cd": dome.intensity_cd if on else 0.0,
+            "nir_radiant_intensity_w_sr": dome.nir_w_sr if on else 0.0}
 
 
 def preset_digest(preset: Preset) -> str:

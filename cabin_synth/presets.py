@@ -71,7 +71,7 @@ CATEGORIES: dict[str, set] = {
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
-    "lighting.dome_light": {"off", "led", "incandescent"},
+    "lighting.dome_light": {"none", "led", "incandescent"},
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
     "accessories.sunglasses_lens": set(SUNGLASS_LENSES),
     "accessories.phone": {"none", *PHONE_POSITIONS},

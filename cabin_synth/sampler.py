@@ -28,7 +28,7 @@ class Lighting:
     sun_elevation_deg: float
     sun_azimuth_deg: float
     sky_fraction: float
-    dome_light: str = "off"          # off | led | incandescent (cabin_synth.lamps)
+    dome_light: str = "none"         # none | led | incandescent (cabin_synth.lamps)
     dome_light_flux_lm: float = 0.0
     dome_light_cct_k: float = 0.0
 
@@ -160,7 +160,7 @@ def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> 
     else:
         elevation, azimuth = number("sun_elevation_deg"), number("sun_azimuth_deg")
     dome = {}
-    if "dome_light" in section and (kind := str(field("dome_light"))) != "off":
+    if "dome_light" in section and (kind := str(field("dome_light"))) != "none":
         dome = dict(dome_light=kind, dome_light_flux_lm=number("dome_light_flux_lm"),
                     dome_light_cct_k=number("dome_light_cct_k"))
     return Lighting(number("sun_illuminance_lux"), elevation, azimuth, number("sky_fraction"), **dome)

@@ -20,6 +20,7 @@ from . import accessories as acc
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
 from .camera import R_USDCAM_CV
 from .driver import DriverGeometry
+from .lamps import LampOutput
 from .lighting import Daylight
 from .materials import Material
 from .rig import Rig
@@ -103,6 +104,11 @@ class Scene:
         self._sun_xform = self.sun.AddTransformOp()
         self.sky = UsdLux.DomeLight.Define(stage, "/World/Lights/Sky")
         self._illuminators: list[tuple[UsdLux.SphereLight, UsdGeom.XformOp]] = []
+        self.dome_light = UsdLux.DiskLight(stage.GetPrimAtPath("/World/Cabin/DomeLamp/Light"))
+        self.dome_light_position = np.asarray(
+            UsdGeom.XformCache().GetLocalToWorldTransform(self.dome_light.GetPrim()).ExtractTranslation())
+        lens = UsdShade.MaterialBindingAPI(stage.GetPrimAtPath("/World/Cabin/DomeLamp/Lens")).ComputeBoundMaterial()[0]
+        self._dome_lens = lens.ComputeSurfaceSource()[0]
 
     def _compose_accessories(self) -> dict:
         """Reference every accessory once, hidden: frames only toggle visibility and
@@ -141,7 +147,8 @@ class Scene:
             (prim.MakeVisible if on else prim.MakeInvisible)()
 
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
-               daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None) -> None:
+               daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None,
+               dome: LampOutput | None = None) -> None:
         stage = self.stage
         if accessories is not None:
             self._update_accessories(accessories, geometry)
@@ -188,6 +195,30 @@ class Scene:
             shaping.CreateShapingConeAngleAttr().Set(90.0)
             _set_custom(light.GetPrim(), radiant_intensity_w_sr=ill["radiant_intensity_w_sr"],
                         half_angle_deg=ill["half_angle_deg"], wavelength_nm=sensor["nir"]["wavelength_nm"])
+
+        self._update_dome(dome, sensor["nir"]["wavelength_nm"])
+
+    def _update_dome(self, dome: LampOutput | None, wavelength_nm: int) -> None:
+        """The dome lamp's light (None: off) and its lens's glow: a Lambertian disc of
+        radius r with on-axis intensity I shows the luminance I / (pi r^2)."""
+        light, prim = self.dome_light, self.dome_light.GetPrim()
+        area = math.pi * light.GetRadiusAttr().Get() ** 2
+        on = dome is not None
+        luminance = dome.intensity_cd / area if on else 0.0
+        light.CreateIntensityAttr().Set(float(luminance))
+        light.CreateEnableColorTemperatureAttr().Set(on)
+        light.CreateColorTemperatureAttr().Set(float(dome.cct_k) if on else 6500.0)
+        prim.CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool).Set(on)
+        prim.CreateAttribute("cabin_synth:kind", Sdf.ValueTypeNames.Token).Set(dome.kind if on else "none")
+        prim.CreateAttribute("cabin_synth:wavelength_nm", Sdf.ValueTypeNames.Int).Set(int(wavelength_nm))
+        names = ("luminous_flux_lm", "luminous_intensity_cd", "radiant_intensity_w_sr",
+                 "nir_w_nm_per_lm_850", "nir_w_nm_per_lm_940")
+        values = ((dome.flux_lm, dome.intensity_cd, dome.nir_w_sr, dome.nir_w_nm_per_lm[850], dome.nir_w_nm_per_lm[940])
+                  if on else (0.0,) * len(names))
+        _set_custom(prim, **dict(zip(names, values)))
+        glow = dome.rgb * luminance if on else np.zeros(3)
+        self._dome_lens.CreateInput("emissiveColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*glow.tolist()))
+        _set_custom(self._dome_lens.GetPrim().GetParent(), emissive_nir_w_m2_sr=dome.nir_w_sr / area if on else 0.0)
 
     def _illuminator(self, k: int) -> tuple[UsdLux.SphereLight, UsdGeom.XformOp]:
         """The k-th NIR illuminator's light and transform, made on first use."""

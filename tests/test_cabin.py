@@ -158,7 +158,7 @@ REQUIRED_PRIMS = (
     "Dashboard/Dash", "Dashboard/Cluster/Hood", "Dashboard/Cluster/Screen", "Dashboard/Infotainment/Screen",
     "Dashboard/CenterConsole", "Dashboard/Glovebox", "SteeringWheel/Rim", "SteeringWheel/Spokes",
     "SteeringWheel/Hub", "SteeringColumn/Shroud", "DriverSeat/Cushion", "DriverSeat/Backrest",
-    "DriverSeat/Headrest", "PassengerSeat/Cushion", "PassengerSeat/Backrest", "PassengerSeat/Headrest",
+    "DriverSeat/Headrest", "PassengerSeat/Cushion", "PassengerSeat/Backrest", "PassengerSeat/Headrest", "DomeLamp/Lens",
     "Shell/APillarLeft", "Shell/APillarRight", "Shell/BPillarLeft", "Shell/BPillarRight", "Shell/Headliner",
     "Shell/Floor", "Shell/DoorFrontLeft", "Shell/DoorFrontRight", "RearSeat/Cushion", "RearSeat/Backrest",
     "Glass/Windscreen", "Glass/SideLeftFront", "Glass/SideRightFront", "Mirrors/RearViewGlass",

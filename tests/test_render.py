@@ -9,6 +9,7 @@ import yaml
 
 from cabin_synth.render.gl import GLRenderer
 from cabin_synth.render.reference import render_reference
+from cabin_synth.render.view import Lamp
 from cabin_synth.materials import Material
 from cabin_synth.paths import PRESETS
 from cabin_synth.sensor import fixed_pattern, nir_image
@@ -29,6 +30,9 @@ def test_gl_matches_reference_depth_ids_and_radiance(gl):
     retro = dataclasses.replace(GREY, retroreflectance=0.8)
     view = make_view([(*ball, retro, "skin"), (*wall, GREY, "cabin")], cam, sky_lux=100.0, sky_nir=0.1,
                      illuminator_position=light)
+    # And a warm cabin lamp above and to the side, facing down (RGB and NIR).
+    lamp = Lamp(np.array([0.9, 0.35, 0.45]), np.array([0.0, 0.0, -1.0]), np.array([20.0, 14.0, 6.0]), 0.05, 1.0)
+    view = dataclasses.replace(view, lamps=(lamp,))
     a, b = gl.render(view), render_reference(view)
     same_id = a.instance == b.instance
     assert same_id.mean() > 0.995  # only triangle-edge pixels may differ
@@ -40,12 +44,14 @@ def test_gl_matches_reference_depth_ids_and_radiance(gl):
     rays = np.stack([(uu - cam.cx) / cam.fx, (vv - cam.cy) / cam.fy, np.ones_like(uu, float)], -1) * b.depth[..., None]
     points = (rays - cam.t_cam_vehicle) @ cam.R_cam_vehicle   # vehicle frame
     normals = (points - centre) / 0.2
-    to_light = (light - points) / np.linalg.norm(light - points, axis=-1, keepdims=True)
-    rim = (b.instance == 1) & (np.einsum("hwj,hwj->hw", normals, to_light) < 0.05)
-    # The wall behind the ball, in its shadow (the segment to the light meets the sphere).
-    seg = points - light
-    t = np.clip(np.einsum("hwj,j->hw", seg, centre - light) / np.einsum("hwj,hwj->hw", seg, seg), 0.0, 1.0)
-    shadowed = (b.instance == 2) & (np.linalg.norm(light + t[..., None] * seg - centre, axis=-1) < 0.2 + 0.005)
+    rim = shadowed = np.zeros_like(same_id)
+    for source in (light, lamp.position):
+        to_light = (source - points) / np.linalg.norm(source - points, axis=-1, keepdims=True)
+        rim = rim | (b.instance == 1) & (np.abs(np.einsum("hwj,hwj->hw", normals, to_light)) < 0.05)
+        # The wall behind the ball, in its shadow (the segment to the light meets the sphere).
+        seg = points - source
+        t = np.clip(np.einsum("hwj,j->hw", seg, centre - source) / np.einsum("hwj,hwj->hw", seg, seg), 0.0, 1.0)
+        shadowed = shadowed | (b.instance == 2) & (np.linalg.norm(source + t[..., None] * seg - centre, axis=-1) < 0.2 + 0.005)
     both = same_id & (a.instance > 0) & ~rim & ~shadowed
     assert both.sum() > 15000
     assert np.max(np.abs(a.depth[both] - b.depth[both])) < 1e-4
@@ -132,11 +138,11 @@ def _pixels_inside(cam, corners_vehicle):
     return signed.min(axis=0) > 1.5, np.abs(signed).min(axis=0) <= 1.5
 
 
-@pytest.mark.parametrize("light", ["sun", "illuminator"])
+@pytest.mark.parametrize("light", ["sun", "illuminator", "lamp"])
 def test_shadow_of_a_square_where_projected_by_hand(gl, light):
     # A 10 cm square 30 cm in front of a wall casts its shadow where the light's
     # rays through its corners meet the wall: parallel rays for the sun, rays from
-    # the point for an illuminator 25 cm beside the camera.
+    # the point for an illuminator or a cabin lamp 25 cm beside the camera.
     cam = camera_at_origin()
     sun = np.array([-1.0, 0.4, 0.3]) / np.linalg.norm([-1.0, 0.4, 0.3])
     source = np.array([0.0, 0.25, 0.1])
@@ -144,8 +150,12 @@ def test_shadow_of_a_square_where_projected_by_hand(gl, light):
         view = make_view(_wall_and_occluder(1.2), cam, illuminator_w_sr=0.0, sun_lux=1000.0, sun_nir=1.0,
                          sun_direction=sun)
         rays = lambda p: -sun
-    else:
+    elif light == "illuminator":
         view = make_view(_wall_and_occluder(1.2), cam, illuminator_position=source, exponent=1e-6)
+        rays = lambda p: (p - source) / np.linalg.norm(p - source)
+    else:
+        lamp = Lamp(source, np.array([1.0, 0.0, 0.0]), np.array([5.0, 4.0, 3.0]), 0.05, 1.0)
+        view = dataclasses.replace(make_view(_wall_and_occluder(1.2), cam, illuminator_w_sr=0.0), lamps=(lamp,))
         rays = lambda p: (p - source) / np.linalg.norm(p - source)
     corners = view.positions[4:8].astype(float)
     shadow = np.array([p + (1.5 - p[0]) / rays(p)[0] * rays(p) for p in corners])
@@ -158,6 +168,8 @@ def test_shadow_of_a_square_where_projected_by_hand(gl, light):
     assert dark.sum() > 40 and lit.sum() > 1000
     assert np.all(buf.nir[dark] == 0.0)
     assert np.all(buf.nir[lit] > 0.0)
+    if light != "illuminator":   # the visible band too
+        assert np.all(buf.rgb[dark] == 0.0) and np.all(buf.rgb[lit] > 0.0)
 
 
 @pytest.mark.parametrize("t_high, t_low", [(0.8, 0.1)])

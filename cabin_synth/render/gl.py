@@ -50,8 +50,9 @@ void main() {
 LIGHTS = """
 #version 330
 const int MAX_ILL = %(max_ill)d;
+const int MAX_LAMP = %(max_lamp)d;
 const float PI = 3.14159265358979;
-uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius)
+uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius), emission (r, g, b, nir)
 uniform vec3 cam_pos;
 uniform vec3 sun_dir;
 uniform vec4 daylight;         // sun lux, sky lux, sun NIR W/m^2, sky NIR W/m^2
@@ -69,6 +70,14 @@ uniform sampler2D sun_filter;
 uniform sampler2D ill_depth;
 uniform sampler2D ill_filter;
 uniform int use_filters;       // 0: no see-through surface filters any light this frame
+uniform int n_tiles;           // shadow tiles: the illuminators', then the lamps'
+uniform int n_lamp;
+uniform vec3 lamp_pos[MAX_LAMP];
+uniform vec3 lamp_axis[MAX_LAMP];
+uniform vec4 lamp[MAX_LAMP];   // on-axis luminous intensity per linear RGB channel (cd), NIR radiant intensity (W/sr)
+uniform float lamp_exp[MAX_LAMP];
+uniform mat3 lamp_R[MAX_LAMP];
+uniform vec3 lamp_map[MAX_LAMP];
 
 // (visible, NIR) share of the sun that reaches p: 0 in shadow, the filters' product behind glasses.
 vec2 sun_reach(vec3 p, vec3 n);
@@ -90,18 +99,35 @@ float slope_texels(vec3 n, vec3 l) {
     return min(1.5 + 2.0 * sqrt(1.0 - c * c) / c, 6.0);
 }
 
+// (visible, NIR) share of a point light's output that reaches p, from its
+// perspective map in shadow tile `tile` (frame R at `pos`, map scales `map`).
+vec2 tile_reach(int tile, vec3 pos, mat3 R, vec3 map, vec3 p, vec3 n) {
+    float texel = max((R * (p - pos)).z, 0.01) * map.z;
+    vec3 q = R * (p + n * slope_texels(n, normalize(pos - p)) * texel - pos);
+    if (q.z <= 0.01) return vec2(1.0);
+    vec2 t = q.xy * map.xy / q.z * 0.5 + 0.5;
+    if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return vec2(1.0);
+    t.x = (t.x + float(tile)) / float(n_tiles);
+    if (q.z > texture(ill_depth, t).r + texel) return vec2(0.0);
+    if (use_filters == 0) return vec2(1.0);
+    vec4 f = texture(ill_filter, t);
+    return q.z > f.a ? f.rg : vec2(1.0);
+}
+
 // NIR share of illuminator k that reaches p.
 float ill_reach(int k, vec3 p, vec3 n) {
-    float texel = max((ill_R[k] * (p - ill_pos[k])).z, 0.01) * ill_map[k].z;
-    vec3 q = ill_R[k] * (p + n * slope_texels(n, normalize(ill_pos[k] - p)) * texel - ill_pos[k]);
-    if (q.z <= 0.01) return 1.0;
-    vec2 t = q.xy * ill_map[k].xy / q.z * 0.5 + 0.5;
-    if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return 1.0;
-    t.x = (t.x + float(k)) / float(n_ill);
-    if (q.z > texture(ill_depth, t).r + texel) return 0.0;
-    if (use_filters == 0) return 1.0;
-    vec4 f = texture(ill_filter, t);
-    return q.z > f.a ? f.g : 1.0;
+    return tile_reach(k, ill_pos[k], ill_R[k], ill_map[k], p, n).y;
+}
+
+// Lamp k's on-axis-normalised irradiance cos^m(theta) cos(incidence) / d^2 at p
+// (multiply by its intensities), shadowed and filtered per band: (visible, NIR).
+vec2 lamp_reach(int k, vec3 p, vec3 n) {
+    vec3 to_lamp = lamp_pos[k] - p;
+    float d2 = dot(to_lamp, to_lamp);
+    vec3 l = to_lamp * inversesqrt(d2);
+    float g = pow(max(dot(-l, lamp_axis[k]), 0.0), lamp_exp[k]) * max(dot(n, l), 0.0) / d2;
+    if (g <= 0.0) return vec2(0.0);
+    return g * tile_reach(n_ill + k, lamp_pos[k], lamp_R[k], lamp_map[k], p, n);
 }
 
 // Irradiance (W/m^2) on a surface facing the illuminator, before shadows.
@@ -143,9 +169,17 @@ void main() {
             retro += e * exp(-(alpha * alpha) / (retro_angle * retro_angle));
         }
     }
-    vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky);
-    float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky) + optics.b / PI * retro;
-    out_radiance = vec4(rgb, nir);
+    vec3 e_lamp = vec3(0.0);
+    float e_lamp_nir = 0.0;
+    for (int k = 0; k < n_lamp; ++k) {
+        vec2 g = lamp_reach(k, v_pos, n);
+        e_lamp += lamp[k].rgb * g.x;
+        e_lamp_nir += lamp[k].a * g.y;
+    }
+    vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky + e_lamp);
+    float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro;
+    vec4 glow = texelFetch(materials, ivec2(v_instance, 3), 0);
+    out_radiance = vec4(rgb, nir) + glow;
     out_geometry = vec4(v_zcam, float(v_instance), 0.0, 1.0);
 }
 """
@@ -285,6 +319,10 @@ void main() {
 """
 
 MAX_ILLUMINATORS = 8
+MAX_LAMPS = 2
+# A lamp's shadow map reaches further off its axis than an illuminator's: its
+# Lambertian beam still has 0.3 of its intensity at 72 degrees (tangent 3).
+LAMP_MAX_TAN = 3.0
 # Texels: about 2 mm over a 3 m cabin for the sun, below 1 mm at the face for
 # an illuminator (its map is fitted to what the camera sees). Larger maps cost
 # more than the rest of the render on llvmpipe (docs/sensors.md).
@@ -325,13 +363,14 @@ def _mat3(R: np.ndarray) -> tuple:
 
 
 def material_table(view: SceneView) -> np.ndarray:
-    """(3, instances + 1, 4) float32: per instance id the rows the shaders read."""
-    table = np.zeros((3, len(view.instances) + 1, 4), np.float32)
+    """(4, instances + 1, 4) float32: per instance id the rows the shaders read."""
+    table = np.zeros((4, len(view.instances) + 1, 4), np.float32)
     for inst in view.instances:
         m = inst.material
         f0 = ((m.ior - 1.0) / (m.ior + 1.0)) ** 2 if m.ior > 0 else 0.0
         table[0, inst.id] = (*m.albedo_rgb, m.nir(view.wavelength_nm))
         table[1, inst.id] = (m.transmittance_visible, m.nir_transmittance(view.wavelength_nm), m.retroreflectance, f0)
+        table[3, inst.id] = (*m.emission_rgb, m.emission_nir)
     return table
 
 
@@ -356,7 +395,7 @@ class GLRenderer:
 
     def __init__(self):
         self.ctx = ctx = create_context()
-        lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS}
+        lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "max_lamp": MAX_LAMPS}
         self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + FRAGMENT)
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
@@ -422,12 +461,13 @@ class GLRenderer:
         return view.positions[seen if seen.any() else slice(None)].astype(np.float64)
 
     @staticmethod
-    def _ill_frustum(R: np.ndarray, position: np.ndarray, receivers: np.ndarray) -> tuple[float, float, float]:
+    def _ill_frustum(R: np.ndarray, position: np.ndarray, receivers: np.ndarray,
+                     max_tan: float = 2.0) -> tuple[float, float, float]:
         """(1/tan half-FOV x, y, texel per metre of depth) of a perspective map fitted to the receivers."""
         q = (receivers - position) @ R.T
         ahead = q[q[:, 2] > 0.01]
         # Tangents over 2 (63 degrees) are cut: the cos^m beam is weak out there.
-        tan = np.clip(np.abs(ahead[:, :2] / ahead[:, 2:3]).max(axis=0) * 1.02 if len(ahead) else [1.0, 1.0], 0.05, 2.0)
+        tan = np.clip(np.abs(ahead[:, :2] / ahead[:, 2:3]).max(axis=0) * 1.02 if len(ahead) else [1.0, 1.0], 0.05, max_tan)
         return 1.0 / tan[0], 1.0 / tan[1], 2.0 * float(tan.max()) / ILL_SHADOW_PX
 
     def _sun_frame(self, view: SceneView, receivers: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
@@ -454,6 +494,10 @@ class GLRenderer:
         n_ill = len(view.illuminators)
         if not 1 <= n_ill <= MAX_ILLUMINATORS:
             raise UserError(f"the renderer takes 1 to {MAX_ILLUMINATORS} illuminators, got {n_ill}")
+        n_lamp = len(view.lamps)
+        if n_lamp > MAX_LAMPS:
+            raise UserError(f"the renderer takes at most {MAX_LAMPS} lit cabin lamps, got {n_lamp}")
+        n_tiles = n_ill + n_lamp
         table = material_table(view)
         spheres, lenses = specular_parts(view, table)
         tri_id = view.instance_ids[view.triangles[:, 0]]
@@ -471,7 +515,7 @@ class GLRenderer:
             "glint": np.isin(tri_id, spheres),
             "glare": np.isin(tri_id, lenses),
         }
-        materials = ctx.texture((table.shape[1], 3), 4, table.tobytes(), dtype="f4")
+        materials = ctx.texture((table.shape[1], table.shape[0]), 4, table.tobytes(), dtype="f4")
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
         vertices = np.concatenate([view.positions, view.normals,
                                    view.instance_ids[:, None].astype(np.float32)], axis=1).astype(np.float32)
@@ -509,32 +553,36 @@ class GLRenderer:
         sun_R, sun_o, sun_proj, sun_map = self._sun_frame(view, receivers)
         self._shadow_pass(self._sun, (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX), sun_R, sun_o, sun_proj,
                           shadow_opaque, light_filter)
-        if self._ill_count != n_ill:
+        if self._ill_count != n_tiles:
             for obj in (self._ill or {}).values():
                 obj.release()
-            self._ill = self._shadow_target(ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
-            self._ill_count = n_ill
+            self._ill = self._shadow_target(ILL_SHADOW_PX * n_tiles, ILL_SHADOW_PX)
+            self._ill_count = n_tiles
         for key in ("depth_fbo", "filter_fbo"):
-            self._ill[key].viewport = (0, 0, ILL_SHADOW_PX * n_ill, ILL_SHADOW_PX)
+            self._ill[key].viewport = (0, 0, ILL_SHADOW_PX * n_tiles, ILL_SHADOW_PX)
         self._ill["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
         if light_filter is not None:
             self._ill["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
         ill_R = [_frame_rows(ill.axis) for ill in view.illuminators]
         ill_map = [self._ill_frustum(R, ill.position, receivers) for R, ill in zip(ill_R, view.illuminators)]
-        for k, ill in enumerate(view.illuminators):
-            self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), ill_R[k],
-                              ill.position, (ill_map[k][0], ill_map[k][1], 1.0, cam.far_m), shadow_opaque, light_filter)
+        lamp_R = [_frame_rows(lamp.axis) for lamp in view.lamps]
+        lamp_map = [self._ill_frustum(R, lamp.position, receivers, LAMP_MAX_TAN) for R, lamp in zip(lamp_R, view.lamps)]
+        points = [(ill.position, R, m) for ill, R, m in zip(view.illuminators, ill_R, ill_map)]
+        points += [(lamp.position, R, m) for lamp, R, m in zip(view.lamps, lamp_R, lamp_map)]
+        for k, (position, R, m) in enumerate(points):
+            self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), R,
+                              position, (m[0], m[1], 1.0, cam.far_m), shadow_opaque, light_filter)
 
-        pad = lambda rows, width: np.concatenate(
-            [np.asarray(rows, np.float32).reshape(len(rows), -1),
-             np.zeros((MAX_ILLUMINATORS - len(rows), width), np.float32)]).tobytes()
+        pad = lambda rows, width, size=MAX_ILLUMINATORS: np.concatenate(
+            [np.asarray(rows, np.float32).reshape(len(rows), width),
+             np.zeros((size - len(rows), width), np.float32)]).tobytes()
         uniforms = {
             "R_cam": _mat3(cam.R_cam_vehicle), "t_cam": tuple(cam.t_cam_vehicle),
             "intr": (cam.fx, cam.fy, cam.cx, cam.cy), "size": (cam.width, cam.height),
             "near_far": (cam.near_m, cam.far_m),
             "cam_pos": tuple(cam.position), "sun_dir": tuple(view.sun_direction),
             "daylight": (view.sun_lux, view.sky_lux, view.sun_nir_w_m2, view.sky_nir_w_m2),
-            "n_ill": n_ill, "use_filters": int(light_filter is not None),
+            "n_ill": n_ill, "use_filters": int(light_filter is not None), "n_tiles": n_tiles, "n_lamp": n_lamp,
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
             "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
@@ -545,6 +593,12 @@ class GLRenderer:
             "ill": pad([(ill.w_sr, ill.exponent) for ill in view.illuminators], 2),
             "ill_R": pad([np.asarray(R, float).T.ravel() for R in ill_R], 9),
             "ill_map": pad(ill_map, 3),
+            "lamp_pos": pad([lamp.position for lamp in view.lamps], 3, MAX_LAMPS),
+            "lamp_axis": pad([lamp.axis for lamp in view.lamps], 3, MAX_LAMPS),
+            "lamp": pad([(*lamp.rgb_cd, lamp.nir_w_sr) for lamp in view.lamps], 4, MAX_LAMPS),
+            "lamp_exp": pad([[lamp.exponent] for lamp in view.lamps], 1, MAX_LAMPS),
+            "lamp_R": pad([np.asarray(R, float).T.ravel() for R in lamp_R], 9, MAX_LAMPS),
+            "lamp_map": pad(lamp_map, 3, MAX_LAMPS),
         }
         for prog in (self.program, self.glint_program, self.filter_program):
             for name, value in uniforms.items():

@@ -1,7 +1,8 @@
 """A slow, plain numpy rasteriser: the test oracle for the GL renderer.
 
 Same inputs, same buffers, same direct light model as render/gl.py (Lambert
-under sun, sky and every illuminator, bright-pupil retro-reflection), written
+under sun, sky, every illuminator and every lit cabin lamp, bright-pupil
+retro-reflection, emissive surfaces), written
 the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
 tests can check the fast path against it. It does not model shadows,
 see-through filters or corneal glints: tests check those against geometry
@@ -82,10 +83,22 @@ def render_reference(view: SceneView) -> Buffers:
         e_ill += e
         retro += e * np.exp(-(alpha / RETRO_ANGLE_RAD) ** 2)
 
+    e_lamp = np.zeros((len(pos), 3))
+    for lamp in view.lamps:
+        to_lamp = lamp.position - pos
+        d2 = np.einsum("nj,nj->n", to_lamp, to_lamp)
+        l = to_lamp / np.sqrt(d2)[:, None]
+        g = np.clip(-l @ lamp.axis, 0, None) ** lamp.exponent * np.clip(np.einsum("nj,nj->n", nrm, l), 0, None) / d2
+        e_lamp += g[:, None] * lamp.rgb_cd
+        e_ill += g * lamp.nir_w_sr      # no retro-reflection: a lamp is far off the camera axis
+    glow = np.array([(*view.instances[i - 1].material.emission_rgb, view.instances[i - 1].material.emission_nir)
+                     for i in inst]).reshape(-1, 4)
+
     rgb = np.zeros((H, W, 3), np.float32)
     nir = np.zeros((H, W), np.float32)
-    rgb[hit] = albedo / np.pi * (view.sun_lux * sun + view.sky_lux * sky)[:, None]
-    nir[hit] = rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
+    rgb[hit] = albedo / np.pi * ((view.sun_lux * sun + view.sky_lux * sky)[:, None] + e_lamp) + glow[:, :3]
+    nir[hit] = (rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
+                + glow[:, 3])
     depth = np.where(hit, zbuf, 0.0).astype(np.float32)
     instance = np.zeros((H, W), np.int32)
     instance[hit] = inst

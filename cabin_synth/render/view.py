@@ -12,6 +12,7 @@ import numpy as np
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
 from ..camera import R_USDCAM_CV, Camera
+from ..lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..materials import Material
 
 
@@ -32,6 +33,16 @@ class Illuminator:
 
 
 @dataclass(frozen=True)
+class Lamp:
+    """A cabin lamp (dome/map light): a point source with a cos^m beam in RGB and NIR."""
+    position: np.ndarray    # (3,) vehicle frame
+    axis: np.ndarray        # (3,) unit, beam axis
+    rgb_cd: np.ndarray      # (3,) on-axis luminous intensity per linear sRGB channel, cd
+    nir_w_sr: float         # on-axis radiant intensity in the NIR camera's band, W/sr
+    exponent: float         # cos^m beam exponent (1: Lambertian)
+
+
+@dataclass(frozen=True)
 class SceneView:
     positions: np.ndarray      # (V,3) float32, vehicle frame
     normals: np.ndarray        # (V,3) float32, unit
@@ -46,6 +57,7 @@ class SceneView:
     sky_nir_w_m2: float
     illuminators: tuple[Illuminator, ...]
     wavelength_nm: int
+    lamps: tuple[Lamp, ...] = ()   # lit cabin lamps only
 
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -80,9 +92,12 @@ def _material(prim: Usd.Prim) -> Material:
     opacity = float(opacity if opacity is not None else 1.0)
     # A see-through surface without authored transmittances passes what it does not cover.
     clear = 1.0 - opacity
+    emissive = shader.GetInput("emissiveColor").Get() if shader and shader.GetInput("emissiveColor") else None
     return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
                     opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
-                    custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0))
+                    custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0),
+                    tuple(float(c) for c in emissive) if emissive is not None else (0.0, 0.0, 0.0),
+                    custom("emissive_nir_w_m2_sr", 0.0))
 
 
 def _semantic(prim: Usd.Prim) -> str:
@@ -107,6 +122,7 @@ class StageReader:
         # Semantic labels are composed once; frames only change points, transforms,
         # visibility and material values.
         self._semantics = {m.GetPath(): _semantic(m.GetPrim()) for m in self._meshes}
+        self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight)]
 
     def read(self, wavelength_nm: int, width: int, height: int) -> SceneView:
         cache = UsdGeom.XformCache(Usd.TimeCode.Default())
@@ -174,4 +190,20 @@ class StageReader:
             sun_nir_w_m2=float(get("/World/Lights/Sun", "nir_irradiance_w_m2")),
             sky_nir_w_m2=float(get("/World/Lights/Sky", "nir_irradiance_w_m2")),
             illuminators=tuple(illuminators),
+            lamps=tuple(self._lit_lamps(cache)),
         )
+
+    def _lit_lamps(self, cache: UsdGeom.XformCache):
+        """Cabin lamps that are on, with the colour of their colour temperature."""
+        for prim in self._lamps:
+            if not prim.GetAttribute("cabin_synth:on").Get():
+                continue
+            light = UsdLux.DiskLight(prim)
+            M = np.asarray(cache.GetLocalToWorldTransform(prim))
+            tint = (blackbody_rgb(float(light.GetColorTemperatureAttr().Get()))
+                    if light.GetEnableColorTemperatureAttr().Get() else np.ones(3))
+            yield Lamp(position=M[3, :3].copy(), axis=-M[2, :3] / np.linalg.norm(M[2, :3]),
+                       rgb_cd=float(prim.GetAttribute("cabin_synth:luminous_intensity_cd").Get()) * tint
+                       * np.asarray(light.GetColorAttr().Get(), float),
+                       nir_w_sr=float(prim.GetAttribute("cabin_synth:radiant_intensity_w_sr").Get()),
+                       exponent=LAMBERT_EXPONENT)   # a DiskLight emits as a Lambertian surface
