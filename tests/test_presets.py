@@ -33,6 +33,10 @@ def write_preset(tmp_path, mutate):
     (lambda d: d.update(extra_section={}), "extra_section"),
     (lambda d: d["gaze"].update(yaw_deg={"gaussian": {"mean": 0, "std": 1}}), "gaze.yaw_deg"),
     (lambda d: d["expression"].update(yawn={"uniform": [0, 2]}), "expression.yawn"),
+    (lambda d: d["lighting"].update(dome_light="led"), "dome_light_flux_lm"),
+    (lambda d: d["lighting"].update(dome_light="halogen", dome_light_flux_lm=50, dome_light_cct_k=3000),
+     "lighting.dome_light"),
+    (lambda d: d.update(seat={"height_mm": {"uniform": [-40, 0]}}), "seat.height_mm"),
 ])
 def test_bad_preset_names_file_and_field_and_writes_nothing(tmp_path, capsys, mutate, field):
     path = write_preset(tmp_path, mutate)
