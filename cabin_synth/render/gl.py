@@ -539,7 +539,7 @@ class GLRenderer:
         for prog in (self.program, self.glint_program, self.filter_program, self.shadow_filter):
             prog["materials"].value = 0
 
-        # Shadow and filter maps: the sun (orthographic), then each illuminator in its tile.
+        # Shadow and filter maps: the sun (orthographic), then each illuminator and each lit lamp in its tile.
         ctx.enable(ctx.DEPTH_TEST)
         ctx.disable(ctx.CULL_FACE)
         shadow_opaque = vao(self.shadow_depth, "opaque")
