@@ -11,12 +11,12 @@ from pxr import Usd, UsdGeom, UsdLux
 from cabin_synth import presets
 from cabin_synth.cabin import cabin_asset_path
 from cabin_synth.lamps import lamp_output
-from cabin_synth.materials import skin
+from cabin_synth.materials import Material, skin
 from cabin_synth.pipeline import FrameMaker
 from cabin_synth.render.reference import render_reference
 from cabin_synth.render.view import Lamp
 from cabin_synth.sampler import sample_frame
-from scenes import GREY, camera_at_origin, make_view, quad
+from scenes import GREY, camera_at_origin, make_view, quad, sphere
 
 # CIE 1924 photopic luminous efficiency V(lambda), 380-780 nm in 10 nm steps (CIE 15 tables).
 V_TABLE = np.array([
@@ -198,3 +198,36 @@ def test_night_face_is_brighter_by_the_lamps_illuminance(night):
     # Night ambient is a few lux at most; a 60 lm map light adds several times that on the face.
     skin_pixels = np.isin(ids, list(skin_id))
     assert on.buffers.rgb[skin_pixels].mean() > 2.0 * off.buffers.rgb[skin_pixels].mean()
+
+
+def test_lamp_glint_on_a_cornea_sits_at_the_mirror_point_with_the_mirror_sphere_energy(gl_renderer):
+    # A 7.8 mm mirror sphere (cornea, n = 1.376) under a lamp: the glint peaks where
+    # the sphere's normal bisects the directions to lamp and camera (found here by
+    # search over the sphere), and the image holds the energy F E R^2 / 4 / D^2.
+    cam = camera_at_origin(width=160, height=120, f_px=3000.0, target=(0.5, 0.0, 0.0))
+    centre, radius = np.array([0.5, 0.0, 0.0]), 0.0078
+    cornea = Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0, ior=1.376)
+    lamp = Lamp(np.array([0.3, 0.15, 0.35]), np.array([0.0, 0.0, -1.0]), np.array([12.0, 9.0, 5.0]), 0.03, 1.0)
+    wall = quad(np.array([1.5, 0.0, 0.0]), [-1, 0, 0], 2.0)
+    view = dataclasses.replace(make_view([(*sphere(centre, radius, 48), cornea, "cornea"), (*wall, GREY, "cabin")],
+                                         cam, illuminator_w_sr=0.0), lamps=(lamp,))
+    matte = tuple(dataclasses.replace(i, material=dataclasses.replace(i.material, ior=0.0)) for i in view.instances)
+    lit, plain = gl_renderer.render(view), gl_renderer.render(dataclasses.replace(view, instances=matte))
+    buf = dataclasses.replace(lit, rgb=lit.rgb - plain.rgb, nir=lit.nir - plain.nir)   # the glint alone
+    th, ph = np.meshgrid(np.linspace(0, np.pi, 361), np.linspace(-np.pi, np.pi, 721), indexing="ij")
+    normals = np.stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)], -1).reshape(-1, 3)
+    points = centre + radius * normals
+    unit = lambda v: v / np.linalg.norm(v, axis=-1, keepdims=True)
+    half = unit(unit(lamp.position - points) + unit(cam.position - points))
+    best = np.argmax(np.einsum("ij,ij->i", half, normals))
+    p, n = points[best], normals[best]
+    uv = cam.project(cam.to_camera(p[None]))[0]
+    peak = np.unravel_index(np.argmax(buf.rgb[..., 1]), buf.rgb.shape[:2])
+    assert np.linalg.norm(np.array(peak[::-1]) - uv) <= 1.0
+    l, v = unit(lamp.position - p), unit(cam.position - p)
+    f0 = (0.376 / 2.376) ** 2
+    fresnel = f0 + (1 - f0) * (1 - (unit(l + v) @ v)) ** 5
+    for measured, intensity in ((buf.rgb[..., 1], lamp.rgb_cd[1]), (buf.nir, lamp.nir_w_sr)):
+        e = intensity * (-l @ lamp.axis) / np.sum((lamp.position - p) ** 2)
+        expected = fresnel * e * radius**2 / 4 / np.sum((cam.position - p) ** 2)
+        assert measured.sum() / cam.fx**2 == pytest.approx(expected, rel=0.05)

@@ -185,9 +185,10 @@ void main() {
 """
 
 # Specular reflections of the lights on see-through parts with a refractive index.
-# Corneal glints (small spheres): a mirror sphere of radius R under irradiance E
-# reflects F E R^2 / 4 W/sr in every direction (F: Fresnel). The true glint is far
-# below a pixel, so that intensity is spread over a Gaussian of GLINT_SIGMA_PX
+# Corneal glints (small spheres), of the illuminators, the sun and lit lamps: a
+# mirror sphere of radius R under irradiance E reflects F E R^2 / 4 W/sr in every
+# direction (F: Fresnel). The true glint is far below a pixel, so that intensity
+# is spread over a Gaussian of GLINT_SIGMA_PX
 # pixels around the point whose normal bisects light and view: radiance
 # F E / (4 cos(view)) * w(delta), w a unit Gaussian over normal directions.
 # Glare on spectacle lenses (other parts, locally flat): the front surface mirrors
@@ -254,7 +255,18 @@ void main() {
     }
     vec2 sun_t = sun_reach(v_pos, n);
     float s = lobe(n, sun_dir, v, sigma, optics.a, cosv);
-    out_radiance = vec4(vec3(daylight.x * sun_t.x * s), nir + daylight.z * sun_t.y * s);
+    vec3 rgb = vec3(daylight.x * sun_t.x * s);
+    for (int k = 0; k < n_lamp; ++k) {
+        vec3 to_lamp = lamp_pos[k] - v_pos;
+        vec3 l = normalize(to_lamp);
+        // Irradiance on a surface facing the lamp, per unit of its on-axis intensity.
+        float e = pow(max(dot(-l, lamp_axis[k]), 0.0), lamp_exp[k]) / dot(to_lamp, to_lamp);
+        if (e <= 0.0) continue;
+        vec2 g = e * tile_reach(n_ill + k, lamp_pos[k], lamp_R[k], lamp_map[k], v_pos, n) * lobe(n, l, v, sigma, optics.a, cosv);
+        rgb += lamp[k].rgb * g.x;
+        nir += lamp[k].a * g.y;
+    }
+    out_radiance = vec4(rgb, nir + daylight.z * sun_t.y * s);
     out_geometry = vec4(0.0);
 }
 """
