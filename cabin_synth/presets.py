@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from . import dependencies, design, distributions, schemas, sensor_presets
+from . import dependencies, design, distributions, lamps, schemas, sensor_presets
 from .accessories import PHONE_POSITIONS, SLOTS, SUNGLASS_LENSES
 from .errors import UserError
 from .paths import PRESETS, PROJECT_ROOT
@@ -71,7 +71,7 @@ CATEGORIES: dict[str, set] = {
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
-    "lighting.dome_light": {"none", "led", "incandescent"},
+    "lighting.dome_light": {"none", *lamps.KINDS},
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
     "accessories.sunglasses_lens": set(SUNGLASS_LENSES),
     "accessories.phone": {"none", *PHONE_POSITIONS},
