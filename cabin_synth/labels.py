@@ -183,9 +183,28 @@ def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[di
              "visible": bool(seen[j] and lit[j])} for j, (eye, k) in enumerate(keys)]
 
 
+def body_keypoint_labels(body, camera: Camera, view: SceneView) -> list[dict[str, Any]]:
+    """Body joints (cabin_synth.body.build.KEYPOINT_NAMES): centre in the vehicle and
+    camera frames, its pixel, and whether the camera sees the body's surface over
+    the joint (the joint moved towards the camera by its depth under the skin or
+    clothing, plus 2 mm), else what hides it, as for landmarks."""
+    from .body.build import KEYPOINT_NAMES
+
+    towards = camera.position - body.keypoints
+    towards /= np.linalg.norm(towards, axis=1, keepdims=True)
+    surface = body.keypoints + towards * (body.keypoint_depth + 0.002)[:, None]
+    visible, reasons = landmark_visibility(surface, camera, view, set())
+    p_cam = camera.to_camera(body.keypoints)
+    uv = camera.project(p_cam)
+    return [{"name": name, "vehicle_m": body.keypoints[k].tolist(), "camera_m": p_cam[k].tolist(),
+             "uv": uv[k].tolist(), "visible": bool(visible[k]), "occluded_by": reasons[k]}
+            for k, name in enumerate(KEYPOINT_NAMES)]
+
+
 def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,
-                 zones: tuple[np.ndarray, tuple[str, ...]]) -> dict[str, Any]:
-    """zones: the cabin's zone_soup (cabin_synth.zones)."""
+                 zones: tuple[np.ndarray, tuple[str, ...]], body=None) -> dict[str, Any]:
+    """zones: the cabin's zone_soup (cabin_synth.zones); body: the frame's
+    cabin_synth.body.build.BodyGeometry, if it has one (body_keypoints)."""
     cam = rig.camera
     R_vh, t_vh = rig.R_vehicle_head, rig.t_vehicle_head
     to_vehicle = lambda p: np.asarray(p) @ R_vh.T + t_vh
@@ -253,4 +272,5 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
         "driver": params.identity.to_dict(),
         "accessories": worn_labels(params.accessories, geometry),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],
+        **({"body_keypoints": body_keypoint_labels(body, cam, view)} if body is not None else {}),
     }

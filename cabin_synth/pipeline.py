@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from . import __version__, schemas
+from .body.build import BodyGeometry, build_body
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .labels import frame_labels
 from .lighting import daylight
-from .materials import driver_materials
+from .materials import body_materials, driver_materials
 from .presets import Preset
 from .render import distort
 from .render.buffers import Buffers
@@ -43,6 +44,7 @@ class Frame:
     labels: dict[str, Any]
     buffers: Buffers
     images: dict[str, np.ndarray]
+    body: BodyGeometry | None = None
 
 
 @dataclass
@@ -102,10 +104,14 @@ class FrameMaker:
         materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
                                      ident.hair_colour, ident.facial_hair)
         scene.update(rig, geometry, materials, light, sensor, params.accessories)
+        body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
+                          scene.body_anchors)
+        scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
+                          params.body.steering_wheel_deg)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 
-        labels = frame_labels(params, rig, geometry, view, scene.zones)
+        labels = frame_labels(params, rig, geometry, view, scene.zones, body)
         t = timings.add("labels", t)
 
         buffers = distort.render(self.renderer, view)
@@ -133,7 +139,7 @@ class FrameMaker:
             "sensor_state": {"rgb": rgb_state},
         })
         timings.add("sensor", t)
-        return Frame(params, geometry, view, labels, buffers, images)
+        return Frame(params, geometry, view, labels, buffers, images, body)
 
 
 def preset_digest(preset: Preset) -> str:

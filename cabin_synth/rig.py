@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .body.params import lean_rotation
 from .cabin import CabinInfo
 from .camera import Camera
 from .sampler import FrameParams, gaze_direction_head
@@ -47,6 +48,9 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
     ds = params.identity.stature_m - REFERENCE_STATURE_M
     eyes_upright = (cabin.design_eye_point + np.array(params.head_offset_m)
                     + np.array([-EYE_SETBACK_PER_STATURE * ds, 0.0, EYE_HEIGHT_PER_STATURE * ds]))
+    seat_h_point = cabin.driver_seat + np.array([-EYE_SETBACK_PER_STATURE * ds, 0.0, -SEAT_DROP_PER_STATURE * ds])
+    # a leaning torso carries the head with it about the H-point (cabin_synth.body)
+    eyes_upright = seat_h_point + lean_rotation(params.body) @ (eyes_upright - seat_h_point)
     pivot = eyes_upright - EYES_FROM_NECK_PIVOT
     t_head = pivot + R_head @ EYES_FROM_NECK_PIVOT
 
@@ -69,5 +73,5 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
         camera=camera,
         illuminator_positions=np.array([position + R_vehicle_cam @ np.array(ill["offset_m"], float)
                                         for ill in sensor["illuminators"]]).reshape(-1, 3),
-        seat_h_point=cabin.driver_seat + np.array([-EYE_SETBACK_PER_STATURE * ds, 0.0, -SEAT_DROP_PER_STATURE * ds]),
+        seat_h_point=seat_h_point,
     )
