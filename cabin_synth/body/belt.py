@@ -3,9 +3,9 @@ the outboard shoulder, diagonally across the chest to the buckle at the
 inboard hip, and back across the lap to the outboard floor anchor.
 
 The webbing drapes over the body: every point of its centre line and of its
-two edges that would lie inside the torso or a thigh is moved out to BELT_GAP
-above that surface (shoulder part: outwards in the torso's cross-section;
-chest and lap parts: forwards onto the front of the torso).
+two edges that would lie inside the torso or a thigh, or closer than BELT_GAP
+to them, is lifted out along one direction per part (shoulder part: up; chest
+part: forwards; lap part: forwards and up) until it clears them.
 """
 
 import numpy as np
@@ -26,41 +26,46 @@ class Drape:
         s = np.linspace(0.0, len(line) - 1, 8 * len(line))
         i0 = np.clip(np.floor(s).astype(int), 0, len(line) - 2)
         f = (s - i0)[:, None]
-        lerp = lambda a: (1 - f) * np.asarray(a, float).reshape(len(line), -1)[i0] + f * np.asarray(a, float).reshape(len(line), -1)[i0 + 1]
+
+        def lerp(a):
+            a = np.asarray(a, float).reshape(len(line), -1)
+            return (1 - f) * a[i0] + f * a[i0 + 1]
+
         self.c, self.X, self.Y, self.T = lerp(line), lerp(X), lerp(Y), lerp(T)
         self.w, self.d, self.p = lerp(w)[:, 0], lerp(d)[:, 0], lerp(power)[:, 0]
         self.thighs = thighs
 
-    def _local(self, q):
-        k = int(np.argmin(np.linalg.norm(self.c - q, axis=1)))
+    def inside(self, q: np.ndarray) -> np.ndarray:
+        """(N,) True where points lie closer than BELT_GAP to the torso or a thigh, or in them."""
+        k = np.argmin(((q[:, None, :] - self.c[None]) ** 2).sum(-1), axis=1)
         e = q - self.c[k]
-        return k, float(e @ self.X[k]), float(e @ self.Y[k])
-
-    def push(self, q: np.ndarray, forward: bool) -> np.ndarray:
-        k, x, y = self._local(q)
-        w, d, p = self.w[k], self.d[k], self.p[k]
-        rho = (abs(x / d) ** p + abs(y / w) ** p) ** (1.0 / p)
-        if forward and abs(y) < w:
-            front = d * (1.0 - abs(y / w) ** p) ** (1.0 / p)
-            if x < front + BELT_GAP:
-                q = q + self.X[k] * (front + BELT_GAP - x)
-        elif rho < 1.0 + 2 * BELT_GAP / min(w, d):
-            e = x * self.X[k] + y * self.Y[k]
-            n = np.linalg.norm(e)
-            q = q + e * ((n / rho + BELT_GAP) / n - 1.0)
+        x, y = np.einsum("ij,ij->i", e, self.X[k]), np.einsum("ij,ij->i", e, self.Y[k])
+        w, d, p = self.w[k] + BELT_GAP, self.d[k] + BELT_GAP, self.p[k]
+        # below the pelvis or above the collar the torso ends
+        along = np.einsum("ij,ij->i", e, self.T[k])
+        hit = ((np.abs(x / d) ** p + np.abs(y / w) ** p) < 1.0) & (np.abs(along) < 0.02)
         for a, b, r in self.thighs:
             ab = b - a
-            s = np.clip(np.dot(q - a, ab) / np.dot(ab, ab), 0.0, 1.0)
-            e = q - (a + s * ab)
-            n = np.linalg.norm(e)
-            if n < r + BELT_GAP:
-                q = q + e / n * (r + BELT_GAP - n)
-        return q
+            t = np.clip((q - a) @ ab / (ab @ ab), 0.0, 1.0)
+            hit |= np.linalg.norm(q - (a + t[:, None] * ab), axis=1) < r + BELT_GAP
+        return hit
 
-    def outward(self, q: np.ndarray) -> np.ndarray:
-        k, x, y = self._local(q)
-        e = x * self.X[k] + y * self.Y[k]
-        return e / np.linalg.norm(e)
+    def push(self, q: np.ndarray, direction: np.ndarray) -> np.ndarray:
+        """Each point moved along its direction (N,3) to the first place clear of the body."""
+        q = np.array(q, float)
+        step = np.zeros(len(q))
+        todo = self.inside(q)
+        for _ in range(200):   # 2 mm steps, then halving to 0.1 mm
+            if not todo.any():
+                break
+            step[todo] += 0.002
+            todo = self.inside(q + step[:, None] * direction)
+        lo = np.maximum(step - 0.002, 0.0)
+        for _ in range(5):
+            mid = 0.5 * (lo + step)
+            bad = self.inside(q + mid[:, None] * direction)
+            lo, step = np.where(bad, mid, lo), np.where(bad, step, mid)
+        return q + step[:, None] * direction
 
 
 def _segment(a, b, n, end=True):
@@ -68,23 +73,31 @@ def _segment(a, b, n, end=True):
     return a + (u[:, None] if end else u[:-1, None]) * (b - a)
 
 
-def belt(d_ring, shoulder, buckle, lap_anchor, drape: Drape) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Webbing points (2 x N_BELT: upper edge row, lower edge row), their normals and the centre line."""
+def belt(d_ring, shoulder, buckle, lap_anchor, drape: Drape, up, forward) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Webbing points (2 x N_BELT: upper edge row, lower edge row), their normals
+    and the centre line. Each part drapes along one direction: the shoulder part
+    settles downwards (against `up`), the chest part backwards onto the chest
+    (against `forward`), the lap part back and down onto the lap; points are
+    lifted out of the body along the opposite direction."""
     path = np.concatenate([_segment(d_ring, shoulder, N_SHOULDER, end=False),
                            _segment(shoulder, buckle, N_CHEST, end=False),
                            _segment(buckle, lap_anchor, N_LAP)])
-    forward = np.arange(N_BELT) >= N_SHOULDER
-    for _ in range(2):
-        path = np.array([drape.push(q, f) for q, f in zip(path, forward)])
-    normals = np.array([drape.outward(q) for q in path])
+    lap = (2.0 * forward + up) / np.linalg.norm(2.0 * forward + up)
+    lift = np.array([up] * N_SHOULDER + [forward] * N_CHEST + [lap] * N_LAP)
+    path = drape.push(path, lift)
     tangent = np.gradient(path, axis=0)
-    across = np.cross(normals, tangent)
+    across = np.cross(lift, tangent)
     across /= np.linalg.norm(across, axis=1, keepdims=True)
     normals = np.cross(tangent, across)
     normals /= np.linalg.norm(normals, axis=1, keepdims=True)
     edges = np.concatenate([path + across * WIDTH / 2, path - across * WIDTH / 2])
-    for _ in range(2):
-        edges = np.array([drape.push(q, f) for q, f in zip(edges, np.tile(forward, 2))])
+    lifts = np.tile(lift, (2, 1))
+    for _ in range(2):   # lifted edges tilt the webbing over the body: keep its width, lift again
+        edges = drape.push(edges, lifts)
+        mid, half = 0.5 * (edges[:N_BELT] + edges[N_BELT:]), 0.5 * (edges[:N_BELT] - edges[N_BELT:])
+        half *= (WIDTH / 2) / np.linalg.norm(half, axis=1, keepdims=True)
+        edges = np.concatenate([mid + half, mid - half])
+    edges = drape.push(edges, lifts)
     return edges, np.tile(normals, (2, 1)), path
 
 

@@ -144,7 +144,7 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
     buckle = H + R_t[:, 0] * 0.03 - lateral * anchors.outboard * (0.5 * p.hip_breadth + 0.03) + np.array([0, 0, 0.03])
     lap_anchor = H - R_t[:, 0] * 0.06 + lateral * anchors.outboard * (0.5 * p.hip_breadth + 0.04) - np.array([0, 0, 0.02])
     drape = Drape(line, X, Y, T, w, d, power, thighs)
-    belt_pts, belt_normals, belt_path = belt(d_ring, over_shoulder, buckle, lap_anchor, drape)
+    belt_pts, belt_normals, belt_path = belt(d_ring, over_shoulder, buckle, lap_anchor, drape, R_t[:, 2], R_t[:, 0])
 
     topology = body_topology()
     out_parts = []

@@ -16,14 +16,16 @@ import numpy as np
 from .proportions import FINGER_SCALE, PALM, PHALANGES, THUMB, Proportions
 
 
-def wrap_chain(start: np.ndarray, lengths, radii, direction: float) -> np.ndarray:
+def wrap_chain(start: np.ndarray, lengths, radii, direction: float, flat: bool = False) -> np.ndarray:
     """2D joints (len(lengths) + 1, 2) of bones wrapping circles about the origin.
 
     Bone k starts at the previous joint and runs along the tangent from it to
     the circle of radius radii[k] (the tangent point that turns by `direction`
     = -1 clockwise or +1 anticlockwise about the origin), lengths[k] long: it
     touches the circle at the tangent point if it is long enough to reach it
-    and never enters the circle."""
+    and never enters the circle. `flat`: the object continues as a slab on the
+    -a side, its far face the line b = -radius (a phone seen edge-on): a bone
+    that would cross that face turns about its first joint to end on it."""
     joints = [np.asarray(start, float)]
     for length, s in zip(lengths, radii):
         q = joints[-1]
@@ -36,7 +38,11 @@ def wrap_chain(start: np.ndarray, lengths, radii, direction: float) -> np.ndarra
         n = float(np.linalg.norm(along))
         if n < 1e-12:   # on the circle already: leave along its tangent
             along, n = direction * np.array([-q[1], q[0]]), d
-        joints.append(q + along / n * length)
+        end = q + along / n * length
+        drop = -s - q[1]
+        if flat and end[0] < 0.0 and abs(end[1]) < s and length >= drop >= 0.0:
+            end = np.array([q[0] - np.sqrt(length * length - drop * drop), -s])
+        joints.append(end)
     return np.array(joints)
 
 
@@ -81,6 +87,7 @@ class Grip:
     thumb_direction: float
     object_radius: float
     thumb_object_radius: float
+    flat: bool = False    # a slab beyond the circle (wrap_chain)
 
 
 def hand_joints(grip: Grip, p: Proportions) -> HandJoints:
@@ -90,13 +97,13 @@ def hand_joints(grip: Grip, p: Proportions) -> HandJoints:
     for k, plane in enumerate(grip.finger_planes):
         lengths = [PALM * p.hand] + [f * p.hand * FINGER_SCALE[k] for f in PHALANGES]
         radii = [grip.object_radius + palm_half] + [grip.object_radius + fr] * 3
-        chain = wrap_chain(grip.wrist_2d, lengths, radii, grip.finger_direction)
+        chain = wrap_chain(grip.wrist_2d, lengths, radii, grip.finger_direction, grip.flat)
         fingers.append(plane.lift(chain))
     fingers = np.array(fingers)
     wrist = fingers[:, 0].mean(axis=0)
     thumb_lengths = [f * p.hand for f in THUMB]
     thumb = grip.thumb_plane.lift(wrap_chain(grip.thumb_start_2d, thumb_lengths,
-                                             [grip.thumb_object_radius + fr] * 3, grip.thumb_direction))
+                                             [grip.thumb_object_radius + fr] * 3, grip.thumb_direction, grip.flat))
     width = fingers[0, 1] - fingers[3, 1]
     along = fingers[:, 1].mean(axis=0) - wrist
     width -= along * np.dot(width, along) / np.dot(along, along)

@@ -57,8 +57,9 @@ def phone_grip(R_phone: np.ndarray, t_phone: np.ndarray, side: int, p: Proportio
     planes = tuple(Plane(t_phone + edge * w / 2 + along * y, edge, behind) for y in ys)
     s = p.hand / 0.19
     return Grip(planes, Plane(t_phone - edge * w / 2 + along * (ys[0] + spacing), -edge, behind),
-                wrist_2d=np.array([-0.055, 0.035]) * s, thumb_start_2d=np.array([-0.02, 0.025]) * s,
-                finger_direction=-1.0, thumb_direction=-1.0, object_radius=t / 2, thumb_object_radius=t / 2)
+                wrist_2d=np.array([-0.080, 0.030]) * s, thumb_start_2d=np.array([-0.02, 0.025]) * s,
+                finger_direction=-1.0, thumb_direction=-1.0, object_radius=t / 2, thumb_object_radius=t / 2,
+                flat=True)
 
 
 def thigh_grip(hip: np.ndarray, knee: np.ndarray, radius: float, inboard: np.ndarray, p: Proportions) -> Grip:
