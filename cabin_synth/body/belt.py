@@ -54,17 +54,20 @@ class Drape:
         """Each point moved along its direction (N,3) to the first place clear of the body."""
         q = np.array(q, float)
         step = np.zeros(len(q))
-        todo = self.inside(q)
-        for _ in range(200):   # 2 mm steps, then halving to 0.1 mm
-            if not todo.any():
+        todo = np.flatnonzero(self.inside(q))
+        moved = todo
+        for _ in range(100):   # 5 mm steps, then halving to 0.1 mm
+            if len(todo) == 0:
                 break
-            step[todo] += 0.002
-            todo = self.inside(q + step[:, None] * direction)
-        lo = np.maximum(step - 0.002, 0.0)
-        for _ in range(5):
-            mid = 0.5 * (lo + step)
-            bad = self.inside(q + mid[:, None] * direction)
-            lo, step = np.where(bad, mid, lo), np.where(bad, step, mid)
+            step[todo] += 0.005
+            todo = todo[self.inside(q[todo] + step[todo, None] * direction[todo])]
+        lo = np.maximum(step[moved] - 0.005, 0.0)
+        hi = step[moved]
+        for _ in range(6):
+            mid = 0.5 * (lo + hi)
+            bad = self.inside(q[moved] + mid[:, None] * direction[moved])
+            lo, hi = np.where(bad, mid, lo), np.where(bad, hi, mid)
+        step[moved] = hi
         return q + step[:, None] * direction
 
 

@@ -16,7 +16,7 @@ from .grip import HandJoints
 from .hands import hand_faces, hand_points
 from .ik import two_bone
 from .params import BodyParams, lean_rotation
-from .poses import HAND_HELD, hand_targets
+from .poses import hand_targets
 from .proportions import Proportions, proportions
 from .torso import COLLAR_ABOVE_STUMP, NECK_ROOT_BELOW_COLLAR, NECK_ROWS, NECK_SEMI, NECK_TILT_DEG, TORSO_SIDES, TORSO_T, limb, neck, torso
 from .tubes import capsule_faces, tube_faces
@@ -105,8 +105,7 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
         direction /= np.linalg.norm(direction)
         thighs.append((hips[k] - direction * 0.06, hips[k] + direction * p.thigh, p.thigh_r))
 
-    pose_phone = phone if phone in HAND_HELD else None
-    hands, holds = hand_targets(body.hand_pose, pose_phone, anchors, body.steering_wheel_deg, p,
+    hands, holds = hand_targets(body.hand_pose, phone, anchors, body.steering_wheel_deg, p,
                                 tuple((a, b, 0.85 * r) for a, b, r in thighs))
 
     parts: dict[str, np.ndarray] = {"Neck": neck_pts, "Torso": torso_pts}
@@ -136,7 +135,6 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
 
     # seat belt: D-ring above and behind the outboard shoulder, buckle at the inboard hip
     out_k = 1 if anchors.outboard > 0 else 0
-    in_k = 1 - out_k
     top = shoulders[out_k][2] + 0.08
     d_ring = np.array([*anchors.d_ring_xy, np.clip(top, *anchors.d_ring_z_range)])
     kt = int(np.argmin(np.abs(TORSO_T - 0.95)))
@@ -153,7 +151,11 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
             out_parts.append(Part(name, semantic, material, belt_pts, faces, belt_normals))
             continue
         pts = parts[name]
-        out_parts.append(Part(name, semantic, material, pts, faces, vertex_normals(pts, faces)))
+        normals = vertex_normals(pts, faces)
+        if name == "Neck":   # the shared ring shades as the head's, leaving no seam in the light
+            ring_ids = template.skin_template().grid_index[-1]
+            normals[-len(ring_ids):] = head.part("Head").normals[ring_ids] @ rig.R_vehicle_head.T
+        out_parts.append(Part(name, semantic, material, pts, faces, normals))
     hidden = {f"Forearm{s}" if body.sleeves == "long" else f"Sleeve{s}" for s in SIDES}
     if body.seat_belt != "worn":
         hidden.add("SeatBelt")

@@ -98,6 +98,9 @@ def hand_targets(pose: str, phone: str, anchors: BodyAnchors, steer_deg: float, 
         return hands, holds
     if pose == "phone_in_hand":
         hands[out_side] = on_rim(RIM_CLOCK["ten_two"][out_side], out_side)
+        if phone not in HAND_HELD:
+            raise ValueError(f"phone_in_hand needs the phone at a hand-held position {HAND_HELD}, not {phone!r} "
+                             "(sampler.sample_frame moves it there)")
         R_p, t_p = anchors.phone_poses[phone]
         hands[in_side] = hand_joints(phone_grip(R_p, t_p, in_side, p), p)
         holds[in_side] = "phone"
