@@ -29,6 +29,8 @@ KEYPOINT_NAMES = ("neck", "right_shoulder", "left_shoulder", "right_elbow", "lef
 HIP_HALF_SPACING_PER_STATURE = 0.049   # hip joint centres about 86 mm either side of the midline at 1.75 m
 THIGH_RISE_DEG = 12.0                  # thighs rise towards the knees on a car seat
 SLEEVE_GAP = 0.004                     # a long sleeve stands off the forearm
+REACH_BEFORE_PROTRACTION = 0.95        # share of the arm's length reached before the shoulder comes forward
+SHOULDER_PROTRACTION_M = 0.06          # at most this far (the shoulder girdle's forward range, about 6-8 cm)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
     for k, s in enumerate(SIDES):
         out = np.array([0.0, -1.0 if k == 0 else 1.0, 0.0])
         pole = np.array([-0.3, 0.0, -1.0]) + 0.8 * out
+        # reaching far, the shoulder girdle comes forward (scapular protraction) before the arm straightens
+        reach = hands[k].wrist - shoulders[k]
+        short = np.linalg.norm(reach) - REACH_BEFORE_PROTRACTION * (p.upper_arm + p.forearm)
+        if short > 0.0:
+            shoulders[k] = shoulders[k] + reach / np.linalg.norm(reach) * min(short, SHOULDER_PROTRACTION_M)
         elbow, wrist = two_bone(shoulders[k], hands[k].wrist, p.upper_arm, p.forearm, pole)
         elbows.append(elbow)
         wrists.append(wrist)
