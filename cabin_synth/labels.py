@@ -106,9 +106,10 @@ def _boxes_hold_a_point(lo: np.ndarray, hi: np.ndarray, uv: np.ndarray, width: i
 
 
 def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneView,
-                        own_prims: set[str]) -> tuple[np.ndarray, list[str | None]]:
+                        own_prims: set[str], hits: list | None = None) -> tuple[np.ndarray, list[str | None]]:
     """Per point: visible?, and if not, why: out_of_frame, self_occlusion (the
-    driver's own body), or the semantic class of the occluding cabin part."""
+    driver's own body), or the semantic class of the occluding cabin part.
+    `hits`, if given, receives per point the Instance hit first (None if none)."""
     p_cam = camera.to_camera(points_vehicle)
     # Culling works in the ideal pinhole image: distortion bends triangle edges, so
     # a distorted vertex bounding box could miss a covered point.
@@ -146,6 +147,8 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     hidden = in_frame & (t * length < length - OCCLUSION_EPS_M)
     reasons: list[str | None] = []
     for k in range(len(uv)):
+        if hits is not None:
+            hits.append(view.instances[tri_ids[hit[k]] - 1] if in_frame[k] and hidden[k] else None)
         if not in_frame[k]:
             reasons.append("out_of_frame")
         elif hidden[k]:
@@ -185,20 +188,22 @@ def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[di
 
 def body_keypoint_labels(body, camera: Camera, view: SceneView) -> list[dict[str, Any]]:
     """Body joints (cabin_synth.body.build.KEYPOINT_NAMES): centre in the vehicle and
-    camera frames, its pixel, and whether the camera sees the body's surface over
-    the joint (the joint moved towards the camera by its depth under the skin or
-    clothing, plus 2 mm), else what hides it, as for landmarks."""
-    from .body.build import KEYPOINT_NAMES
+    camera frames, its pixel, and whether the camera sees the joint's own body
+    region there (the first surface on the ray to the joint centre is one of
+    the parts the joint lies in), else what hides it, as for landmarks."""
+    from .body.build import KEYPOINT_NAMES, KEYPOINT_PARTS
 
-    towards = camera.position - body.keypoints
-    towards /= np.linalg.norm(towards, axis=1, keepdims=True)
-    surface = body.keypoints + towards * (body.keypoint_depth + 0.002)[:, None]
-    visible, reasons = landmark_visibility(surface, camera, view, set())
+    hits: list = []
+    in_view, reasons = landmark_visibility(body.keypoints, camera, view, set(), hits)
     p_cam = camera.to_camera(body.keypoints)
     uv = camera.project(p_cam)
-    return [{"name": name, "vehicle_m": body.keypoints[k].tolist(), "camera_m": p_cam[k].tolist(),
-             "uv": uv[k].tolist(), "visible": bool(visible[k]), "occluded_by": reasons[k]}
-            for k, name in enumerate(KEYPOINT_NAMES)]
+    out = []
+    for k, name in enumerate(KEYPOINT_NAMES):
+        own = hits[k] is not None and hits[k].prim.rsplit("/", 1)[-1] in KEYPOINT_PARTS[name]
+        visible = bool(in_view[k]) or own
+        out.append({"name": name, "vehicle_m": body.keypoints[k].tolist(), "camera_m": p_cam[k].tolist(),
+                    "uv": uv[k].tolist(), "visible": visible, "occluded_by": None if visible else reasons[k]})
+    return out
 
 
 def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,

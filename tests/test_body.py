@@ -11,7 +11,7 @@ import pytest
 from pxr import Usd, UsdGeom
 
 from cabin_synth import presets
-from cabin_synth.body.build import KEYPOINT_NAMES, build_body
+from cabin_synth.body.build import KEYPOINT_NAMES, KEYPOINT_PARTS, build_body
 from cabin_synth.body.belt import N_CHEST, N_SHOULDER, WIDTH
 from cabin_synth.body.ik import two_bone
 from cabin_synth.body.proportions import FINGER_SCALE, PHALANGES
@@ -225,6 +225,17 @@ def test_body_keypoints_project_by_hand_and_hands_are_boxed(small):
         assert np.allclose(p, kp["camera_m"], atol=1e-9)
         uv = (K @ (p / p[2]))[:2]
         assert np.allclose(uv, kp["uv"], atol=1e-6)
+    # what the labels say the camera sees at each joint is what the renderer drew at its pixel
+    prims = {inst.id: inst.prim.rsplit("/", 1)[-1] for inst in frame.view.instances}
+    classes = {inst.id: inst.semantic for inst in frame.view.instances}
+    agree = []
+    for kp in frame.labels["body_keypoints"]:
+        if kp["occluded_by"] == "out_of_frame":
+            continue
+        drawn = int(frame.images["ids"][int(round(kp["uv"][1])), int(round(kp["uv"][0]))])
+        agree.append(prims.get(drawn) in KEYPOINT_PARTS[kp["name"]] if kp["visible"]
+                     else classes.get(drawn) == kp["occluded_by"])
+    assert len(agree) >= 4 and np.mean(agree) >= 0.75
     boxes = {b["prim"]: b["bbox_xyxy"] for b in frame.labels["object_boxes"] if b["class"] == "hands"}
     ids = frame.images["ids"]
     for inst in frame.view.instances:

@@ -18,7 +18,7 @@ from .ik import two_bone
 from .params import BodyParams, lean_rotation
 from .poses import hand_targets
 from .proportions import Proportions, proportions
-from .torso import COLLAR_ABOVE_STUMP, NECK_ROOT_BELOW_COLLAR, NECK_ROWS, NECK_SEMI, NECK_TILT_DEG, TORSO_SIDES, TORSO_T, limb, neck, torso
+from .torso import COLLAR_ABOVE_STUMP, NECK_ROOT_BELOW_COLLAR, NECK_ROWS, NECK_TILT_DEG, TORSO_SIDES, TORSO_T, limb, neck, torso
 from .tubes import capsule_faces, tube_faces
 
 SIDES = ("R", "L")            # [right, left] = vehicle -Y, +Y
@@ -26,6 +26,12 @@ ARM_PATH, UPPER_SIDES, FORE_SIDES = 6, 20, 18
 THIGH_PATH, THIGH_SIDES = 6, 24
 KEYPOINT_NAMES = ("neck", "right_shoulder", "left_shoulder", "right_elbow", "left_elbow",
                   "right_wrist", "left_wrist", "right_hip", "left_hip")
+# The parts each joint lies in: the camera sees a joint where it sees one of them over it.
+KEYPOINT_PARTS = {"neck": ("Neck", "Torso"),
+                  **{f"{side}_shoulder": ("Torso", f"UpperArm{s}") for side, s in (("right", "R"), ("left", "L"))},
+                  **{f"{side}_elbow": (f"UpperArm{s}", f"Forearm{s}", f"Sleeve{s}") for side, s in (("right", "R"), ("left", "L"))},
+                  **{f"{side}_wrist": (f"Forearm{s}", f"Sleeve{s}", f"Hand{s}") for side, s in (("right", "R"), ("left", "L"))},
+                  **{f"{side}_hip": ("Torso", f"Thigh{s}") for side, s in (("right", "R"), ("left", "L"))}}
 HIP_HALF_SPACING_PER_STATURE = 0.049   # hip joint centres about 86 mm either side of the midline at 1.75 m
 THIGH_RISE_DEG = 12.0                  # thighs rise towards the knees on a car seat
 SLEEVE_GAP = 0.004                     # a long sleeve stands off the forearm
@@ -38,7 +44,6 @@ class BodyGeometry:
     parts: tuple[Part, ...]              # vehicle frame; topology of body_topology()
     hidden: frozenset[str]               # parts not shown this frame (the other sleeve state, an unworn belt)
     keypoints: np.ndarray                # (9,3) joint centres, vehicle frame, KEYPOINT_NAMES order
-    keypoint_depth: np.ndarray           # (9,) depth of each joint below the surface a camera sees (m)
     hands: tuple[HandJoints, HandJoints]  # [right, left]
     holds: tuple[str, str]               # what each hand holds: wheel, phone, thigh
     shoulders: np.ndarray                # (2,3) [right, left]
@@ -167,7 +172,5 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
     if body.seat_belt != "worn":
         hidden.add("SeatBelt")
     keypoints = np.array([collar - neck_up * 0.5 * NECK_ROOT_BELOW_COLLAR, *shoulders, *elbows, *wrists, *hips])
-    depth = np.array([NECK_SEMI.mean(), 1.15 * p.upper_arm_r, 1.15 * p.upper_arm_r, p.forearm_r,
-                      p.forearm_r, 1.1 * p.wrist_r, 1.1 * p.wrist_r, p.thigh_r, p.thigh_r])
-    return BodyGeometry(tuple(out_parts), frozenset(hidden), keypoints, depth, tuple(hands), tuple(holds),
+    return BodyGeometry(tuple(out_parts), frozenset(hidden), keypoints, tuple(hands), tuple(holds),
                         shoulders, np.array(elbows), belt_path, p)
