@@ -321,3 +321,20 @@ def test_body_renders_the_same_in_gl_and_the_numpy_reference(small, gl_renderer)
     same = (a.instance == b.instance) & drawn
     assert same.sum() / drawn.sum() > 0.97   # triangle-edge pixels may differ
     assert np.max(np.abs(a.depth[same] - b.depth[same])) < 1e-3
+
+
+@pytest.mark.parametrize("steer", [0.0, 25.0])
+def test_hands_keep_off_a_phone_on_the_rim(small, steer):
+    prm = frame_params(small, 9, phone="wheel_rim", hand_pose="ten_two", steering_wheel_deg=steer)
+    scene, _, _, body = posed(small, prm)
+    from cabin_synth.accessory_assets import root_name
+
+    pts = np.concatenate([world_points(scene.stage, str(prim.GetPath()))[0] for prim in Usd.PrimRange(
+        scene.stage.GetPrimAtPath(f"/World/Cabin/PhoneAnchors/{root_name('wheel_rim')}/Phone")) if prim.IsA(UsdGeom.Mesh)])
+    centre = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
+    _, _, axes = np.linalg.svd(pts - pts.mean(axis=0))
+    half = np.abs((pts - centre) @ axes.T).max(axis=0)
+    for hand in body.hands:
+        joints = np.concatenate([hand.fingers.reshape(-1, 3), hand.thumb, hand.wrist[None]])
+        gap = np.linalg.norm(np.maximum(np.abs((joints - centre) @ axes.T) - half, 0.0), axis=1)
+        assert gap.min() > hand.finger_radius

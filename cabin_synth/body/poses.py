@@ -8,6 +8,7 @@ hand is busy; the inboard hand takes the phone or rests on the inboard thigh.
 
 import numpy as np
 
+from ..accessories import WHEEL_RIM_CLOCK_DEG
 from ..accessory_assets import PHONE_SIZE
 from .anchors import BodyAnchors
 from .grip import HandJoints, Plane, circle_grip, Grip, hand_joints
@@ -19,6 +20,10 @@ HAND_HELD = ("knee", "lap", "windscreen_view")
 # Clock positions in degrees from 12 towards 3 o'clock as the driver sees it: [right, left].
 RIM_CLOCK = {"ten_two": (60.0, -60.0), "nine_three": (90.0, -90.0)}
 TWELVE_OFFSET_DEG = 8.0   # a one-handed grip at 12 sits a little towards its own side
+# The phone's `wheel_rim` position (accessories.WHEEL_RIM_CLOCK_DEG towards 9 o'clock) in
+# these clock degrees, and how far a hand keeps from it (the phone is 148 mm tall).
+PHONE_RIM_CLOCK_DEG = -WHEEL_RIM_CLOCK_DEG
+PHONE_RIM_CLEAR_DEG = 50.0
 
 
 def steer_matrix(deg: float) -> np.ndarray:
@@ -82,7 +87,14 @@ def hand_targets(pose: str, phone: str, anchors: BodyAnchors, steer_deg: float, 
     R_w, t_w = wheel_to_vehicle(anchors, steer_deg)
     out_side = 1 if anchors.outboard > 0 else 0
     in_side = 1 - out_side
-    on_rim = lambda clock, side: hand_joints(rim_grip(anchors, clock, side, p), p).transformed(R_w, t_w)
+
+    def on_rim(clock: float, side: int) -> HandJoints:
+        if phone == "wheel_rim":   # a phone clipped to the rim (it does not turn with it) takes the place of the hand
+            seen = clock - steer_deg - PHONE_RIM_CLOCK_DEG
+            if abs(seen) < PHONE_RIM_CLEAR_DEG:
+                clock += np.copysign(PHONE_RIM_CLEAR_DEG, seen) - seen
+        return hand_joints(rim_grip(anchors, clock, side, p), p).transformed(R_w, t_w)
+
     hands: list = [None, None]
     holds = ["wheel", "wheel"]
     if pose in RIM_CLOCK:
