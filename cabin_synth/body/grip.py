@@ -64,14 +64,13 @@ class HandJoints:
     fingers: np.ndarray      # (4, 4, 3) index..little x [knuckle, PIP, DIP, tip]
     thumb: np.ndarray        # (4, 3) [CMC, MCP, IP, tip]
     width_dir: np.ndarray    # (3,) across the knuckles, unit
-    pad_dir: np.ndarray      # (3,) the palm's pad side, unit
     finger_radius: float
     palm_half_thickness: float
 
     def transformed(self, R: np.ndarray, t: np.ndarray) -> "HandJoints":
         f = lambda p: p @ R.T + t
-        return HandJoints(f(self.wrist), f(self.fingers), f(self.thumb), R @ self.width_dir, R @ self.pad_dir,
-                          self.finger_radius, self.palm_half_thickness)
+        return HandJoints(f(self.wrist), f(self.fingers), f(self.thumb), R @ self.width_dir, self.finger_radius,
+                          self.palm_half_thickness)
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,6 @@ class Grip:
     finger_direction: float
     thumb_direction: float
     object_radius: float
-    thumb_object_radius: float
     flat: bool = False    # a slab beyond the circle (wrap_chain)
 
 
@@ -103,15 +101,12 @@ def hand_joints(grip: Grip, p: Proportions) -> HandJoints:
     wrist = fingers[:, 0].mean(axis=0)
     thumb_lengths = [f * p.hand for f in THUMB]
     thumb = grip.thumb_plane.lift(wrap_chain(grip.thumb_start_2d, thumb_lengths,
-                                             [grip.thumb_object_radius + fr] * 3, grip.thumb_direction, grip.flat))
+                                             [grip.object_radius + fr] * 3, grip.thumb_direction, grip.flat))
     width = fingers[0, 1] - fingers[3, 1]
     along = fingers[:, 1].mean(axis=0) - wrist
     width -= along * np.dot(width, along) / np.dot(along, along)
     width /= np.linalg.norm(width)
-    pad = grip.finger_planes[1].origin - fingers[1, 1]
-    pad -= along * np.dot(pad, along) / np.dot(along, along)
-    pad -= width * np.dot(pad, width)
-    return HandJoints(wrist, fingers[:, 1:], thumb, width, pad / np.linalg.norm(pad), fr, palm_half)
+    return HandJoints(wrist, fingers[:, 1:], thumb, width, fr, palm_half)
 
 
 def circle_grip(centres: np.ndarray, radial: np.ndarray, normal: np.ndarray, thumb_centre: np.ndarray,
@@ -125,4 +120,4 @@ def circle_grip(centres: np.ndarray, radial: np.ndarray, normal: np.ndarray, thu
     return Grip(planes, Plane(thumb_centre, thumb_radial, normal),
                 wrist_2d=np.array([0.030, 0.075]) * s + np.array([radius, 0.0]),
                 thumb_start_2d=np.array([0.030, 0.048]) * s + np.array([radius, 0.0]),
-                finger_direction=-1.0, thumb_direction=1.0, object_radius=radius, thumb_object_radius=radius)
+                finger_direction=-1.0, thumb_direction=1.0, object_radius=radius)

@@ -11,7 +11,7 @@ import numpy as np
 from ..accessories import WHEEL_RIM_CLOCK_DEG
 from ..accessory_assets import PHONE_SIZE
 from .anchors import BodyAnchors
-from .grip import HandJoints, Plane, circle_grip, Grip, hand_joints
+from .grip import Grip, HandJoints, Plane, circle_grip, hand_joints
 from .proportions import Proportions
 
 # Phone positions where the driver holds the phone (accessories.PHONE_POSITIONS);
@@ -63,8 +63,7 @@ def phone_grip(R_phone: np.ndarray, t_phone: np.ndarray, side: int, p: Proportio
     s = p.hand / 0.19
     return Grip(planes, Plane(t_phone - edge * w / 2 + along * (ys[0] + spacing), -edge, behind),
                 wrist_2d=np.array([-0.080, 0.030]) * s, thumb_start_2d=np.array([-0.02, 0.025]) * s,
-                finger_direction=-1.0, thumb_direction=-1.0, object_radius=t / 2, thumb_object_radius=t / 2,
-                flat=True)
+                finger_direction=-1.0, thumb_direction=-1.0, object_radius=t / 2, flat=True)
 
 
 def thigh_grip(hip: np.ndarray, knee: np.ndarray, radius: float, inboard: np.ndarray, p: Proportions) -> Grip:

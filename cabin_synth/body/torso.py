@@ -75,10 +75,6 @@ def torso(p: Proportions, h_point: np.ndarray, R_torso: np.ndarray, collar: np.n
     return pts, (line, X, Y, T, w, d, power), shoulders
 
 
-def torso_rings(pts: np.ndarray) -> np.ndarray:
-    return pts[:-1].reshape(len(TORSO_T), TORSO_SIDES, 3)
-
-
 def neck(collar: np.ndarray, neck_up: np.ndarray, fwd: np.ndarray, stump_ring: np.ndarray,
          stump_up: np.ndarray, az: np.ndarray) -> np.ndarray:
     """Neck tube rows from an ellipse of the stump's size inside the chest, a
