@@ -6,7 +6,7 @@ reference to usd_assets/cabins/<name>.usda with its 'drive' variant selected),
 rewritten each frame with fixed topology; Accessories/<Name> references to
 usd_assets/accessories, fitted and shown per frame), /World/Cabin/PhoneAnchors
 (the phone at each Euro NCAP position, shown per frame), /World/Body (the
-neck, torso, arms, hands, thighs and seat belt in the vehicle frame, one Mesh
+neck, torso, arms, hands, legs and seat belt in the vehicle frame, one Mesh
 per part with fixed topology, points rewritten each frame; cabin_synth.body),
 /World/Camera and /World/Lights. The steering wheel turns by its
 xformOp:rotateZ:steer.

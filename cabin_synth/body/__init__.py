@@ -1,5 +1,5 @@
 """The driver's body below the head: neck, torso, arms, hands on the wheel or
-the phone, thighs, and the seat belt, in the vehicle frame (docs/driver.md, Body).
+the phone, legs, and the seat belt, in the vehicle frame (docs/driver.md, Body).
 
     from cabin_synth.body.build import build_body, body_topology
 

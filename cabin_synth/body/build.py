@@ -1,4 +1,4 @@
-"""build_body: one frame's body (neck, torso, arms, hands, thighs, seat belt)
+"""build_body: one frame's body (neck, torso, arms, hands, legs, seat belt)
 in the vehicle frame, from the sampled parameters, the rig, the head's
 geometry and the cabin's anchors. Pure numpy; fixed topology (body_topology)."""
 
@@ -24,6 +24,8 @@ from .tubes import capsule_faces, tube_faces
 SIDES = ("R", "L")            # [right, left] = vehicle -Y, +Y
 ARM_PATH, UPPER_SIDES, FORE_SIDES = 6, 20, 18
 THIGH_PATH, THIGH_SIDES = 6, 24
+SHIN_PATH, SHIN_SIDES = 5, 18
+FLOOR_Z = 0.0                          # the cabins' floor (their origin is at floor height)
 KEYPOINT_NAMES = ("neck", "right_shoulder", "left_shoulder", "right_elbow", "left_elbow",
                   "right_wrist", "left_wrist", "right_hip", "left_hip")
 # The parts each joint lies in: the camera sees a joint where it sees one of them over it.
@@ -66,7 +68,8 @@ def body_topology() -> tuple[tuple[str, str, str, np.ndarray], ...]:
                 (f"Forearm{s}", "skin", "skin", capsule_faces(ARM_PATH, FORE_SIDES)),
                 (f"Sleeve{s}", "clothing", "clothing", capsule_faces(ARM_PATH, FORE_SIDES)),
                 (f"Hand{s}", "hands", "skin", hand_faces()),
-                (f"Thigh{s}", "clothing", "trousers", capsule_faces(THIGH_PATH, THIGH_SIDES))]
+                (f"Thigh{s}", "clothing", "trousers", capsule_faces(THIGH_PATH, THIGH_SIDES)),
+                (f"Shin{s}", "clothing", "trousers", capsule_faces(SHIN_PATH, SHIN_SIDES))]
     out.append(("SeatBelt", "seat_belt", "seat_belt", belt_faces()))
     return tuple(out)
 
@@ -144,6 +147,11 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
         a, b, r = thighs[k]
         parts[f"Thigh{s}"] = limb(a, b, (r, r), (0.72 * r, 0.72 * r), np.array([0.0, 0.0, 1.0]), THIGH_PATH,
                                   THIGH_SIDES)
+        # the shin goes down to the ankle over the floor, the foot flat, forward of the knee as far as its length needs
+        drop = b[2] - (FLOOR_Z + p.ankle_height)
+        ankle = b + np.array([np.sqrt(max(p.leg ** 2 - drop ** 2, 0.0)), 0.0, -min(drop, p.leg)])
+        parts[f"Shin{s}"] = limb(b, ankle, (0.62 * r, 0.62 * r), (0.35 * r, 0.35 * r), np.array([1.0, 0.0, 0.0]),
+                                 SHIN_PATH, SHIN_SIDES)
 
     # seat belt: D-ring above and behind the outboard shoulder, buckle at the inboard hip
     out_k = 1 if anchors.outboard > 0 else 0

@@ -2,8 +2,9 @@
 
 Lengths are fractions of stature from Drillis & Contini (1966) as tabulated by
 Winter, Biomechanics and Motor Control of Human Movement (4th ed. 2009, Fig.
-4.1): upper arm 0.186 H, forearm 0.146 H, hand 0.108 H, thigh 0.245 H, hip
-joint at 0.530 H and shoulder at 0.818 H above the floor. Breadths and depths
+4.1): upper arm 0.186 H, forearm 0.146 H, hand 0.108 H, thigh 0.245 H, leg
+0.246 H, hip joint at 0.530 H, shoulder at 0.818 H and ankle at 0.039 H above
+the floor. Breadths and depths
 are ANSUR II means (Gordon et al. 2014) divided by the mean stature of each
 sex, rounded; finger phalanges follow Buryanov & Kotiuk (2010). `build` is a
 girth z-score: every breadth, depth and limb radius grows by BUILD_PER_SD per
@@ -45,6 +46,8 @@ class Proportions:
     forearm: float
     hand: float
     thigh: float
+    leg: float                # knee to ankle
+    ankle_height: float       # ankle joint above the floor (heel down)
     hip_to_neck: float        # hip joint (H-point) to the base of the neck along the spine
     shoulder_half: float      # lateral offset of each shoulder joint from the midline
     chest_breadth: float
@@ -68,6 +71,7 @@ def proportions(stature_m: float, sex: str, build: float = 0.0) -> Proportions:
     hand_breadth = _BREADTH["hand_breadth"][k] * H   # bones do not widen with build
     return Proportions(
         stature=H, upper_arm=0.186 * H, forearm=0.146 * H, hand=0.108 * H, thigh=0.245 * H,
+        leg=0.246 * H, ankle_height=0.039 * H,
         # hip joint 0.530 H to the neck base a little above the shoulders (0.818 H)
         hip_to_neck=(0.845 - 0.530) * H,
         shoulder_half=0.5 * _BREADTH["biacromial"][k] * H - 0.022,
