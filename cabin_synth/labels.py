@@ -106,9 +106,10 @@ def _boxes_hold_a_point(lo: np.ndarray, hi: np.ndarray, uv: np.ndarray, width: i
 
 
 def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneView,
-                        own_prims: set[str]) -> tuple[np.ndarray, list[str | None]]:
+                        own_prims: set[str], hits: list | None = None) -> tuple[np.ndarray, list[str | None]]:
     """Per point: visible?, and if not, why: out_of_frame, self_occlusion (the
-    driver's own body), or the semantic class of the occluding cabin part."""
+    driver's own body), or the semantic class of the occluding cabin part.
+    `hits`, if given, receives per point the Instance hit first (None if none)."""
     p_cam = camera.to_camera(points_vehicle)
     # Culling works in the ideal pinhole image: distortion bends triangle edges, so
     # a distorted vertex bounding box could miss a covered point.
@@ -146,6 +147,8 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     hidden = in_frame & (t * length < length - OCCLUSION_EPS_M)
     reasons: list[str | None] = []
     for k in range(len(uv)):
+        if hits is not None:
+            hits.append(view.instances[tri_ids[hit[k]] - 1] if in_frame[k] and hidden[k] else None)
         if not in_frame[k]:
             reasons.append("out_of_frame")
         elif hidden[k]:
@@ -183,9 +186,30 @@ def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[di
              "visible": bool(seen[j] and lit[j])} for j, (eye, k) in enumerate(keys)]
 
 
+def body_keypoint_labels(body, camera: Camera, view: SceneView) -> list[dict[str, Any]]:
+    """Body joints (cabin_synth.body.build.KEYPOINT_NAMES): centre in the vehicle and
+    camera frames, its pixel, and whether the camera sees the joint's own body
+    region there (the first surface on the ray to the joint centre is one of
+    the parts the joint lies in), else what hides it, as for landmarks."""
+    from .body.build import KEYPOINT_NAMES, KEYPOINT_PARTS
+
+    hits: list = []
+    in_view, reasons = landmark_visibility(body.keypoints, camera, view, set(), hits)
+    p_cam = camera.to_camera(body.keypoints)
+    uv = camera.project(p_cam)
+    out = []
+    for k, name in enumerate(KEYPOINT_NAMES):
+        own = hits[k] is not None and hits[k].prim.rsplit("/", 1)[-1] in KEYPOINT_PARTS[name]
+        visible = bool(in_view[k]) or own
+        out.append({"name": name, "vehicle_m": body.keypoints[k].tolist(), "camera_m": p_cam[k].tolist(),
+                    "uv": uv[k].tolist(), "visible": visible, "occluded_by": None if visible else reasons[k]})
+    return out
+
+
 def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,
-                 zones: tuple[np.ndarray, tuple[str, ...]]) -> dict[str, Any]:
-    """zones: the cabin's zone_soup (cabin_synth.zones)."""
+                 zones: tuple[np.ndarray, tuple[str, ...]], body=None) -> dict[str, Any]:
+    """zones: the cabin's zone_soup (cabin_synth.zones); body: the frame's
+    cabin_synth.body.build.BodyGeometry, if it has one (body_keypoints)."""
     cam = rig.camera
     R_vh, t_vh = rig.R_vehicle_head, rig.t_vehicle_head
     to_vehicle = lambda p: np.asarray(p) @ R_vh.T + t_vh
@@ -253,4 +277,5 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
         "driver": params.identity.to_dict(),
         "accessories": worn_labels(params.accessories, geometry),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],
+        **({"body_keypoints": body_keypoint_labels(body, cam, view)} if body is not None else {}),
     }

@@ -126,3 +126,35 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retro
     }
     out.update(hair_materials(base, hair_colour or "dark_brown", facial_hair))
     return out
+
+
+# Garments: sRGB swatch and diffuse reflectance at 850 / 940 nm. Textile dyes
+# (reactive dyes on cotton, disperse dyes on polyester) absorb in the visible and
+# go transparent beyond about 750 nm, so dyed fabrics reflect 0.4-0.75 in the NIR
+# whatever their colour; only carbon-black pigment absorbs there too, which is
+# why NIR camouflage textiles need it (Rubeziene et al. 2008, Materials Science
+# (Medziagotyra) 14(4), 361-365; the same reasoning as the seat fabric,
+# docs/cabins.md). Coarse values, reasoned from those spectra (docs/driver.md).
+CLOTHING: dict[str, tuple[tuple[int, int, int], float, float]] = {
+    "white": ((232, 232, 228), 0.74, 0.71),
+    "light_grey": ((175, 175, 172), 0.66, 0.64),
+    "beige": ((200, 182, 150), 0.68, 0.66),
+    "red": ((160, 32, 36), 0.62, 0.60),
+    "green": ((44, 92, 58), 0.58, 0.57),
+    "denim_blue": ((62, 86, 124), 0.55, 0.56),
+    "navy": ((30, 38, 70), 0.52, 0.54),
+    "black_dyed": ((24, 24, 26), 0.45, 0.48),      # reactive/disperse black: bright in the NIR
+    "black_carbon": ((20, 20, 21), 0.05, 0.05),    # carbon-black pigment: dark in the NIR too
+}
+# Trousers: dark denim (indigo is NIR-transparent like other dyes).
+TROUSERS = Material(_rgb((40, 46, 62)), 0.50, 0.52)
+# Seat-belt webbing: black polyester, disperse-dyed: mid grey at 850/940 nm, as
+# webbing looks in NIR driver-monitoring images (reasoned, docs/driver.md).
+SEAT_BELT = Material(_rgb((26, 26, 28)), 0.30, 0.33)
+
+
+def body_materials(skin_type: int, clothing_colour: str) -> dict[str, Material]:
+    """Materials named by cabin_synth.body parts: skin (neck, forearms, hands), garment, trousers, belt."""
+    srgb, r850, r940 = CLOTHING[clothing_colour]
+    return {"skin": skin(skin_type), "clothing": Material(_rgb(srgb), r850, r940), "trousers": TROUSERS,
+            "seat_belt": SEAT_BELT}

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from . import __version__, schemas
+from .body.build import BodyGeometry, build_body
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .labels import frame_labels
 from .lamps import lamp_output
 from .lighting import daylight
-from .materials import driver_materials
+from .materials import body_materials, driver_materials
 from .presets import Preset
 from .render import distort
 from .render.buffers import Buffers
@@ -44,6 +45,7 @@ class Frame:
     labels: dict[str, Any]
     buffers: Buffers
     images: dict[str, np.ndarray]
+    body: BodyGeometry | None = None
 
 
 @dataclass
@@ -107,10 +109,14 @@ class FrameMaker:
                             sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
                 if lit.dome_light != "none" else None)
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome)
+        body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
+                          scene.body_anchors)
+        scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
+                          params.body.steering_wheel_deg)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 
-        labels = frame_labels(params, rig, geometry, view, scene.zones)
+        labels = frame_labels(params, rig, geometry, view, scene.zones, body)
         t = timings.add("labels", t)
 
         buffers = distort.render(self.renderer, view)
@@ -140,7 +146,7 @@ class FrameMaker:
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         timings.add("sensor", t)
-        return Frame(params, geometry, view, labels, buffers, images)
+        return Frame(params, geometry, view, labels, buffers, images, body)
 
 
 def dome_light_labels(dome, position: np.ndarray) -> dict[str, Any]:

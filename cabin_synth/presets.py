@@ -16,7 +16,9 @@ import yaml
 
 from . import dependencies, design, distributions, lamps, schemas, sensor_presets
 from .accessories import PHONE_POSITIONS, SLOTS, SUNGLASS_LENSES
+from .body.params import HAND_POSES, SEAT_BELT, SLEEVES
 from .errors import UserError
+from .materials import CLOTHING
 from .paths import PRESETS, PROJECT_ROOT
 
 # Physical ranges the models accept: a distribution must stay inside them.
@@ -64,6 +66,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.blink_rate_per_min": (0, 60),
     "behaviour.talking_share": (0, 1),
     "behaviour.laugh_rate_per_min": (0, 10),
+    "body.build": (-3, 3),
+    "body.lean_forward_deg": (-10, 25),
+    "body.lean_side_deg": (-15, 15),
+    "body.steering_wheel_deg": (-90, 90),
 }
 
 CATEGORIES: dict[str, set] = {
@@ -77,6 +83,10 @@ CATEGORIES: dict[str, set] = {
     "accessories.phone": {"none", *PHONE_POSITIONS},
     "clip.fps": {30, 60},
     "behaviour.glance_movement": {"lizard", "owl", "body_lean"},
+    "body.hand_pose": set(HAND_POSES),
+    "body.sleeves": set(SLEEVES),
+    "body.clothing_colour": set(CLOTHING),
+    "body.seat_belt": set(SEAT_BELT),
 }
 # Behaviour fields drawn once per glance (behaviour.py), not once per clip: a
 # design, condition or correlation cannot act on them.

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .body.params import lean_rotation
 from .cabin import CabinInfo
 from .camera import Camera
 from .sampler import FrameParams, gaze_direction_head
@@ -52,6 +53,8 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
     ds = params.identity.stature_m - REFERENCE_STATURE_M
     eyes_upright = (seat + (cabin.design_eye_point - cabin.driver_seat) + np.array(params.head_offset_m)
                     + np.array([0.0, 0.0, SITTING_EYE_HEIGHT_PER_STATURE * ds]))
+    # a leaning torso carries the head with it about the H-point (cabin_synth.body)
+    eyes_upright = seat + lean_rotation(params.body) @ (eyes_upright - seat)
     pivot = eyes_upright - EYES_FROM_NECK_PIVOT
     t_head = pivot + R_head @ EYES_FROM_NECK_PIVOT
 

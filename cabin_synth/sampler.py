@@ -15,6 +15,8 @@ from scipy.stats import norm
 
 from . import dependencies
 from .accessories import Accessories
+from .body.params import BodyParams
+from .body.poses import HAND_HELD
 from .distributions import draw, quantile
 from .driver import Identity, sample_identity
 from .presets import Preset
@@ -57,6 +59,7 @@ class FrameParams:
     lighting: Lighting
     accessories: Accessories
     seat_travel_mm: tuple[float, float] = (0.0, 0.0)   # fore-aft (+X), height (+Z) from the stature rule's seat
+    body: BodyParams = BodyParams()              # preset section 'body' (optional; defaults otherwise)
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -64,7 +67,7 @@ class FrameParams:
                  head_euler_deg=list(self.head_euler_deg), head_offset_m=list(self.head_offset_m),
                  camera_offset_m=list(self.camera_offset_m), camera_aim_offset_deg=list(self.camera_aim_offset_deg),
                  expression=dict(self.expression), accessories=self.accessories.to_dict(),
-                 seat_travel_mm=list(self.seat_travel_mm))
+                 seat_travel_mm=list(self.seat_travel_mm), body=self.body.to_dict())
         return d
 
 
@@ -121,6 +124,11 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         return tuple(float(v) for v in stream(seed, index, f"{section}.{key}.offset").normal(0.0, scale, n))
 
     sex, age, skin = field("driver", "sex"), field("driver", "age_years"), int(field("driver", "skin_type"))
+    body = sample_body(preset, field)
+    phone = str(field("accessories", "phone"))
+    if body.hand_pose == "phone_in_hand" and phone not in HAND_HELD:
+        # the pose needs the phone in the hand: one of the hand-held positions, from its own stream
+        phone = HAND_HELD[int(stream(seed, index, "body.phone_position").integers(len(HAND_HELD)))]
     identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin)
     drawn.append(identity)
     return FrameParams(
@@ -143,10 +151,21 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         camera_aim_offset_deg=vector("camera", "aim_jitter_deg", 2),
         lighting=sample_lighting(preset.section("lighting"), lambda key: field("lighting", key)),
         accessories=Accessories(**{k: str(field("accessories", k)) for k in
-                                   ("eyewear", "sunglasses_lens", "headwear", "face", "neck", "phone")}),
+                                   ("eyewear", "sunglasses_lens", "headwear", "face", "neck")}, phone=phone),
         seat_travel_mm=tuple(float(field("seat", k)) if k in preset.data.get("seat", {}) else 0.0
                              for k in ("fore_aft_mm", "height_mm")),
+        body=body,
     )
+
+
+def sample_body(preset: Preset, field: Callable[[str, str], Any]) -> BodyParams:
+    """The optional `body` section: fields it leaves out keep BodyParams' defaults."""
+    given = preset.data.get("body") or {}
+    values = {f.name: field("body", f.name) for f in fields(BodyParams) if f.name in given}
+    for name in ("build", "lean_forward_deg", "lean_side_deg", "steering_wheel_deg"):
+        if name in values:
+            values[name] = float(values[name])
+    return BodyParams(**{k: v if isinstance(v, float) else str(v) for k, v in values.items()})
 
 
 def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> Lighting:

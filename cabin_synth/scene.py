@@ -5,8 +5,11 @@ reference to usd_assets/cabins/<name>.usda with its 'drive' variant selected),
 /World/Driver (the head pose as one matrix; one Mesh per driver part, points
 rewritten each frame with fixed topology; Accessories/<Name> references to
 usd_assets/accessories, fitted and shown per frame), /World/Cabin/PhoneAnchors
-(the phone at each Euro NCAP position, shown per frame), /World/Camera and
-/World/Lights.
+(the phone at each Euro NCAP position, shown per frame), /World/Body (the
+neck, torso, arms, hands, legs and seat belt in the vehicle frame, one Mesh
+per part with fixed topology, points rewritten each frame; cabin_synth.body),
+/World/Camera and /World/Lights. The steering wheel turns by its
+xformOp:rotateZ:steer.
 Physical light and material values live in documented cabin_synth:* attributes
 next to the standard UsdLux/UsdPreviewSurface ones.
 """
@@ -17,6 +20,8 @@ import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from . import accessories as acc
+from .body.anchors import BodyAnchors, body_anchors
+from .body.build import BodyGeometry, body_topology
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
 from .camera import R_USDCAM_CV
 from .driver import DriverGeometry
@@ -97,6 +102,9 @@ class Scene:
             UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
 
         self._accessories = self._compose_accessories()
+        self._body_meshes = self._compose_body()
+        wheel = UsdGeom.Xformable(stage.GetPrimAtPath("/World/Cabin/SteeringWheel"))
+        self._steer = next(op for op in wheel.GetOrderedXformOps() if op.GetOpName() == "xformOp:rotateZ:steer")
 
         self.camera = UsdGeom.Camera.Define(stage, "/World/Camera")
         self._camera_xform = self.camera.AddTransformOp()
@@ -128,6 +136,7 @@ class Scene:
             ops[(slot, name, lens)] = (prim, prim.AddTransformOp())
         rim = UsdGeom.Mesh(stage.GetPrimAtPath("/World/Cabin/SteeringWheel/Rim")).GetExtentAttr().Get()
         poses = acc.phone_poses(self.cabin, acc.cabin_surfaces(stage, "/World/Cabin"), float(rim[1][0]))
+        self.body_anchors: BodyAnchors = body_anchors(stage, "/World/Cabin", self.cabin, poses)
         for position, (R, t) in poses.items():
             anchor = UsdGeom.Xform.Define(stage, f"/World/Cabin/PhoneAnchors/{acc.root_name(position)}")
             Usd.ModelAPI(anchor.GetPrim()).SetKind(Kind.Tokens.group)
@@ -137,6 +146,34 @@ class Scene:
             phone.MakeInvisible()
             ops[("phone", position)] = (phone, None)
         return ops
+
+    def _compose_body(self) -> dict[str, UsdGeom.Mesh]:
+        """/World/Body: one mesh per body part (cabin_synth.body.build.body_topology), vehicle frame."""
+        stage = self.stage
+        Usd.ModelAPI(UsdGeom.Xform.Define(stage, "/World/Body").GetPrim()).SetKind(Kind.Tokens.group)
+        meshes = {}
+        for name, semantic, material, faces in body_topology():
+            mesh = UsdGeom.Mesh.Define(stage, f"/World/Body/{name}")
+            mesh.CreateFaceVertexCountsAttr(Vt.IntArray([3] * len(faces)))
+            mesh.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(faces.astype(np.int32).ravel()))
+            mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+            mesh.CreateNormalsAttr()
+            mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
+            set_semantic(mesh.GetPrim(), "class", semantic)
+            look = UsdShade.Material.Define(stage, f"/World/Body/Looks/{_look_name(material)}")
+            UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
+            meshes[name] = mesh
+        return meshes
+
+    def update_body(self, body: BodyGeometry, materials: dict[str, Material], steering_wheel_deg: float) -> None:
+        self._steer.Set(float(steering_wheel_deg))
+        for part in body.parts:
+            mesh = self._body_meshes[part.name]
+            mesh.GetPointsAttr().Set(Vt.Vec3fArray.FromNumpy(part.points.astype(np.float32)))
+            mesh.GetNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(part.normals.astype(np.float32)))
+            (mesh.MakeInvisible if part.name in body.hidden else mesh.MakeVisible)()
+        for name, material in materials.items():
+            write_material(self.stage, f"/World/Body/Looks/{_look_name(name)}", material)
 
     def _update_accessories(self, worn: acc.Accessories, geometry: DriverGeometry) -> None:
         head = set(acc.worn_head(worn))
@@ -228,6 +265,10 @@ class Scene:
             UsdLux.ShapingAPI.Apply(light.GetPrim())
             self._illuminators.append((light, light.AddTransformOp()))
         return self._illuminators[k]
+
+
+def _look_name(material: str) -> str:
+    return "".join(w.capitalize() for w in material.split("_"))
 
 
 def beam_exponent(half_angle_rad: float) -> float:

@@ -26,6 +26,7 @@ CLASSES: tuple[str, ...] = (
     "cabin",
     "clothing",
     "window",
+    "seat_belt",
 )
 
 CLASS_ID: dict[str, int] = {name: i for i, name in enumerate(CLASSES)}

@@ -134,6 +134,8 @@ def preset_with(**changes) -> Preset:
     base = presets.load("default")
     data = copy.deepcopy(dict(base.data))
     data["sensor"] = dict(data["sensor"], width=320, height=240, focal_length_mm=1.8)
+    # both hands on the wheel: a phone_in_hand pose would put a phone in the hand
+    data["body"] = dict(data.get("body") or {}, hand_pose="ten_two")
     for section, values in changes.items():
         data[section] = dict(data[section], **values)
     return Preset("test", base.path, data)

@@ -149,7 +149,8 @@ def test_seat_moves_with_stature_and_keeps_the_eyes_above_it(maker, default_pres
     heads, seats = [], []
     for stature in (1.55, 1.90):
         params = replace(base, identity=replace(base.identity, stature_m=stature),
-                         head_euler_deg=(0.0, 0.0, 0.0), head_offset_m=(0.0, 0.0, 0.0))
+                         head_euler_deg=(0.0, 0.0, 0.0), head_offset_m=(0.0, 0.0, 0.0),
+                         body=replace(base.body, lean_forward_deg=0.0, lean_side_deg=0.0))   # leaning moves the head
         frame = maker.make(0, params=params)
         scene, _ = maker.scene(params)
         seat = UsdGeom.Xformable(scene.stage.GetPrimAtPath("/World/Cabin/DriverSeat"))

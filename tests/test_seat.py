@@ -17,7 +17,8 @@ from cabin_synth.sampler import sample_frame
 
 def _upright(params, travel_mm, stature=REFERENCE_STATURE_M):
     return replace(params, identity=replace(params.identity, stature_m=stature), seat_travel_mm=travel_mm,
-                   head_euler_deg=(0.0, 0.0, 0.0), head_offset_m=(0.0, 0.0, 0.0))
+                   head_euler_deg=(0.0, 0.0, 0.0), head_offset_m=(0.0, 0.0, 0.0),
+                   body=replace(params.body, lean_forward_deg=0.0, lean_side_deg=0.0))   # leaning moves the head
 
 
 @pytest.mark.parametrize("cabin", ["hatchback", "van"])
