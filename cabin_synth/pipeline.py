@@ -28,6 +28,7 @@ from .rig import build_rig
 from .sampler import FrameParams, sample_frame
 from .scene import Scene
 from .semantics import CLASS_ID, CLASSES
+from .skin import eye_occlusion, head_detail
 from .sensor import fixed_pattern, nir_image, rgb_image
 from .streams import stream
 from .writer import DatasetWriter, encode_png
@@ -100,8 +101,9 @@ class FrameMaker:
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
         light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
         materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
-                                     ident.hair_colour, ident.facial_hair)
-        scene.update(rig, geometry, materials, light, sensor, params.accessories)
+                                     ident.hair_colour, ident.facial_hair, ident.brow_colour)
+        scene.update(rig, geometry, materials, light, sensor, params.accessories, head_detail(ident),
+                     eye_occlusion(geometry))
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 

@@ -17,6 +17,7 @@ import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from . import accessories as acc
+from . import skin
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
 from .camera import R_USDCAM_CV
 from .driver import DriverGeometry
@@ -92,8 +93,16 @@ class Scene:
             mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
             set_semantic(mesh.GetPrim(), "class", part.semantic)
             self._meshes[part.name] = mesh
+            if part.name == skin.DETAIL_PART:
+                api = UsdGeom.PrimvarsAPI(mesh)
+                for name, (kind, interpolation) in skin.PRIMVARS.items():
+                    api.CreatePrimvar(f"cabin_synth:{name}", Sdf.ValueTypeNames.Find(kind), interpolation)
+            elif part.name in skin.EYE_PARTS:
+                UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
+                                                        UsdGeom.Tokens.vertex)
             look = UsdShade.Material.Define(stage, f"/World/Driver/Looks/{part.material.capitalize()}")
             UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
+        self._skin = None
 
         self._accessories = self._compose_accessories()
 
@@ -141,8 +150,16 @@ class Scene:
             (prim.MakeVisible if on else prim.MakeInvisible)()
 
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
-               daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None) -> None:
+               daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None,
+               skin_detail: skin.SkinDetail | None = None, occlusion: dict[str, np.ndarray] | None = None) -> None:
+        """skin_detail: the head's (skin.head_detail); occlusion: per-vertex ambient
+        occlusion of other parts by name (skin.eye_occlusion)."""
         stage = self.stage
+        if skin_detail is not None and skin_detail is not self._skin:
+            self._write_skin(skin_detail)
+        for name, values in (occlusion or {}).items():
+            UsdGeom.PrimvarsAPI(self._meshes[name]).GetPrimvar("cabin_synth:occlusion").Set(
+                Vt.FloatArray.FromNumpy(np.ascontiguousarray(values, np.float32)))
         if accessories is not None:
             self._update_accessories(accessories, geometry)
         self._driver_xform.Set(usd_matrix(rig.R_vehicle_head, rig.t_vehicle_head))
@@ -188,6 +205,19 @@ class Scene:
             shaping.CreateShapingConeAngleAttr().Set(90.0)
             _set_custom(light.GetPrim(), radiant_intensity_w_sr=ill["radiant_intensity_w_sr"],
                         half_angle_deg=ill["half_angle_deg"], wavelength_nm=sensor["nir"]["wavelength_nm"])
+
+    def _write_skin(self, detail: skin.SkinDetail) -> None:
+        """The identity's skin detail as primvars of the detail mesh (docs/driver.md, Skin)."""
+        api = UsdGeom.PrimvarsAPI(self._meshes[skin.DETAIL_PART])
+        arrays = {"point3f[]": Vt.Vec3fArray, "color3f[]": Vt.Vec3fArray, "float[]": Vt.FloatArray, "float4[]": Vt.Vec4fArray}
+        for name, value in skin.primvar_values(detail).items():
+            kind = skin.PRIMVARS[name][0]
+            if kind in arrays:
+                value = arrays[kind].FromNumpy(np.ascontiguousarray(value, np.float32))
+            elif kind == "color3f":
+                value = Gf.Vec3f(*(float(v) for v in value))
+            api.GetPrimvar(f"cabin_synth:{name}").Set(value)
+        self._skin = detail
 
     def _illuminator(self, k: int) -> tuple[UsdLux.SphereLight, UsdGeom.XformOp]:
         """The k-th NIR illuminator's light and transform, made on first use."""

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import UserError
 from ..glints import fit_sphere
 from ..materials import RETRO_ANGLE_RAD
+from ..skin import DETAIL_WIDTH, GLSL as SKIN_GLSL
 from .buffers import Buffers
 from .view import SceneView
 
@@ -24,10 +25,21 @@ uniform vec2 near_far;
 in vec3 in_pos;
 in vec3 in_normal;
 in float in_instance;
+in vec4 in_rest;          // skin detail (cabin_synth.skin): template point mm, noise shift
+in vec4 in_tint;          // per-vertex log albedo (r, g, b, nir)
+in vec4 in_melanin;       // optical depth per melanin type step (r, g, b, nir)
+in vec4 in_relief;        // pores, forehead lines, crow's feet, freckle threshold
+in float in_occlusion;    // ambient occlusion 0..1
 out vec3 v_pos;
 out vec3 v_normal;
 out float v_zcam;
 flat out int v_instance;
+out vec4 v_rest;
+out vec4 v_tint;
+out vec4 v_melanin;
+out vec4 v_relief;
+out float v_occlusion;
+out float v_footprint;    // a pixel's width on the surface facing the camera, mm
 void main() {
     vec3 pc = R_cam * in_pos + t_cam;
     // OpenCV pixel (u, v), centres at integers, maps to window (u + 0.5, H - 0.5 - v).
@@ -40,6 +52,12 @@ void main() {
     v_normal = in_normal;
     v_zcam = pc.z;
     v_instance = int(in_instance + 0.5);
+    v_rest = in_rest;
+    v_tint = in_tint;
+    v_melanin = in_melanin;
+    v_relief = in_relief;
+    v_occlusion = in_occlusion;
+    v_footprint = 1000.0 * pc.z / intr.x;
 }
 """
 
@@ -119,6 +137,12 @@ in vec3 v_pos;
 in vec3 v_normal;
 in float v_zcam;
 flat in int v_instance;
+in vec4 v_rest;
+in vec4 v_tint;
+in vec4 v_melanin;
+in vec4 v_relief;
+in float v_occlusion;
+in float v_footprint;
 layout(location = 0) out vec4 out_radiance;   // linear RGB radiance, NIR radiance
 layout(location = 1) out vec4 out_geometry;   // camera Z, instance id
 void main() {
@@ -130,7 +154,7 @@ void main() {
     float sun = max(dot(n, sun_dir), 0.0);
     // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
     vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
-    float sky = 0.5 + 0.5 * n.z;                     // share of the upper hemisphere seen
+    float sky = (0.5 + 0.5 * n.z) * (1.0 - v_occlusion);   // share of the upper hemisphere seen, less what the skin blocks
     float e_ill = 0.0, retro = 0.0;
     for (int k = 0; k < n_ill; ++k) {
         vec3 l;
@@ -143,6 +167,9 @@ void main() {
             retro += e * exp(-(alpha * alpha) / (retro_angle * retro_angle));
         }
     }
+    // Skin detail only where a vertex carries some (llvmpipe pays per fragment).
+    if (any(notEqual(v_melanin, vec4(0.0))) || any(notEqual(v_relief.xyz, vec3(0.0))) || any(notEqual(v_tint, vec4(0.0))))
+        m *= exp(skin_log_albedo(v_rest, v_tint, v_melanin, v_relief, v_footprint));
     vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky);
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky) + optics.b / PI * retro;
     out_radiance = vec4(rgb, nir);
@@ -357,7 +384,7 @@ class GLRenderer:
     def __init__(self):
         self.ctx = ctx = create_context()
         lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS}
-        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + FRAGMENT)
+        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + FRAGMENT)
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
         self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)
@@ -473,8 +500,9 @@ class GLRenderer:
         }
         materials = ctx.texture((table.shape[1], 3), 4, table.tobytes(), dtype="f4")
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
+        detail = view.detail if view.detail is not None else np.zeros((len(view.positions), DETAIL_WIDTH), np.float32)
         vertices = np.concatenate([view.positions, view.normals,
-                                   view.instance_ids[:, None].astype(np.float32)], axis=1).astype(np.float32)
+                                   view.instance_ids[:, None].astype(np.float32), detail], axis=1).astype(np.float32)
         vbo = ctx.buffer(vertices.tobytes())
         released = [vbo, materials]
 
@@ -484,9 +512,10 @@ class GLRenderer:
                 return None
             ibo = ctx.buffer(tris.astype(np.int32).tobytes())
             # The linker drops attributes a program does not read; skip their bytes.
-            names = [n for n in ("in_pos", "in_normal", "in_instance") if n in prog]
-            fmt = " ".join(f if n in names else f"{4 * int(f[0])}x"
-                           for n, f in zip(("in_pos", "in_normal", "in_instance"), ("3f", "3f", "1f")))
+            attributes = {"in_pos": "3f", "in_normal": "3f", "in_instance": "1f", "in_rest": "4f", "in_tint": "4f",
+                          "in_melanin": "4f", "in_relief": "4f", "in_occlusion": "1f"}
+            names = [n for n in attributes if n in prog]
+            fmt = " ".join(f if n in names else f"{4 * int(f[0])}x" for n, f in attributes.items())
             v = ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4)
             released.extend([v, ibo])
             return v
