@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -87,12 +88,21 @@ float skin_line(float s) {
 vec4 skin_log_albedo(vec4 rest, vec4 tint, vec4 melanin, vec4 relief, float footprint) {
     vec3 p = rest.xyz;
     vec3 q = p + rest.w * vec3(0.7548777, 0.5698403, 0.4154);
-    float dm = %(mottle_dm)r * 2.0 * (skin_noise(q / %(mottle_mm)r) - 0.5) * min(1.0, %(mottle_mm)r / footprint)
-             + %(freckle_dm)r * smoothstep(relief.w, relief.w + 0.03, skin_noise(q / %(freckle_mm)r + 31.7));
-    float waves = skin_noise(q / 12.0 + 17.3) - 0.5;
-    float pore = max(skin_noise(q / %(pore_mm)r + 53.1) - 0.55, 0.0) / 0.45;
-    float cavity = relief.x * (%(pore_mean)r + (pore - %(pore_mean)r) * min(1.0, %(pore_mm)r / footprint))
-                 + relief.y * skin_line((p.z + 0.004 * p.y * p.y) / %(forehead_mm)r + 0.6 * waves);
+    // Terms whose weight is zero are skipped: llvmpipe pays for every noise per fragment.
+    float dm = 0.0, cavity = 0.0, waves = 0.0;
+    if (any(notEqual(melanin, vec4(0.0)))) {
+        dm = %(mottle_dm)r * 2.0 * (skin_noise(q / %(mottle_mm)r) - 0.5) * min(1.0, %(mottle_mm)r / footprint);
+        if (relief.w < 1.0)
+            dm += %(freckle_dm)r * smoothstep(relief.w, relief.w + 0.03, skin_noise(q / %(freckle_mm)r + 31.7));
+    }
+    if (relief.x > 0.0) {
+        float pore = max(skin_noise(q / %(pore_mm)r + 53.1) - 0.55, 0.0) / 0.45;
+        cavity += relief.x * (%(pore_mean)r + (pore - %(pore_mean)r) * min(1.0, %(pore_mm)r / footprint));
+    }
+    if (relief.y > 0.0 || relief.z > 0.0)
+        waves = skin_noise(q / 12.0 + 17.3) - 0.5;
+    if (relief.y > 0.0)
+        cavity += relief.y * skin_line((p.z + 0.004 * p.y * p.y) / %(forehead_mm)r + 0.6 * waves);
     if (relief.z > 0.0)
         cavity += relief.z * skin_line(atan(p.z - %(canthus_z)r, abs(p.y) - %(canthus_y)r) / %(crows_rad)r + 0.6 * waves);
     return tint - melanin * dm - vec4(cavity);
@@ -219,6 +229,12 @@ def _blob(p: np.ndarray, centre, sigma) -> np.ndarray:
     return np.exp(-0.5 * (((p - np.asarray(centre)) / np.asarray(sigma)) ** 2).sum(axis=1))
 
 
+@lru_cache(maxsize=1)
+def template_regions() -> dict[str, np.ndarray]:
+    """regions() of the template's vertices."""
+    return regions(skin_template().points)
+
+
 def regions(p: np.ndarray) -> dict[str, np.ndarray]:
     """Weights 0..1 of the detail regions on template points (mm)."""
     front = np.clip(p[:, 0] / 10.0, 0.0, 1.0)
@@ -276,7 +292,7 @@ def head_detail(identity: Identity) -> SkinDetail:
         _QUANTILES = _noise_quantiles()
     tpl = skin_template()
     p = tpl.points
-    reg = regions(p)
+    reg = template_regions()
     rng = np.random.default_rng([identity.skin_seed, 0x5c1])
     shift = float(rng.uniform(0.0, 1000.0))
     t = identity.skin_type
@@ -298,7 +314,8 @@ def head_detail(identity: Identity) -> SkinDetail:
     detail = SkinDetail(p.astype(np.float32), shift, tint, melanin_depth(t), relief, template_occlusion())
     # The Fitzpatrick albedo is the face's mean: scale each band so that the detail keeps it.
     areas = _vertex_areas(p, tpl.faces) * reg["face"]
-    mean = areas @ np.exp(vertex_log_albedo(detail)) / areas.sum()
+    face = areas > 0
+    mean = areas[face] @ np.exp(vertex_log_albedo(detail, face)) / areas.sum()
     detail = SkinDetail(detail.rest_mm, shift, tint - np.log(mean), detail.melanin, relief, detail.occlusion)
     _CACHE[key] = detail
     while len(_CACHE) > _CACHE_SIZE:
@@ -310,10 +327,11 @@ def head_detail(identity: Identity) -> SkinDetail:
 VERTEX_FOOTPRINT_MM = 1.0
 
 
-def vertex_log_albedo(detail: SkinDetail) -> np.ndarray:
-    """(V,5) log albedo factor at the head's vertices, fine detail included (seen at
-    VERTEX_FOOTPRINT_MM), bands r, g, b, 850, 940."""
-    a, b = log_albedo(detail.rows(850), VERTEX_FOOTPRINT_MM), log_albedo(detail.rows(940), VERTEX_FOOTPRINT_MM)
+def vertex_log_albedo(detail: SkinDetail, which=slice(None)) -> np.ndarray:
+    """(V,5) log albedo factor at the head's vertices (or those selected by `which`),
+    fine detail included (seen at VERTEX_FOOTPRINT_MM), bands r, g, b, 850, 940."""
+    a = log_albedo(detail.rows(850)[which], VERTEX_FOOTPRINT_MM)
+    b = log_albedo(detail.rows(940)[which], VERTEX_FOOTPRINT_MM)
     return np.column_stack([a, b[:, 3]])
 
 

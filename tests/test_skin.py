@@ -74,7 +74,7 @@ def factor_image(gl, ident, wavelength=940, **kw):
 
 def region_pixels(ident, pts, camera, name, threshold=0.9):
     """Pixels seen at template points of a region (skin.regions) that face the camera."""
-    w = skin.regions(skin.head_detail(ident).rest_mm.astype(float))[name]
+    w = skin.template_regions()[name]
     uv = np.rint(camera.project(camera.to_camera(pts[w > threshold]))).astype(int)
     inside = (uv[:, 0] >= 0) & (uv[:, 0] < camera.width) & (uv[:, 1] >= 0) & (uv[:, 1] < camera.height)
     return tuple(np.unique(uv[inside], axis=0).T[::-1])
@@ -88,7 +88,7 @@ def test_detail_sticks_to_the_skin_under_pose_and_expression(gl):
     # the lighting it would change is divided out by hand (Lambert under the sky model).
     ident = driver(skin_type=1, age=60.0, freckles=0.3, redness=0.2)
     detail = skin.head_detail(ident)
-    reg = skin.regions(detail.rest_mm.astype(float))
+    reg = skin.template_regions()
     rng = np.random.default_rng(0)
     picks = rng.choice(np.flatnonzero((reg["face"] > 0.99) & (reg["forehead"] + reg["cheeks"] > 0.5)), 12, replace=False)
     material = skin_material(1)
@@ -177,7 +177,7 @@ def test_haemoglobin_redness_is_nearly_invisible_in_nir():
     # (molar extinction of haemoglobin, Prahl 1999).
     red = skin.head_detail(driver(redness=0.3)).log_albedo
     pale = skin.head_detail(driver(redness=0.0)).log_albedo
-    cheeks = skin.regions(skin.head_detail(driver()).rest_mm.astype(float))["cheeks"] > 0.9
+    cheeks = skin.template_regions()["cheeks"] > 0.9
     drop = (pale - red)[cheeks].mean(axis=0)     # r, g, b, 850, 940 (minus the face's mean shift)
     assert drop[1] > 0.15 and drop[1] > 3 * drop[0] and drop[1] > 10 * max(abs(drop[3]), abs(drop[4]))
 

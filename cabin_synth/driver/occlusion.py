@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from .mesh import vertex_normals
 from .template import EYE_HALF_SPACING, skin_template
@@ -87,9 +88,9 @@ N_EYE_DIRECTIONS = 800
 
 
 @lru_cache(maxsize=1)
-def eye_table() -> tuple[np.ndarray, np.ndarray]:
-    """(D,3) unit directions from the template's right eye centre (its front half) and the
-    (R, D) occlusion of a surface facing straight out at EYE_RADII_MM along them (the
+def eye_table() -> tuple[cKDTree, np.ndarray]:
+    """A tree of unit directions from the template's right eye centre (its front half) and
+    the (R, D) occlusion of a surface facing straight out at EYE_RADII_MM along them (the
     template skin blocks: brow ridge, nose, cheek)."""
     tpl = skin_template()
     dirs = sphere_directions(N_EYE_DIRECTIONS)
@@ -98,17 +99,17 @@ def eye_table() -> tuple[np.ndarray, np.ndarray]:
     points = np.concatenate([centre + r * dirs for r in EYE_RADII_MM])
     occ = occlusion(points, None, np.tile(dirs, (len(EYE_RADII_MM), 1)),
                     surface=_surface_samples(tpl.points, tpl.faces, SAMPLES_PER_EDGE))
-    return dirs, occ.reshape(len(EYE_RADII_MM), len(dirs))
+    return cKDTree(dirs), occ.reshape(len(EYE_RADII_MM), len(dirs))
 
 
 def eye_occlusion(points: np.ndarray, centre: np.ndarray, right: bool) -> np.ndarray:
     """(V,) occlusion of points of an eye's parts (head frame, metres) about its eyeball centre."""
-    dirs, table = eye_table()
+    tree, table = eye_table()
     d = (points - centre) * 1e3
     if not right:
         d[:, 1] = -d[:, 1]
     r = np.linalg.norm(d, axis=1)
-    nearest = np.argmax((d / np.maximum(r, 1e-9)[:, None]) @ dirs.T, axis=1)
+    nearest = tree.query(d / np.maximum(r, 1e-9)[:, None])[1]
     column = table[:, nearest]
     k = np.clip(np.searchsorted(EYE_RADII_MM, r) - 1, 0, len(EYE_RADII_MM) - 2)
     t = np.clip((r - EYE_RADII_MM[k]) / (EYE_RADII_MM[k + 1] - EYE_RADII_MM[k]), 0.0, 1.0)
