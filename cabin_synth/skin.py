@@ -29,9 +29,9 @@ from functools import lru_cache
 import numpy as np
 
 from .driver.identity import Identity
-from .driver.occlusion import eye_occlusion as eye_table_occlusion, template_occlusion
+from .driver import occlusion
 from .driver.template import skin_template
-from .materials import _SKIN, srgb_to_linear
+from .materials import skin as fitzpatrick
 
 DETAIL_PART = "Head"   # the driver part (USD mesh) that carries the detail
 BANDS = ("r", "g", "b", 850, 940)
@@ -54,6 +54,23 @@ FOREHEAD_SPACING_MM = 9.0
 CROWS_SPACING_RAD = 0.24
 CANTHUS_Y_MM, CANTHUS_Z_MM = 45.4, 0.3  # the template's lateral canthus (lines fan out from it)
 LINE_DEPTH = 0.35                       # log darkening of a fully developed line's centre
+# Light remitted by skin has travelled under it: relief shading is blurred over about the
+# depth at which light falls to 1/e (Anderson & Parrish 1981, fair skin, approximate
+# readings), much further in the NIR. Widths of the shaded features (mm):
+PENETRATION_MM = np.array([0.55, 0.39, 0.17, 1.3, 1.5])   # bands r, g, b, 850, 940
+LINE_WIDTH_MM, PORE_WIDTH_MM, FOLD_WIDTH_MM = 1.0, 0.3, 7.0
+
+
+def relief_gain(width_mm: float) -> np.ndarray:
+    """(5,) share of a feature's shading contrast left per band: the peak of a Gaussian
+    profile of sd width/2 blurred by a Gaussian of sd the penetration depth."""
+    return width_mm / np.sqrt(width_mm**2 + 4.0 * PENETRATION_MM**2)
+
+
+def band_gains(wavelength_nm: int) -> tuple[np.ndarray, np.ndarray]:
+    """(line gain, pore gain), each (4,) for r, g, b and the NIR band: the shader's uniforms."""
+    band = [0, 1, 2, BANDS.index(wavelength_nm)]
+    return relief_gain(LINE_WIDTH_MM)[band], relief_gain(PORE_WIDTH_MM)[band]
 
 GLSL = """
 uint skin_hash(ivec3 c) {
@@ -85,11 +102,13 @@ float skin_line(float s) {
 // type step; relief: pore depth, forehead-line depth, crow's-feet depth, freckle threshold;
 // footprint: the pixel's size on the skin (mm). A pixel averages the texture finer than
 // itself: such octaves keep their mean and lose contrast as cell / footprint.
-vec4 skin_log_albedo(vec4 rest, vec4 tint, vec4 melanin, vec4 relief, float footprint) {
+// line_gain, pore_gain: what subsurface scattering leaves of relief shading per band.
+vec4 skin_log_albedo(vec4 rest, vec4 tint, vec4 melanin, vec4 relief, float footprint,
+                     vec4 line_gain, vec4 pore_gain) {
     vec3 p = rest.xyz;
     vec3 q = p + rest.w * vec3(0.7548777, 0.5698403, 0.4154);
     // Terms whose weight is zero are skipped: llvmpipe pays for every noise per fragment.
-    float dm = 0.0, cavity = 0.0, waves = 0.0;
+    float dm = 0.0, pores = 0.0, lines = 0.0, waves = 0.0;
     if (any(notEqual(melanin, vec4(0.0)))) {
         dm = %(mottle_dm)r * 2.0 * (skin_noise(q / %(mottle_mm)r) - 0.5) * min(1.0, %(mottle_mm)r / footprint);
         if (relief.w < 1.0)
@@ -97,19 +116,21 @@ vec4 skin_log_albedo(vec4 rest, vec4 tint, vec4 melanin, vec4 relief, float foot
     }
     if (relief.x > 0.0) {
         float pore = max(skin_noise(q / %(pore_mm)r + 53.1) - 0.55, 0.0) / 0.45;
-        cavity += relief.x * (%(pore_mean)r + (pore - %(pore_mean)r) * min(1.0, %(pore_mm)r / footprint));
+        pores = relief.x * (%(pore_mean)r + (pore - %(pore_mean)r) * min(1.0, %(pore_mm)r / footprint));
     }
     if (relief.y > 0.0 || relief.z > 0.0)
         waves = skin_noise(q / 12.0 + 17.3) - 0.5;
     if (relief.y > 0.0)
-        cavity += relief.y * skin_line((p.z + 0.004 * p.y * p.y) / %(forehead_mm)r + 0.6 * waves);
+        lines += relief.y * skin_line((p.z + 0.004 * p.y * p.y) / %(forehead_mm)r + 0.6 * waves);
     if (relief.z > 0.0)
-        cavity += relief.z * skin_line(atan(p.z - %(canthus_z)r, abs(p.y) - %(canthus_y)r) / %(crows_rad)r + 0.6 * waves);
-    return tint - melanin * dm - vec4(cavity);
+        lines += relief.z * skin_line(atan(p.z - %(canthus_z)r, abs(p.y) - %(canthus_y)r) / %(crows_rad)r + 0.6 * waves);
+    return tint - melanin * dm - pores * pore_gain - lines * line_gain;
 }
 """ % dict(mottle_dm=MOTTLE_DM, mottle_mm=MOTTLE_MM, freckle_dm=FRECKLE_DM, freckle_mm=FRECKLE_MM,
            pore_mm=PORE_MM, forehead_mm=FOREHEAD_SPACING_MM, canthus_y=CANTHUS_Y_MM, canthus_z=CANTHUS_Z_MM,
            crows_rad=CROWS_SPACING_RAD, pore_mean=PORE_MEAN)
+
+NO_FRECKLES = 1.1   # a freckle threshold above every noise value
 
 # Renderer layout of per-vertex detail (SceneView.detail): columns.
 REST, TINT, MELANIN, RELIEF, OCCLUSION = slice(0, 4), slice(4, 8), slice(8, 12), slice(12, 16), 16
@@ -150,9 +171,9 @@ def _smoothstep(e0, e1, x):
     return t * t * (3.0 - 2.0 * t)
 
 
-def log_albedo(detail: np.ndarray, footprint_mm) -> np.ndarray:
-    """skin_log_albedo of GLSL for (N, DETAIL_WIDTH) rows and pixel footprints (mm, (N,) or
-    a scalar): (N, 4) log factors (r, g, b, nir)."""
+def log_albedo(detail: np.ndarray, footprint_mm, wavelength_nm: int) -> np.ndarray:
+    """skin_log_albedo of GLSL for (N, DETAIL_WIDTH) rows, pixel footprints (mm, (N,) or
+    a scalar) and the NIR band: (N, 4) log factors (r, g, b, nir)."""
     rest, tint, melanin, relief = detail[:, REST], detail[:, TINT], detail[:, MELANIN], detail[:, RELIEF]
     p = rest[:, :3]
     q = p + rest[:, 3:4] * np.array([0.7548777, 0.5698403, 0.4154])
@@ -160,22 +181,18 @@ def log_albedo(detail: np.ndarray, footprint_mm) -> np.ndarray:
           + FRECKLE_DM * _smoothstep(relief[:, 3], relief[:, 3] + 0.03, noise(q / FRECKLE_MM + 31.7)))
     waves = noise(q / 12.0 + 17.3) - 0.5
     pore = np.maximum(noise(q / PORE_MM + 53.1) - 0.55, 0.0) / 0.45
-    cavity = (relief[:, 0] * (PORE_MEAN + (pore - PORE_MEAN) * np.minimum(1.0, PORE_MM / footprint_mm))
-              + relief[:, 1] * _line((p[:, 2] + 0.004 * p[:, 1] ** 2) / FOREHEAD_SPACING_MM + 0.6 * waves))
+    pores = relief[:, 0] * (PORE_MEAN + (pore - PORE_MEAN) * np.minimum(1.0, PORE_MM / footprint_mm))
+    lines = (relief[:, 1] * _line((p[:, 2] + 0.004 * p[:, 1] ** 2) / FOREHEAD_SPACING_MM + 0.6 * waves))
     crows = relief[:, 2] > 0.0
     angle = np.arctan2(p[crows, 2] - CANTHUS_Z_MM, np.abs(p[crows, 1]) - CANTHUS_Y_MM)
-    cavity[crows] += relief[crows, 2] * _line(angle / CROWS_SPACING_RAD + 0.6 * waves[crows])
-    return tint - melanin * dm[:, None] - cavity[:, None]
+    lines[crows] += relief[crows, 2] * _line(angle / CROWS_SPACING_RAD + 0.6 * waves[crows])
+    line_gain, pore_gain = band_gains(wavelength_nm)
+    return tint - melanin * dm[:, None] - pores[:, None] * pore_gain - lines[:, None] * line_gain
 
 
 # ------------------------------------------------------------------ per identity
-def _ln_reflectance() -> np.ndarray:
-    """(6, 5) log reflectance per Fitzpatrick type and band."""
-    return np.log(np.array([[*srgb_to_linear(np.asarray(srgb) / 255.0), r850, r940]
-                            for srgb, r850, r940 in (_SKIN[t] for t in range(1, 7))]))
-
-
-LN_R = _ln_reflectance()
+# (6, 5) log reflectance per Fitzpatrick type and band.
+LN_R = np.log([[*m.albedo_rgb, m.nir_850, m.nir_940] for m in (fitzpatrick(t) for t in range(1, 7))])
 
 
 def melanin_log_factor(skin_type: int, dm: np.ndarray) -> np.ndarray:
@@ -210,7 +227,7 @@ class SkinDetail:
     noise_shift_mm: float     # the identity's own patch of the noise field
     log_albedo: np.ndarray    # (V,5) per-vertex log factor, bands r, g, b, 850, 940
     melanin: np.ndarray       # (5,) optical depth per type step
-    relief: np.ndarray        # (V,4) pore depth, forehead-line depth, crow's-feet depth, freckle threshold
+    relief: np.ndarray        # (V,4) pore depth, forehead-line depth, crow's-feet depth, freckle threshold (NO_FRECKLES: none)
     occlusion: np.ndarray     # (V,) ambient occlusion 0..1
 
     def rows(self, wavelength_nm: int) -> np.ndarray:
@@ -264,13 +281,13 @@ def regions(p: np.ndarray) -> dict[str, np.ndarray]:
                 face=face, sun_exposed=sun_exposed, freckled=freckled)
 
 
+@lru_cache(maxsize=1)
 def _noise_quantiles() -> np.ndarray:
     """Quantiles 0, 0.01, ..., 1 of skin_noise's values (its distribution is not uniform)."""
     p = np.random.default_rng(0).uniform(0.0, 1000.0, (200_000, 3))
     return np.quantile(noise(p), np.linspace(0.0, 1.0, 101))
 
 
-_QUANTILES = None
 _CACHE: "OrderedDict[tuple, SkinDetail]" = OrderedDict()
 _CACHE_SIZE = 16
 
@@ -283,13 +300,10 @@ def _vertex_areas(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
 
 def head_detail(identity: Identity) -> SkinDetail:
     """The skin detail of an identity's head (cached for the last 16 identities)."""
-    global _QUANTILES
     key = identity.key()
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    if _QUANTILES is None:
-        _QUANTILES = _noise_quantiles()
     tpl = skin_template()
     p = tpl.points
     reg = template_regions()
@@ -307,11 +321,12 @@ def head_detail(identity: Identity) -> SkinDetail:
         near = w > 1e-3
         tint[near] += melanin_log_factor(t, dm * w[near])
     forehead, crows, fold = wrinkle_depths(identity.age_years)
-    tint -= (fold * reg["fold"])[:, None]
+    tint -= (fold * reg["fold"])[:, None] * relief_gain(FOLD_WIDTH_MM)
     cover = np.clip(identity.freckles * reg["freckled"], 0.0, 1.0)
-    threshold = np.where(cover > 0.0, np.interp(1.0 - cover, np.linspace(0.0, 1.0, 101), _QUANTILES), 1.1)
+    threshold = np.where(cover > 0.0, np.interp(1.0 - cover, np.linspace(0.0, 1.0, 101), _noise_quantiles()),
+                         NO_FRECKLES)
     relief = np.column_stack([PORE_DEPTH * reg["face"], forehead * reg["forehead"], crows * reg["crows"], threshold])
-    detail = SkinDetail(p.astype(np.float32), shift, tint, melanin_depth(t), relief, template_occlusion())
+    detail = SkinDetail(p.astype(np.float32), shift, tint, melanin_depth(t), relief, occlusion.template_occlusion())
     # The Fitzpatrick albedo is the face's mean: scale each band so that the detail keeps it.
     areas = _vertex_areas(p, tpl.faces) * reg["face"]
     face = areas > 0
@@ -330,8 +345,8 @@ VERTEX_FOOTPRINT_MM = 1.0
 def vertex_log_albedo(detail: SkinDetail, which=slice(None)) -> np.ndarray:
     """(V,5) log albedo factor at the head's vertices (or those selected by `which`),
     fine detail included (seen at VERTEX_FOOTPRINT_MM), bands r, g, b, 850, 940."""
-    a = log_albedo(detail.rows(850)[which], VERTEX_FOOTPRINT_MM)
-    b = log_albedo(detail.rows(940)[which], VERTEX_FOOTPRINT_MM)
+    a = log_albedo(detail.rows(850)[which], VERTEX_FOOTPRINT_MM, 850)
+    b = log_albedo(detail.rows(940)[which], VERTEX_FOOTPRINT_MM, 940)
     return np.column_stack([a, b[:, 3]])
 
 
@@ -372,5 +387,6 @@ def eye_occlusion(geometry) -> dict[str, np.ndarray]:
     for part in geometry.parts:
         if part.name in EYE_PARTS:
             right = part.name.startswith("EyeR")
-            out[part.name] = eye_table_occlusion(part.points, geometry.eye_centres[0 if right else 1], right)
+            lookup = occlusion.eye_occlusion if part.name.endswith(("Lid", "Socket")) else occlusion.eyeball_occlusion
+            out[part.name] = lookup(part.points, geometry.eye_centres[0 if right else 1], right)
     return out

@@ -102,16 +102,54 @@ def eye_table() -> tuple[cKDTree, np.ndarray]:
     return cKDTree(dirs), occ.reshape(len(EYE_RADII_MM), len(dirs))
 
 
-def eye_occlusion(points: np.ndarray, centre: np.ndarray, right: bool) -> np.ndarray:
-    """(V,) occlusion of points of an eye's parts (head frame, metres) about its eyeball centre."""
-    tree, table = eye_table()
+def _eye_frame(points: np.ndarray, centre: np.ndarray, right: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Unit directions (mirrored to the right eye) and distances (mm) of points about an eyeball centre."""
     d = (points - centre) * 1e3
     if not right:
         d[:, 1] = -d[:, 1]
     r = np.linalg.norm(d, axis=1)
-    nearest = tree.query(d / np.maximum(r, 1e-9)[:, None])[1]
-    column = table[:, nearest]
+    return d / np.maximum(r, 1e-9)[:, None], r
+
+
+def eye_occlusion(points: np.ndarray, centre: np.ndarray, right: bool) -> np.ndarray:
+    """(V,) occlusion of points of an eye's lids and socket (head frame, metres) about its eyeball centre."""
+    tree, table = eye_table()
+    u, r = _eye_frame(points, centre, right)
+    column = table[:, tree.query(u)[1]]
     k = np.clip(np.searchsorted(EYE_RADII_MM, r) - 1, 0, len(EYE_RADII_MM) - 2)
     t = np.clip((r - EYE_RADII_MM[k]) / (EYE_RADII_MM[k + 1] - EYE_RADII_MM[k]), 0.0, 1.0)
     cols = np.arange(len(r))
     return (1.0 - t) * column[k, cols] + t * column[k + 1, cols]
+
+
+EYEBALL_LIFT_MM = 0.3   # the eyeball is a true sphere: no facets to lift clear of
+
+
+@lru_cache(maxsize=1)
+def eyeball_table() -> tuple[cKDTree, np.ndarray]:
+    """Directions and occlusion over the eyeball's surface (sclera, iris, pupil): the
+    template skin and the open lids of the reference driver block, so the upper lid
+    shades the sclera below its margin (lids closing or following the gaze are not
+    followed)."""
+    from .build import build_driver, reference_identity
+    from .state import FaceState
+
+    ref = reference_identity()
+    geometry = build_driver(ref, FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
+    tpl = skin_template()
+    surface = [_surface_samples(tpl.points, tpl.faces, SAMPLES_PER_EDGE)]
+    for name in ("EyeR/UpperLid", "EyeR/LowerLid"):
+        part = geometry.part(name)
+        surface.append(_surface_samples(part.points * 1e3, part.faces, SAMPLES_PER_EDGE))
+    dirs = sphere_directions(N_EYE_DIRECTIONS)
+    dirs = dirs[dirs[:, 0] > -0.3]
+    centre = geometry.eye_centres[0] * 1e3
+    occ = occlusion(centre + ref.eyeball_radius_m * 1e3 * dirs, None, dirs, surface=np.concatenate(surface),
+                    lift=EYEBALL_LIFT_MM)
+    return cKDTree(dirs), occ
+
+
+def eyeball_occlusion(points: np.ndarray, centre: np.ndarray, right: bool) -> np.ndarray:
+    """(V,) occlusion of points on an eyeball (head frame, metres) about its centre."""
+    tree, table = eyeball_table()
+    return table[tree.query(_eye_frame(points, centre, right)[0])[1]]

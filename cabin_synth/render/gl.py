@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import UserError
 from ..glints import fit_sphere
 from ..materials import RETRO_ANGLE_RAD
-from ..skin import DETAIL_WIDTH, GLSL as SKIN_GLSL
+from ..skin import DETAIL_WIDTH, GLSL as SKIN_GLSL, band_gains
 from .buffers import Buffers
 from .view import SceneView
 
@@ -133,6 +133,8 @@ float ill_irradiance(int k, vec3 p, out vec3 l) {
 
 FRAGMENT = """
 uniform float retro_angle;     // 1/e angle of the bright-pupil retro-reflection, rad
+uniform vec4 skin_line_gain;   // relief contrast left by subsurface scattering (r, g, b, nir): cabin_synth.skin
+uniform vec4 skin_pore_gain;
 in vec3 v_pos;
 in vec3 v_normal;
 in float v_zcam;
@@ -169,7 +171,7 @@ void main() {
     }
     // Skin detail only where a vertex carries some (llvmpipe pays per fragment).
     if (any(notEqual(v_melanin, vec4(0.0))) || any(notEqual(v_relief.xyz, vec3(0.0))) || any(notEqual(v_tint, vec4(0.0))))
-        m *= exp(skin_log_albedo(v_rest, v_tint, v_melanin, v_relief, v_footprint));
+        m *= exp(skin_log_albedo(v_rest, v_tint, v_melanin, v_relief, v_footprint, skin_line_gain, skin_pore_gain));
     vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky);
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky) + optics.b / PI * retro;
     out_radiance = vec4(rgb, nir);
@@ -554,6 +556,7 @@ class GLRenderer:
             self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), ill_R[k],
                               ill.position, (ill_map[k][0], ill_map[k][1], 1.0, cam.far_m), shadow_opaque, light_filter)
 
+        skin_gains = band_gains(view.wavelength_nm)
         pad = lambda rows, width: np.concatenate(
             [np.asarray(rows, np.float32).reshape(len(rows), -1),
              np.zeros((MAX_ILLUMINATORS - len(rows), width), np.float32)]).tobytes()
@@ -566,6 +569,7 @@ class GLRenderer:
             "n_ill": n_ill, "use_filters": int(light_filter is not None),
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
+            "skin_line_gain": tuple(skin_gains[0]), "skin_pore_gain": tuple(skin_gains[1]),
             "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
         }
         arrays = {

@@ -73,7 +73,7 @@ def render_reference(view: SceneView) -> Buffers:
         some = np.any(detail[:, skin.TINT] != 0, axis=1) | np.any(detail[:, skin.MELANIN] != 0, axis=1) \
             | np.any(detail[:, skin.RELIEF][:, :3] != 0, axis=1)
         footprint = 1000.0 * zbuf[hit][some] / cam.fx   # mm per pixel, as gl.py's v_footprint
-        factor = np.exp(skin.log_albedo(detail[some], footprint))
+        factor = np.exp(skin.log_albedo(detail[some], footprint, view.wavelength_nm))
         albedo[some] *= factor[:, :3]
         rho[some] *= factor[:, 3]
 
