@@ -69,6 +69,8 @@ LIGHTS = """
 #version 330
 const int MAX_ILL = %(max_ill)d;
 const float PI = 3.14159265358979;
+const float SUN_DIAMETER = %(sun_diameter)r;   // rad
+const float SUN_BLOCKER_RANGE_M = %(blocker_range)r;   // blockers further away widen the search no more
 uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius)
 uniform vec3 cam_pos;
 uniform vec3 sun_dir;
@@ -89,16 +91,44 @@ uniform sampler2D ill_filter;
 uniform int use_filters;       // 0: no see-through surface filters any light this frame
 
 // (visible, NIR) share of the sun that reaches p: 0 in shadow, the filters' product behind glasses.
+// The sun is a disc SUN_DIAMETER wide: a blocker at distance d casts a penumbra d * SUN_DIAMETER
+// wide (a few mm from the roof's edge, a fraction of a mm from the nose). Percentage-closer
+// soft shadows: the mean distance of the blockers found around p sets the width over which
+// the map's verdicts are averaged.
 vec2 sun_reach(vec3 p, vec3 n);
 float slope_texels(vec3 n, vec3 l);
 vec2 sun_reach(vec3 p, vec3 n) {
     vec3 q = sun_R * (p + n * slope_texels(n, sun_dir) * sun_map.z - sun_o);
     vec2 t = q.xy / sun_map.xy * 0.5 + 0.5;
     if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return vec2(1.0);
-    if (q.z > texture(sun_depth, t).r + sun_map.z) return vec2(0.0);
-    if (use_filters == 0) return vec2(1.0);
+    vec2 texel = sun_map.z / (2.0 * sun_map.xy);            // one texel in map coordinates
+    // A sample beside p on a receiver slanted to the sun lies nearer the sun by the offset
+    // times the slope: allow that much (receiver-plane bias) before calling it a blocker.
+    float c = clamp(abs(dot(n, sun_dir)), 0.1, 1.0);
+    float slope = sqrt(1.0 - c * c) / c;
+    float search = 0.5 * SUN_DIAMETER * SUN_BLOCKER_RANGE_M / sun_map.z;   // widest half-penumbra, texels
+    float blocked = 0.0, distance_sum = 0.0;
+    for (int i = -1; i <= 1; ++i)
+        for (int j = -1; j <= 1; ++j) {
+            float d = texture(sun_depth, t + vec2(i, j) * search * texel).r;
+            float allow = sun_map.z * (1.0 + length(vec2(i, j)) * search * slope);
+            if (q.z > d + allow) { blocked += 1.0; distance_sum += q.z - d; }
+        }
+    float lit = 1.0;
+    float radius = blocked > 0.0 ? 0.5 * SUN_DIAMETER * distance_sum / blocked / sun_map.z : 0.0;
+    if (radius < 0.5) {
+        lit = q.z > texture(sun_depth, t).r + sun_map.z ? 0.0 : 1.0;
+    } else {
+        lit = 0.0;
+        for (int i = -1; i <= 1; ++i)
+            for (int j = -1; j <= 1; ++j) {
+                float allow = sun_map.z * (1.0 + length(vec2(i, j)) * radius * slope);
+                lit += q.z > texture(sun_depth, t + vec2(i, j) * radius * texel).r + allow ? 0.0 : 1.0 / 9.0;
+            }
+    }
+    if (lit <= 0.0 || use_filters == 0) return vec2(lit);
     vec4 f = texture(sun_filter, t);
-    return q.z > f.a ? f.rg : vec2(1.0);
+    return lit * (q.z > f.a ? f.rg : vec2(1.0));
 }
 
 // Normal offset of a shadow lookup, in texels: grows towards grazing light so
@@ -322,6 +352,10 @@ ILL_SHADOW_PX = 1024
 # Shadow maps cover the receivers: surfaces the camera sees within this distance (the cabin).
 SHADOW_RANGE_M = 3.0
 GLINT_SIGMA_PX = 0.5
+# The sun's angular diameter (0.53 degrees) and the farthest blocker whose penumbra is
+# searched for (the cabin: roof edge, pillars, visor).
+SUN_DIAMETER_RAD = float(np.radians(0.53))
+SUN_BLOCKER_RANGE_M = 1.5
 # A see-through part shows glints when it is a small sphere (the cornea): the
 # glint model needs the light and camera to be many radii away.
 GLINT_MAX_RADIUS_M = 0.02
@@ -385,7 +419,8 @@ class GLRenderer:
 
     def __init__(self):
         self.ctx = ctx = create_context()
-        lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS}
+        lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "sun_diameter": SUN_DIAMETER_RAD,
+                           "blocker_range": SUN_BLOCKER_RANGE_M}
         self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + FRAGMENT)
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
