@@ -88,23 +88,33 @@ HAIR: dict[str, tuple[tuple[int, int, int], float, float]] = {
 
 
 STUBBLE_COVER = 0.3
+# Share of an eyebrow's area covered by its hairs at camera distance (dense, overlapping
+# hairs; the skin between them shows a little).
+BROW_COVER = 0.8
+
+
+def _hair(colour: str) -> Material:
+    srgb, r850, r940 = HAIR[colour]
+    return Material(_rgb(srgb), r850, r940)
+
+
+def _cover(hair: Material, skin_: Material, cover: float) -> Material:
+    """Sparse hair over skin: an area mix of the two."""
+    mix = lambda a, b: cover * a + (1.0 - cover) * b
+    return Material(tuple(mix(a, b) for a, b in zip(hair.albedo_rgb, skin_.albedo_rgb)),
+                    mix(hair.nir_850, skin_.nir_850), mix(hair.nir_940, skin_.nir_940))
 
 
 def hair_materials(base_skin: Material, colour: str, facial_hair: str) -> dict[str, Material]:
     """Scalp and facial hair of one driver. Stubble at camera distance is skin seen
     between sparse short hairs that cover about a third of it."""
-    srgb, r850, r940 = HAIR[colour]
-    h = Material(_rgb(srgb), r850, r940)
-    beard = h
-    if facial_hair == "stubble":
-        mix = lambda a, b: STUBBLE_COVER * a + (1.0 - STUBBLE_COVER) * b
-        beard = Material(tuple(mix(a, b) for a, b in zip(h.albedo_rgb, base_skin.albedo_rgb)),
-                         mix(h.nir_850, base_skin.nir_850), mix(h.nir_940, base_skin.nir_940))
-    return {"hair": h, "facial_hair": beard}
+    h = _hair(colour)
+    return {"hair": h, "facial_hair": _cover(h, base_skin, STUBBLE_COVER) if facial_hair == "stubble" else h}
 
 
 def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retroreflectance: float,
-                     hair_colour: str | None = None, facial_hair: str = "none") -> dict[str, Material]:
+                     hair_colour: str | None = None, facial_hair: str = "none",
+                     brow_colour: str = "dark_brown") -> dict[str, Material]:
     """Materials named by cabin_synth.driver parts, for one driver. `retroreflectance`:
     the retina's retro-reflection as the pupil's equivalent Lambertian reflectance seen
     exactly along the illumination direction (docs/sensors.md)."""
@@ -120,7 +130,7 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retro
         "iris": Material(tuple(iris_rgb), 0.22, 0.25),
         "pupil": Material((0.004, 0.004, 0.004), 0.02, 0.02, retroreflectance=retroreflectance),
         "cornea": Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0, ior=CORNEA_IOR),
-        "eyebrow": Material(_rgb((60, 45, 35)), 0.20, 0.24),
+        "eyebrow": _cover(_hair(brow_colour), base, BROW_COVER),
         "hair": Material(_rgb((55, 40, 30)), 0.18, 0.22),
         "eyelash": Material(_rgb((28, 22, 18)), 0.12, 0.15),
     }

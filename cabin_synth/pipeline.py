@@ -30,6 +30,7 @@ from .rig import build_rig
 from .sampler import FrameParams, sample_frame
 from .scene import Scene
 from .semantics import CLASS_ID, CLASSES
+from .skin import eye_occlusion, head_detail
 from .sensor import fixed_pattern, nir_image, rgb_image
 from .streams import stream
 from .writer import DatasetWriter, encode_png
@@ -103,12 +104,13 @@ class FrameMaker:
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
         light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
         materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
-                                     ident.hair_colour, ident.facial_hair)
+                                     ident.hair_colour, ident.facial_hair, ident.brow_colour)
         lit = params.lighting
         dome = (lamp_output(lit.dome_light, lit.dome_light_flux_lm, lit.dome_light_cct_k,
                             sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
                 if lit.dome_light != "none" else None)
-        scene.update(rig, geometry, materials, light, sensor, params.accessories, dome)
+        scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
+                     skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry))
         body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
                           scene.body_anchors)
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),

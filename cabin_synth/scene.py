@@ -20,6 +20,7 @@ import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from . import accessories as acc
+from . import skin
 from .body.anchors import BodyAnchors, body_anchors
 from .body.build import BodyGeometry, body_topology
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
@@ -98,8 +99,16 @@ class Scene:
             mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
             set_semantic(mesh.GetPrim(), "class", part.semantic)
             self._meshes[part.name] = mesh
+            if part.name == skin.DETAIL_PART:
+                api = UsdGeom.PrimvarsAPI(mesh)
+                for name, (kind, interpolation) in skin.PRIMVARS.items():
+                    api.CreatePrimvar(f"cabin_synth:{name}", Sdf.ValueTypeNames.Find(kind), interpolation)
+            elif part.name in skin.EYE_PARTS:
+                UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
+                                                        UsdGeom.Tokens.vertex)
             look = UsdShade.Material.Define(stage, f"/World/Driver/Looks/{part.material.capitalize()}")
             UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
+        self._skin = None
 
         self._accessories = self._compose_accessories()
         self._body_meshes = self._compose_body()
@@ -185,8 +194,17 @@ class Scene:
 
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
                daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None,
-               dome: LampOutput | None = None) -> None:
+               dome: LampOutput | None = None, skin_detail: skin.SkinDetail | None = None,
+               occlusion: dict[str, np.ndarray] | None = None) -> None:
+        """dome: the cabin lamp's output (None: off); skin_detail: the head's
+        (skin.head_detail); occlusion: per-vertex ambient occlusion of other parts by
+        name (skin.eye_occlusion)."""
         stage = self.stage
+        if skin_detail is not None and skin_detail is not self._skin:
+            self._write_skin(skin_detail)
+        for name, values in (occlusion or {}).items():
+            UsdGeom.PrimvarsAPI(self._meshes[name]).GetPrimvar("cabin_synth:occlusion").Set(
+                Vt.FloatArray.FromNumpy(np.ascontiguousarray(values, np.float32)))
         if accessories is not None:
             self._update_accessories(accessories, geometry)
         self._driver_xform.Set(usd_matrix(rig.R_vehicle_head, rig.t_vehicle_head))
@@ -256,6 +274,18 @@ class Scene:
         glow = dome.rgb * luminance if on else np.zeros(3)
         self._dome_lens.CreateInput("emissiveColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*glow.tolist()))
         _set_custom(self._dome_lens.GetPrim().GetParent(), emissive_nir_w_m2_sr=dome.nir_w_sr / area if on else 0.0)
+    def _write_skin(self, detail: skin.SkinDetail) -> None:
+        """The identity's skin detail as primvars of the detail mesh (docs/driver.md, Skin)."""
+        api = UsdGeom.PrimvarsAPI(self._meshes[skin.DETAIL_PART])
+        arrays = {"point3f[]": Vt.Vec3fArray, "color3f[]": Vt.Vec3fArray, "float[]": Vt.FloatArray, "float4[]": Vt.Vec4fArray}
+        for name, value in skin.primvar_values(detail).items():
+            kind = skin.PRIMVARS[name][0]
+            if kind in arrays:
+                value = arrays[kind].FromNumpy(np.ascontiguousarray(value, np.float32))
+            elif kind == "color3f":
+                value = Gf.Vec3f(*(float(v) for v in value))
+            api.GetPrimvar(f"cabin_synth:{name}").Set(value)
+        self._skin = detail
 
     def _illuminator(self, k: int) -> tuple[UsdLux.SphereLight, UsdGeom.XformOp]:
         """The k-th NIR illuminator's light and transform, made on first use."""

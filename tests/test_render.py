@@ -250,3 +250,32 @@ def test_lens_glare_is_the_mirror_image_of_the_illuminator(gl):
     d = np.linalg.norm(mirrored)  # unfolded path camera -> lens -> source
     expected = fresnel * intensity / d**2
     assert glare.sum() / (cam.fx * cam.fy) == pytest.approx(expected, rel=0.05)
+
+
+@pytest.mark.parametrize("gap_m", [0.5, 1.0])
+def test_sun_penumbra_is_as_wide_as_the_suns_disc(gl, gap_m):
+    # The sun is 0.53 degrees wide: an edge gap_m in front of a wall, lit at incidence i,
+    # casts on the wall a penumbra gap * theta / cos^2(i) wide (the disc's angle over the
+    # path gap / cos i, stretched by 1 / cos i on the wall): 5.8 mm from 0.5 m, 11.6 mm
+    # from 1 m, seen with pixels of 1 mm on the wall.
+    cam = camera_at_origin(width=200, height=60, f_px=1500.0)
+    sun = np.array([-1.0, 0.5, 0.0]) / np.linalg.norm([-1.0, 0.5, 0.0])
+    wall = quad(np.array([1.5, 0.0, 0.0]), [-1, 0, 0], 0.6)
+    # The occluder's edge along z at y = y0 throws its shadow's edge to y = 0 on the wall.
+    y0 = gap_m * sun[1] / -sun[0]
+    occluder = quad(np.array([1.5 - gap_m, y0 - 0.1, 0.0]), [-1, 0, 0], 0.2)
+    view = make_view([(*wall, GREY, "cabin"), (*occluder, GREY, "cabin")], cam, illuminator_w_sr=0.0,
+                     sun_lux=1000.0, sun_nir=1.0, sun_direction=sun)
+    buf = gl.render(view)
+    lit = buf.nir / (0.5 / np.pi * 1.0 * -sun[0])
+    on_wall = buf.instance == 1
+    row, wall_row = lit[30], on_wall[30]
+    cos_i = -sun[0]
+    expected_px = gap_m * np.radians(0.53) / cos_i**2 / (1.5 / cam.fx)
+    assert np.all(row[wall_row] <= 1.0 + 1e-4)
+    assert (wall_row & (row < 0.02)).sum() > 20 and (wall_row & (row > 0.98)).sum() > 20
+    partial = wall_row & (row > 0.02) & (row < 0.98)
+    assert 0.75 * expected_px <= partial.sum() <= 1.25 * expected_px + 1
+    # Light falls off monotonically across the penumbra.
+    band = row[wall_row]
+    assert np.all(np.diff(band) <= 1e-6) or np.all(np.diff(band) >= -1e-6)

@@ -109,21 +109,39 @@ def bald_probability(sex: str, age_years: float) -> float:
     return 0.0 if sex == "female" else float(0.45 * np.clip((age_years - 25.0) / 55.0, 0.0, 1.0))
 
 
-def sample_hair(rng: np.random.Generator, sex: str, age_years: float, skin_type: int) -> tuple[str, str, str]:
-    """(hair_style, hair_colour, facial_hair), conditioned on sex, age and skin type."""
+def sample_hair(rng: np.random.Generator, sex: str, age_years: float, skin_type: int) -> tuple[str, str, str, str]:
+    """(hair_style, hair_colour, facial_hair, natural colour before greying), conditioned on sex, age and skin type."""
     if rng.random() < bald_probability(sex, age_years):
         style = "bald"
     else:
         p = np.array(_STYLE_P[sex])
         style = HAIR_STYLES[int(rng.choice(len(HAIR_STYLES), p=p / p.sum()))]
     p = np.array(_HAIR_P[skin_type])
-    colour = HAIR_COLOURS[int(rng.choice(6, p=p / p.sum()))]
+    colour = natural = HAIR_COLOURS[int(rng.choice(6, p=p / p.sum()))]
     if rng.random() < grey_probability(age_years):
         colour = "white" if rng.random() < float(np.clip((age_years - 60.0) / 40.0, 0.0, 0.6)) else "grey"
     facial = "none"
     if sex == "male":
         facial = FACIAL_HAIR[int(rng.choice(len(FACIAL_HAIR), p=np.array(_FACIAL_P)))]
-    return style, colour, facial
+    return style, colour, facial, natural
+
+
+# Brows grey later and less than the scalp: share of greyed scalps whose brows read grey (coarse).
+BROW_GREY_P = {"grey": 0.4, "white": 0.75}
+# Ephelides (freckles) by Fitzpatrick type: share of people with facial freckles (coarse;
+# freckling goes with fair skin and MC1R variants, Bastiaens et al. 2001).
+FRECKLED_P = {1: 0.6, 2: 0.4, 3: 0.15, 4: 0.05, 5: 0.02, 6: 0.01}
+
+
+def sample_skin(rng: np.random.Generator, skin_type: int, age_years: float) -> tuple[float, float, int]:
+    """(freckles, redness, skin_seed) of docs/driver.md, Skin: freckle cover of the
+    freckle-prone skin, fading after 30; excess haemoglobin of cheeks and nose as
+    optical depth at 550 nm; the seed that places every spot and line."""
+    freckles = 0.0
+    if rng.random() < FRECKLED_P[skin_type]:
+        freckles = float(rng.uniform(0.05, 0.35) * np.clip(1.0 - (age_years - 30.0) / 60.0, 0.3, 1.0))
+    redness = float(np.clip(0.12 * np.exp(0.4 * rng.standard_normal()), 0.03, 0.4))
+    return freckles, redness, int(rng.integers(0, 2**31 - 1))
 
 
 @dataclass(frozen=True)
@@ -140,10 +158,15 @@ class Identity:
     hair_style: str = "short"           # hair.HAIR_STYLES
     hair_colour: str = "dark_brown"     # HAIR_COLOURS
     facial_hair: str = "none"           # hair.FACIAL_HAIR
+    brow_colour: str = "dark_brown"     # HAIR_COLOURS
+    freckles: float = 0.0               # skin.py: freckle cover of the freckle-prone skin, 0..1
+    redness: float = 0.0                # skin.py: excess haemoglobin optical depth at 550 nm on cheeks and nose
+    skin_seed: int = 0                  # places the skin's spots and lines (skin.py)
 
     def __post_init__(self):
         for name, value, known in (("hair_style", self.hair_style, HAIR_STYLES),
                                    ("hair_colour", self.hair_colour, HAIR_COLOURS),
+                                   ("brow_colour", self.brow_colour, HAIR_COLOURS),
                                    ("facial_hair", self.facial_hair, FACIAL_HAIR)):
             if value not in known:
                 raise ValueError(f"{name} must be one of {list(known)}, got {value!r}")
@@ -156,6 +179,8 @@ class Identity:
             raise ValueError(f"unknown face-shape parameter(s) {unknown}; known: {list(SHAPE_PARAMS)}")
         if not (0.008 < self.eyeball_radius_m < 0.016) or not (0.003 < self.iris_radius_m < 0.6 * self.eyeball_radius_m):
             raise ValueError(f"eyeball_radius_m {self.eyeball_radius_m} / iris_radius_m {self.iris_radius_m} out of range")
+        if not (0.0 <= self.freckles <= 1.0 and 0.0 <= self.redness <= 1.0):
+            raise ValueError(f"freckles {self.freckles} and redness {self.redness} must lie in 0..1")
         if not 0.045 < self.ipd_m < 0.085:
             raise ValueError(f"ipd_m {self.ipd_m} out of range")
         object.__setattr__(self, "shape", MappingProxyType({k: float(v) for k, v in self.shape.items()}))
@@ -165,7 +190,8 @@ class Identity:
         return (self.sex, float(self.age_years), int(self.skin_type), float(self.stature_m), float(self.ipd_m),
                 float(self.eyeball_radius_m), float(self.iris_radius_m), tuple(float(c) for c in self.iris_rgb),
                 tuple(sorted((k, float(v)) for k, v in self.shape.items())),
-                self.hair_style, self.hair_colour, self.facial_hair)
+                self.hair_style, self.hair_colour, self.facial_hair, self.brow_colour,
+                float(self.freckles), float(self.redness), int(self.skin_seed))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +207,10 @@ class Identity:
             "hair_style": self.hair_style,
             "hair_colour": self.hair_colour,
             "facial_hair": self.facial_hair,
+            "brow_colour": self.brow_colour,
+            "freckles": float(self.freckles),
+            "redness": float(self.redness),
+            "skin_seed": int(self.skin_seed),
         }
 
     @classmethod
@@ -190,7 +220,9 @@ class Identity:
                    eyeball_radius_m=float(d["eyeball_radius_m"]), iris_radius_m=float(d["iris_radius_m"]),
                    iris_rgb=tuple(float(c) for c in d["iris_rgb"]), shape=dict(d.get("shape", {})),
                    hair_style=d.get("hair_style", "short"), hair_colour=d.get("hair_colour", "dark_brown"),
-                   facial_hair=d.get("facial_hair", "none"))
+                   facial_hair=d.get("facial_hair", "none"), brow_colour=d.get("brow_colour", "dark_brown"),
+                   freckles=float(d.get("freckles", 0.0)), redness=float(d.get("redness", 0.0)),
+                   skin_seed=int(d.get("skin_seed", 0)))
 
 
 def measure_mean_sd(name: str, sex: str, age_years: float) -> tuple[float, float]:
@@ -255,8 +287,12 @@ def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_yea
     colour = np.array(IRIS_COLOURS[names[int(rng.choice(len(names), p=p / p.sum()))]])
     colour = np.clip(colour * np.exp(0.12 * rng.standard_normal(3)), 0.003, 0.5)
     # drawn last so that adding hair left every earlier draw of the stream unchanged
-    style, hair_colour, facial = sample_hair(rng, sex, float(age_years), skin_type)
+    style, hair_colour, facial, natural = sample_hair(rng, sex, float(age_years), skin_type)
+    # drawn after hair, for the same reason
+    brows = "grey" if hair_colour in BROW_GREY_P and rng.random() < BROW_GREY_P[hair_colour] else natural
+    freckles, redness, skin_seed = sample_skin(rng, skin_type, float(age_years))
     return Identity(sex=sex, age_years=float(age_years), skin_type=skin_type, stature_m=float(stature),
                     ipd_m=ipd_mm * 1e-3, eyeball_radius_m=eyeball_r, iris_radius_m=iris_r,
                     iris_rgb=tuple(float(c) for c in colour), shape=shape,
-                    hair_style=style, hair_colour=hair_colour, facial_hair=facial)
+                    hair_style=style, hair_colour=hair_colour, facial_hair=facial, brow_colour=brows,
+                    freckles=freckles, redness=redness, skin_seed=skin_seed)

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import UserError
 from ..glints import fit_sphere
 from ..materials import RETRO_ANGLE_RAD
+from ..skin import DETAIL_WIDTH, GLSL as SKIN_GLSL, band_gains
 from .buffers import Buffers
 from .view import SceneView
 
@@ -24,10 +25,21 @@ uniform vec2 near_far;
 in vec3 in_pos;
 in vec3 in_normal;
 in float in_instance;
+in vec4 in_rest;          // skin detail (cabin_synth.skin): template point mm, noise shift
+in vec4 in_tint;          // per-vertex log albedo (r, g, b, nir)
+in vec4 in_melanin;       // optical depth per melanin type step (r, g, b, nir)
+in vec4 in_relief;        // pores, forehead lines, crow's feet, freckle threshold
+in float in_occlusion;    // ambient occlusion 0..1
 out vec3 v_pos;
 out vec3 v_normal;
 out float v_zcam;
 flat out int v_instance;
+out vec4 v_rest;
+out vec4 v_tint;
+out vec4 v_melanin;
+out vec4 v_relief;
+out float v_occlusion;
+out float v_footprint;    // a pixel's width on the surface facing the camera, mm
 void main() {
     vec3 pc = R_cam * in_pos + t_cam;
     // OpenCV pixel (u, v), centres at integers, maps to window (u + 0.5, H - 0.5 - v).
@@ -40,6 +52,12 @@ void main() {
     v_normal = in_normal;
     v_zcam = pc.z;
     v_instance = int(in_instance + 0.5);
+    v_rest = in_rest;
+    v_tint = in_tint;
+    v_melanin = in_melanin;
+    v_relief = in_relief;
+    v_occlusion = in_occlusion;
+    v_footprint = 1000.0 * pc.z / intr.x;
 }
 """
 
@@ -52,6 +70,8 @@ LIGHTS = """
 const int MAX_ILL = %(max_ill)d;
 const int MAX_LAMP = %(max_lamp)d;
 const float PI = 3.14159265358979;
+const float SUN_DIAMETER = %(sun_diameter)r;   // rad
+const float SUN_BLOCKER_RANGE_M = %(blocker_range)r;   // blockers further away widen the search no more
 uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius), emission (r, g, b, nir)
 uniform vec3 cam_pos;
 uniform vec3 sun_dir;
@@ -80,16 +100,44 @@ uniform mat3 lamp_R[MAX_LAMP];
 uniform vec3 lamp_map[MAX_LAMP];
 
 // (visible, NIR) share of the sun that reaches p: 0 in shadow, the filters' product behind glasses.
+// The sun is a disc SUN_DIAMETER wide: a blocker at distance d casts a penumbra d * SUN_DIAMETER
+// wide (a few mm from the roof's edge, a fraction of a mm from the nose). Percentage-closer
+// soft shadows: the mean distance of the blockers found around p sets the width over which
+// the map's verdicts are averaged.
 vec2 sun_reach(vec3 p, vec3 n);
 float slope_texels(vec3 n, vec3 l);
 vec2 sun_reach(vec3 p, vec3 n) {
     vec3 q = sun_R * (p + n * slope_texels(n, sun_dir) * sun_map.z - sun_o);
     vec2 t = q.xy / sun_map.xy * 0.5 + 0.5;
     if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return vec2(1.0);
-    if (q.z > texture(sun_depth, t).r + sun_map.z) return vec2(0.0);
-    if (use_filters == 0) return vec2(1.0);
+    vec2 texel = sun_map.z / (2.0 * sun_map.xy);            // one texel in map coordinates
+    // A sample beside p on a receiver slanted to the sun lies nearer the sun by the offset
+    // times the slope: allow that much (receiver-plane bias) before calling it a blocker.
+    float c = clamp(abs(dot(n, sun_dir)), 0.1, 1.0);
+    float slope = sqrt(1.0 - c * c) / c;
+    float search = 0.5 * SUN_DIAMETER * SUN_BLOCKER_RANGE_M / sun_map.z;   // widest half-penumbra, texels
+    float blocked = 0.0, distance_sum = 0.0;
+    for (int i = -1; i <= 1; ++i)
+        for (int j = -1; j <= 1; ++j) {
+            float d = texture(sun_depth, t + vec2(i, j) * search * texel).r;
+            float allow = sun_map.z * (1.0 + length(vec2(i, j)) * search * slope);
+            if (q.z > d + allow) { blocked += 1.0; distance_sum += q.z - d; }
+        }
+    float lit = 1.0;
+    float radius = blocked > 0.0 ? 0.5 * SUN_DIAMETER * distance_sum / blocked / sun_map.z : 0.0;
+    if (radius < 0.5) {
+        lit = q.z > texture(sun_depth, t).r + sun_map.z ? 0.0 : 1.0;
+    } else {
+        lit = 0.0;
+        for (int i = -1; i <= 1; ++i)
+            for (int j = -1; j <= 1; ++j) {
+                float allow = sun_map.z * (1.0 + length(vec2(i, j)) * radius * slope);
+                lit += q.z > texture(sun_depth, t + vec2(i, j) * radius * texel).r + allow ? 0.0 : 1.0 / 9.0;
+            }
+    }
+    if (lit <= 0.0 || use_filters == 0) return vec2(lit);
     vec4 f = texture(sun_filter, t);
-    return q.z > f.a ? f.rg : vec2(1.0);
+    return lit * (q.z > f.a ? f.rg : vec2(1.0));
 }
 
 // Normal offset of a shadow lookup, in texels: grows towards grazing light so
@@ -141,10 +189,18 @@ float ill_irradiance(int k, vec3 p, out vec3 l) {
 
 FRAGMENT = """
 uniform float retro_angle;     // 1/e angle of the bright-pupil retro-reflection, rad
+uniform vec4 skin_line_gain;   // relief contrast left by subsurface scattering (r, g, b, nir): cabin_synth.skin
+uniform vec4 skin_pore_gain;
 in vec3 v_pos;
 in vec3 v_normal;
 in float v_zcam;
 flat in int v_instance;
+in vec4 v_rest;
+in vec4 v_tint;
+in vec4 v_melanin;
+in vec4 v_relief;
+in float v_occlusion;
+in float v_footprint;
 layout(location = 0) out vec4 out_radiance;   // linear RGB radiance, NIR radiance
 layout(location = 1) out vec4 out_geometry;   // camera Z, instance id
 void main() {
@@ -156,7 +212,7 @@ void main() {
     float sun = max(dot(n, sun_dir), 0.0);
     // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
     vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
-    float sky = 0.5 + 0.5 * n.z;                     // share of the upper hemisphere seen
+    float sky = (0.5 + 0.5 * n.z) * (1.0 - v_occlusion);   // share of the upper hemisphere seen, less what the skin blocks
     float e_ill = 0.0, retro = 0.0;
     for (int k = 0; k < n_ill; ++k) {
         vec3 l;
@@ -176,6 +232,9 @@ void main() {
         e_lamp += lamp[k].rgb * g.x;
         e_lamp_nir += lamp[k].a * g.y;
     }
+    // Skin detail only where a vertex carries some (llvmpipe pays per fragment).
+    if (any(notEqual(v_melanin, vec4(0.0))) || any(notEqual(v_relief.xyz, vec3(0.0))) || any(notEqual(v_tint, vec4(0.0))))
+        m *= exp(skin_log_albedo(v_rest, v_tint, v_melanin, v_relief, v_footprint, skin_line_gain, skin_pore_gain));
     vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky + e_lamp);
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro;
     vec4 glow = texelFetch(materials, ivec2(v_instance, 3), 0);
@@ -344,6 +403,10 @@ ILL_SHADOW_PX = 1024
 # Shadow maps cover the receivers: surfaces the camera sees within this distance (the cabin).
 SHADOW_RANGE_M = 3.0
 GLINT_SIGMA_PX = 0.5
+# The sun's angular diameter (0.53 degrees) and the farthest blocker whose penumbra is
+# searched for (the cabin: roof edge, pillars, visor).
+SUN_DIAMETER_RAD = float(np.radians(0.53))
+SUN_BLOCKER_RANGE_M = 1.5
 # A see-through part shows glints when it is a small sphere (the cornea): the
 # glint model needs the light and camera to be many radii away.
 GLINT_MAX_RADIUS_M = 0.02
@@ -408,8 +471,9 @@ class GLRenderer:
 
     def __init__(self):
         self.ctx = ctx = create_context()
-        lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "max_lamp": MAX_LAMPS}
-        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + FRAGMENT)
+        lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "max_lamp": MAX_LAMPS, "sun_diameter": SUN_DIAMETER_RAD,
+                           "blocker_range": SUN_BLOCKER_RANGE_M}
+        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + FRAGMENT)
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
         self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)
@@ -530,8 +594,9 @@ class GLRenderer:
         }
         materials = ctx.texture((table.shape[1], table.shape[0]), 4, table.tobytes(), dtype="f4")
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
+        detail = view.detail if view.detail is not None else np.zeros((len(view.positions), DETAIL_WIDTH), np.float32)
         vertices = np.concatenate([view.positions, view.normals,
-                                   view.instance_ids[:, None].astype(np.float32)], axis=1).astype(np.float32)
+                                   view.instance_ids[:, None].astype(np.float32), detail], axis=1).astype(np.float32)
         vbo = ctx.buffer(vertices.tobytes())
         released = [vbo, materials]
 
@@ -541,9 +606,10 @@ class GLRenderer:
                 return None
             ibo = ctx.buffer(tris.astype(np.int32).tobytes())
             # The linker drops attributes a program does not read; skip their bytes.
-            names = [n for n in ("in_pos", "in_normal", "in_instance") if n in prog]
-            fmt = " ".join(f if n in names else f"{4 * int(f[0])}x"
-                           for n, f in zip(("in_pos", "in_normal", "in_instance"), ("3f", "3f", "1f")))
+            attributes = {"in_pos": "3f", "in_normal": "3f", "in_instance": "1f", "in_rest": "4f", "in_tint": "4f",
+                          "in_melanin": "4f", "in_relief": "4f", "in_occlusion": "1f"}
+            names = [n for n in attributes if n in prog]
+            fmt = " ".join(f if n in names else f"{4 * int(f[0])}x" for n, f in attributes.items())
             v = ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4)
             released.extend([v, ibo])
             return v
@@ -586,6 +652,7 @@ class GLRenderer:
             self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), R,
                               position, (m[0], m[1], 1.0, cam.far_m), shadow_opaque, light_filter)
 
+        skin_gains = band_gains(view.wavelength_nm)
         pad = lambda rows, width, size=MAX_ILLUMINATORS: np.concatenate(
             [np.asarray(rows, np.float32).reshape(len(rows), width),
              np.zeros((size - len(rows), width), np.float32)]).tobytes()
@@ -598,6 +665,7 @@ class GLRenderer:
             "n_ill": n_ill, "use_filters": int(light_filter is not None), "n_tiles": n_tiles, "n_lamp": n_lamp,
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
+            "skin_line_gain": tuple(skin_gains[0]), "skin_pore_gain": tuple(skin_gains[1]),
             "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
         }
         arrays = {

@@ -2,7 +2,8 @@
 
 Same inputs, same buffers, same direct light model as render/gl.py (Lambert
 under sun, sky, every illuminator and every lit cabin lamp, bright-pupil
-retro-reflection, emissive surfaces), written
+retro-reflection, emissive surfaces, skin detail and its ambient occlusion of
+the sky, cabin_synth.skin), written
 the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
 tests can check the fast path against it. It does not model shadows,
 see-through filters or corneal glints: tests check those against geometry
@@ -11,6 +12,7 @@ computed by hand (tests/test_render.py, tests/test_eye_optics.py).
 
 import numpy as np
 
+from .. import skin
 from ..materials import RETRO_ANGLE_RAD
 from .buffers import Buffers
 from .view import SceneView
@@ -65,9 +67,19 @@ def render_reference(view: SceneView) -> Buffers:
     inst = view.instance_ids[corners[:, 0]]
     albedo = np.array([view.instances[i - 1].material.albedo_rgb for i in inst]).reshape(-1, 3)
     rho = np.array([view.instances[i - 1].material.nir(view.wavelength_nm) for i in inst])
+    occlusion = np.zeros(len(pos))
+    if view.detail is not None:
+        detail = np.einsum("nk,nkj->nj", w, view.detail[corners].astype(np.float64))
+        occlusion = detail[:, skin.OCCLUSION]
+        some = np.any(detail[:, skin.TINT] != 0, axis=1) | np.any(detail[:, skin.MELANIN] != 0, axis=1) \
+            | np.any(detail[:, skin.RELIEF][:, :3] != 0, axis=1)
+        footprint = 1000.0 * zbuf[hit][some] / cam.fx   # mm per pixel, as gl.py's v_footprint
+        factor = np.exp(skin.log_albedo(detail[some], footprint, view.wavelength_nm))
+        albedo[some] *= factor[:, :3]
+        rho[some] *= factor[:, 3]
 
     sun = np.clip(nrm @ view.sun_direction, 0, None)
-    sky = 0.5 + 0.5 * nrm[:, 2]
+    sky = (0.5 + 0.5 * nrm[:, 2]) * (1.0 - occlusion)
     retro_strength = np.array([view.instances[i - 1].material.retroreflectance for i in inst])
     to_cam = cam.position - pos
     to_cam /= np.linalg.norm(to_cam, axis=1, keepdims=True)

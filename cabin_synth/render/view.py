@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
+from .. import skin
 from ..camera import R_USDCAM_CV, Camera
 from ..lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..materials import Material
@@ -58,6 +59,9 @@ class SceneView:
     illuminators: tuple[Illuminator, ...]
     wavelength_nm: int
     lamps: tuple[Lamp, ...] = ()   # lit cabin lamps only
+    # (V, skin.DETAIL_WIDTH) float32 skin detail per vertex (zero rows: none), or None
+    # when no mesh carries any (docs/driver.md, Skin).
+    detail: np.ndarray | None = None
 
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -123,10 +127,15 @@ class StageReader:
         # visibility and material values.
         self._semantics = {m.GetPath(): _semantic(m.GetPrim()) for m in self._meshes}
         self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight)]
+        # Skin detail (the head) or ambient occlusion alone (the eyes): cabin_synth.skin.
+        self._detail = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:rest_mm")}
+        self._occlusion = {m.GetPath() for m in self._meshes
+                           if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")} - self._detail
 
     def read(self, wavelength_nm: int, width: int, height: int) -> SceneView:
         cache = UsdGeom.XformCache(Usd.TimeCode.Default())
         positions, normals, ids, tris, instances = [], [], [], [], []
+        details = {}
         offset = 0
         for mesh in self._meshes:
             prim = mesh.GetPrim()
@@ -144,11 +153,26 @@ class StageReader:
                 n = vertex_normals(world, t)
             instance = Instance(len(instances) + 1, str(prim.GetPath()), self._semantics[mesh.GetPath()], _material(prim))
             instances.append(instance)
+            if mesh.GetPath() in self._detail:
+                api = UsdGeom.PrimvarsAPI(mesh)
+                values = {name: api.GetPrimvar(f"cabin_synth:{name}").Get() for name in skin.PRIMVARS}
+                if all(v is not None for v in values.values()):
+                    details[offset] = skin.from_primvars(values).rows(wavelength_nm)
+            elif mesh.GetPath() in self._occlusion:
+                values = UsdGeom.PrimvarsAPI(mesh).GetPrimvar("cabin_synth:occlusion").Get()
+                if values is not None and len(values) == len(local):
+                    details[offset] = np.zeros((len(local), skin.DETAIL_WIDTH), np.float32)
+                    details[offset][:, skin.OCCLUSION] = values
             positions.append(world)
             normals.append(n)
             ids.append(np.full(len(world), instance.id, np.int32))
             tris.append(t + offset)
             offset += len(world)
+        detail = None
+        if details:
+            detail = np.zeros((offset, skin.DETAIL_WIDTH), np.float32)
+            for start, rows in details.items():
+                detail[start:start + len(rows)] = rows
         return SceneView(
             positions=np.concatenate(positions).astype(np.float32),
             normals=np.concatenate(normals).astype(np.float32),
@@ -157,6 +181,7 @@ class StageReader:
             instances=tuple(instances),
             camera=self._camera(width, height),
             wavelength_nm=wavelength_nm,
+            detail=detail,
             **self._lights(cache),
         )
 
