@@ -125,6 +125,111 @@ def test_opens_and_validates(name, drive):
     assert not errors, [(e.GetName(), e.GetMessage()) for e in errors]
 
 
+def validation_errors(stage: Usd.Stage) -> list:
+    from pxr import UsdValidation  # usd-core >= 25.x
+
+    ctx = UsdValidation.ValidationContext(UsdValidation.ValidationRegistry().GetOrLoadAllValidators())
+    return [(e.GetName(), e.GetMessage()) for e in ctx.Validate(stage)
+            if e.GetType() == UsdValidation.ValidationErrorType.Error]
+
+
+# ----------------------------------------------------------------------------
+# payloads: the trim layer
+# ----------------------------------------------------------------------------
+
+
+def trim_roots(name: str) -> tuple[str, ...]:
+    return cabin_assets.trim_paths(cabin_assets.SPECS[name])
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_trim_layer_opens_and_validates_alone(name):
+    stage = Usd.Stage.Open(str(cabin_asset_path(name).parent / "trim" / f"{name}_trim.usda"))
+    assert stage.GetCompositionErrors() == [] and validation_errors(stage) == []
+    assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z and UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    meshes = [p for p in stage.Traverse() if p.IsA(UsdGeom.Mesh)]
+    assert meshes and all(any(str(p.GetPath()).startswith(r) for r in trim_roots(name)) for p in meshes)
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_unloaded_cabin_has_anchors_zones_and_wheel_but_no_trim(name, drive):
+    full = open_cabin(name, drive)
+    stage = Usd.Stage.Open(str(cabin_asset_path(name)), load=Usd.Stage.LoadNone)
+    with Usd.EditContext(stage, stage.GetSessionLayer()):
+        stage.GetDefaultPrim().GetVariantSet("drive").SetVariantSelection(drive)
+    assert stage.GetCompositionErrors() == [] and validation_errors(stage) == []
+    shown = {str(p.GetPath()) for p in stage.Traverse()}
+    for root in trim_roots(name):
+        prim = stage.GetPrimAtPath(root)
+        assert prim.HasPayload() and not prim.IsLoaded() and not prim.GetChildren(), root
+        assert not any(p == root or p.startswith(root + "/") for p in shown), root
+        assert full.GetPrimAtPath(root).IsLoaded()
+    # everything else is there, as loaded
+    trimless = {str(p.GetPath()) for p in full.Traverse()
+                if not any(str(p.GetPath()).startswith(r) for r in trim_roots(name))}
+    assert shown == trimless
+    for rel in ("SteeringWheel/Rim", "SteeringWheel/Spokes", "SteeringWheel/Hub", "Dashboard/Dash", "Glass/Windscreen"):
+        assert stage.GetPrimAtPath(f"/Cabin/{rel}").IsA(UsdGeom.Mesh), rel
+    a, b = read_cabin(stage, drive=drive), read_cabin(full, drive=drive)
+    for field in ("design_eye_point", "driver_seat", "wheel_centre", "wheel_axis", "seat_track_mm"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert set(a.mounts) == set(MOUNTS) and set(a.zones) == set(ZONE_SNAKE.values())
+    assert all(np.array_equal(a.mounts[m], b.mounts[m]) for m in MOUNTS)
+    assert all(np.array_equal(a.zones[z], b.zones[z]) for z in a.zones)
+    # the trim is heavy in the way that matters: it carries a share of the renderable geometry
+    trim_meshes = [p for p in full.Traverse() if p.IsA(UsdGeom.Mesh) and str(p.GetPath()) not in trimless]
+    assert len(trim_meshes) >= 10
+
+
+@pytest.mark.parametrize("drive", DRIVES)
+def test_composed_scene_loads_the_whole_cabin(drive):
+    from cabin_synth.driver import FaceState, build_driver, sample_identity
+    from cabin_synth.scene import Scene
+    from cabin_synth.streams import stream
+
+    name = "van"
+    rest = build_driver(sample_identity(stream(0, 0, "t"), sex="female", age_years=30.0, skin_type=2),
+                        FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
+    stage = Scene(name, drive, rest).stage
+    scene = {str(p.GetPath()).replace("/World/Cabin", "/Cabin", 1)
+             for p in Usd.PrimRange(stage.GetPrimAtPath("/World/Cabin"))
+             if not str(p.GetPath()).startswith("/World/Cabin/PhoneAnchors")}   # the scene's own additions
+    cabin = open_cabin(name, drive)
+    asset = {str(p.GetPath()) for p in cabin.Traverse()}
+    assert scene == asset
+    assert all(stage.GetPrimAtPath(r.replace("/Cabin", "/World/Cabin", 1)).IsLoaded() for r in trim_roots(name))
+
+
+def test_payload_paths_resolve_relative_to_the_asset(tmp_path, monkeypatch):
+    name = "suv"
+    main = Sdf.Layer.FindOrOpen(str(cabin_asset_path(name)))
+    for root in trim_roots(name):
+        (payload,) = main.GetPrimAtPath(root).payloadList.prependedItems
+        assert payload.assetPath == f"./trim/{name}_trim.usda" and payload.primPath == root
+    # a copy elsewhere, opened from yet another working directory, finds its own trim layer
+    copy = tmp_path / "elsewhere" / "cabins"
+    (copy / "trim").mkdir(parents=True)
+    (copy / f"{name}.usda").write_bytes(cabin_asset_path(name).read_bytes())
+    trim = cabin_asset_path(name).parent / "trim" / f"{name}_trim.usda"
+    (copy / "trim" / trim.name).write_bytes(trim.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    stage = Usd.Stage.Open(str(copy / f"{name}.usda"))
+    assert stage.GetCompositionErrors() == []
+    cushion = stage.GetPrimAtPath("/Cabin/RearSeat/Cushion")
+    assert cushion.IsA(UsdGeom.Mesh)
+    layers = {pathlib.Path(spec.layer.realPath).resolve() for spec in cushion.GetPrimStack()}
+    assert layers == {(copy / "trim" / trim.name).resolve(), (copy / f"{name}.usda").resolve()}
+    mat, _ = UsdShade.MaterialBindingAPI(cushion).ComputeBoundMaterial()
+    assert mat.GetPath() == "/Cabin/Looks/SeatFabric"
+    # a copy without its trim folder does not find the trim
+    lone = tmp_path / "lone" / f"{name}.usda"
+    lone.parent.mkdir()
+    lone.write_bytes(cabin_asset_path(name).read_bytes())
+    broken = Usd.Stage.Open(str(lone))
+    assert broken.GetCompositionErrors() and not broken.GetPrimAtPath("/Cabin/RearSeat/Cushion").IsDefined()
+
+
 @pytest.mark.parametrize("name", CABINS)
 def test_default_variant_is_lhd(name):
     stage = Usd.Stage.Open(str(cabin_asset_path(name)))
@@ -135,9 +240,9 @@ def test_default_variant_is_lhd(name):
 
 def test_regeneration_is_byte_identical(tmp_path):
     written = cabin_assets.write_assets(tmp_path, tuple(CABINS))
-    assert written
+    assert len(written) == 2 * len(CABINS)  # main and trim layer of each
     for path in written:
-        committed = REPO / "usd_assets" / "cabins" / path.name
+        committed = REPO / "usd_assets" / path.relative_to(tmp_path)
         assert committed.read_bytes() == path.read_bytes(), f"{path.name} differs from the generator output"
     assert set(CABINS) == set(cabin_assets.SPECS), "every spec has a committed asset and vice versa"
 
