@@ -35,6 +35,7 @@ test: $(STAMP) egl
 bench: $(STAMP) egl
 	$(PY) bench/frame_stages.py
 	$(PY) bench/clip_labels.py
+	$(PY) bench/gaze_zones.py
 
 renders: $(STAMP) egl
 	$(PY) bench/cabin_renders.py

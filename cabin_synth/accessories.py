@@ -170,11 +170,11 @@ def phone_poses(cabin: CabinInfo, surfaces: np.ndarray, rim_radius: float) -> di
     eye = cabin.design_eye_point
     s = 1.0 if eye[1] > 0 else -1.0            # driver side; -s*Y points to the vehicle centre
     half_t = PHONE_SIZE[2] / 2
-    lap = cabin.zones["lap"].reshape(-1, 3)
+    lap = cabin.zone_targets["lap"].reshape(-1, 3)
     lap_centre, lap_front = lap.mean(axis=0), lap[:, 0].max()
     fwd, up = np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
-    cluster = cabin.zones["instrument_cluster"].reshape(-1, 3).mean(axis=0)
-    info = cabin.zones["infotainment"].reshape(-1, 3).mean(axis=0)
+    cluster = cabin.zone_targets["instrument_cluster"].reshape(-1, 3).mean(axis=0)
+    info = cabin.zone_targets["infotainment"].reshape(-1, 3).mean(axis=0)
     axis = cabin.wheel_axis
     twelve = up - axis * np.dot(up, axis)
     twelve /= np.linalg.norm(twelve)

@@ -38,6 +38,9 @@ class CabinInfo:
     zones: dict[str, np.ndarray]  # snake_case zone name -> (N, 3, 3) triangles, vehicle frame
     # Driver seat track limits, mm from driver_seat: rows fore-aft (+X), height (+Z); columns (min, max).
     seat_track_mm: np.ndarray
+    # snake_case zone name -> (M, 3, 3) triangles of the zone's glance target (its "Target"
+    # GeomSubset: the screen, mirror glass, lid...), a part of zones[name]; all of it without one
+    zone_targets: dict[str, np.ndarray]
 
 
 def _cabins_dir() -> pathlib.Path:
@@ -140,6 +143,7 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
     axis = mw[2, :3] / np.linalg.norm(mw[2, :3])
 
     zones: dict[str, np.ndarray] = {}
+    zone_targets: dict[str, np.ndarray] = {}
     zroot = stage.GetPrimAtPath(f"{root}/Zones")
     if zroot:
         for child in zroot.GetChildren():
@@ -154,14 +158,19 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
             m = local_to_vehicle(child)
             pw = np.hstack([pts, np.ones((len(pts), 1))]) @ m
             pw = pw[:, :3]
-            tris = []
+            target = UsdGeom.Subset(child.GetChild("Target"))
+            target_faces = set(target.GetIndicesAttr().Get()) if target else set(range(len(counts)))
+            tris, target_tris = [], []
             k = 0
-            for c in counts:
+            for face, c in enumerate(counts):
                 f = idx[k:k + c]
                 k += c
                 for j in range(1, c - 1):
                     tris.append([pw[f[0]], pw[f[j]], pw[f[j + 1]]])
+                    if face in target_faces:
+                        target_tris.append(tris[-1])
             zones[str(zname)] = np.asarray(tris, dtype=float).reshape(-1, 3, 3)
+            zone_targets[str(zname)] = np.asarray(target_tris, dtype=float).reshape(-1, 3, 3)
 
     seat = stage.GetPrimAtPath(f"{root}/DriverSeat")
     track = [seat.GetAttribute(f"cabin_synth:track_{axis}_mm").Get() for axis in ("fore_aft", "height")]
@@ -178,4 +187,5 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
         wheel_axis=axis,
         zones=zones,
         seat_track_mm=np.array(track, dtype=float),
+        zone_targets=zone_targets,
     )

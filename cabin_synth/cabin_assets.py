@@ -27,6 +27,10 @@ Layout of one asset (``/Cabin`` is the defaultPrim)::
 
 Prims in [brackets] and everything from SteeringWheel down are authored inside
 the "drive" variants: ``rhd`` is ``lhd`` mirrored through the plane Y = 0.
+
+The door panels and the rear compartment (:func:`trim_paths`) are written to a
+second layer, ``cabins/trim/<name>_trim.usda``, at the same prim paths, and the
+main layer loads them through payload arcs (:func:`split_trim`).
 """
 
 from __future__ import annotations
@@ -43,7 +47,12 @@ from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 from .usda_files import generator_main, write_usda
 
 GENERATOR = "cabin_synth.cabin_assets"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Each zone mesh's GeomSubset ZONE_TARGET (family ZONE_FAMILY) is the face a glance at
+# the zone aims at (the screen, mirror glass, lid); the rest of the mesh is what else
+# a gaze may fall on and still be in that zone (docs/cabins.md, Gaze zones).
+ZONE_TARGET = "Target"
+ZONE_FAMILY = "cabin_synth:zone"
 
 # ----------------------------------------------------------------------------
 # Specs
@@ -418,11 +427,6 @@ def cylinder(r: float, z0: float, z1: float, n: int = 32, rx: float | None = Non
     return MeshData(pts, faces).oriented()
 
 
-def quad_patch(corners) -> MeshData:
-    """Single open quad (zones only)."""
-    return MeshData(np.asarray(corners, dtype=float), [(0, 1, 2, 3)])
-
-
 def face_varying_normals(m: MeshData, smooth_deg: float = 40.0) -> np.ndarray:
     """Per face-vertex normals, smoothed across edges flatter than smooth_deg."""
     P = m.points
@@ -504,6 +508,28 @@ def side_glass_y(spec: CabinSpec, z: float) -> float:
     return yb + (z - spec.beltline_z) / (spec.roof_z - spec.beltline_z) * (yt - yb)
 
 
+def windscreen(spec: CabinSpec) -> tuple[list[tuple[float, float, float]], np.ndarray]:
+    """Inner-face corners of the (planar, trapezoidal) windscreen and its outward-up unit normal."""
+    cx, cz = spec.cowl
+    wsb, wst = spec.half_width - 0.04, spec.roof_half_width - 0.03
+    ws = [(cx, wsb, cz), (cx, -wsb, cz), (spec.header_x, -wst, spec.roof_z), (spec.header_x, wst, spec.roof_z)]
+    n = _unit(np.cross(np.subtract(ws[1], ws[0]), np.subtract(ws[3], ws[0])))
+    return ws, (-n if n[2] < 0 else n)
+
+
+def side_glass_outlines(spec: CabinSpec) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(x, z) outlines of the front and the rear side glass (either side; Y from side_glass_y)."""
+    cx, cz = spec.cowl
+    zb, zt = spec.beltline_z - 0.02, spec.roof_z - 0.03
+    bx0, bx1 = spec.b_pillar_x
+    za = cz + 0.04
+    front = [(bx1 + 0.01, zb), (cx - 0.14, zb), (a_pillar_x_at(spec, za) - 0.06, za),
+             (a_pillar_x_at(spec, zt) - 0.06, zt), (bx1 + 0.01, zt)]
+    rear_end = spec.rear_hpoint[0] - 0.30 if spec.rear_style == "hatch" else spec.rear_x + 0.05
+    rear = [(rear_end, zb), (bx0 - 0.01, zb), (bx0 - 0.01, zt), (rear_end, zt)]
+    return front, rear
+
+
 def a_pillar_line(spec: CabinSpec, side: float):
     """(bottom, top) points of the A-pillar centre line on side +1/-1."""
     cx, cz = spec.cowl
@@ -538,6 +564,31 @@ def dash_profile(spec: CabinSpec) -> list[tuple[float, float]]:
         (r + 0.30, spec.knee_z - 0.06),
         (spec.firewall_x, spec.knee_z - 0.06),
     ]
+
+
+def dash_face(spec: CabinSpec) -> list[np.ndarray]:
+    """(x, z) of the dashboard's rear face from the wheel hub's height over its top edge to
+    the top's highest point (profile points 5, 4, 3, 2 of dash_profile): what shows below
+    and in front of the screens that stand on it."""
+    p = dash_profile(spec)
+    return [np.array(p[k]) for k in (5, 4, 3, 2)]
+
+
+def strip(profile_xz, y0: float, y1: float, offset: float = 0.005) -> list[list[np.ndarray]]:
+    """Quads following an XZ polyline from y0 to y1, moved ``offset`` off the surface the
+    polyline traces, to the side facing the cabin (rearwards)."""
+    quads = []
+    last = len(profile_xz) - 2
+    for k, (a, b) in enumerate(zip(profile_xz[:-1], profile_xz[1:])):
+        t = _unit(np.subtract(b, a))
+        n = np.array([-t[1], t[0]])
+        n = -n if n[0] > 0 else n   # rearwards (towards the driver)
+        # past inner joints by `offset`: moved off a convex bend, neighbours would leave a wedge open
+        a2 = np.add(a, offset * n) - (offset * t if k > 0 else 0.0)
+        b2 = np.add(b, offset * n) + (offset * t if k < last else 0.0)
+        quads.append([np.array([a2[0], y0, a2[1]]), np.array([b2[0], y0, b2[1]]),
+                      np.array([b2[0], y1, b2[1]]), np.array([a2[0], y1, a2[1]])])
+    return quads
 
 
 def glovebox_line(spec: CabinSpec):
@@ -656,17 +707,19 @@ class Builder:
         UsdSemantics.LabelsAPI.Apply(prim, "class").CreateLabelsAttr(Vt.TokenArray([label]))
         return mesh
 
-    def zone(self, name: str, snake: str, corners, eye: np.ndarray) -> None:
-        c = np.asarray(corners, dtype=float)
-        nrm = np.cross(c[1] - c[0], c[2] - c[0])
-        if np.dot(nrm, eye - c.mean(axis=0)) < 0:  # face the design eye point
-            c = c[::-1]
-        m = quad_patch(c)
+    def zone(self, name: str, snake: str, faces, eye: np.ndarray) -> None:
+        """Zone mesh of planar faces, each facing the eye; faces[0] is the zone's glance
+        target (GeomSubset ZONE_TARGET), the others extend what counts as the zone."""
+        oriented = []
+        for corners in faces:
+            c = np.asarray(corners, dtype=float)
+            nrm = np.cross(c[1] - c[0], c[2] - c[0])
+            oriented.append(c[::-1] if np.dot(nrm, eye - c.mean(axis=0)) < 0 else c)  # face the design eye point
         mesh = UsdGeom.Mesh.Define(self.stage, f"/Cabin/Zones/{name}")
-        pts = [Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points]
+        pts = [Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for c in oriented for p in c]
         mesh.CreatePointsAttr(Vt.Vec3fArray(pts))
-        mesh.CreateFaceVertexCountsAttr(Vt.IntArray([4]))
-        mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([0, 1, 2, 3]))
+        mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(c) for c in oriented]))
+        mesh.CreateFaceVertexIndicesAttr(Vt.IntArray(list(range(len(pts)))))
         mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
         mesh.CreateDoubleSidedAttr(True)
         mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(Vt.Vec3fArray(pts)))
@@ -674,6 +727,8 @@ class Builder:
         prim = mesh.GetPrim()
         UsdSemantics.LabelsAPI.Apply(prim, "zone").CreateLabelsAttr(Vt.TokenArray([snake]))
         prim.CreateAttribute("cabin_synth:zone", Sdf.ValueTypeNames.String, custom=True).Set(snake)
+        UsdGeom.Subset.CreateGeomSubset(mesh, ZONE_TARGET, UsdGeom.Tokens.face, Vt.IntArray([0]), ZONE_FAMILY)
+        UsdGeom.Subset.SetFamilyType(mesh, ZONE_FAMILY, UsdGeom.Tokens.nonOverlapping)
 
 
 def author_materials(stage: Usd.Stage) -> None:
@@ -768,28 +823,12 @@ def build_common(b: Builder) -> None:
 
     # --- glass -------------------------------------------------------------
     b.xform("/Cabin/Glass")
-    wsb = spec.half_width - 0.04
-    wst = spec.roof_half_width - 0.03
-    ws = [(cx, wsb, cz), (cx, -wsb, cz), (spec.header_x, -wst, rz), (spec.header_x, wst, rz)]
-    ws_n = _unit(np.cross(np.subtract(ws[1], ws[0]), np.subtract(ws[3], ws[0])))
-    if ws_n[2] < 0:
-        ws_n = -ws_n
+    ws, ws_n = windscreen(spec)
     b.mesh("/Cabin/Glass/Windscreen", extrude(ws, ws_n * 0.005), "Windscreen", "window", smooth_deg=10)
     for side, tag in ((1.0, "Left"), (-1.0, "Right")):
-        zb, zt = spec.beltline_z - 0.02, rz - 0.03
-        bx0, bx1 = spec.b_pillar_x
-        za = cz + 0.04
-        front = [(bx1 + 0.01, zb), (cx - 0.14, zb), (a_pillar_x_at(spec, za) - 0.06, za),
-                 (a_pillar_x_at(spec, zt) - 0.06, zt), (bx1 + 0.01, zt)]
-        poly = [(x, side * side_glass_y(spec, z), z) for x, z in front]
-        b.mesh(f"/Cabin/Glass/Side{tag}Front", extrude(poly, (0, side * 0.005, 0)), "SideGlass", "window", 10)
-        if spec.rear_style == "hatch":
-            rear_end = spec.rear_hpoint[0] - 0.30
-            rear = [(rear_end, zb), (bx0 - 0.01, zb), (bx0 - 0.01, zt), (rear_end, zt)]
-        else:
-            rear = [(spec.rear_x + 0.05, zb), (bx0 - 0.01, zb), (bx0 - 0.01, zt), (spec.rear_x + 0.05, zt)]
-        poly = [(x, side * side_glass_y(spec, z), z) for x, z in rear]
-        b.mesh(f"/Cabin/Glass/Side{tag}Rear", extrude(poly, (0, side * 0.005, 0)), "SideGlass", "window", 10)
+        for pane, outline in zip(("Front", "Rear"), side_glass_outlines(spec)):
+            poly = [(x, side * side_glass_y(spec, z), z) for x, z in outline]
+            b.mesh(f"/Cabin/Glass/Side{tag}{pane}", extrude(poly, (0, side * 0.005, 0)), "SideGlass", "window", 10)
     if spec.rear_style == "hatch":
         shelf_z = spec.beltline_z + 0.05
         rw = [(spec.rear_x + 0.02, spec.roof_half_width - 0.05, shelf_z), (spec.rear_x + 0.02, -spec.roof_half_width + 0.05, shelf_z),
@@ -1017,30 +1056,42 @@ def build_side(b: Builder, s: float) -> Derived:
         c, u, v = (np.asarray(a, dtype=float) for a in (c, u, v))
         return [c - u - v, c + u - v, c + u + v, c - u + v]
 
-    # RoadAhead: on the windscreen outer surface in front of the driver
+    # Each zone: its glance target first (the object itself), then the faces that
+    # extend it over what else a driver looking that way sees (docs/cabins.md).
+    # RoadAhead: on the windscreen outer surface in front of the driver; extended to all of the windscreen
+    ws, ws_n = windscreen(spec)
     ws_bot = np.array([spec.cowl[0], 0.0, spec.cowl[1]])
     ws_top = np.array([spec.header_x, 0.0, spec.roof_z])
-    ws_dir = _unit(ws_top - ws_bot)
-    ws_n = np.array([-ws_dir[2], 0.0, ws_dir[0]])
-    if ws_n[2] < 0:
-        ws_n = -ws_n
     p_lo = ws_bot + 0.12 * (ws_top - ws_bot) + 0.012 * ws_n
     p_hi = ws_bot + 0.85 * (ws_top - ws_bot) + 0.012 * ws_n
     yl, yr = s * (spec.driver_y + 0.28), s * (spec.driver_y - 0.50)
     road = [p_lo + [0, yr, 0], p_lo + [0, yl, 0], p_hi + [0, yl, 0], p_hi + [0, yr, 0]]
-    zone_defs = [("RoadAhead", "road_ahead", road)]
+    zone_defs = [("RoadAhead", "road_ahead", [road, [np.add(c, 0.012 * ws_n) for c in ws]])]
     # mirrors
     zone_defs.append(("RearViewMirror", "rear_view_mirror",
-                      quad(mc + ex_ * -0.006, ey_ * (mw / 2 - 0.01), ez_ * (mh / 2 - 0.01))))
+                      [quad(mc + ex_ * -0.006, ey_ * (mw / 2 - 0.01), ez_ * (mh / 2 - 0.01))]))
     for side, nm, sn in ((1.0, "LeftMirror", "left_mirror"), (-1.0, "RightMirror", "right_mirror")):
         c = exterior_mirror_centre(spec, side) + np.array([-0.004, 0, 0])
         gw2, gh2 = spec.mirror_glass
-        zone_defs.append((nm, sn, quad(c, (0, gw2 / 2 - 0.01, 0), (0, 0, gh2 / 2 - 0.01))))
+        zone_defs.append((nm, sn, [quad(c, (0, gw2 / 2 - 0.01, 0), (0, 0, gh2 / 2 - 0.01))]))
+    # cluster and infotainment: the screen with its frame, and the dash face below it down to
+    # the wheel hub's height (the binnacle behind the wheel; the centre stack under the screen)
+    face = dash_face(spec)
     zone_defs.append(("InstrumentCluster", "instrument_cluster",
-                      quad(sc_c + 0.005 * e_n, e_w * (cl_w / 2 - 0.01), e_up * (cl_h / 2 - 0.01))))
+                      [quad(sc_c + 0.005 * e_n, e_w * (cl_w / 2 - 0.01), e_up * (cl_h / 2 - 0.01)),
+                       # down over the housing's lower edge to the dash (beside and above the screen the
+                       # windscreen stays in view past the housing's 1 cm rim: the phone held in view of it)
+                       quad(sc_c + 0.005 * e_n - 0.01 * e_up, e_w * (cl_w / 2 - 0.01), e_up * (cl_h / 2)),
+                       *strip(face, sc_c[1] - cl_w / 2 - 0.01, sc_c[1] + cl_w / 2 + 0.01)]))
+    # the centre stack reaches from the far edge of the screen's frame to the cluster's strip
+    stack_far = if_c[1] - s * (if_w / 2 + 0.012) * abs(f_w[1])
+    cluster_near = sc_c[1] - s * (cl_w / 2 + 0.01)
     zone_defs.append(("Infotainment", "infotainment",
-                      quad(if_c + 0.005 * f_n, f_w * (if_w / 2 - 0.01), f_up * (if_h / 2 - 0.01))))
-    # windows: just outside the front side glass, level with the eyes
+                      [quad(if_c + 0.005 * f_n, f_w * (if_w / 2 - 0.01), f_up * (if_h / 2 - 0.01)),
+                       quad(if_c + 0.005 * f_n, f_w * (if_w / 2 + 0.012), f_up * (if_h / 2 + 0.012)),
+                       *strip(face, *sorted((stack_far, cluster_near)))]))
+    # windows: 20 mm outside the side glass, level with the eyes; extended to all of the side
+    # glass, on its outer face (1 mm off it), so that rays grazing the pane's edges still meet it
     for nm, sn, side in (("DriverWindow", "driver_window", s), ("PassengerWindow", "passenger_window", -s)):
         zc = eye[2] + 0.02
         xc = eye[0] + 0.12
@@ -1048,25 +1099,43 @@ def build_side(b: Builder, s: float) -> Derived:
         pts = []
         for x, z in ((xc - 0.25, zz[0]), (xc + 0.25, zz[0]), (xc + 0.25, zz[1]), (xc - 0.25, zz[1])):
             pts.append((x, side * (side_glass_y(spec, z) + 0.02), z))
-        zone_defs.append((nm, sn, pts))
+        panes = [[(x, side * (side_glass_y(spec, z) + 0.006), z) for x, z in outline]
+                 for outline in side_glass_outlines(spec)]
+        zone_defs.append((nm, sn, [pts, *panes]))
     # passenger footwell: on the floor in front of the passenger seat
-    # (the rear of the footwell hides behind the console and the seat cushion from the eye point)
+    # (the rear of the footwell hides behind the console and the seat cushion from the eye point);
+    # extended over the floor from the seat cushion's front to under the dash, console to door
     pf_c = np.array([r + 0.24, -s * (spec.driver_y + 0.08), 0.003])
-    zone_defs.append(("PassengerFootwell", "passenger_footwell", quad(pf_c, (0.14, 0, 0), (0, 0.15, 0))))
+    pf_x0, pf_x1 = spec.hpoint[0] + 0.45, r + 0.30
+    pf_y = sorted((-s * 0.11, -s * (spec.half_width - 0.01)))
+    zone_defs.append(("PassengerFootwell", "passenger_footwell",
+                      [quad(pf_c, (0.14, 0, 0), (0, 0.15, 0)),
+                       [(pf_x0, pf_y[0], 0.003), (pf_x1, pf_y[0], 0.003), (pf_x1, pf_y[1], 0.003), (pf_x0, pf_y[1], 0.003)]]))
+    # glovebox: the lid; extended over the lower dash face on the passenger side, console to door
     gz_c = np.array([0.5 * (g_top[0] + g_bot[0]), gy, 0.5 * (g_top[1] + g_bot[1])]) + 0.011 * g_n
     gl_v = np.array([g_bot[0] - g_top[0], 0.0, g_bot[1] - g_top[1]]) * 0.45
-    zone_defs.append(("Glovebox", "glovebox", quad(gz_c, (0, gw / 2 - 0.02, 0), gl_v)))
-    lap_c = np.array([d.hpoint[0] + 0.20, d.hpoint[1], d.hpoint[2] + 0.12])
-    zone_defs.append(("Lap", "lap", quad(lap_c, (0.15, 0, 0), (0, 0.16, 0))))
+    zone_defs.append(("Glovebox", "glovebox",
+                      [quad(gz_c, (0, gw / 2 - 0.02, 0), gl_v),
+                       *strip([g_up, g_lo], *sorted((-s * 0.11, -s * (spec.half_width - 0.01))), 0.011)]))
+    # lap: horizontal patch over the thighs; extended forward and up to the knees
+    hp = d.hpoint
+    lap_c = np.array([hp[0] + 0.20, hp[1], hp[2] + 0.12])
+    knees = [(hp[0] + 0.05, hp[1] - 0.18, hp[2] + 0.12), (hp[0] + 0.48, hp[1] - 0.18, hp[2] + 0.20),
+             (hp[0] + 0.48, hp[1] + 0.18, hp[2] + 0.20), (hp[0] + 0.05, hp[1] + 0.18, hp[2] + 0.12)]
+    zone_defs.append(("Lap", "lap", [quad(lap_c, (0.15, 0, 0), (0, 0.16, 0)), knees]))
     pe = np.array([eye[0], -eye[1], eye[2]])
-    zone_defs.append(("PassengerFace", "passenger_face", quad(pe + [0.02, s * 0.07, 0], (0.09, 0, 0), (0, 0, 0.12))))
+    zone_defs.append(("PassengerFace", "passenger_face", [quad(pe + [0.02, s * 0.07, 0], (0.09, 0, 0), (0, 0, 0.12))]))
     rx, rz = spec.rear_hpoint
     re = np.array([rx + spec.eye_offset[0] + 0.09, -s * spec.rear_seat_y, rz + spec.eye_offset[1]])
-    zone_defs.append(("RearPassenger", "rear_passenger", quad(re, (0, 0.09, 0), (0, 0, 0.12))))
+    zone_defs.append(("RearPassenger", "rear_passenger", [quad(re, (0, 0.09, 0), (0, 0, 0.12))]))
+    # roof: the headliner above the driver; extended to all of the headliner
     roof_c = np.array([eye[0] + 0.10, eye[1], spec.roof_z - 0.004])
-    zone_defs.append(("Roof", "roof", quad(roof_c, (0.22, 0, 0), (0, 0.20, 0))))
-    for nm, sn, pts in zone_defs:
-        b.zone(nm, sn, pts, eye)
+    rh = spec.roof_half_width
+    zone_defs.append(("Roof", "roof", [quad(roof_c, (0.22, 0, 0), (0, 0.20, 0)),
+                                      [(spec.roof_rear_x, -rh, spec.roof_z - 0.004), (spec.header_x, -rh, spec.roof_z - 0.004),
+                                       (spec.header_x, rh, spec.roof_z - 0.004), (spec.roof_rear_x, rh, spec.roof_z - 0.004)]]))
+    for nm, sn, faces in zone_defs:
+        b.zone(nm, sn, faces, eye)
     d.extra["mounts"] = mounts
     return d
 
@@ -1112,13 +1181,84 @@ def build_stage(spec: CabinSpec) -> Usd.Stage:
     return stage
 
 
-def usda_text(spec: CabinSpec) -> str:
-    return build_stage(spec).GetRootLayer().ExportToString()
+# Optional trim, loaded through payload arcs from trim/<name>_trim.usda: the door
+# panels and everything behind the front seats. No anchor, mount, zone, seat track or
+# driver-side part lives there, so a stage opened with Usd.Stage.LoadNone still has
+# all a camera or zone layout needs; renderers load everything (docs/cabins.md).
+TRIM_FOLDER = "trim"
+MATERIAL_BINDING = "material:binding"
+
+
+def trim_paths(spec: CabinSpec) -> tuple[str, ...]:
+    """Payload roots of one cabin: each keeps its path, its content comes from the trim layer."""
+    rear = (("Shell/CPillarLeft", "Shell/CPillarRight", "Shell/ParcelShelf", "Shell/Tailgate", "Glass/RearWindow")
+            if spec.rear_style == "hatch" else ("Shell/Bulkhead", "Glass/BulkheadWindow"))
+    doors = tuple(f"Shell/Door{row}{side}" for row in ("Front", "Rear") for side in ("Left", "Right"))
+    return tuple(f"/Cabin/{p}" for p in ("RearSeat", *doors, "Glass/SideLeftRear", "Glass/SideRightRear", *rear))
+
+
+def trim_file(spec: CabinSpec) -> str:
+    """The trim layer's path relative to the cabin's main layer (payload asset paths are anchored there)."""
+    return f"./{TRIM_FOLDER}/{spec.name}_trim.usda"
+
+
+def _without_binding(api_schemas: Sdf.TokenListOp) -> Sdf.TokenListOp:
+    return Sdf.TokenListOp.Create(prependedItems=[t for t in api_schemas.prependedItems if t != "MaterialBindingAPI"])
+
+
+def split_trim(main: Sdf.Layer, spec: CabinSpec) -> Sdf.Layer:
+    """Move the trim prims' content from ``main`` into a new trim layer at the same
+    paths, and leave in ``main`` a payload arc on each trim root plus the material
+    bindings of its meshes: bindings target /Cabin/Looks, which lies outside the
+    payloaded prim, where a payload's own relationships cannot point."""
+    trim = Sdf.Layer.CreateAnonymous(f"{spec.name}_trim.usda")
+    trim.defaultPrim = "Cabin"
+    for key in ("upAxis", "metersPerUnit"):
+        trim.pseudoRoot.SetInfo(key, main.pseudoRoot.GetInfo(key))
+    trim.documentation = (f"Trim of cabin-synth cabin '{spec.name}' (door panels, rear compartment), loaded by "
+                          f"payload arcs from ../{spec.name}.usda at the same prim paths. Generated by {GENERATOR} "
+                          f"(format {FORMAT_VERSION}); do not edit by hand. Vehicle frame as the cabin's.")
+    for root in map(Sdf.Path, trim_paths(spec)):
+        for ancestor in root.GetParentPath().GetPrefixes():
+            parent = Sdf.CreatePrimInLayer(trim, ancestor)
+            parent.specifier, parent.typeName = Sdf.SpecifierDef, "Xform"
+        Sdf.CopySpec(main, root, trim, root)
+        stack = [main.GetPrimAtPath(root)]
+        while stack:
+            here = stack.pop()
+            stack += list(here.nameChildren)
+            there = trim.GetPrimAtPath(here.path)
+            if MATERIAL_BINDING in there.relationships:
+                there.RemoveProperty(there.relationships[MATERIAL_BINDING])
+                there.SetInfo("apiSchemas", _without_binding(there.GetInfo("apiSchemas")))
+                here.SetInfo("apiSchemas", Sdf.TokenListOp.Create(prependedItems=["MaterialBindingAPI"]))
+            else:
+                here.ClearInfo("apiSchemas")
+            for prop in list(here.properties):
+                if prop.name != MATERIAL_BINDING:
+                    here.RemoveProperty(prop)
+            here.ClearInfo("typeName")
+            if here.path != root:
+                here.specifier = Sdf.SpecifierOver
+        main.GetPrimAtPath(root).payloadList.Prepend(Sdf.Payload(trim_file(spec), root))
+    return trim
+
+
+def usda_texts(spec: CabinSpec) -> tuple[str, str]:
+    """(main layer, trim layer) of one cabin."""
+    main = build_stage(spec).GetRootLayer()
+    trim = split_trim(main, spec)
+    return main.ExportToString(), trim.ExportToString()
 
 
 def write_assets(out_root: str | os.PathLike, names: tuple[str, ...] | None = None) -> list[pathlib.Path]:
-    """Write ``<out_root>/cabins/<name>.usda`` for every (or the named) cabin."""
-    return write_usda(pathlib.Path(out_root) / "cabins", SPECS, usda_text, names)
+    """Write ``<out_root>/cabins/<name>.usda`` and ``<out_root>/cabins/trim/<name>_trim.usda``
+    for every (or the named) cabin."""
+    folder = pathlib.Path(out_root) / "cabins"
+    names = names or tuple(SPECS)
+    texts = {n: usda_texts(SPECS[n]) for n in names}
+    return (write_usda(folder, texts, lambda t: t[0])
+            + write_usda(folder / TRIM_FOLDER, {f"{n}_trim": t for n, t in texts.items()}, lambda t: t[1]))
 
 
 def main(argv: list[str] | None = None) -> int:

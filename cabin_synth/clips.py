@@ -65,7 +65,7 @@ def sample_behaviour(preset: Preset, seed: int, clip: int, t: np.ndarray):
     eye_rest = build_rig(base, cabin, sensor).t_vehicle_head
     values = FieldSampler(preset, seed, clip)
     soup = zone_soup(cabin)
-    behaviour = plan(preset.section("behaviour"), values, cabin.zones, lambda o, d: gaze_zone(soup, o, d)[0],
+    behaviour = plan(preset.section("behaviour"), values, cabin.zone_targets, lambda o, d: gaze_zone(soup, o, d)[0],
                      eye_rest, base.head_euler_deg,
                      float(preset.section("clip")["duration_s"]), seed, clip)
     euler, offset = behaviour.head(t)

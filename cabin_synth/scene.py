@@ -71,7 +71,9 @@ class Scene:
     """One composed stage; `update` writes a frame's state into it."""
 
     def __init__(self, cabin: str, drive: str, geometry: DriverGeometry):
-        self.stage = stage = Usd.Stage.CreateInMemory()
+        # LoadAll: the cabin's trim arrives through payload arcs, and the renderer and
+        # the occlusion labels need every part (docs/cabins.md, Layers and payloads).
+        self.stage = stage = Usd.Stage.CreateInMemory(load=Usd.Stage.LoadAll)
         UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
         UsdGeom.SetStageMetersPerUnit(stage, 1.0)
         world = UsdGeom.Xform.Define(stage, "/World").GetPrim()

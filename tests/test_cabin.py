@@ -10,7 +10,9 @@ from pxr import Sdf, Usd, UsdGeom, UsdSemantics, UsdShade
 
 from cabin_synth import cabin_assets
 from cabin_synth.cabin import available_cabins, cabin_asset_path, read_cabin
+from cabin_synth.raycast import hit_t
 from cabin_synth.semantics import CLASSES
+from cabin_synth.zones import SEE_THROUGH_ZONES, gaze_zone, zone_soup
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 CABINS = available_cabins()
@@ -83,6 +85,11 @@ def geometry(stage: Usd.Stage):
     return out
 
 
+def area_centre(tris: np.ndarray) -> np.ndarray:
+    area = 0.5 * np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1)
+    return (tris.mean(axis=1) * area[:, None]).sum(axis=0) / area.sum()
+
+
 def segment_hits(p0: np.ndarray, p1: np.ndarray, tris: np.ndarray, eps: float = 1e-9) -> np.ndarray:
     """Möller-Trumbore: boolean per triangle, True where the open segment p0->p1 crosses it."""
     d = p1 - p0
@@ -125,6 +132,111 @@ def test_opens_and_validates(name, drive):
     assert not errors, [(e.GetName(), e.GetMessage()) for e in errors]
 
 
+def validation_errors(stage: Usd.Stage) -> list:
+    from pxr import UsdValidation  # usd-core >= 25.x
+
+    ctx = UsdValidation.ValidationContext(UsdValidation.ValidationRegistry().GetOrLoadAllValidators())
+    return [(e.GetName(), e.GetMessage()) for e in ctx.Validate(stage)
+            if e.GetType() == UsdValidation.ValidationErrorType.Error]
+
+
+# ----------------------------------------------------------------------------
+# payloads: the trim layer
+# ----------------------------------------------------------------------------
+
+
+def trim_roots(name: str) -> tuple[str, ...]:
+    return cabin_assets.trim_paths(cabin_assets.SPECS[name])
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_trim_layer_opens_and_validates_alone(name):
+    stage = Usd.Stage.Open(str(cabin_asset_path(name).parent / "trim" / f"{name}_trim.usda"))
+    assert stage.GetCompositionErrors() == [] and validation_errors(stage) == []
+    assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z and UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    meshes = [p for p in stage.Traverse() if p.IsA(UsdGeom.Mesh)]
+    assert meshes and all(any(str(p.GetPath()).startswith(r) for r in trim_roots(name)) for p in meshes)
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_unloaded_cabin_has_anchors_zones_and_wheel_but_no_trim(name, drive):
+    full = open_cabin(name, drive)
+    stage = Usd.Stage.Open(str(cabin_asset_path(name)), load=Usd.Stage.LoadNone)
+    with Usd.EditContext(stage, stage.GetSessionLayer()):
+        stage.GetDefaultPrim().GetVariantSet("drive").SetVariantSelection(drive)
+    assert stage.GetCompositionErrors() == [] and validation_errors(stage) == []
+    shown = {str(p.GetPath()) for p in stage.Traverse()}
+    for root in trim_roots(name):
+        prim = stage.GetPrimAtPath(root)
+        assert prim.HasPayload() and not prim.IsLoaded() and not prim.GetChildren(), root
+        assert not any(p == root or p.startswith(root + "/") for p in shown), root
+        assert full.GetPrimAtPath(root).IsLoaded()
+    # everything else is there, as loaded
+    trimless = {str(p.GetPath()) for p in full.Traverse()
+                if not any(str(p.GetPath()).startswith(r) for r in trim_roots(name))}
+    assert shown == trimless
+    for rel in ("SteeringWheel/Rim", "SteeringWheel/Spokes", "SteeringWheel/Hub", "Dashboard/Dash", "Glass/Windscreen"):
+        assert stage.GetPrimAtPath(f"/Cabin/{rel}").IsA(UsdGeom.Mesh), rel
+    a, b = read_cabin(stage, drive=drive), read_cabin(full, drive=drive)
+    for field in ("design_eye_point", "driver_seat", "wheel_centre", "wheel_axis", "seat_track_mm"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    assert set(a.mounts) == set(MOUNTS) and set(a.zones) == set(ZONE_SNAKE.values())
+    assert all(np.array_equal(a.mounts[m], b.mounts[m]) for m in MOUNTS)
+    assert all(np.array_equal(a.zones[z], b.zones[z]) for z in a.zones)
+    # the trim is heavy in the way that matters: it carries a share of the renderable geometry
+    trim_meshes = [p for p in full.Traverse() if p.IsA(UsdGeom.Mesh) and str(p.GetPath()) not in trimless]
+    assert len(trim_meshes) >= 10
+
+
+@pytest.mark.parametrize("drive", DRIVES)
+def test_composed_scene_loads_the_whole_cabin(drive):
+    from cabin_synth.driver import FaceState, build_driver, sample_identity
+    from cabin_synth.scene import Scene
+    from cabin_synth.streams import stream
+
+    name = "van"
+    rest = build_driver(sample_identity(stream(0, 0, "t"), sex="female", age_years=30.0, skin_type=2),
+                        FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
+    stage = Scene(name, drive, rest).stage
+    scene = {str(p.GetPath()).replace("/World/Cabin", "/Cabin", 1)
+             for p in Usd.PrimRange(stage.GetPrimAtPath("/World/Cabin"))
+             if not str(p.GetPath()).startswith("/World/Cabin/PhoneAnchors")}   # the scene's own additions
+    cabin = open_cabin(name, drive)
+    asset = {str(p.GetPath()) for p in cabin.Traverse()}
+    assert scene == asset
+    assert all(stage.GetPrimAtPath(r.replace("/Cabin", "/World/Cabin", 1)).IsLoaded() for r in trim_roots(name))
+
+
+def test_payload_paths_resolve_relative_to_the_asset(tmp_path, monkeypatch):
+    name = "suv"
+    main = Sdf.Layer.FindOrOpen(str(cabin_asset_path(name)))
+    for root in trim_roots(name):
+        (payload,) = main.GetPrimAtPath(root).payloadList.prependedItems
+        assert payload.assetPath == f"./trim/{name}_trim.usda" and payload.primPath == root
+    # a copy elsewhere, opened from yet another working directory, finds its own trim layer
+    copy = tmp_path / "elsewhere" / "cabins"
+    (copy / "trim").mkdir(parents=True)
+    (copy / f"{name}.usda").write_bytes(cabin_asset_path(name).read_bytes())
+    trim = cabin_asset_path(name).parent / "trim" / f"{name}_trim.usda"
+    (copy / "trim" / trim.name).write_bytes(trim.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    stage = Usd.Stage.Open(str(copy / f"{name}.usda"))
+    assert stage.GetCompositionErrors() == []
+    cushion = stage.GetPrimAtPath("/Cabin/RearSeat/Cushion")
+    assert cushion.IsA(UsdGeom.Mesh)
+    layers = {pathlib.Path(spec.layer.realPath).resolve() for spec in cushion.GetPrimStack()}
+    assert layers == {(copy / "trim" / trim.name).resolve(), (copy / f"{name}.usda").resolve()}
+    mat, _ = UsdShade.MaterialBindingAPI(cushion).ComputeBoundMaterial()
+    assert mat.GetPath() == "/Cabin/Looks/SeatFabric"
+    # a copy without its trim folder does not find the trim
+    lone = tmp_path / "lone" / f"{name}.usda"
+    lone.parent.mkdir()
+    lone.write_bytes(cabin_asset_path(name).read_bytes())
+    broken = Usd.Stage.Open(str(lone))
+    assert broken.GetCompositionErrors() and not broken.GetPrimAtPath("/Cabin/RearSeat/Cushion").IsDefined()
+
+
 @pytest.mark.parametrize("name", CABINS)
 def test_default_variant_is_lhd(name):
     stage = Usd.Stage.Open(str(cabin_asset_path(name)))
@@ -135,9 +247,9 @@ def test_default_variant_is_lhd(name):
 
 def test_regeneration_is_byte_identical(tmp_path):
     written = cabin_assets.write_assets(tmp_path, tuple(CABINS))
-    assert written
+    assert len(written) == 2 * len(CABINS)  # main and trim layer of each
     for path in written:
-        committed = REPO / "usd_assets" / "cabins" / path.name
+        committed = REPO / "usd_assets" / path.relative_to(tmp_path)
         assert committed.read_bytes() == path.read_bytes(), f"{path.name} differs from the generator output"
     assert set(CABINS) == set(cabin_assets.SPECS), "every spec has a committed asset and vice versa"
 
@@ -302,10 +414,95 @@ def test_zones_reachable_from_eye_point(name, drive):
     all_tris = np.concatenate([t for _, t in opaque])
     owner = np.concatenate([[str(p.GetPath())] * len(t) for p, t in opaque])
     eye = info.design_eye_point
-    for z, tris in info.zones.items():
+    for z, tris in info.zone_targets.items():   # what a glance at the zone aims at
         target = tris.reshape(-1, 3).mean(axis=0)
         hits = segment_hits(eye, target, all_tris)
         assert not hits.any(), f"{z}: view from the eye point blocked by {sorted(set(owner[hits]))}"
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_a_ray_at_every_part_of_a_zone_is_labelled_with_it(name, drive):
+    """Aimed from the design eye point at the centre of each zone triangle (targets and
+    extensions), the gaze is in that zone, no farther than the aimed point (a nearer face of
+    the same zone may come first), unless another zone stands in front of that point (the
+    passenger's face before the passenger window, the screens before the windscreen's
+    lower edge) or, for a zone on glass, beyond it (the mirror seen through the window).
+    Every zone is labelled so at some of its points."""
+    info = read_cabin(open_cabin(name, drive), drive=drive)
+    soup = zone_soup(info)
+    eye = info.design_eye_point
+    for z in ("road_ahead", "driver_window", "instrument_cluster", "infotainment", "glovebox", "lap", "roof"):
+        assert len(info.zones[z]) > len(info.zone_targets[z]), z   # extended beyond the target
+    for z, tris in info.zones.items():
+        labelled = 0
+        for tri in tris:
+            p = tri.mean(axis=0)
+            dist = np.linalg.norm(p - eye)
+            got, t = gaze_zone(soup, eye, (p - eye) / dist)
+            if got == z:
+                labelled += 1
+                assert t <= dist + 1e-6, (z, p)
+            else:
+                assert t < dist - 0.005 or (z in SEE_THROUGH_ZONES and t > dist + 0.005), (z, got, p)
+        assert labelled, z
+
+
+def _mesh_centre(stage, rel):
+    return area_centre(mesh_triangles(stage, stage.GetPrimAtPath(f"/Cabin/{rel}")))
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_looking_at_a_cabin_part_gives_the_zone_that_names_it(name, drive):
+    """Aimed at cabin parts (their meshes' area centres, not zone data), the gaze lands in
+    the zone a DMS engineer gives them, on the surface (within 3 cm of the aimed point)."""
+    stage = open_cabin(name, drive)
+    info = read_cabin(stage, drive=drive)
+    soup, eye = zone_soup(info), info.design_eye_point
+    s = 1.0 if drive == "lhd" else -1.0
+    driver_side, passenger_side = ("Left", "Right") if s > 0 else ("Right", "Left")
+    expected = {
+        "Glass/Windscreen": "road_ahead",
+        f"Glass/Side{driver_side}Front": "driver_window",
+        f"Glass/Side{passenger_side}Front": "passenger_window",
+        "Dashboard/Cluster/Screen": "instrument_cluster",
+        "Dashboard/Infotainment/Screen": "infotainment",
+        "Dashboard/Glovebox": "glovebox",
+        "Mirrors/RearViewGlass": "rear_view_mirror",
+        "Mirrors/LeftGlass": "left_mirror",
+        "Mirrors/RightGlass": "right_mirror",
+    }
+    for rel, zone in expected.items():
+        p = _mesh_centre(stage, rel)
+        got, t = gaze_zone(soup, eye, (p - eye) / np.linalg.norm(p - eye))
+        assert got == zone, (rel, got)
+        if rel != "Dashboard/Glovebox":   # the glovebox's mesh centre lies 7 cm inside the dash
+            assert abs(t - np.linalg.norm(p - eye)) < 0.03, (rel, t)
+    # the headliner straight above the eye point; the dash face below the cluster, behind the wheel hub
+    assert gaze_zone(soup, eye, np.array([0.0, 0.0, 1.0]))[0] == "roof"
+    cluster = _mesh_centre(stage, "Dashboard/Cluster/Screen")
+    below = np.array([cabin_assets.SPECS[name].dash_rear_x, cluster[1], cabin_assets.SPECS[name].dash_top_z - 0.12])
+    assert gaze_zone(soup, eye, (below - eye) / np.linalg.norm(below - eye))[0] == "instrument_cluster"
+
+
+@pytest.mark.parametrize("name", CABINS)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_zones_never_tie_for_the_first_hit(name, drive):
+    """Over the driver's whole field of regard (yaw -100..100 deg, pitch -60..50 deg, 2 deg steps)
+    from the design eye point, where a ray meets two zones their distances differ by at least
+    5 mm: which zone comes first is never a matter of rounding."""
+    info = read_cabin(open_cabin(name, drive), drive=drive)
+    tris, owner = zone_soup(info)
+    owner = np.asarray(owner)
+    eye = info.design_eye_point
+    for yaw in np.radians(np.arange(-100, 101, 2)):
+        for pitch in np.radians(np.arange(-60, 51, 2)):
+            d = np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), np.sin(pitch)])
+            t = hit_t(eye, d, tris)
+            per_zone = sorted(t[owner == z].min() for z in set(owner[np.isfinite(t)]))
+            if len(per_zone) > 1:
+                assert per_zone[1] - per_zone[0] >= 0.005, (np.degrees(yaw), np.degrees(pitch))
 
 
 @pytest.mark.parametrize("name", CABINS)
@@ -358,8 +555,7 @@ def test_rhd_mirrors_lhd(name):
     for m in lhd.mounts:
         assert np.allclose(rhd.mounts[m], lhd.mounts[m] * flip, atol=1e-5), m
     for z, tris in lhd.zones.items():
-        cl = tris.reshape(-1, 3).mean(axis=0)
-        cr = rhd.zones[z].reshape(-1, 3).mean(axis=0)
+        cl, cr = area_centre(tris), area_centre(rhd.zones[z])   # independent of how faces are fanned
         expect = cl if z in ABSOLUTE_SIDE_ZONES else cl * flip
         assert np.allclose(cr, expect, atol=1e-4), z
     # geometry of the driver side mirrors too (wheel rim points)

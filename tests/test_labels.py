@@ -118,8 +118,9 @@ def test_pupil_label_at_rendered_pupil_centroid(zoomed_run):
 
 # ------------------------------------------------------------------ labels only, no pixels that matter
 def first_zone_hit(origin: np.ndarray, direction: np.ndarray, zones: dict[str, np.ndarray]) -> tuple[str, float]:
-    """Nearest zone along the ray by plane intersection and edge tests (not Moller-Trumbore)."""
-    best = ("none", np.inf)
+    """Nearest zone along the ray by plane intersection and edge tests (not Moller-Trumbore);
+    past a zone on glass when another zone lies beyond it (docs/cabins.md, Gaze zones)."""
+    hits = []
     for name, tris in zones.items():
         a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
         n = np.cross(b - a, c - a)
@@ -131,9 +132,11 @@ def first_zone_hit(origin: np.ndarray, direction: np.ndarray, zones: dict[str, n
         for e0, e1 in ((a, b), (b, c), (c, a)):
             inside &= np.einsum("ij,ij->i", np.cross(e1 - e0, p - e0), n) >= 0
         t = np.where(inside & (np.abs(denom) > 1e-12) & (t > 0), t, np.inf)
-        if t.min() < best[1]:
-            best = (name, float(t.min()))
-    return best
+        if np.isfinite(t.min()):
+            hits.append((float(t.min()), name))
+    solid = [h for h in sorted(hits) if h[1] not in ("road_ahead", "driver_window", "passenger_window")]
+    t, name = (solid or sorted(hits) or [(np.inf, "none")])[0]
+    return name, t
 
 
 @pytest.fixture(scope="module")
