@@ -111,8 +111,9 @@ vec2 sun_reach(vec3 p, vec3 n) {
     vec2 t = q.xy / sun_map.xy * 0.5 + 0.5;
     if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return vec2(1.0);
     vec2 texel = sun_map.z / (2.0 * sun_map.xy);            // one texel in map coordinates
-    // A sample beside p on a receiver slanted to the sun lies nearer the sun by the offset
-    // times the slope: allow that much (receiver-plane bias) before calling it a blocker.
+    // A receiver slanted to the sun spans about its slope in depth within one texel, and a
+    // sample beside p lies nearer the sun by the offset times the slope: allow both
+    // (receiver-plane bias) before calling it a blocker.
     float c = clamp(abs(dot(n, sun_dir)), 0.1, 1.0);
     float slope = sqrt(1.0 - c * c) / c;
     float search = 0.5 * SUN_DIAMETER * SUN_BLOCKER_RANGE_M / sun_map.z;   // widest half-penumbra, texels
@@ -120,18 +121,18 @@ vec2 sun_reach(vec3 p, vec3 n) {
     for (int i = -1; i <= 1; ++i)
         for (int j = -1; j <= 1; ++j) {
             float d = texture(sun_depth, t + vec2(i, j) * search * texel).r;
-            float allow = sun_map.z * (1.0 + length(vec2(i, j)) * search * slope);
+            float allow = sun_map.z * (1.0 + (1.0 + length(vec2(i, j)) * search) * slope);
             if (q.z > d + allow) { blocked += 1.0; distance_sum += q.z - d; }
         }
-    float lit = 1.0;
-    float radius = blocked > 0.0 ? 0.5 * SUN_DIAMETER * distance_sum / blocked / sun_map.z : 0.0;
-    if (radius < 0.5) {
-        lit = q.z > texture(sun_depth, t).r + sun_map.z ? 0.0 : 1.0;
-    } else {
+    float lit = 1.0;   // no blocker found: the centre sample was among those searched
+    if (blocked > 0.0) {
+        // At least a texel wide, so that the map's texels do not show as a comb where a
+        // shadow edge runs across a surface the sun grazes.
+        float radius = max(0.5 * SUN_DIAMETER * distance_sum / blocked / sun_map.z, 1.0);
         lit = 0.0;
         for (int i = -1; i <= 1; ++i)
             for (int j = -1; j <= 1; ++j) {
-                float allow = sun_map.z * (1.0 + length(vec2(i, j)) * radius * slope);
+                float allow = sun_map.z * (1.0 + (1.0 + length(vec2(i, j)) * radius) * slope);
                 lit += q.z > texture(sun_depth, t + vec2(i, j) * radius * texel).r + allow ? 0.0 : 1.0 / 9.0;
             }
     }
