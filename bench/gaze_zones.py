@@ -16,7 +16,7 @@ import numpy as np
 from pxr import Usd, UsdGeom
 
 from cabin_synth import presets
-from cabin_synth.cabin import cabin_asset_path, read_cabin
+from cabin_synth.cabin import cabin_asset_path, mesh_triangles, read_cabin
 from cabin_synth.driver import build_driver
 from cabin_synth.pipeline import face_state
 from cabin_synth.raycast import nearest_hit
@@ -32,16 +32,10 @@ def cabin_parts(stage: Usd.Stage) -> tuple[np.ndarray, list[str]]:
     for prim in stage.Traverse():
         if not prim.IsA(UsdGeom.Mesh) or UsdGeom.Imageable(prim).ComputePurpose() == UsdGeom.Tokens.guide:
             continue
-        mesh = UsdGeom.Mesh(prim)
-        M = np.asarray(cache.GetLocalToWorldTransform(prim))
-        pts = np.asarray(mesh.GetPointsAttr().Get(), float) @ M[:3, :3] + M[3, :3]
-        idx, k = np.asarray(mesh.GetFaceVertexIndicesAttr().Get()), 0
-        for c in mesh.GetFaceVertexCountsAttr().Get():
-            for j in range(1, c - 1):
-                tris.append(pts[[idx[k], idx[k + j], idx[k + j + 1]]])
-                owner.append(str(prim.GetPath()).removeprefix("/Cabin/"))
-            k += c
-    return np.asarray(tris), owner
+        part, _ = mesh_triangles(UsdGeom.Mesh(prim), np.asarray(cache.GetLocalToWorldTransform(prim)))
+        tris.append(part)
+        owner += [str(prim.GetPath()).removeprefix("/Cabin/")] * len(part)
+    return np.concatenate(tris), owner
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from pxr import Usd, UsdGeom, UsdSemantics
 
 from .accessory_assets import MATERIALS, SPECS, root_name
-from .cabin import CabinInfo
+from .cabin import CabinInfo, mesh_triangles
 from .paths import USD_ASSETS
 from .raycast import nearest_hit
 
@@ -137,15 +137,8 @@ def cabin_surfaces(stage: Usd.Stage, root: str) -> np.ndarray:
             continue
         if "window" in [str(x) for x in query.ComputeUniqueInheritedLabels(prim)]:
             continue
-        mesh = UsdGeom.Mesh(prim)
-        M = np.asarray(cache_.GetLocalToWorldTransform(prim))
-        pts = np.asarray(mesh.GetPointsAttr().Get(), float) @ M[:3, :3] + M[3, :3]
-        counts, idx = mesh.GetFaceVertexCountsAttr().Get(), np.asarray(mesh.GetFaceVertexIndicesAttr().Get())
-        k = 0
-        for c in counts:
-            tris += [pts[[idx[k], idx[k + j], idx[k + j + 1]]] for j in range(1, c - 1)]
-            k += c
-    return np.asarray(tris)
+        tris.append(mesh_triangles(UsdGeom.Mesh(prim), np.asarray(cache_.GetLocalToWorldTransform(prim)))[0])
+    return np.concatenate(tris)
 
 
 def _rest_on(surfaces: np.ndarray, x: float, y: float, z_from: float, half_thickness: float) -> tuple[np.ndarray, np.ndarray]:

@@ -91,6 +91,20 @@ def _select_drive(stage: Usd.Stage, prim: Usd.Prim, drive: str) -> None:
         prim.GetVariantSets().GetVariantSet("drive").SetVariantSelection(drive)
 
 
+def mesh_triangles(mesh: UsdGeom.Mesh, to_vehicle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T,3,3) triangles of a mesh's polygons, fanned from each one's first vertex and
+    moved by the row-vector 4x4 `to_vehicle`, and (T,) the polygon each came from."""
+    points = np.asarray(mesh.GetPointsAttr().Get(), float) @ to_vehicle[:3, :3] + to_vehicle[3, :3]
+    counts = np.asarray(mesh.GetFaceVertexCountsAttr().Get(), int)
+    indices = np.asarray(mesh.GetFaceVertexIndicesAttr().Get(), int)
+    fans = np.maximum(counts - 2, 0)
+    face = np.repeat(np.arange(len(counts)), fans)
+    first = np.repeat(np.cumsum(counts) - counts, fans)
+    j = np.arange(len(face)) - np.repeat(np.cumsum(fans) - fans, fans) + 1
+    corners = np.stack([indices[first], indices[first + j], indices[first + j + 1]], axis=1)
+    return points[corners].reshape(-1, 3, 3), face
+
+
 def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: str = "lhd") -> CabinInfo:
     """Read a cabin from ``stage`` at ``root`` (the asset opened directly, or referenced).
 
@@ -151,26 +165,10 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
                 continue
             attr = child.GetAttribute("cabin_synth:zone")
             zname = attr.Get() if attr and attr.HasValue() else _snake(child.GetName())
-            mesh = UsdGeom.Mesh(child)
-            pts = np.asarray(mesh.GetPointsAttr().Get(), dtype=float)
-            counts = mesh.GetFaceVertexCountsAttr().Get()
-            idx = mesh.GetFaceVertexIndicesAttr().Get()
-            m = local_to_vehicle(child)
-            pw = np.hstack([pts, np.ones((len(pts), 1))]) @ m
-            pw = pw[:, :3]
+            tris, face = mesh_triangles(UsdGeom.Mesh(child), local_to_vehicle(child))
             target = UsdGeom.Subset(child.GetChild("Target"))
-            target_faces = set(target.GetIndicesAttr().Get()) if target else set(range(len(counts)))
-            tris, target_tris = [], []
-            k = 0
-            for face, c in enumerate(counts):
-                f = idx[k:k + c]
-                k += c
-                for j in range(1, c - 1):
-                    tris.append([pw[f[0]], pw[f[j]], pw[f[j + 1]]])
-                    if face in target_faces:
-                        target_tris.append(tris[-1])
-            zones[str(zname)] = np.asarray(tris, dtype=float).reshape(-1, 3, 3)
-            zone_targets[str(zname)] = np.asarray(target_tris, dtype=float).reshape(-1, 3, 3)
+            zones[str(zname)] = tris
+            zone_targets[str(zname)] = tris[np.isin(face, target.GetIndicesAttr().Get())] if target else tris
 
     seat = stage.GetPrimAtPath(f"{root}/DriverSeat")
     track = [seat.GetAttribute(f"cabin_synth:track_{axis}_mm").Get() for axis in ("fore_aft", "height")]

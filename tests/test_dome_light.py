@@ -220,7 +220,7 @@ def test_lamp_glint_on_a_cornea_sits_at_the_mirror_point_with_the_mirror_sphere_
     unit = lambda v: v / np.linalg.norm(v, axis=-1, keepdims=True)
     half = unit(unit(lamp.position - points) + unit(cam.position - points))
     best = np.argmax(np.einsum("ij,ij->i", half, normals))
-    p, n = points[best], normals[best]
+    p = points[best]
     uv = cam.project(cam.to_camera(p[None]))[0]
     peak = np.unravel_index(np.argmax(buf.rgb[..., 1]), buf.rgb.shape[:2])
     assert np.linalg.norm(np.array(peak[::-1]) - uv) <= 1.0
