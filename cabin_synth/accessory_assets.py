@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdSemantics, UsdShade, Vt
 
-from .cabin_assets import MeshData, box, extrude, face_varying_normals, merge
+from .cabin_assets import MeshData, author_mesh, box, extrude, merge
 from .usda_files import generator_main, write_usda
 
 GENERATOR = "cabin_synth.accessory_assets"
@@ -454,10 +454,6 @@ def root_name(name: str) -> str:
 # ----------------------------------------------------------------------------
 
 
-def _r(x, nd=5) -> float:
-    return float(round(float(x), nd)) + 0.0
-
-
 def _author_material(stage: Usd.Stage, path: str, m: AccessoryMaterial) -> UsdShade.Material:
     mat = UsdShade.Material.Define(stage, path)
     sh = UsdShade.Shader.Define(stage, f"{path}/PreviewSurface")
@@ -479,20 +475,6 @@ def _author_material(stage: Usd.Stage, path: str, m: AccessoryMaterial) -> UsdSh
     return mat
 
 
-def _author_mesh(stage: Usd.Stage, path: str, m: MeshData, label: str, smooth_deg: float = 50.0) -> UsdGeom.Mesh:
-    mesh = UsdGeom.Mesh.Define(stage, path)
-    pts = Vt.Vec3fArray([Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points])
-    mesh.CreatePointsAttr(pts)
-    mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(f) for f in m.faces]))
-    mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([i for f in m.faces for i in f]))
-    nrm = face_varying_normals(m, smooth_deg)
-    mesh.CreateNormalsAttr(Vt.Vec3fArray([Gf.Vec3f(_r(n[0], 4), _r(n[1], 4), _r(n[2], 4)) for n in nrm]))
-    mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
-    mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
-    mesh.CreateDoubleSidedAttr(False)
-    mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(pts))
-    UsdSemantics.LabelsAPI.Apply(mesh.GetPrim(), "class").CreateLabelsAttr(Vt.TokenArray([label]))
-    return mesh
 
 
 def build_stage(spec: AccessorySpec) -> Usd.Stage:
@@ -518,7 +500,8 @@ def build_stage(spec: AccessorySpec) -> Usd.Stage:
     UsdGeom.Xform.Define(stage, f"{root}/Geom")
     meshes = spec_meshes(spec)
     for part, label, mat in spec.parts:
-        mesh = _author_mesh(stage, f"{root}/Geom/{part}", meshes[part], label)
+        mesh = author_mesh(stage, f"{root}/Geom/{part}", meshes[part], smooth_deg=50.0)
+        UsdSemantics.LabelsAPI.Apply(mesh.GetPrim(), "class").CreateLabelsAttr(Vt.TokenArray([label]))
         binding = UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim())
         # A local binding would be stronger than any variant's: variant lenses bind only there.
         if not (spec.lens_variants and label == "lens"):

@@ -674,6 +674,23 @@ def _r(x, nd=5):
     return float(round(float(x), nd)) + 0.0
 
 
+def author_mesh(stage: Usd.Stage, path: str, m: MeshData, smooth_deg: float) -> UsdGeom.Mesh:
+    """A polygon mesh prim with face-varying normals, rounded so that regenerated
+    assets are byte-identical; callers add its material binding and class label."""
+    mesh = UsdGeom.Mesh.Define(stage, path)
+    pts = Vt.Vec3fArray([Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points])
+    mesh.CreatePointsAttr(pts)
+    mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(f) for f in m.faces]))
+    mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([i for f in m.faces for i in f]))
+    nrm = face_varying_normals(m, smooth_deg)
+    mesh.CreateNormalsAttr(Vt.Vec3fArray([Gf.Vec3f(_r(n[0], 4), _r(n[1], 4), _r(n[2], 4)) for n in nrm]))
+    mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
+    mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+    mesh.CreateDoubleSidedAttr(False)
+    mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(pts))
+    return mesh
+
+
 def _vec3(v) -> Gf.Vec3d:
     return Gf.Vec3d(_r(v[0]), _r(v[1]), _r(v[2]))
 
@@ -690,17 +707,7 @@ class Builder:
         return x
 
     def mesh(self, path: str, m: MeshData, material: str, label: str, smooth_deg: float = 40.0) -> UsdGeom.Mesh:
-        mesh = UsdGeom.Mesh.Define(self.stage, path)
-        pts = [Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points]
-        mesh.CreatePointsAttr(Vt.Vec3fArray(pts))
-        mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(f) for f in m.faces]))
-        mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([i for f in m.faces for i in f]))
-        nrm = face_varying_normals(m, smooth_deg)
-        mesh.CreateNormalsAttr(Vt.Vec3fArray([Gf.Vec3f(_r(n[0], 4), _r(n[1], 4), _r(n[2], 4)) for n in nrm]))
-        mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
-        mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
-        mesh.CreateDoubleSidedAttr(False)
-        mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(Vt.Vec3fArray(pts)))
+        mesh = author_mesh(self.stage, path, m, smooth_deg)
         prim = mesh.GetPrim()
         UsdShade.MaterialBindingAPI.Apply(prim).Bind(
             UsdShade.Material.Get(self.stage, f"/Cabin/Looks/{material}"))
