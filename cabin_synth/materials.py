@@ -24,12 +24,18 @@ class Material:
     transmittance_visible: float = 1.0
     transmittance_850: float = 1.0
     transmittance_940: float = 1.0
-    ior: float = 0.0                         # > 0: a specular interface: glints on the cornea, glare on lenses
+    ior: float = 0.0                         # > 0: a specular interface: glints on the cornea, glare on lenses,
+                                             # on opaque parts with a roughness a glossy lobe (cabin_synth.specular)
     retroreflectance: float = 0.0            # bright-pupil strength (pupil only), docs/sensors.md
     # Light the surface emits itself (a lit lamp lens): luminance per linear RGB channel
     # (cd/m^2, the units of albedo/pi times lux) and NIR band radiance (W/m^2/sr).
     emission_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)
     emission_nir: float = 0.0
+    roughness: float = 0.0                   # RMS facet slope (Beckmann m) of an opaque part's glossy surface
+
+    @property
+    def glossy(self) -> bool:
+        return self.opacity >= 1.0 and self.ior > 0 and self.roughness > 0
 
     def nir(self, wavelength_nm: int) -> float:
         return {850: self.nir_850, 940: self.nir_940}[wavelength_nm]
@@ -58,9 +64,18 @@ def _rgb(srgb255) -> tuple[float, float, float]:
     return tuple(float(v) for v in srgb_to_linear(np.asarray(srgb255) / 255.0))
 
 
+# The skin's surface reflection (cabin_synth.specular): refractive index of the
+# stratum corneum's surface and the RMS slope of its micro-relief. Skin rendering
+# that matches measured faces uses a Beckmann lobe with m 0.3 (d'Eon & Luebke,
+# GPU Gems 3 ch. 14, F0 0.028, i.e. eta 1.4); Weyrich et al. 2006 (149 faces)
+# fitted m of about 0.25-0.5 by face region, oilier forehead and nose sharper.
+SKIN_IOR = 1.4
+SKIN_ROUGHNESS = 0.35
+
+
 def skin(skin_type: int) -> Material:
     srgb, r850, r940 = _SKIN[skin_type]
-    return Material(_rgb(srgb), r850, r940)
+    return Material(_rgb(srgb), r850, r940, ior=SKIN_IOR, roughness=SKIN_ROUGHNESS)
 
 
 # Refractive index of the cornea's front surface (Gullstrand's schematic eye).
@@ -120,7 +135,7 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retro
     exactly along the illumination direction (docs/sensors.md)."""
     base = skin(skin_type)
     lips = Material(tuple(float(c) for c in np.asarray(base.albedo_rgb) * (1.05, 0.72, 0.72)),
-                    base.nir_850 * 0.95, base.nir_940 * 0.95)
+                    base.nir_850 * 0.95, base.nir_940 * 0.95, ior=SKIN_IOR, roughness=SKIN_ROUGHNESS)
     # Melanin in hair and iris absorbs far less in the NIR: dark irises and hair look
     # mid-grey to a 940 nm camera.
     out = {

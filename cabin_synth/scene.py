@@ -52,7 +52,8 @@ def write_material(stage: Usd.Stage, path: str, material: Material) -> UsdShade.
     shader = UsdShade.Shader.Define(stage, f"{path}/PreviewSurface")
     shader.CreateIdAttr("UsdPreviewSurface")
     shader.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*material.albedo_rgb))
-    shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(0.6)
+    # UsdPreviewSurface's roughness is squared into the lobe's width (alpha, ~ Beckmann m).
+    shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(float(np.sqrt(material.roughness)) if material.roughness > 0 else 0.6)
     shader.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(material.opacity)
     mat.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
     if material.ior > 0:

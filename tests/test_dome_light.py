@@ -8,7 +8,7 @@ import pytest
 
 from pxr import Usd, UsdGeom, UsdLux
 
-from cabin_synth import presets
+from cabin_synth import presets, specular
 from cabin_synth.cabin import cabin_asset_path
 from cabin_synth.lamps import lamp_output
 from cabin_synth.materials import Material, skin
@@ -161,9 +161,9 @@ def test_off_means_the_pixels_of_the_scene_without_the_lamp(night):
 
 
 def test_night_face_is_brighter_by_the_lamps_illuminance(night):
-    # The extra RGB radiance on the face, pixel by pixel, is rho/pi times the lamp's
-    # illuminance computed by hand from the labels (I cos(theta) cos(incidence) / d^2),
-    # with surface normals estimated from the depth image.
+    # The extra RGB radiance on the face, pixel by pixel, is the skin's BRDF (rho/pi and
+    # its white glossy lobe) times the lamp's illuminance computed by hand from the labels
+    # (I cos(theta) cos(incidence) / d^2), with surface normals estimated from the depth image.
     params = sample_frame(night.preset, night.seed, 1)
     on, off = night.make(1, params=_with_dome(params, "led")), night.make(1, params=_with_dome(params, "none"))
     dome = on.labels["lighting"]["dome_light"]
@@ -189,9 +189,12 @@ def test_night_face_is_brighter_by_the_lamps_illuminance(night):
     E = dome["luminous_intensity_cd"] * cos_theta * np.clip(cos_inc, 0, None) / d**2
     use = inner & (span < 0.003) & (cos_inc > 0.3)
     assert use.sum() > 150
-    albedo = np.asarray(skin(params.identity.skin_type).albedo_rgb)
+    material = skin(params.identity.skin_type)
+    to_cam = cam.position - p[use]
+    gloss = specular.brdf(n[use], to_lamp[use] / d[use][:, None], to_cam / np.linalg.norm(to_cam, axis=-1, keepdims=True),
+                          material.ior, material.roughness)
     extra = (on.buffers.rgb - off.buffers.rgb)[1:-1, 1:-1][use]
-    tint = np.median(extra / (albedo / np.pi * E[use][:, None]), axis=0)
+    tint = np.median(extra / ((np.asarray(material.albedo_rgb) / np.pi + gloss[:, None]) * E[use][:, None]), axis=0)
     # The lamp's light has unit luminance per candela, and a 4000 K white is warm: R > G > B.
     assert np.dot([0.2126, 0.7152, 0.0722], tint) == pytest.approx(1.0, rel=0.05)
     assert tint[0] > tint[1] > tint[2]

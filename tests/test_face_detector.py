@@ -26,9 +26,9 @@ N_FRAMES = 200
 # Issue 3 asks for 90 %. Measured 94 % on the driver branch, 88-89 % after sun and
 # illuminator shadows and RGB white balance were merged, 90.5 % with skin detail,
 # ambient occlusion of skin and eyes and soft sun shadows, 89-89.5 % with the seat
-# travel and the body merged (docs/driver.md lists each step). The floor sits
-# below the issue's 90 %, which is not met yet, so that a real regression fails.
-REGRESSION_FLOOR = 0.88
+# travel and the body merged, 92 % with skin's glossy surface reflection
+# (docs/driver.md lists each step).
+REQUIRED_RATE = 0.90
 
 
 def detects_face(cascade, rgb: np.ndarray, nose_uv, face_width_px: float) -> bool:
@@ -75,4 +75,4 @@ def test_haar_cascade_finds_frontal_faces():
         index += 1
     assert skipped < N_FRAMES // 10, f"{skipped} frames had the face hidden by the cabin or out of the image"
     rate = found / N_FRAMES
-    assert rate >= REGRESSION_FLOOR, f"detected {rate:.1%} of {N_FRAMES} faces; missed frames {missed}"
+    assert rate >= REQUIRED_RATE, f"detected {rate:.1%} of {N_FRAMES} faces; missed frames {missed}"

@@ -21,15 +21,18 @@ def gl():
     return GLRenderer()
 
 
-def test_gl_matches_reference_depth_ids_and_radiance(gl):
+@pytest.mark.parametrize("glossy", [False, True])
+def test_gl_matches_reference_depth_ids_and_radiance(gl, glossy):
     cam = camera_at_origin()
     light, centre = np.array([0.0, 0.02, 0.0]), np.array([1.0, 0.05, 0.0])
     ball = sphere(centre, 0.2)
     wall = quad(np.array([1.6, 0.0, 0.0]), [-1, 0, 0], 2.0)
-    # The ball retro-reflects (a bright pupil's law) towards an illuminator 2 cm off the lens.
-    retro = dataclasses.replace(GREY, retroreflectance=0.8)
+    # The ball retro-reflects (a bright pupil's law) towards an illuminator 2 cm off the lens,
+    # and in the second case has skin's glossy lobe under a sun overhead too (the wall,
+    # facing -x, gets none of that sun).
+    retro = dataclasses.replace(GREY, retroreflectance=0.8, ior=1.4 if glossy else 0.0, roughness=0.35 if glossy else 0.0)
     view = make_view([(*ball, retro, "skin"), (*wall, GREY, "cabin")], cam, sky_lux=100.0, sky_nir=0.1,
-                     illuminator_position=light)
+                     illuminator_position=light, sun_lux=2000.0 if glossy else 0.0, sun_nir=5.0 if glossy else 0.0)
     # And a warm cabin lamp above and to the side, facing down (RGB and NIR).
     lamp = Lamp(np.array([0.9, 0.35, 0.45]), np.array([0.0, 0.0, -1.0]), np.array([20.0, 14.0, 6.0]), 0.05, 1.0)
     view = dataclasses.replace(view, lamps=(lamp,))
@@ -45,6 +48,7 @@ def test_gl_matches_reference_depth_ids_and_radiance(gl):
     points = (rays - cam.t_cam_vehicle) @ cam.R_cam_vehicle   # vehicle frame
     normals = (points - centre) / 0.2
     rim = shadowed = np.zeros_like(same_id)
+    rim = (b.instance == 1) & (np.abs(normals[..., 2]) < 0.05) if glossy else rim   # the sun's terminator
     for source in (light, lamp.position):
         to_light = (source - points) / np.linalg.norm(source - points, axis=-1, keepdims=True)
         rim = rim | (b.instance == 1) & (np.abs(np.einsum("hwj,hwj->hw", normals, to_light)) < 0.05)

@@ -12,6 +12,7 @@ from ..errors import UserError
 from ..glints import fit_sphere
 from ..materials import RETRO_ANGLE_RAD
 from ..skin import DETAIL_WIDTH, GLSL as SKIN_GLSL, band_gains
+from ..specular import GLSL as SPECULAR_GLSL, albedo_table
 from .buffers import Buffers
 from .view import SceneView
 
@@ -72,7 +73,8 @@ const int MAX_LAMP = %(max_lamp)d;
 const float PI = 3.14159265358979;
 const float SUN_DIAMETER = %(sun_diameter)r;   // rad
 const float SUN_BLOCKER_RANGE_M = %(blocker_range)r;   // blockers further away widen the search no more
-uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius), emission (r, g, b, nir)
+uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius), emission (r, g, b, nir),
+                               // gloss (Beckmann m, eta), the sky's specular albedo at 8 n.v nodes (2 rows)
 uniform vec3 cam_pos;
 uniform vec3 sun_dir;
 uniform vec4 daylight;         // sun lux, sky lux, sun NIR W/m^2, sky NIR W/m^2
@@ -216,10 +218,20 @@ void main() {
     vec3 n = normalize(v_normal);
     vec3 v = normalize(cam_pos - v_pos);
     if (dot(n, v) < 0.0) n = -n;                     // two-sided: shade the side we see
+    vec2 gloss = texelFetch(materials, ivec2(v_instance, 4), 0).xy;
+    bool glossy = gloss.x > 0.0;
     float sun = max(dot(n, sun_dir), 0.0);
     // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
     vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
     float sky = (0.5 + 0.5 * n.z) * (1.0 - v_occlusion);   // share of the upper hemisphere seen, less what the skin blocks
+    // Specular radiance per unit of each light's irradiance, white in every band (cabin_synth.specular).
+    float s_sun = 0.0, s_sky = 0.0, s_ill = 0.0, s_lamp_nir = 0.0;
+    vec3 s_lamp = vec3(0.0);
+    if (glossy) {
+        s_sun = specular_brdf(n, sun_dir, v, gloss) * sun;
+        s_sky = sky / PI * sky_albedo(dot(n, v), texelFetch(materials, ivec2(v_instance, 5), 0),
+                                      texelFetch(materials, ivec2(v_instance, 6), 0));
+    }
     float e_ill = 0.0, retro = 0.0;
     for (int k = 0; k < n_ill; ++k) {
         vec3 l;
@@ -227,6 +239,7 @@ void main() {
         if (e <= 0.0) continue;
         e *= ill_reach(k, v_pos, n);
         e_ill += e;
+        if (glossy) s_ill += e * specular_brdf(n, l, v, gloss);
         if (optics.b > 0.0) {
             float alpha = acos(clamp(dot(l, v), -1.0, 1.0));
             retro += e * exp(-(alpha * alpha) / (retro_angle * retro_angle));
@@ -238,12 +251,19 @@ void main() {
         vec2 g = lamp_reach(k, v_pos, n);
         e_lamp += lamp[k].rgb * g.x;
         e_lamp_nir += lamp[k].a * g.y;
+        if (glossy && g.x + g.y > 0.0) {
+            float f = specular_brdf(n, normalize(lamp_pos[k] - v_pos), v, gloss);
+            s_lamp += lamp[k].rgb * g.x * f;
+            s_lamp_nir += lamp[k].a * g.y * f;
+        }
     }
     // Skin detail only where a vertex carries some (llvmpipe pays per fragment).
     if (any(notEqual(v_melanin, vec4(0.0))) || any(notEqual(v_relief.xyz, vec3(0.0))) || any(notEqual(v_tint, vec4(0.0))))
         m *= exp(skin_log_albedo(v_rest, v_tint, v_melanin, v_relief, v_footprint, skin_line_gain, skin_pore_gain));
-    vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky + e_lamp);
-    float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro;
+    vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky + e_lamp)
+             + daylight.x * s_sun * sun_t.x + daylight.y * s_sky + s_lamp;
+    float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro
+              + s_ill + daylight.z * s_sun * sun_t.y + daylight.w * s_sky + s_lamp_nir;
     vec4 glow = texelFetch(materials, ivec2(v_instance, 3), 0);
     out_radiance = vec4(rgb, nir) + glow;
     out_geometry = vec4(v_zcam, float(v_instance), 0.0, 1.0);
@@ -446,14 +466,17 @@ def _mat3(R: np.ndarray) -> tuple:
 
 
 def material_table(view: SceneView) -> np.ndarray:
-    """(4, instances + 1, 4) float32: per instance id the rows the shaders read."""
-    table = np.zeros((4, len(view.instances) + 1, 4), np.float32)
+    """(7, instances + 1, 4) float32: per instance id the rows the shaders read."""
+    table = np.zeros((7, len(view.instances) + 1, 4), np.float32)
     for inst in view.instances:
         m = inst.material
         f0 = ((m.ior - 1.0) / (m.ior + 1.0)) ** 2 if m.ior > 0 else 0.0
         table[0, inst.id] = (*m.albedo_rgb, m.nir(view.wavelength_nm))
         table[1, inst.id] = (m.transmittance_visible, m.nir_transmittance(view.wavelength_nm), m.retroreflectance, f0)
         table[3, inst.id] = (*m.emission_rgb, m.emission_nir)
+        if m.glossy:
+            table[4, inst.id, :2] = (m.roughness, m.ior)
+            table[5:7, inst.id] = albedo_table(m.ior, m.roughness).reshape(2, 4)
     return table
 
 
@@ -480,7 +503,7 @@ class GLRenderer:
         self.ctx = ctx = create_context()
         lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "max_lamp": MAX_LAMPS, "sun_diameter": SUN_DIAMETER_RAD,
                            "blocker_range": SUN_BLOCKER_RANGE_M}
-        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + FRAGMENT)
+        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + SPECULAR_GLSL + FRAGMENT)
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
         self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)

@@ -1,7 +1,8 @@
 """A slow, plain numpy rasteriser: the test oracle for the GL renderer.
 
 Same inputs, same buffers, same direct light model as render/gl.py (Lambert
-under sun, sky, every illuminator and every lit cabin lamp, bright-pupil
+under sun, sky, every illuminator and every lit cabin lamp, the glossy lobe of
+skin (cabin_synth.specular), bright-pupil
 retro-reflection, emissive surfaces, skin detail and its ambient occlusion of
 the sky, cabin_synth.skin), written
 the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
@@ -12,7 +13,7 @@ computed by hand (tests/test_render.py, tests/test_eye_optics.py).
 
 import numpy as np
 
-from .. import skin
+from .. import skin, specular
 from ..materials import RETRO_ANGLE_RAD
 from .buffers import Buffers
 from .view import SceneView
@@ -83,6 +84,20 @@ def render_reference(view: SceneView) -> Buffers:
     retro_strength = np.array([view.instances[i - 1].material.retroreflectance for i in inst])
     to_cam = cam.position - pos
     to_cam /= np.linalg.norm(to_cam, axis=1, keepdims=True)
+
+    # Glossy surfaces: specular radiance per unit of each light's irradiance, white in every band.
+    materials = [view.instances[i - 1].material for i in inst]
+    glossy = np.array([m.glossy for m in materials], bool)
+    eta = np.array([m.ior if m.glossy else 1.5 for m in materials])
+    rough = np.array([m.roughness if m.glossy else 1.0 for m in materials])
+    brdf = lambda l: np.where(glossy, specular.brdf(nrm, l, to_cam, eta, rough), 0.0)
+    s_sun = brdf(np.broadcast_to(view.sun_direction, pos.shape)) * sun
+    s_sky = np.zeros(len(pos))
+    for m in {m for m in materials if m.glossy}:
+        sel = np.array([x == m for x in materials], bool)
+        s_sky[sel] = sky[sel] / np.pi * specular.sky_albedo(np.einsum("nj,nj->n", nrm[sel], to_cam[sel]),
+                                                            specular.albedo_table(m.ior, m.roughness))
+    s_ill = np.zeros(len(pos))
     e_ill = np.zeros(len(pos))
     retro = np.zeros(len(pos))
     for ill in view.illuminators:
@@ -94,8 +109,10 @@ def render_reference(view: SceneView) -> Buffers:
         alpha = np.arccos(np.clip(np.einsum("nj,nj->n", l, to_cam), -1, 1))
         e_ill += e
         retro += e * np.exp(-(alpha / RETRO_ANGLE_RAD) ** 2)
+        s_ill += e * brdf(l)
 
     e_lamp = np.zeros((len(pos), 3))
+    s_lamp = np.zeros((len(pos), 4))
     for lamp in view.lamps:
         to_lamp = lamp.position - pos
         d2 = np.einsum("nj,nj->n", to_lamp, to_lamp)
@@ -103,14 +120,16 @@ def render_reference(view: SceneView) -> Buffers:
         g = np.clip(-l @ lamp.axis, 0, None) ** lamp.exponent * np.clip(np.einsum("nj,nj->n", nrm, l), 0, None) / d2
         e_lamp += g[:, None] * lamp.rgb_cd
         e_ill += g * lamp.nir_w_sr      # no retro-reflection: a lamp is far off the camera axis
+        s_lamp += (g * brdf(l))[:, None] * (*lamp.rgb_cd, lamp.nir_w_sr)
     glow = np.array([(*view.instances[i - 1].material.emission_rgb, view.instances[i - 1].material.emission_nir)
                      for i in inst]).reshape(-1, 4)
 
     rgb = np.zeros((H, W, 3), np.float32)
     nir = np.zeros((H, W), np.float32)
-    rgb[hit] = albedo / np.pi * ((view.sun_lux * sun + view.sky_lux * sky)[:, None] + e_lamp) + glow[:, :3]
+    rgb[hit] = (albedo / np.pi * ((view.sun_lux * sun + view.sky_lux * sky)[:, None] + e_lamp) + glow[:, :3]
+                + (view.sun_lux * s_sun + view.sky_lux * s_sky)[:, None] + s_lamp[:, :3])
     nir[hit] = (rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
-                + glow[:, 3])
+                + glow[:, 3] + s_ill + view.sun_nir_w_m2 * s_sun + view.sky_nir_w_m2 * s_sky + s_lamp[:, 3])
     depth = np.where(hit, zbuf, 0.0).astype(np.float32)
     instance = np.zeros((H, W), np.int32)
     instance[hit] = inst

@@ -97,11 +97,13 @@ def _material(prim: Usd.Prim) -> Material:
     # A see-through surface without authored transmittances passes what it does not cover.
     clear = 1.0 - opacity
     emissive = shader.GetInput("emissiveColor").Get() if shader and shader.GetInput("emissiveColor") else None
+    # Only an opaque surface with an authored index has a glossy lobe (materials.Material.glossy).
+    rough = shader.GetInput("roughness").Get() if ior and opacity >= 1.0 and shader.GetInput("roughness") else None
     return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
                     opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
                     custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0),
                     tuple(float(c) for c in emissive) if emissive is not None else (0.0, 0.0, 0.0),
-                    custom("emissive_nir_w_m2_sr", 0.0))
+                    custom("emissive_nir_w_m2_sr", 0.0), float(rough) ** 2 if rough is not None else 0.0)
 
 
 def _semantic(prim: Usd.Prim) -> str:
