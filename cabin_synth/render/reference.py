@@ -86,15 +86,15 @@ def render_reference(view: SceneView) -> Buffers:
     to_cam /= np.linalg.norm(to_cam, axis=1, keepdims=True)
 
     # Glossy surfaces: specular radiance per unit of each light's irradiance, white in every band.
-    materials = [view.instances[i - 1].material for i in inst]
-    glossy = np.array([m.glossy for m in materials], bool)
-    eta = np.array([m.ior if m.glossy else 1.5 for m in materials])
-    rough = np.array([m.roughness if m.glossy else 1.0 for m in materials])
+    by_id = [None] + [i.material for i in view.instances]
+    glossy = np.array([False] + [m.glossy for m in by_id[1:]])[inst]
+    eta = np.array([1.5] + [m.ior if m.glossy else 1.5 for m in by_id[1:]])[inst]
+    rough = np.array([1.0] + [m.roughness if m.glossy else 1.0 for m in by_id[1:]])[inst]
     brdf = lambda l: np.where(glossy, specular.brdf(nrm, l, to_cam, eta, rough), 0.0)
     s_sun = brdf(np.broadcast_to(view.sun_direction, pos.shape)) * sun
     s_sky = np.zeros(len(pos))
-    for m in {m for m in materials if m.glossy}:
-        sel = np.array([x == m for x in materials], bool)
+    for i in np.unique(inst[glossy]):
+        m, sel = by_id[i], inst == i
         s_sky[sel] = sky[sel] / np.pi * specular.sky_albedo(np.einsum("nj,nj->n", nrm[sel], to_cam[sel]),
                                                             specular.albedo_table(m.ior, m.roughness))
     s_ill = np.zeros(len(pos))
