@@ -32,10 +32,11 @@ class Material:
     emission_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)
     emission_nir: float = 0.0
     roughness: float = 0.0                   # RMS facet slope (Beckmann m) of an opaque part's glossy surface
+    fibre: bool = False                      # hair: a layer of fibres with their own sheen (cabin_synth.specular)
 
     @property
     def glossy(self) -> bool:
-        return self.opacity >= 1.0 and self.ior > 0 and self.roughness > 0
+        return self.opacity >= 1.0 and self.ior > 0 and self.roughness > 0 and not self.fibre
 
     def nir(self, wavelength_nm: int) -> float:
         return {850: self.nir_850, 940: self.nir_940}[wavelength_nm]
@@ -108,9 +109,13 @@ STUBBLE_COVER = 0.3
 BROW_COVER = 0.8
 
 
+# Refractive index of hair keratin (Marschner et al. 2003), for the fibres' sheen.
+HAIR_IOR = 1.55
+
+
 def _hair(colour: str) -> Material:
     srgb, r850, r940 = HAIR[colour]
-    return Material(_rgb(srgb), r850, r940)
+    return Material(_rgb(srgb), r850, r940, ior=HAIR_IOR, fibre=True)
 
 
 def _cover(hair: Material, skin_: Material, cover: float) -> Material:

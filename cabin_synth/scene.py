@@ -30,6 +30,7 @@ from .lamps import LampOutput
 from .lighting import Daylight
 from .materials import Material
 from .rig import Rig
+from .specular import FIBRE_PRIMVAR
 from .zones import zone_soup
 
 ATTR_NIR = {850: "cabin_synth:nir_reflectance_850", 940: "cabin_synth:nir_reflectance_940"}
@@ -65,6 +66,8 @@ def write_material(stage: Usd.Stage, path: str, material: Material) -> UsdShade.
                     nir_transmittance_850=material.transmittance_850, nir_transmittance_940=material.transmittance_940)
     if material.retroreflectance > 0:
         _set_custom(mat.GetPrim(), retroreflectance=material.retroreflectance)
+    # Always authored: a driver's look is rewritten each frame, and a beard's may become stubble.
+    _set_custom(mat.GetPrim(), hair_fibre=float(material.fibre))
     return mat
 
 
@@ -108,6 +111,9 @@ class Scene:
                     api.CreatePrimvar(f"cabin_synth:{name}", Sdf.ValueTypeNames.Find(kind), interpolation)
             elif part.name in skin.EYE_PARTS:
                 UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
+                                                        UsdGeom.Tokens.vertex)
+            if part.fibres is not None:   # hair: the direction its fibres run, for their sheen (docs/sensors.md)
+                UsdGeom.PrimvarsAPI(mesh).CreatePrimvar(FIBRE_PRIMVAR, Sdf.ValueTypeNames.Vector3fArray,
                                                         UsdGeom.Tokens.vertex)
             look = UsdShade.Material.Define(stage, f"/World/Driver/Looks/{part.material.capitalize()}")
             UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
@@ -216,6 +222,8 @@ class Scene:
             mesh = self._meshes[part.name]
             mesh.GetPointsAttr().Set(Vt.Vec3fArray.FromNumpy(part.points.astype(np.float32)))
             mesh.GetNormalsAttr().Set(Vt.Vec3fArray.FromNumpy(part.normals.astype(np.float32)))
+            if part.fibres is not None:
+                UsdGeom.PrimvarsAPI(mesh).GetPrimvar(FIBRE_PRIMVAR).Set(Vt.Vec3fArray.FromNumpy(part.fibres.astype(np.float32)))
         for name, material in materials.items():
             write_material(stage, f"/World/Driver/Looks/{name.capitalize()}", material)
 

@@ -20,6 +20,21 @@ tabulated per material at ALBEDO_NODES. The diffuse albedo is left as measured
 (reflectance spectra are the skin's total diffuse remission); the specular
 lobe comes on top. Values and sources: docs/sensors.md, Surface reflection.
 
+Hair is a layer of fibres, not a surface: its sheen is the light reflected
+once at the cuticle of each fibre (Marschner et al. 2003, "Light scattering
+from human hair fibers", the R lobe). It forms a band across the fibres,
+shifted towards their roots by the tilt of the cuticle scales:
+
+    S_R = M(theta_h - ALPHA) N(phi) / cos^2(theta_d),  radiance = S_R E cos(theta_i)
+
+with theta the inclinations of light and view to the plane normal to the fibre,
+theta_h their mean, theta_d half their difference, M a unit Gaussian of width
+BETA, and N(phi) = cos(phi/2) F(cos(theta_d) cos(phi/2)) / 4 over the azimuth
+phi between them about the fibre (d'Eon et al. 2011's form of the R lobe). The
+fibres' directions come with the hair meshes (FIBRE_PRIMVAR). Light that
+enters the fibre and leaves again (Marschner's TT and TRT lobes, coloured by
+the pigment) stays in the hair's diffuse albedo.
+
 The same functions run in the GL shader (`GLSL`) and in numpy
 (render/reference.py), so the two renderers can be checked against each other.
 """
@@ -30,6 +45,12 @@ import numpy as np
 
 # n.v at which the sky's specular albedo is tabulated (linear interpolation between).
 ALBEDO_NODES = (np.arange(8) + 0.5) / 8
+# The R lobe of hair: shift and width of its longitudinal Gaussian, the middle of the
+# ranges Marschner et al. 2003 give for human hair (-10 to -5 and 5 to 10 degrees).
+HAIR_SHIFT_RAD = float(np.radians(-7.5))
+HAIR_WIDTH_RAD = float(np.radians(7.5))
+# USD primvar (vector3f[], vertex) of a hair mesh: unit fibre directions, root to tip.
+FIBRE_PRIMVAR = "cabin_synth:fibre_direction"
 
 
 def fresnel(c: np.ndarray, eta: float) -> np.ndarray:
@@ -62,6 +83,23 @@ def brdf(n: np.ndarray, l: np.ndarray, v: np.ndarray, eta: float, m: float) -> n
     return np.where(lit, d * f * g / (4.0 * np.where(lit, nl * nv, 1.0)), 0.0)
 
 
+def fibre_brdf(t: np.ndarray, n: np.ndarray, l: np.ndarray, v: np.ndarray, eta) -> np.ndarray:
+    """The R lobe of hair per unit irradiance on its layer: S_R cos(theta_i) / (n.l), so
+    that, like brdf(), it multiplies the irradiance of the shell surface (1/sr)."""
+    dot = lambda a, b: np.einsum("...j,...j->...", a, b)
+    nl, nv = dot(n, l), dot(n, v)
+    si, sr = np.clip(dot(l, t), -1, 1), np.clip(dot(v, t), -1, 1)
+    ti, tr = np.arcsin(si), np.arcsin(sr)
+    th, td = 0.5 * (ti + tr), 0.5 * (tr - ti)
+    lp, vp = l - si[..., None] * t, v - sr[..., None] * t
+    cos_phi = dot(lp, vp) / np.sqrt(np.maximum(dot(lp, lp) * dot(vp, vp), 1e-12))
+    half = np.sqrt(np.maximum(0.5 * (1.0 + cos_phi), 0.0))   # cos(phi / 2)
+    m = np.exp(-0.5 * ((th - HAIR_SHIFT_RAD) / HAIR_WIDTH_RAD) ** 2) / (HAIR_WIDTH_RAD * np.sqrt(2 * np.pi))
+    s = m * 0.25 * half * fresnel(np.cos(td) * half, eta) / np.cos(td) ** 2
+    lit = (nl > 0) & (nv > 0)
+    return np.where(lit, s * np.cos(ti) / np.where(lit, nl, 1.0), 0.0)
+
+
 @lru_cache(maxsize=8)
 def albedo_table(eta: float, m: float, steps: int = 256) -> np.ndarray:
     """A(n.v) at ALBEDO_NODES: the lobe's reflectance of a uniform hemisphere (midpoint rule)."""
@@ -84,6 +122,8 @@ def sky_albedo(nv: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 
 GLSL = """
+const float HAIR_SHIFT = %(shift)r;
+const float HAIR_WIDTH = %(width)r;
 float fresnel_dielectric(float c, float eta) {
     c = clamp(c, 0.0, 1.0);
     float g = sqrt(eta * eta - 1.0 + c * c);
@@ -106,6 +146,25 @@ float specular_brdf(vec3 n, vec3 l, vec3 v, vec2 gloss) {
     float d = exp(-(1.0 - c2) / (c2 * m2)) / (PI * m2 * c2 * c2);
     return d * fresnel_dielectric(dot(h, v), gloss.y) * smith_g1(nl, gloss.x) * smith_g1(nv, gloss.x) / (4.0 * nl * nv);
 }
+// The R lobe of hair per unit irradiance on its layer (cabin_synth.specular.fibre_brdf).
+float fibre_brdf(vec3 t, vec3 n, vec3 l, vec3 v, float eta) {
+    float nl = dot(n, l);
+    if (nl <= 0.0 || dot(n, v) <= 0.0) return 0.0;
+    float si = clamp(dot(l, t), -1.0, 1.0), sr = clamp(dot(v, t), -1.0, 1.0);
+    float ti = asin(si), tr = asin(sr);
+    float th = 0.5 * (ti + tr), td = 0.5 * (tr - ti);
+    vec3 lp = l - si * t, vp = v - sr * t;
+    float cos_phi = dot(lp, vp) * inversesqrt(max(dot(lp, lp) * dot(vp, vp), 1e-12));
+    float half_phi = sqrt(max(0.5 * (1.0 + cos_phi), 0.0));
+    float x = (th - HAIR_SHIFT) / HAIR_WIDTH;
+    float m = exp(-0.5 * x * x) / (HAIR_WIDTH * sqrt(2.0 * PI));
+    float s = m * 0.25 * half_phi * fresnel_dielectric(cos(td) * half_phi, eta) / (cos(td) * cos(td));
+    return s * cos(ti) / nl;
+}
+// gloss = (Beckmann m, eta, 1 for hair fibres); t: the fibre direction (hair only).
+float surface_brdf(vec3 n, vec3 t, vec3 l, vec3 v, vec3 gloss) {
+    return gloss.z > 0.5 ? fibre_brdf(t, n, l, v, gloss.y) : specular_brdf(n, l, v, gloss.xy);
+}
 // The sky's specular albedo A(n.v) from the material's 8 nodes at (k + 0.5) / 8.
 float sky_albedo(float nv, vec4 lo, vec4 hi) {
     float x = clamp(nv * 8.0 - 0.5, 0.0, 7.0);
@@ -113,4 +172,4 @@ float sky_albedo(float nv, vec4 lo, vec4 hi) {
     float nodes[8] = float[8](lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w);
     return mix(nodes[k], nodes[k + 1], x - float(k));
 }
-"""
+""" % {"shift": HAIR_SHIFT_RAD, "width": HAIR_WIDTH_RAD}

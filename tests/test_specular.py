@@ -1,4 +1,4 @@
-"""The skin's glossy lobe (cabin_synth.specular) against optics worked by hand."""
+"""The skin's glossy lobe and hair's sheen (cabin_synth.specular) against optics worked by hand."""
 
 import dataclasses
 
@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from cabin_synth import specular
-from cabin_synth.materials import SKIN_IOR, SKIN_ROUGHNESS, Material, skin
+from cabin_synth.materials import HAIR_IOR, SKIN_IOR, SKIN_ROUGHNESS, Material, skin
 from cabin_synth.render.gl import GLRenderer
+from cabin_synth.render.reference import render_reference
 from scenes import camera_at_origin, make_view, quad, sphere
 
 
@@ -132,3 +133,98 @@ def test_sky_sheen_adds_the_tabulated_albedo_of_the_open_sky(gl):
     matte = gl.render(dataclasses.replace(view, instances=(dataclasses.replace(
         view.instances[0], material=dataclasses.replace(material, roughness=0.0)),)))
     assert np.allclose(buf.rgb[on] - matte.rgb[on], a / np.pi * 800.0 * 0.5, rtol=0.01)
+
+
+# ------------------------------------------------------------------ hair fibres
+HAIR = Material((0.05, 0.04, 0.03), 0.2, 0.2, ior=HAIR_IOR, fibre=True)
+
+
+def _hair_plate(cam, fibre_dir, material=HAIR):
+    pts, tris, normals = quad(np.array([0.5, 0.0, 0.0]), [-1, 0, 0], 0.3)
+    view = make_view([(pts, tris, normals, material, "hair")], cam, illuminator_w_sr=1.0, exponent=1e-9)
+    return dataclasses.replace(view, fibres=np.tile(np.asarray(fibre_dir, np.float32), (len(pts), 1)))
+
+
+def test_hair_sheen_is_a_band_across_the_fibres_shifted_to_the_roots_with_marschners_peak(gl):
+    # Fibres run up a wall (root to tip +z) lit from the camera itself: light and view
+    # share their inclination theta to the plane normal to the fibres, so theta_h =
+    # theta, theta_d = 0, phi = 0, and the sheen peaks where the view is inclined by the
+    # cuticle's shift, towards the roots: on the wall at z = -0.5 tan(shift), above the
+    # axis. There S = F(1) / (4 sqrt(2 pi) beta), and the radiance is S E cos(theta).
+    cam = camera_at_origin(64, 200, 400.0)
+    view = _hair_plate(cam, [0.0, 0.0, 1.0])
+    sheen = gl.render(view).nir - gl.render(dataclasses.replace(
+        view, instances=(dataclasses.replace(view.instances[0], material=dataclasses.replace(HAIR, fibre=False)),))).nir
+    column = sheen[:, 32]
+    row = int(np.argmax(column))
+    z_row = -(row - cam.cy) / cam.fy * 0.5            # the wall point seen by that row (image v is down)
+    theta = np.arctan2(-z_row, 0.5)                    # inclination of the view (towards +z positive)
+    assert np.degrees(abs(theta - specular.HAIR_SHIFT_RAD)) < 1.0
+    f0 = ((HAIR_IOR - 1) / (HAIR_IOR + 1)) ** 2
+    peak_row = int(round(cam.cy + cam.fy * np.tan(specular.HAIR_SHIFT_RAD)))
+    d2 = 0.25 + (0.5 * np.tan(specular.HAIR_SHIFT_RAD)) ** 2
+    cos_t = np.cos(specular.HAIR_SHIFT_RAD)
+    expect = f0 / (4 * np.sqrt(2 * np.pi) * specular.HAIR_WIDTH_RAD) * (1.0 / d2) * cos_t
+    assert sheen[peak_row, 32] == pytest.approx(expect, rel=0.03)
+    # Across the fibres (along a row) nothing changes but the light's distance: a band.
+    assert np.ptp(sheen[peak_row, 28:36]) < 0.01 * sheen[peak_row, 32]
+    # Fibres the other way round put the band below the axis.
+    flipped = gl.render(_hair_plate(cam, [0.0, 0.0, -1.0])).nir[:, 32]
+    assert int(np.argmax(flipped)) > cam.cy > row
+
+
+def test_hair_sheen_matches_the_reference_renderer(gl):
+    cam = camera_at_origin()
+    centre = np.array([1.0, 0.05, 0.0])
+    pts, tris, normals = sphere(centre, 0.2)
+    # Fibres along the meridians, from the top pole down (a head of hair, combed down).
+    down = np.array([0.0, 0.0, -1.0])
+    fib = down - (normals @ down)[:, None] * normals
+    fib /= np.maximum(np.linalg.norm(fib, axis=1, keepdims=True), 1e-9)
+    view = make_view([(pts, tris, normals, HAIR, "hair")], cam, sun_lux=3000.0, sun_nir=4.0,
+                     sun_direction=(-0.5, 0.3, 0.8), illuminator_position=(0.0, 0.02, 0.0))
+    view = dataclasses.replace(view, fibres=fib.astype(np.float32))
+    a, b = gl.render(view), render_reference(view)
+    vv, uu = np.mgrid[0:cam.height, 0:cam.width]
+    rays = np.stack([(uu - cam.cx) / cam.fx, (vv - cam.cy) / cam.fy, np.ones_like(uu, float)], -1) * b.depth[..., None]
+    p = (rays - cam.t_cam_vehicle) @ cam.R_cam_vehicle
+    n = (p - centre) / 0.2
+    sun = np.array([-0.5, 0.3, 0.8]) / np.linalg.norm([-0.5, 0.3, 0.8])
+    to_ill = (np.array([0.0, 0.02, 0.0]) - p) / np.linalg.norm(np.array([0.0, 0.02, 0.0]) - p, axis=-1, keepdims=True)
+    # Away from the terminators of sun and illuminator (where the shadow maps' facets
+    # shadow themselves: the reference has no shadows) and the poles (fibres turn there).
+    use = ((a.instance == 1) & (b.instance == 1) & (np.abs(n @ sun) > 0.1)
+           & (np.abs(np.einsum("hwj,hwj->hw", n, to_ill)) > 0.1) & (np.abs(n[..., 2]) < 0.9))
+    assert use.sum() > 2000
+    assert np.allclose(a.nir[use], b.nir[use], rtol=2e-3, atol=1e-6)
+    assert np.allclose(a.rgb[use], b.rgb[use], rtol=2e-3, atol=1e-4)
+    # ... and there is a sheen to compare: it lifts some pixels well above the matte hair.
+    matte = render_reference(dataclasses.replace(view, instances=(dataclasses.replace(
+        view.instances[0], material=dataclasses.replace(HAIR, fibre=False)),)))
+    lit = use & (matte.rgb[..., 1] > 1e-3)
+    assert np.max(b.rgb[lit][:, 1] / matte.rgb[lit][:, 1]) > 1.5
+
+
+def test_driver_hair_fibres_lie_in_the_hair_and_reach_the_renderer_turned_with_the_head(frames):
+    for frame in frames[:4]:
+        for name in ("Hair", "HairFringe", "FacialHair"):
+            part = frame.geometry.part(name)
+            t, n = part.fibres, part.normals
+            assert np.allclose(np.linalg.norm(t, axis=1), 1.0, atol=1e-9)
+            assert np.max(np.abs(np.einsum("ij,ij->i", t, n))) < 1e-9   # in the surface
+            # In the view, the mesh's vertices are the part's turned by the head pose:
+            # find that rotation from the points alone (Kabsch) and turn the fibres by it.
+            inst = next(i for i in frame.view.instances if i.prim == f"/World/Driver/{name}")
+            got = frame.view.fibres[frame.view.instance_ids == inst.id]
+            world = frame.view.positions[frame.view.instance_ids == inst.id].astype(np.float64)
+            a, b = part.points - part.points.mean(axis=0), world - world.mean(axis=0)
+            u, _, vt = np.linalg.svd(a.T @ b)
+            R = (u @ np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))]) @ vt).T
+            assert np.allclose(got, t @ R.T, atol=1e-5)
+        scalp = frame.geometry.part("Hair")
+        # Below the widest part of the skull the hair falls; the beard hangs.
+        below = scalp.points[:, 2] < -0.01
+        assert np.all(scalp.fibres[below, 2] < 0)
+        beard = frame.geometry.part("FacialHair")
+        steep = np.abs(beard.normals[:, 2]) < 0.7
+        assert np.all(beard.fibres[steep, 2] < -0.5)

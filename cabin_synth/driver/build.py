@@ -381,11 +381,14 @@ def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_norm
     scalp = skin_pts[ids] + skin_normals[ids] * off[:, None]
     # an offset surface of constant offset has the skin's normals; only the hairline ramp
     # (hidden half under the skin) tilts them a little, so skip recomputing them
-    out = [Part("Hair", "hair", "hair", scalp, st.scalp.faces, skin_normals[ids])]
+    out = [Part("Hair", "hair", "hair", scalp, st.scalp.faces, skin_normals[ids],
+                hair.scalp_fibres(tpl[ids], skin_normals[ids]))]
     rows, cols = len(hair.FRINGE_Z), len(hair.FRINGE_Y)
     if identity.hair_style != "fringe":   # folded flat under the forehead: no area, nothing to see
         fringe = np.tile(fringe[:cols] - np.array([hair.FRINGE_FOLD_M, 0.0, 0.0]), (rows, 1))
-    out.append(Part("HairFringe", "hair", "hair", fringe, sheet_faces(rows, cols), sheet_normals(fringe, rows, cols)))
+    fringe_normals = sheet_normals(fringe, rows, cols)
+    out.append(Part("HairFringe", "hair", "hair", fringe, sheet_faces(rows, cols), fringe_normals,
+                    hair.hanging_fibres(fringe_normals)))
     ids = st.beard.vertex_ids
     off, drop = hair.beard_offset_mm(tpl[ids], identity.facial_hair)
     beard = skin_pts[ids] + skin_normals[ids] * (off * 1e-3)[:, None]
@@ -393,7 +396,7 @@ def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_norm
     normals = skin_normals[ids]
     if identity.facial_hair == "long_beard":   # the hanging wedge is no offset surface
         normals = vertex_normals(beard, st.beard.faces, fallback=normals)
-    out.append(Part("FacialHair", "facial_hair", "facial_hair", beard, st.beard.faces, normals))
+    out.append(Part("FacialHair", "facial_hair", "facial_hair", beard, st.beard.faces, normals, hair.hanging_fibres(normals)))
     return out
 
 

@@ -118,6 +118,35 @@ def fringe_template() -> np.ndarray:
     return np.stack([x, y, z], -1).reshape(-1, 3)
 
 
+# Fibre directions (root to tip): scalp hair parts from the crown whorl, behind the
+# vertex of the head, and is combed away from it over the top; lower down, below the
+# widest part of the skull, it falls. Fringe and beard hang.
+WHORL_MM = np.array([-100.0, 0.0, 110.0])
+FALL_FROM_MM, FALL_OVER_MM = 60.0, 60.0   # radial above this height (template mm), falling over the next 60 mm below
+
+
+def _combed(normals: np.ndarray, dirs: np.ndarray) -> np.ndarray:
+    """dirs laid into the surface (projected on the tangent plane), unit; where a
+    direction is along the normal (under the chin, for a hanging fibre), backwards."""
+    t = dirs - np.einsum("ij,ij->i", dirs, normals)[:, None] * normals
+    back = np.array([-1.0, 0.0, 0.0]) + normals[:, :1] * normals
+    t = np.where(np.linalg.norm(t, axis=1, keepdims=True) < 0.2, back, t)
+    return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
+
+
+def scalp_fibres(p_mm: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """(V,3) unit fibre directions of the scalp shell at template points p_mm."""
+    radial = p_mm - WHORL_MM
+    radial /= np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-9)
+    w = _smoothstep((FALL_FROM_MM - p_mm[:, 2]) / FALL_OVER_MM)[:, None]
+    return _combed(normals, (1.0 - w) * radial + w * np.array([0.0, 0.0, -1.0]))
+
+
+def hanging_fibres(normals: np.ndarray) -> np.ndarray:
+    """(V,3) unit fibre directions of hair that hangs (fringe, beard)."""
+    return _combed(normals, np.tile([0.0, 0.0, -1.0], (len(normals), 1)))
+
+
 @dataclass(frozen=True)
 class ShellTopology:
     vertex_ids: np.ndarray   # (V,) skin vertex of each shell vertex

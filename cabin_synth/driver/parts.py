@@ -22,6 +22,7 @@ class Part:
     points: np.ndarray    # (V,3) float64
     faces: np.ndarray     # (F,3) int32
     normals: np.ndarray   # (V,3) float64 unit
+    fibres: np.ndarray | None = None   # (V,3) unit hair fibre directions, root to tip (hair parts only)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ in vec4 in_tint;          // per-vertex log albedo (r, g, b, nir)
 in vec4 in_melanin;       // optical depth per melanin type step (r, g, b, nir)
 in vec4 in_relief;        // pores, forehead lines, crow's feet, freckle threshold
 in float in_occlusion;    // ambient occlusion 0..1
+in vec3 in_fibre;         // hair fibre direction (cabin_synth.specular), zero elsewhere
 out vec3 v_pos;
 out vec3 v_normal;
 out float v_zcam;
@@ -41,6 +42,7 @@ out vec4 v_melanin;
 out vec4 v_relief;
 out float v_occlusion;
 out float v_footprint;    // a pixel's width on the surface facing the camera, mm
+out vec3 v_fibre;
 void main() {
     vec3 pc = R_cam * in_pos + t_cam;
     // OpenCV pixel (u, v), centres at integers, maps to window (u + 0.5, H - 0.5 - v).
@@ -59,6 +61,7 @@ void main() {
     v_relief = in_relief;
     v_occlusion = in_occlusion;
     v_footprint = 1000.0 * pc.z / intr.x;
+    v_fibre = in_fibre;
 }
 """
 
@@ -74,7 +77,7 @@ const float PI = 3.14159265358979;
 const float SUN_DIAMETER = %(sun_diameter)r;   // rad
 const float SUN_BLOCKER_RANGE_M = %(blocker_range)r;   // blockers further away widen the search no more
 uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro, F0), (sphere centre, radius), emission (r, g, b, nir),
-                               // gloss (Beckmann m, eta), the sky's specular albedo at 8 n.v nodes (2 rows)
+                               // gloss (Beckmann m, eta, 1 for hair fibres), the sky's specular albedo at 8 n.v nodes (2 rows)
 uniform vec3 cam_pos;
 uniform vec3 sun_dir;
 uniform vec4 daylight;         // sun lux, sky lux, sun NIR W/m^2, sky NIR W/m^2
@@ -210,6 +213,7 @@ in vec4 v_melanin;
 in vec4 v_relief;
 in float v_occlusion;
 in float v_footprint;
+in vec3 v_fibre;
 layout(location = 0) out vec4 out_radiance;   // linear RGB radiance, NIR radiance
 layout(location = 1) out vec4 out_geometry;   // camera Z, instance id
 void main() {
@@ -218,8 +222,9 @@ void main() {
     vec3 n = normalize(v_normal);
     vec3 v = normalize(cam_pos - v_pos);
     if (dot(n, v) < 0.0) n = -n;                     // two-sided: shade the side we see
-    vec2 gloss = texelFetch(materials, ivec2(v_instance, 4), 0).xy;
-    bool glossy = gloss.x > 0.0;
+    vec3 gloss = texelFetch(materials, ivec2(v_instance, 4), 0).xyz;
+    bool glossy = gloss.x > 0.0 || gloss.z > 0.5;
+    vec3 t = glossy && gloss.z > 0.5 ? normalize(v_fibre) : vec3(0.0);
     float sun = max(dot(n, sun_dir), 0.0);
     // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
     vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
@@ -228,9 +233,9 @@ void main() {
     float s_sun = 0.0, s_sky = 0.0, s_ill = 0.0, s_lamp_nir = 0.0;
     vec3 s_lamp = vec3(0.0);
     if (glossy) {
-        s_sun = specular_brdf(n, sun_dir, v, gloss) * sun;
+        s_sun = surface_brdf(n, t, sun_dir, v, gloss) * sun;
         s_sky = sky / PI * sky_albedo(dot(n, v), texelFetch(materials, ivec2(v_instance, 5), 0),
-                                      texelFetch(materials, ivec2(v_instance, 6), 0));
+                                      texelFetch(materials, ivec2(v_instance, 6), 0));   // zero nodes for hair
     }
     float e_ill = 0.0, retro = 0.0;
     for (int k = 0; k < n_ill; ++k) {
@@ -239,7 +244,7 @@ void main() {
         if (e <= 0.0) continue;
         e *= ill_reach(k, v_pos, n);
         e_ill += e;
-        if (glossy) s_ill += e * specular_brdf(n, l, v, gloss);
+        if (glossy) s_ill += e * surface_brdf(n, t, l, v, gloss);
         if (optics.b > 0.0) {
             float alpha = acos(clamp(dot(l, v), -1.0, 1.0));
             retro += e * exp(-(alpha * alpha) / (retro_angle * retro_angle));
@@ -252,7 +257,7 @@ void main() {
         e_lamp += lamp[k].rgb * g.x;
         e_lamp_nir += lamp[k].a * g.y;
         if (glossy && g.x + g.y > 0.0) {
-            float f = specular_brdf(n, normalize(lamp_pos[k] - v_pos), v, gloss);
+            float f = surface_brdf(n, t, normalize(lamp_pos[k] - v_pos), v, gloss);
             s_lamp += lamp[k].rgb * g.x * f;
             s_lamp_nir += lamp[k].a * g.y * f;
         }
@@ -477,6 +482,8 @@ def material_table(view: SceneView) -> np.ndarray:
         if m.glossy:
             table[4, inst.id, :2] = (m.roughness, m.ior)
             table[5:7, inst.id] = albedo_table(m.ior, m.roughness).reshape(2, 4)
+        elif m.fibre:   # the fibres' sheen of the sky is left out (docs/sensors.md)
+            table[4, inst.id, 1:3] = (m.ior, 1.0)
     return table
 
 
@@ -625,8 +632,9 @@ class GLRenderer:
         materials = ctx.texture((table.shape[1], table.shape[0]), 4, table.tobytes(), dtype="f4")
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
         detail = view.detail if view.detail is not None else np.zeros((len(view.positions), DETAIL_WIDTH), np.float32)
-        vertices = np.concatenate([view.positions, view.normals,
-                                   view.instance_ids[:, None].astype(np.float32), detail], axis=1).astype(np.float32)
+        fibres = view.fibres if view.fibres is not None else np.zeros((len(view.positions), 3), np.float32)
+        vertices = np.concatenate([view.positions, view.normals, view.instance_ids[:, None].astype(np.float32),
+                                   detail, fibres], axis=1).astype(np.float32)
         vbo = ctx.buffer(vertices.tobytes())
         released = [vbo, materials]
 
@@ -637,7 +645,7 @@ class GLRenderer:
             ibo = ctx.buffer(tris.astype(np.int32).tobytes())
             # The linker drops attributes a program does not read; skip their bytes.
             attributes = {"in_pos": "3f", "in_normal": "3f", "in_instance": "1f", "in_rest": "4f", "in_tint": "4f",
-                          "in_melanin": "4f", "in_relief": "4f", "in_occlusion": "1f"}
+                          "in_melanin": "4f", "in_relief": "4f", "in_occlusion": "1f", "in_fibre": "3f"}
             names = [n for n in attributes if n in prog]
             fmt = " ".join(f if n in names else f"{4 * int(f[0])}x" for n, f in attributes.items())
             v = ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4)

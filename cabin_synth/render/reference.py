@@ -2,7 +2,7 @@
 
 Same inputs, same buffers, same direct light model as render/gl.py (Lambert
 under sun, sky, every illuminator and every lit cabin lamp, the glossy lobe of
-skin (cabin_synth.specular), bright-pupil
+skin and the sheen of hair fibres (cabin_synth.specular), bright-pupil
 retro-reflection, emissive surfaces, skin detail and its ambient occlusion of
 the sky, cabin_synth.skin), written
 the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
@@ -88,9 +88,15 @@ def render_reference(view: SceneView) -> Buffers:
     # Glossy surfaces: specular radiance per unit of each light's irradiance, white in every band.
     by_id = [None] + [i.material for i in view.instances]
     glossy = np.array([False] + [m.glossy for m in by_id[1:]])[inst]
-    eta = np.array([1.5] + [m.ior if m.glossy else 1.5 for m in by_id[1:]])[inst]
+    fibre = np.array([False] + [m.fibre for m in by_id[1:]])[inst]
+    eta = np.array([1.5] + [m.ior if m.glossy or m.fibre else 1.5 for m in by_id[1:]])[inst]
     rough = np.array([1.0] + [m.roughness if m.glossy else 1.0 for m in by_id[1:]])[inst]
-    brdf = lambda l: np.where(glossy, specular.brdf(nrm, l, to_cam, eta, rough), 0.0)
+    t = np.zeros_like(pos)
+    if view.fibres is not None and fibre.any():
+        t = np.einsum("nk,nkj->nj", w, view.fibres[corners].astype(np.float64))
+        t[fibre] /= np.linalg.norm(t[fibre], axis=1, keepdims=True)
+    brdf = lambda l: np.where(glossy, specular.brdf(nrm, l, to_cam, eta, rough), 0.0) + \
+        np.where(fibre, specular.fibre_brdf(t, nrm, l, to_cam, eta), 0.0)
     s_sun = brdf(np.broadcast_to(view.sun_direction, pos.shape)) * sun
     s_sky = np.zeros(len(pos))
     for i in np.unique(inst[glossy]):

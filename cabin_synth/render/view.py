@@ -15,6 +15,7 @@ from .. import skin
 from ..camera import R_USDCAM_CV, Camera
 from ..lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..materials import Material
+from ..specular import FIBRE_PRIMVAR
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class SceneView:
     # (V, skin.DETAIL_WIDTH) float32 skin detail per vertex (zero rows: none), or None
     # when no mesh carries any (docs/driver.md, Skin).
     detail: np.ndarray | None = None
+    # (V, 3) float32 unit hair fibre directions, root to tip, vehicle frame (zero rows: no hair), or None
+    fibres: np.ndarray | None = None
 
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -97,13 +100,15 @@ def _material(prim: Usd.Prim) -> Material:
     # A see-through surface without authored transmittances passes what it does not cover.
     clear = 1.0 - opacity
     emissive = shader.GetInput("emissiveColor").Get() if shader and shader.GetInput("emissiveColor") else None
-    # Only an opaque surface with an authored index has a glossy lobe (materials.Material.glossy).
-    rough = shader.GetInput("roughness").Get() if ior and opacity >= 1.0 and shader.GetInput("roughness") else None
+    fibre = custom("hair_fibre", 0.0) > 0.5
+    # Only an opaque surface with an authored index has a glossy lobe (materials.Material.glossy);
+    # hair's sheen is its fibres' (cabin_synth.specular).
+    rough = shader.GetInput("roughness").Get() if ior and opacity >= 1.0 and not fibre and shader.GetInput("roughness") else None
     return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
                     opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
                     custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0),
                     tuple(float(c) for c in emissive) if emissive is not None else (0.0, 0.0, 0.0),
-                    custom("emissive_nir_w_m2_sr", 0.0), float(rough) ** 2 if rough is not None else 0.0)
+                    custom("emissive_nir_w_m2_sr", 0.0), float(rough) ** 2 if rough is not None else 0.0, fibre)
 
 
 def _semantic(prim: Usd.Prim) -> str:
@@ -133,11 +138,12 @@ class StageReader:
         self._detail = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:rest_mm")}
         self._occlusion = {m.GetPath() for m in self._meshes
                            if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")} - self._detail
+        self._fibre = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar(FIBRE_PRIMVAR)}
 
     def read(self, wavelength_nm: int, width: int, height: int) -> SceneView:
         cache = UsdGeom.XformCache(Usd.TimeCode.Default())
         positions, normals, ids, tris, instances = [], [], [], [], []
-        details = {}
+        details, fibres = {}, {}
         offset = 0
         for mesh in self._meshes:
             prim = mesh.GetPrim()
@@ -165,6 +171,11 @@ class StageReader:
                 if values is not None and len(values) == len(local):
                     details[offset] = np.zeros((len(local), skin.DETAIL_WIDTH), np.float32)
                     details[offset][:, skin.OCCLUSION] = values
+            fibre = UsdGeom.PrimvarsAPI(mesh).GetPrimvar(FIBRE_PRIMVAR).Get() if mesh.GetPath() in self._fibre else None
+            if fibre is not None and len(fibre) == len(local):
+                # A direction in the surface: it turns with the mesh (no shear in a rigid transform).
+                f = np.asarray(fibre, np.float64) @ M[:3, :3]
+                fibres[offset] = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
             positions.append(world)
             normals.append(n)
             ids.append(np.full(len(world), instance.id, np.int32))
@@ -175,6 +186,11 @@ class StageReader:
             detail = np.zeros((offset, skin.DETAIL_WIDTH), np.float32)
             for start, rows in details.items():
                 detail[start:start + len(rows)] = rows
+        fibre_rows = None
+        if fibres:
+            fibre_rows = np.zeros((offset, 3), np.float32)
+            for start, rows in fibres.items():
+                fibre_rows[start:start + len(rows)] = rows
         return SceneView(
             positions=np.concatenate(positions).astype(np.float32),
             normals=np.concatenate(normals).astype(np.float32),
@@ -184,6 +200,7 @@ class StageReader:
             camera=self._camera(width, height),
             wavelength_nm=wavelength_nm,
             detail=detail,
+            fibres=fibre_rows,
             **self._lights(cache),
         )
 
