@@ -172,7 +172,8 @@ def test_the_neck_stays_inside_the_collar_at_any_head_pose(small):
     """Head yaw -90..90, pitch -40..30, roll -30..30 (a grid with its corners):
     in the plane of every torso ring from the shoulders up, the neck's section
     (where the body's neck tube and the head's neck stump cross it) lies inside
-    the ring polygon, at least 1 mm from it; the neck still joins the stump ring."""
+    the ring polygon, at least 1 mm from it; the neck still joins the stump ring
+    and none of its rows pinches (Newell area of each row's polygon)."""
     from cabin_synth.body.torso import T_SHOULDER, TORSO_SIDES, TORSO_T
 
     grid = template.skin_template().grid_index
@@ -194,6 +195,12 @@ def test_the_neck_stays_inside_the_collar_at_any_head_pose(small):
                     stump = to_vehicle(head.part("Head").points[grid[-template.N_NECK_ROWS:][::-1]])
                     neck = body.part("Neck").points.reshape(-1, n_cols, 3)
                     assert np.linalg.norm(neck[-1] - stump[0], axis=1).max() < 1e-9
+                    # a turned neck twists, it does not pinch: every row keeps the stump's section area
+                    areas = [np.linalg.norm(np.cross(r - r.mean(0), np.roll(r, -1, 0) - r.mean(0)).sum(0)) / 2
+                             for r in neck]
+                    if min(areas) < 0.9 * areas[-1]:
+                        failures.append(f"frame {index} yaw {yaw:g} pitch {pitch:g} roll {roll:g}: "
+                                        f"a neck row pinched to {min(areas) / areas[-1]:.2f} of the stump's area")
                     columns = np.concatenate([neck, stump[1:]]).transpose(1, 0, 2)
                     rings = body.part("Torso").points[:-1].reshape(len(TORSO_T), TORSO_SIDES, 3)
                     for k in np.nonzero(TORSO_T >= T_SHOULDER)[0]:
@@ -201,7 +208,7 @@ def test_the_neck_stays_inside_the_collar_at_any_head_pose(small):
                         if clear is not None and clear < 1e-3:
                             failures.append(f"frame {index} yaw {yaw:g} pitch {pitch:g} roll {roll:g}: "
                                             f"ring t={TORSO_T[k]:.2f} clearance {clear * 1e3:.1f} mm")
-    assert not failures, f"{len(failures)} ring crossings: " + "; ".join(failures[:12])
+    assert not failures, f"{len(failures)} failures: " + "; ".join(failures[:12])
 
 
 def crossings(origins, directions, tris):
