@@ -137,6 +137,83 @@ def test_neck_joins_the_head_stump(small, yaw, pitch):
     assert np.all(np.diff(heights) > 0)
 
 
+def ring_section_clearance(ring, columns):
+    """How far (m) inside the closed polygon `ring` the polylines `columns` (n, k, 3)
+    cross its plane (Newell's normal), least over all crossings; negative where
+    a crossing lies outside the ring, i.e. the neck passes through the torso's
+    surface there. None when no column crosses the plane near the ring."""
+    c = ring.mean(axis=0)
+    n = np.cross(ring - c, np.roll(ring, -1, axis=0) - c).sum(axis=0)
+    n /= np.linalg.norm(n)
+    s = (columns - c) @ n
+    i, j = np.nonzero(np.sign(s[:, :-1]) != np.sign(s[:, 1:]))
+    f = (s[i, j] / (s[i, j] - s[i, j + 1]))[:, None]
+    p = columns[i, j] + f * (columns[i, j + 1] - columns[i, j])
+    p = p[np.linalg.norm(p - c, axis=1) < 0.25]
+    if len(p) == 0:
+        return None
+    e1 = np.cross(n, [0.0, 0.0, 1.0] if abs(n[2]) < 0.9 else [1.0, 0.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(n, e1)
+    q = np.stack([(p - c) @ e1, (p - c) @ e2], axis=1)
+    a = np.stack([(ring - c) @ e1, (ring - c) @ e2], axis=1)
+    ab = np.roll(a, -1, axis=0) - a
+    t = np.clip(np.einsum("mnk,nk->mn", q[:, None] - a[None], ab) / (ab * ab).sum(axis=1), 0.0, 1.0)
+    dist = np.linalg.norm(q[:, None] - (a[None] + t[..., None] * ab[None]), axis=2).min(axis=1)
+    # even-odd rule: a ray along +e1 from an inside point crosses the polygon an odd number of times
+    y0, y1 = a[:, 1], np.roll(a[:, 1], -1)
+    across = (y0[None] > q[:, 1:]) != (y1[None] > q[:, 1:])
+    x_at = a[None, :, 0] + (q[:, 1:] - y0[None]) / np.where(across, y1 - y0, 1.0) * ab[None, :, 0]
+    inside = (across & (x_at > q[:, :1])).sum(axis=1) % 2 == 1
+    return float(np.where(inside, dist, -dist).min())
+
+
+def test_the_neck_stays_inside_the_collar_at_any_head_pose(small):
+    """Head yaw -90..90, pitch -40..30, roll -30..30 (a grid with its corners):
+    in the plane of every torso ring from the shoulders up, the neck's section
+    (where the body's neck tube and the head's neck stump cross it) lies inside
+    the ring polygon, at least 1 mm from it; the neck still joins the stump ring
+    and none of its rows pinches (Newell area of each row's polygon)."""
+    from cabin_synth.body.torso import T_SHOULDER, TORSO_SIDES, TORSO_T
+
+    grid = template.skin_template().grid_index
+    n_cols = len(template.skin_template().az)
+    scene, _ = small.scene(frame_params(small, 3))
+    failures = []
+    for index in (3, 10):
+        base = frame_params(small, index)
+        head = None
+        for yaw in (-90.0, -60.0, -30.0, 0.0, 30.0, 60.0, 90.0):
+            for pitch in (-40.0, -20.0, 0.0, 15.0, 30.0):
+                for roll in (-30.0, 0.0, 30.0):
+                    prm = dataclasses.replace(base, head_euler_deg=(yaw, pitch, roll))
+                    rig = build_rig(prm, scene.cabin, small.sensor)
+                    head = head or build_driver(prm.identity, face_state(prm, rig.gaze_target_head))
+                    body = build_body(prm.body, prm.accessories.phone, prm.identity.sex, prm.identity.stature_m,
+                                      rig, head, scene.body_anchors)
+                    to_vehicle = lambda q: q @ rig.R_vehicle_head.T + rig.t_vehicle_head
+                    stump = to_vehicle(head.part("Head").points[grid[-template.N_NECK_ROWS:][::-1]])
+                    neck = body.part("Neck").points.reshape(-1, n_cols, 3)
+                    assert np.linalg.norm(neck[-1] - stump[0], axis=1).max() < 1e-9
+                    # a turned neck twists, it does not pinch: every row keeps the stump's section area
+                    areas = [np.linalg.norm(np.cross(r - r.mean(0), np.roll(r, -1, 0) - r.mean(0)).sum(0)) / 2
+                             for r in neck]
+                    if min(areas) < 0.9 * areas[-1]:
+                        failures.append(f"frame {index} yaw {yaw:g} pitch {pitch:g} roll {roll:g}: "
+                                        f"a neck row pinched to {min(areas) / areas[-1]:.2f} of the stump's area")
+                    columns = np.concatenate([neck, stump[1:]]).transpose(1, 0, 2)
+                    rings = body.part("Torso").points[:-1].reshape(len(TORSO_T), TORSO_SIDES, 3)
+                    for k in np.nonzero(TORSO_T >= T_SHOULDER)[0]:
+                        clear = ring_section_clearance(rings[k], columns)
+                        if clear is None and k == len(TORSO_T) - 1:
+                            failures.append(f"frame {index} yaw {yaw:g} pitch {pitch:g} roll {roll:g}: "
+                                            "the neck does not pass through the collar")
+                        elif clear is not None and clear < 1e-3:
+                            failures.append(f"frame {index} yaw {yaw:g} pitch {pitch:g} roll {roll:g}: "
+                                            f"ring t={TORSO_T[k]:.2f} clearance {clear * 1e3:.1f} mm")
+    assert not failures, f"{len(failures)} failures: " + "; ".join(failures[:12])
+
+
 def crossings(origins, directions, tris):
     """Number of triangles each ray (origin + t direction, t > 0) crosses (Moller-Trumbore)."""
     a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]

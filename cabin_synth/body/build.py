@@ -100,10 +100,15 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
     collar = rig.R_vehicle_head @ collar_head + rig.t_vehicle_head
     tilt = np.radians(NECK_TILT_DEG)
     neck_up = R_lean @ np.array([np.sin(tilt), 0.0, np.cos(tilt)])
-    torso_pts, (line, X, Y, T, w, d, power), shoulders = torso(p, H, R_t, collar, neck_up)
     ring_vehicle = ring_head @ rig.R_vehicle_head.T + rig.t_vehicle_head
     stump_up = rig.R_vehicle_head @ np.array([-sculpt.NECK_LEAN, 0.0, 1.0]) / np.hypot(sculpt.NECK_LEAN, 1.0)
-    neck_pts = neck(collar, neck_up, R_t[:, 0], ring_vehicle, stump_up, template.skin_template().az)
+    az = template.skin_template().az
+    neck_pts = neck(collar, neck_up, R_t[:, 0], ring_vehicle, stump_up, rig.R_vehicle_head, az)
+    # the collar makes room for the body's neck tube and the head's own neck stump above it
+    stump = head.part("Head").points[template.skin_template().grid_index[-template.N_NECK_ROWS:-1][::-1]]
+    columns = np.concatenate([neck_pts.reshape(NECK_ROWS, len(az), 3),
+                              stump @ rig.R_vehicle_head.T + rig.t_vehicle_head]).transpose(1, 0, 2)
+    torso_pts, (line, X, Y, T, w, d, power), shoulders = torso(p, H, R_t, collar, neck_up, columns)
 
     # thighs: hip joints beside the H-point, rising towards the knees, a little apart
     lateral = R_lean @ np.array([0.0, 1.0, 0.0])

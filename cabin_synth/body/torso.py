@@ -7,11 +7,14 @@ superellipses whose breadth and depth follow the body's proportions (pelvis,
 waist, chest, shoulders, the trapezius slope, the collar). The body's neck is
 a tube from inside the chest up to the head's neck-stump ring, sharing the
 stump's vertices, so the two join without a gap whatever the head pose; the
-collar follows the stump when the head turns or nods.
+collar follows the stump when the head turns or nods, the neck's sections
+twist from the torso's orientation to the head's, and the rings from the
+shoulders up make room for the neck where it presses on them.
 """
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
+from scipy.spatial.transform import Rotation
 
 from ..driver import sculpt
 from .proportions import Proportions
@@ -28,6 +31,7 @@ BACK_BEHIND_H = 0.125
 NECK_SEMI = sculpt.NECK_SEMI * 1e-3       # the head's neck cylinder, (depth, breadth) half-axes
 COLLAR_ABOVE_STUMP = 0.03                 # the collar this far up the neck stump from its end (m, head frame)
 COLLAR_GAP = 0.008                        # the collar stands off the neck
+NECK_CLEARANCE = 0.003                    # where the neck presses on the garment, it stays this far off
 NECK_ROOT_BELOW_COLLAR = 0.08             # the body's neck tube starts inside the chest
 NECK_TILT_DEG = 12.0                      # the lower neck leans forward of vertical
 
@@ -58,9 +62,12 @@ def centre_line(t, c0, c1, m0, m1):
     return h00 * c0 + h10 * m0 + h01 * c1 + h11 * m1 + np.minimum(t, 0.0) * m0
 
 
-def torso(p: Proportions, h_point: np.ndarray, R_torso: np.ndarray, collar: np.ndarray, neck_up: np.ndarray):
+def torso(p: Proportions, h_point: np.ndarray, R_torso: np.ndarray, collar: np.ndarray, neck_up: np.ndarray,
+          neck_columns: np.ndarray):
     """Torso points (rings bottom to top, then the bottom pole), the centre line
-    and its frames and sections at TORSO_T, and the two shoulder joints [right, left]."""
+    and its frames and sections at TORSO_T, and the two shoulder joints [right, left].
+    The rings from the shoulders up make room for the neck (neck_columns: (n, k, 3)
+    polylines up the neck's surface, vehicle frame), see clear_of_neck."""
     w, d, power = _levels(p)
     fwd, up = R_torso[:, 0], R_torso[:, 2]
     c0 = h_point + fwd * (d[3] - BACK_BEHIND_H)
@@ -69,30 +76,74 @@ def torso(p: Proportions, h_point: np.ndarray, R_torso: np.ndarray, collar: np.n
     X, Y, T = frames_along(line, fwd)
     ring_pts = [rings(line[i:i + 1], X[i:i + 1], Y[i:i + 1], d[i], w[i], TORSO_SIDES, power[i])[0]
                 for i in range(len(line))]
+    for i in np.nonzero(TORSO_T >= T_SHOULDER)[0]:
+        ring_pts[i] = clear_of_neck(ring_pts[i], line[i], T[i], neck_columns)
     pts = np.concatenate(ring_pts + [[line[0] - T[0] * 0.6 * d[0]]])
     k = int(np.argmin(np.abs(TORSO_T - T_SHOULDER)))
     shoulders = np.array([line[k] + s * Y[k] * p.shoulder_half - X[k] * 0.15 * d[k] for s in (-1.0, 1.0)])
     return pts, (line, X, Y, T, w, d, power), shoulders
 
 
+def clear_of_neck(ring: np.ndarray, centre: np.ndarray, normal: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """A torso ring (n,3) about centre, across normal, with each point moved out
+    from the centre as far as it must to stand NECK_CLEARANCE beyond the neck's
+    section in the ring's plane (where the neck's columns cross it) in the
+    point's direction: the garment gives where the turned, tilted neck presses
+    on it and keeps its own shape elsewhere (a smooth maximum, no crease)."""
+    s = (columns - centre) @ normal
+    k, j = np.nonzero((s[:, :-1] > 0.0) != (s[:, 1:] > 0.0))
+    if len(k) == 0:
+        return ring
+    f = (s[k, j] / (s[k, j] - s[k, j + 1]))[:, None]
+    section = columns[k, j] + f * (columns[k, j + 1] - columns[k, j]) - centre
+    out = ring - centre
+    reach = np.linalg.norm(out, axis=1)
+    out /= reach[:, None]
+    need = (out @ section.T).max(axis=1) + NECK_CLEARANCE   # the section's extent in each point's direction
+    soft = 0.5 * NECK_CLEARANCE
+    return centre + out * (soft * np.logaddexp(reach / soft, need / soft))[:, None]
+
+
 def neck(collar: np.ndarray, neck_up: np.ndarray, fwd: np.ndarray, stump_ring: np.ndarray,
-         stump_up: np.ndarray, az: np.ndarray) -> np.ndarray:
-    """Neck tube rows from an ellipse of the stump's size inside the chest, a
-    Hermite blend up to the head's neck-stump ring itself (stump_ring, vehicle
-    frame, one point per head column at azimuth az)."""
+         stump_up: np.ndarray, R_head: np.ndarray, az: np.ndarray) -> np.ndarray:
+    """Neck tube rows from an ellipse of the stump's size inside the chest, in
+    the torso's orientation, up to the head's neck-stump ring itself
+    (stump_ring, vehicle frame, one point per head column at azimuth az; the
+    ring lies across the head's z axis, R_head's third column). The rows'
+    centres follow a Hermite curve that leaves the stump along its own axis
+    (stump_up); their sections turn progressively from the torso's orientation
+    to the head's, as the cervical vertebrae share a head turn, so a turned
+    neck twists instead of pinching."""
     X = fwd - neck_up * np.dot(fwd, neck_up)
     X /= np.linalg.norm(X)
-    Y = np.cross(neck_up, X)
+    B = np.stack([X, np.cross(neck_up, X), neck_up], axis=1)
     c, s = np.cos(az), np.sin(az)
     r = 1.0 / np.sqrt((c / NECK_SEMI[0]) ** 2 + (s / NECK_SEMI[1]) ** 2)
-    base = collar - neck_up * NECK_ROOT_BELOW_COLLAR + (r * c)[:, None] * X + (r * s)[:, None] * Y
-    h = np.linalg.norm(stump_ring.mean(axis=0) - base.mean(axis=0))
+    base_off = (r * c)[:, None] * B[:, 0] + (r * s)[:, None] * B[:, 1]
+    base = collar - neck_up * NECK_ROOT_BELOW_COLLAR
+    top = polygon_centroid(stump_ring)   # the columns crowd over the face: their mean is not the centre
+    h = np.linalg.norm(top - base)
+    turn = Rotation.from_matrix(R_head @ B.T).as_rotvec()
+    # the stump's offsets turned back into the torso's orientation, so sizes blend between like directions
+    stump_off = (stump_ring - top) @ Rotation.from_rotvec(turn).as_matrix()
     rows = []
     for u in np.linspace(0.0, 1.0, NECK_ROWS):
         h00, h10, h01, h11 = 2 * u ** 3 - 3 * u ** 2 + 1, u ** 3 - 2 * u ** 2 + u, -2 * u ** 3 + 3 * u ** 2, u ** 3 - u ** 2
-        rows.append(h00 * base + h10 * neck_up * h + h01 * stump_ring + h11 * stump_up * h)
+        centre = h00 * base + h10 * neck_up * h + h01 * top + h11 * stump_up * h
+        off = ((1.0 - u) * base_off + u * stump_off) @ Rotation.from_rotvec(u * turn).as_matrix().T
+        rows.append(centre + off)
     rows[-1] = stump_ring
     return np.concatenate(rows)
+
+
+def polygon_centroid(ring: np.ndarray) -> np.ndarray:
+    """Area centroid of a closed, nearly planar polygon (N,3)."""
+    o = ring.mean(axis=0)
+    a, b = ring - o, np.roll(ring, -1, axis=0) - o
+    cross = np.cross(a, b)
+    normal = cross.sum(axis=0)
+    area = cross @ (normal / np.linalg.norm(normal))   # signed areas of the fan's triangles
+    return o + (area[:, None] * (a + b) / 3.0).sum(axis=0) / area.sum()
 
 
 def limb(start: np.ndarray, end: np.ndarray, r_start: tuple[float, float], r_end: tuple[float, float],
