@@ -14,6 +14,7 @@ from cabin_synth import presets
 from cabin_synth.body.build import KEYPOINT_NAMES, KEYPOINT_PARTS, build_body
 from cabin_synth.body.belt import N_CHEST, N_SHOULDER, WIDTH
 from cabin_synth.body.ik import two_bone
+from cabin_synth.body.torso import TORSO_SIDES, TORSO_T
 from cabin_synth.body.proportions import FINGER_SCALE, PHALANGES
 from cabin_synth.driver import build_driver, template
 from cabin_synth.materials import body_materials
@@ -400,6 +401,27 @@ def test_body_renders_the_same_in_gl_and_the_numpy_reference(small, gl_renderer)
     same = (a.instance == b.instance) & drawn
     assert same.sum() / drawn.sum() > 0.97   # triangle-edge pixels may differ
     assert np.max(np.abs(a.depth[same] - b.depth[same])) < 1e-3
+
+
+def test_belt_stays_outside_the_torso_when_the_head_turns(small):
+    # The collar moves with the head and makes room for the neck (torso.clear_of_neck),
+    # where the shoulder belt crosses it. The torso is closed below and open at the
+    # collar: capped there by a fan, it is a closed surface, and rays from a point
+    # outside it cross it an even number of times in any direction.
+    rng = np.random.default_rng(2)
+    for index in range(4):
+        for yaw in (-90.0, -60.0, 60.0, 90.0):
+            prm = frame_params(small, index, head=(yaw, 0.0, 0.0), seat_belt="worn")
+            _, _, _, body = posed(small, prm)
+            belt = body.part("SeatBelt").points
+            torso = body.part("Torso")
+            top = torso.points[(len(TORSO_T) - 1) * TORSO_SIDES:len(TORSO_T) * TORSO_SIDES]
+            cap = np.stack([top, np.roll(top, -1, axis=0), np.tile(top.mean(axis=0), (len(top), 1))], axis=1)
+            tris = np.concatenate([torso.points[torso.faces], cap])
+            for direction in rng.normal(size=(3, 3)):
+                rays = np.tile(direction / np.linalg.norm(direction), (len(belt), 1))
+                inside = crossings(belt, rays, tris) % 2 == 1
+                assert not inside.any(), f"webbing inside the torso in frame {index} at yaw {yaw}: {np.flatnonzero(inside)}"
 
 
 @pytest.mark.parametrize("steer", [0.0, 25.0])

@@ -16,13 +16,14 @@ WIDTH = 0.048
 BELT_GAP = 0.004
 N_SHOULDER, N_CHEST, N_LAP = 14, 40, 26
 N_BELT = N_SHOULDER + N_CHEST + N_LAP
+CANDIDATES = 4   # torso sections tested per point, nearest planes first
 
 
 class Drape:
-    """The solids the belt lies on: the torso (dense centre line, frames and
-    superellipse sections) and the thighs (capsules)."""
+    """The solids the belt lies on: the torso (its mesh's rings about a dense
+    centre line with its frames) and the thighs (capsules)."""
 
-    def __init__(self, line, X, Y, T, w, d, power, thighs):
+    def __init__(self, line, X, Y, T, rings, thighs):
         s = np.linspace(0.0, len(line) - 1, 8 * len(line))
         i0 = np.clip(np.floor(s).astype(int), 0, len(line) - 2)
         f = (s - i0)[:, None]
@@ -32,22 +33,49 @@ class Drape:
             return (1 - f) * a[i0] + f * a[i0 + 1]
 
         self.c, self.X, self.Y, self.T = lerp(line), lerp(X), lerp(Y), lerp(T)
-        self.w, self.d, self.p = lerp(w)[:, 0], lerp(d)[:, 0], lerp(power)[:, 0]
+        # Between two rings the mesh's surface passes through the blend of their
+        # matching vertices: that polygon is the torso's section there, including
+        # the collar's room for the neck (torso.clear_of_neck).
+        rings = np.asarray(rings, float)
+        self.rings = lerp(rings).reshape(len(s), rings.shape[1], 3)
+        self.reach = np.linalg.norm(self.rings - self.c[:, None], axis=2).max(axis=1)
         self.thighs = thighs
+
+    def _in_section(self, q: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """(N,) True where points lie within BELT_GAP of section k's polygon, measured in its plane."""
+        e = q - self.c[k]
+        x, y = np.einsum("ij,ij->i", e, self.X[k]), np.einsum("ij,ij->i", e, self.Y[k])
+        # The section's edge in the point's direction: the nearest crossing of the ray
+        # from the centre line with the polygon's edges.
+        rel = self.rings[k] - self.c[k][:, None]
+        a = np.stack([np.einsum("isj,ij->is", rel, self.X[k]), np.einsum("isj,ij->is", rel, self.Y[k])], -1)
+        edge = np.roll(a, -1, axis=1) - a
+        r = np.hypot(x, y)
+        u = (np.stack([x, y], -1) / np.maximum(r, 1e-12)[:, None])[:, None]
+        cross = lambda p, q: p[..., 0] * q[..., 1] - p[..., 1] * q[..., 0]
+        den = cross(u, edge)
+        ok = np.abs(den) > 1e-15
+        den = np.where(ok, den, 1.0)
+        t, s = cross(a, edge) / den, cross(a, u) / den
+        return r < np.where(ok & (s >= 0) & (s <= 1) & (t > 0), t, np.inf).min(axis=1) + BELT_GAP
 
     def inside(self, q: np.ndarray) -> np.ndarray:
         """(N,) True where points lie closer than BELT_GAP to the torso or a thigh, or in them."""
-        k = np.argmin(((q[:, None, :] - self.c[None]) ** 2).sum(-1), axis=1)
-        e = q - self.c[k]
-        x, y = np.einsum("ij,ij->i", e, self.X[k]), np.einsum("ij,ij->i", e, self.Y[k])
-        w, d, p = self.w[k] + BELT_GAP, self.d[k] + BELT_GAP, self.p[k]
-        # below the pelvis or above the collar the torso ends
-        along = np.einsum("ij,ij->i", e, self.T[k])
-        hit = ((np.abs(x / d) ** p + np.abs(y / w) ** p) < 1.0) & (np.abs(along) < 0.02)
-        for a, b, r in self.thighs:
-            ab = b - a
-            t = np.clip((q - a) @ ab / (ab @ ab), 0.0, 1.0)
-            hit |= np.linalg.norm(q - (a + t[:, None] * ab), axis=1) < r + BELT_GAP
+        # The sections whose planes pass within 2 cm of a point and which reach out to it
+        # (where the torso bends at the shoulders, the nearest section's centre can be
+        # the collar's while the point lies in a shoulder's section).
+        e = q[:, None, :] - self.c[None]
+        along = np.einsum("nmj,mj->nm", e, self.T)
+        across = np.sqrt(np.maximum((e ** 2).sum(-1) - along ** 2, 0.0))
+        plausible = (np.abs(along) < 0.02) & (across < self.reach[None] + BELT_GAP)
+        k = np.argsort(np.where(plausible, np.abs(along), np.inf), axis=1)[:, :CANDIDATES]
+        point, slot = np.nonzero(np.take_along_axis(plausible, k, axis=1))
+        hit = np.zeros(len(q), bool)
+        hit[point[self._in_section(q[point], k[point, slot])]] = True
+        for a0, b0, rad in self.thighs:
+            ab = b0 - a0
+            tt = np.clip((q - a0) @ ab / (ab @ ab), 0.0, 1.0)
+            hit |= np.linalg.norm(q - (a0 + tt[:, None] * ab), axis=1) < rad + BELT_GAP
         return hit
 
     def push(self, q: np.ndarray, direction: np.ndarray) -> np.ndarray:

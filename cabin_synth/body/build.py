@@ -166,7 +166,7 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
     over_shoulder = line[kt] + Y[kt] * anchors.outboard * 0.5 * (w[kt] + 0.06)
     buckle = H + R_t[:, 0] * 0.03 - lateral * anchors.outboard * (0.5 * p.hip_breadth + 0.03) + np.array([0, 0, 0.03])
     lap_anchor = H - R_t[:, 0] * 0.06 + lateral * anchors.outboard * (0.5 * p.hip_breadth + 0.04) - np.array([0, 0, 0.02])
-    drape = Drape(line, X, Y, T, w, d, power, thighs)
+    drape = Drape(line, X, Y, T, torso_pts[:len(TORSO_T) * TORSO_SIDES].reshape(len(TORSO_T), TORSO_SIDES, 3), thighs)
     belt_pts, belt_normals, belt_path = belt(d_ring, over_shoulder, buckle, lap_anchor, drape, R_t[:, 2], R_t[:, 0])
 
     topology = body_topology()
