@@ -85,7 +85,8 @@ def brdf(n: np.ndarray, l: np.ndarray, v: np.ndarray, eta: float, m: float) -> n
 
 def fibre_brdf(t: np.ndarray, n: np.ndarray, l: np.ndarray, v: np.ndarray, eta) -> np.ndarray:
     """The R lobe of hair per unit irradiance on its layer: S_R cos(theta_i) / (n.l), so
-    that, like brdf(), it multiplies the irradiance of the shell surface (1/sr)."""
+    that, like brdf(), it multiplies the irradiance of the shell surface (1/sr).
+    t: unit fibre directions, or zero where a mesh carries none (no sheen there)."""
     dot = lambda a, b: np.einsum("...j,...j->...", a, b)
     nl, nv = dot(n, l), dot(n, v)
     si, sr = np.clip(dot(l, t), -1, 1), np.clip(dot(v, t), -1, 1)
@@ -96,7 +97,7 @@ def fibre_brdf(t: np.ndarray, n: np.ndarray, l: np.ndarray, v: np.ndarray, eta) 
     half = np.sqrt(np.maximum(0.5 * (1.0 + cos_phi), 0.0))   # cos(phi / 2)
     m = np.exp(-0.5 * ((th - HAIR_SHIFT_RAD) / HAIR_WIDTH_RAD) ** 2) / (HAIR_WIDTH_RAD * np.sqrt(2 * np.pi))
     s = m * 0.25 * half * fresnel(np.cos(td) * half, eta) / np.cos(td) ** 2
-    lit = (nl > 0) & (nv > 0)
+    lit = (nl > 0) & (nv > 0) & (dot(t, t) > 0.5)   # no direction, no sheen
     return np.where(lit, s * np.cos(ti) / np.where(lit, nl, 1.0), 0.0)
 
 
@@ -149,7 +150,7 @@ float specular_brdf(vec3 n, vec3 l, vec3 v, vec2 gloss) {
 // The R lobe of hair per unit irradiance on its layer (cabin_synth.specular.fibre_brdf).
 float fibre_brdf(vec3 t, vec3 n, vec3 l, vec3 v, float eta) {
     float nl = dot(n, l);
-    if (nl <= 0.0 || dot(n, v) <= 0.0) return 0.0;
+    if (nl <= 0.0 || dot(n, v) <= 0.0 || dot(t, t) < 0.5) return 0.0;
     float si = clamp(dot(l, t), -1.0, 1.0), sr = clamp(dot(v, t), -1.0, 1.0);
     float ti = asin(si), tr = asin(sr);
     float th = 0.5 * (ti + tr), td = 0.5 * (tr - ti);

@@ -228,3 +228,14 @@ def test_driver_hair_fibres_lie_in_the_hair_and_reach_the_renderer_turned_with_t
         beard = frame.geometry.part("FacialHair")
         steep = np.abs(beard.normals[:, 2]) < 0.7
         assert np.all(beard.fibres[steep, 2] < -0.5)
+
+
+def test_hair_without_fibre_directions_is_matte_not_nan(gl):
+    # A stage may bind a hair material to a mesh that carries no fibre directions.
+    cam = camera_at_origin(64, 64, 400.0)
+    view = dataclasses.replace(_hair_plate(cam, [0.0, 0.0, 1.0]), fibres=None)
+    matte = dataclasses.replace(view, instances=(dataclasses.replace(
+        view.instances[0], material=dataclasses.replace(HAIR, fibre=False)),))
+    for render in (gl.render, render_reference):
+        a, b = render(view), render(matte)
+        assert np.all(np.isfinite(a.nir)) and np.array_equal(a.nir, b.nir)

@@ -224,7 +224,8 @@ void main() {
     if (dot(n, v) < 0.0) n = -n;                     // two-sided: shade the side we see
     vec3 gloss = texelFetch(materials, ivec2(v_instance, 4), 0).xyz;
     bool glossy = gloss.x > 0.0 || gloss.z > 0.5;
-    vec3 t = glossy && gloss.z > 0.5 ? normalize(v_fibre) : vec3(0.0);
+    float fibre_len = length(v_fibre);   // zero where a hair mesh carries no fibre directions: no sheen
+    vec3 t = glossy && gloss.z > 0.5 && fibre_len > 1e-6 ? v_fibre / fibre_len : vec3(0.0);
     float sun = max(dot(n, sun_dir), 0.0);
     // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
     vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);

@@ -94,7 +94,8 @@ def render_reference(view: SceneView) -> Buffers:
     t = np.zeros_like(pos)
     if view.fibres is not None and fibre.any():
         t = np.einsum("nk,nkj->nj", w, view.fibres[corners].astype(np.float64))
-        t[fibre] /= np.linalg.norm(t[fibre], axis=1, keepdims=True)
+        length = np.linalg.norm(t, axis=1, keepdims=True)
+        t = np.where(length > 1e-6, t / np.maximum(length, 1e-6), 0.0)
     brdf = lambda l: np.where(glossy, specular.brdf(nrm, l, to_cam, eta, rough), 0.0) + \
         np.where(fibre, specular.fibre_brdf(t, nrm, l, to_cam, eta), 0.0)
     s_sun = brdf(np.broadcast_to(view.sun_direction, pos.shape)) * sun
