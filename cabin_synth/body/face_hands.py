@@ -1,0 +1,262 @@
+"""Hands at the face (hand poses eye_rub, mouth_cover, chin_rest).
+
+A fist (eye_rub, chin_rest) or a relaxed open hand (mouth_cover) is made in
+its own frame with a contact point on its surface and that surface's outward
+normal there. It is turned so that normal faces into the skin at the target
+(a point found on the posed head's own mesh from its landmarks) and its
+forearm or fingers point the way the pose needs, put with its contact point
+SKIN_GAP_M off the skin, then moved out along the skin's normal until every
+vertex of the hand mesh keeps SKIN_GAP_M off the head's skin (signed distance
+to the nearest skin vertex along its normal), so no part of the hand enters
+the head whatever the head's pose or the driver's face.
+
+Sides are [right, left] as in poses.py.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..driver import DriverGeometry
+from .grip import HandJoints, circle_grip, hand_joints
+from .hands import hand_points
+from .proportions import FINGER_SCALE, PALM, PHALANGES, THUMB, Proportions
+
+FACE_POSES = ("eye_rub", "mouth_cover", "chin_rest")
+SKIN_GAP_M = 0.002
+# A fist closes round nothing: a rod this thick stands for the hollow inside it.
+FIST_HOLLOW_M = 0.010
+# A relaxed open hand curls a little at each finger joint (MCP, PIP, DIP).
+OPEN_FLEX_DEG = (10.0, 12.0, 8.0)
+# The skin the hand must keep off: the head's skin, ears, lips and lids (lashes,
+# brows and hair are not solid).
+SKIN_PARTS = ("Head", "EarR", "EarL", "Mouth/UpperLip", "Mouth/LowerLip",
+              "EyeR/UpperLid", "EyeR/LowerLid", "EyeL/UpperLid", "EyeL/LowerLid")
+EYE_LIDS = (("EyeR/UpperLid", "EyeR/LowerLid"), ("EyeL/UpperLid", "EyeL/LowerLid"))
+PUPIL_LANDMARKS = (68, 69)      # right, left
+LIP_CENTRES = (51, 57)          # upper_lip_outer_centre, lower_lip_outer_centre
+MENTON = 8                      # jaw_08: the chin's lowest point
+FRONT_RADIUS_M = 0.004          # a target is the most forward skin point this close to its landmark's line of sight
+MAX_PUSHES = 8
+SETTLED_M = 5e-4                # settling onto the skin stops this close to SKIN_GAP_M
+# Turns of the hand about the skin normal at the target tried for a pose: the
+# one that leaves the hand nearest its target (the fewest millimetres pushed
+# off by the brow, nose or cheek), then the least turned, is kept. A fist
+# held to the eye finds room for its other knuckles beside the nose or the temple.
+ROLLS_DEG = {"eye_rub": tuple(float(a) for a in range(-90, 91, 30))}
+SIGN_RANGE_M = 0.025            # FaceSkin.clearance trusts a vertex normal's sign this close to the vertex
+
+
+def face_hand_side(pose: str, outboard: float) -> int:
+    """The hand at the face: the door-side hand rests the chin (elbow on the
+    door's armrest); the inboard hand rubs an eye or covers the mouth, while
+    the door-side hand keeps the wheel (as in one_hand_twelve)."""
+    out_side = 1 if outboard > 0 else 0
+    return out_side if pose == "chin_rest" else 1 - out_side
+
+
+@dataclass(frozen=True)
+class FaceSkin:
+    """The posed head's skin, vehicle frame: vertices, their outward normals and
+    a tree over them; the head's frame and its landmarks."""
+    points: np.ndarray
+    normals: np.ndarray
+    tree: cKDTree
+    R_head: np.ndarray          # columns: the head's +X (out of the face), +Y (its left), +Z (up)
+    head: DriverGeometry        # head frame
+    t_head: np.ndarray
+
+    def clearance(self, q: np.ndarray) -> np.ndarray:
+        """Signed distance (m) of points to the skin: along the nearest vertex's
+        normal. Points farther than SIGN_RANGE_M from every vertex count as
+        outside: there the nearest vertex may be on the neck stump's open end,
+        whose normals say nothing about points below it."""
+        d, i = self.tree.query(q)
+        signed = np.einsum("ij,ij->i", q - self.points[i], self.normals[i])
+        return np.where(d < SIGN_RANGE_M, signed, d)
+
+    def to_vehicle(self, p: np.ndarray) -> np.ndarray:
+        return p @ self.R_head.T + self.t_head
+
+
+def face_skin(head: DriverGeometry, R_vehicle_head: np.ndarray, t_vehicle_head: np.ndarray) -> FaceSkin:
+    parts = [head.part(n) for n in SKIN_PARTS]
+    pts = np.concatenate([p.points for p in parts]) @ R_vehicle_head.T + t_vehicle_head
+    nrm = np.concatenate([p.normals for p in parts]) @ R_vehicle_head.T
+    return FaceSkin(pts, nrm, cKDTree(pts), R_vehicle_head, head, t_vehicle_head)
+
+
+def front_point(head: DriverGeometry, part_names, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(point, outward normal), head frame: the most forward (+X) vertex of the
+    parts within FRONT_RADIUS_M of the line through `near` along +X."""
+    pts = np.concatenate([head.part(n).points for n in part_names])
+    nrm = np.concatenate([head.part(n).normals for n in part_names])
+    close = np.hypot(*(pts[:, 1:] - near[1:]).T) < FRONT_RADIUS_M
+    k = np.nonzero(close)[0][np.argmax(pts[close, 0])]
+    return pts[k], nrm[k] / np.linalg.norm(nrm[k])
+
+
+def face_target(pose: str, side: int, head: DriverGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Where the hand touches the face, head frame: the closed lid in front of
+    the pupil on the hand's own side, the lips between their outer centres,
+    or the chin's lowest landmark (with its skin normal)."""
+    if pose == "eye_rub":
+        return front_point(head, EYE_LIDS[side], head.landmarks[PUPIL_LANDMARKS[side]])
+    if pose == "mouth_cover":
+        return front_point(head, ("Mouth/UpperLip", "Mouth/LowerLip", "Head"),
+                           head.landmarks[list(LIP_CENTRES)].mean(axis=0))
+    skin = head.part("Head")
+    k = int(np.argmin(np.linalg.norm(skin.points - head.landmarks[MENTON], axis=1)))
+    return head.landmarks[MENTON], skin.normals[k] / np.linalg.norm(skin.normals[k])
+
+
+@dataclass(frozen=True)
+class HandShape:
+    """A hand in its own frame, with where it touches: a point on its surface,
+    the surface's outward normal there, and a direction in the hand (`along`)
+    to lay along the pose's direction."""
+    joints: HandJoints
+    contact: np.ndarray
+    normal: np.ndarray
+    along: np.ndarray
+
+
+def fist(side: int, p: Proportions, knuckles: tuple[int, ...]) -> HandShape:
+    """A fist round the hollow (a rod along local Y, palm on its +X side, wrist
+    towards +Z; the thumb over the index and middle fingers, within the fist's
+    outline rather than beside the index knuckle), touching with the PIP knuckles of the fingers `knuckles`
+    (index 0): their surface straight out from the rod."""
+    order = 1.0 if side == 0 else -1.0   # the index finger at +Y on a right hand keeps it a right hand
+    spacing = 0.25 * p.hand_breadth
+    ys = order * spacing * (1.5 - np.arange(4.0))
+    x = np.array([1.0, 0.0, 0.0])
+    centres = np.stack([np.zeros(4), ys, np.zeros(4)], axis=1)
+    grip = circle_grip(centres, np.tile(x, (4, 1)), np.array([0.0, 0.0, 1.0]),
+                       np.array([0.0, order * spacing * 0.5, 0.0]), x, FIST_HOLLOW_M, p)
+    joints = hand_joints(grip, p)
+    pips = joints.fingers[list(knuckles), 1]
+    out = pips - centres[list(knuckles)]
+    out /= np.linalg.norm(out, axis=1, keepdims=True)
+    normal = out.mean(axis=0) / np.linalg.norm(out.mean(axis=0))
+    contact = pips.mean(axis=0) + normal * joints.finger_radius
+    return HandShape(joints, contact, normal, joints.wrist - contact)
+
+
+def fist_top(side: int, p: Proportions) -> HandShape:
+    """The same fist touching with its top seen along the hand (wrist to
+    knuckles): the index and middle fingers' joints farthest along it; `along`
+    the row of knuckles (index towards the midline when it points inboard)."""
+    shape = fist(side, p, (0, 1))
+    j = shape.joints
+    axis = j.fingers[:, 0].mean(axis=0) - j.wrist
+    axis /= np.linalg.norm(axis)
+    tops = j.fingers[:2].reshape(-1, 3)
+    top = tops[np.argmax(tops @ axis)]
+    return HandShape(j, top + axis * j.finger_radius, axis, np.array([0.0, 1.0 if side == 0 else -1.0, 0.0]))
+
+
+def open_hand(side: int, p: Proportions) -> HandShape:
+    """A relaxed open hand: fingers along local +X, palm facing +Z, a little
+    curled towards it, the thumb beside the index finger and back from the palm; touching with the
+    palm side of the index finger's proximal phalanx, `along` the fingers."""
+    F, N = np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
+    W = np.array([0.0, -1.0 if side == 0 else 1.0, 0.0])   # little -> index; W x F = N makes it a right hand
+    spacing = 0.25 * p.hand_breadth
+    fingers = []
+    for k in range(4):
+        joint = F * PALM * p.hand + W * spacing * (1.5 - k)
+        chain, angle = [joint], 0.0
+        for flex, length in zip(OPEN_FLEX_DEG, PHALANGES):
+            angle += np.radians(flex)
+            joint = joint + (np.cos(angle) * F + np.sin(angle) * N) * length * p.hand * FINGER_SCALE[k]
+            chain.append(joint)
+        fingers.append(chain)
+    fingers = np.array(fingers)
+    # the thumb close beside the index finger and turned back from the palm, off the face the palm covers
+    thumb_dir = F * np.cos(np.radians(25.0)) + W * np.sin(np.radians(25.0))
+    thumb_dir = thumb_dir * np.cos(np.radians(35.0)) - N * np.sin(np.radians(35.0))
+    cmc = F * 0.1 * p.hand + W * 0.3 * p.hand_breadth
+    thumb = [cmc]
+    for f in THUMB:
+        thumb.append(thumb[-1] + thumb_dir * f * p.hand)
+    joints = HandJoints(np.zeros(3), fingers, np.array(thumb), W, p.finger_r, 0.16 * p.hand_breadth)
+    contact = 0.5 * (fingers[0, 0] + fingers[0, 1]) + N * p.finger_r
+    return HandShape(joints, contact, N, F)
+
+
+def frame_from(normal: np.ndarray, along: np.ndarray) -> np.ndarray:
+    """Orthonormal columns: normal, along made perpendicular to it, their cross product."""
+    n = normal / np.linalg.norm(normal)
+    a = along - n * np.dot(along, n)
+    a /= np.linalg.norm(a)
+    return np.stack([n, a, np.cross(n, a)], axis=1)
+
+
+def rotation(axis: np.ndarray, deg: float) -> np.ndarray:
+    """Rodrigues' rotation by `deg` about the unit `axis`."""
+    a = np.radians(deg)
+    K = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
+    return np.eye(3) + np.sin(a) * K + (1.0 - np.cos(a)) * K @ K
+
+
+def push_clear(hand: HandJoints, push: np.ndarray, settle: np.ndarray, skin: FaceSkin,
+               p: Proportions) -> HandJoints:
+    """The hand moved along `push` until its whole surface keeps SKIN_GAP_M off
+    the skin, then back along `settle` until its nearest point is SKIN_GAP_M
+    off it again (each step no longer than the clearance it has left, which
+    cannot take any point into the skin)."""
+    clearance = lambda h: float(skin.clearance(hand_points(h, p.wrist_r, p.hand_breadth)).min())
+    for _ in range(MAX_PUSHES):
+        least = clearance(hand)
+        if least >= SKIN_GAP_M - 1e-6:
+            break
+        hand = hand.transformed(np.eye(3), push * (SKIN_GAP_M - least))
+    for _ in range(MAX_PUSHES):
+        spare = clearance(hand) - SKIN_GAP_M
+        if spare < SETTLED_M:
+            break
+        hand = hand.transformed(np.eye(3), settle * spare)
+    return hand
+
+
+def face_hand(pose: str, side: int, skin: FaceSkin, shoulder: np.ndarray, reach: float,
+              p: Proportions) -> HandJoints | None:
+    """The hand of `side` at the face for `pose`, vehicle frame; None when its
+    wrist would lie beyond `reach` of the shoulder (the caller falls back)."""
+    own = skin.R_head[:, 1] * (-1.0 if side == 0 else 1.0)   # towards the hand's own side
+    down = -skin.R_head[:, 2]
+    if pose == "eye_rub":
+        shape = fist(side, p, (0,))
+        direction = down + 0.4 * own                         # forearm down and out from the eye
+    elif pose == "chin_rest":
+        # the fist's top under the chin, its knuckles' row across it, the index finger towards the
+        # midline: the forearm hangs down from the fist towards the door's armrest
+        shape = fist_top(side, p)
+        direction = -own
+    elif pose == "mouth_cover":
+        shape = open_hand(side, p)
+        direction = -own + 0.18 * skin.R_head[:, 2]          # fingers across the mouth, a little upwards
+    else:
+        raise ValueError(f"{pose!r} is not a hand pose at the face {FACE_POSES}")
+    target_head, normal_head = face_target(pose, side, skin.head)
+    target, m = skin.to_vehicle(target_head), skin.R_head @ normal_head
+    if pose != "chin_rest":   # the eye and the mouth are covered from straight in front, however the lids or lips slope
+        m = skin.R_head[:, 0]
+    R = frame_from(-m, direction) @ frame_from(shape.normal, shape.along).T
+    contact = target + m * SKIN_GAP_M
+    best = None
+    for roll in ROLLS_DEG.get(pose, (0.0,)):
+        Rr = rotation(m, roll) @ R
+        # out of the skin straight forward (under the chin: out of the throat, which lies close behind it),
+        # then back onto the target's skin
+        hand = push_clear(shape.joints.transformed(Rr, contact - Rr @ shape.contact), skin.R_head[:, 0], -m,
+                          skin, p)
+        miss = np.linalg.norm(hand.wrist - shape.joints.transformed(Rr, contact - Rr @ shape.contact).wrist)
+        key = (round(miss * 1e3), abs(roll))   # nearest the target to the millimetre, then the least turned
+        if best is None or key < best[0]:
+            best = (key, hand)
+    hand = best[1]
+    if np.linalg.norm(hand.wrist - shoulder) > reach:
+        return None
+    return hand
