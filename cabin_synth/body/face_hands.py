@@ -39,12 +39,13 @@ LIP_CENTRES = (51, 57)          # upper_lip_outer_centre, lower_lip_outer_centre
 MENTON = 8                      # jaw_08: the chin's lowest point
 FRONT_RADIUS_M = 0.004          # a target is the most forward skin point this close to its landmark's line of sight
 MAX_PUSHES = 8
-SETTLED_M = 5e-4                # settling onto the skin stops this close to SKIN_GAP_M
+SETTLE_STEP_M = 0.002
+SETTLED_M = 2.5e-4              # settling onto the skin stops within this of where it would touch
 # Turns of the hand about the skin normal at the target tried for a pose: the
 # one that leaves the hand nearest its target (the fewest millimetres pushed
 # off by the brow, nose or cheek), then the least turned, is kept. A fist
 # held to the eye finds room for its other knuckles beside the nose or the temple.
-ROLLS_DEG = {"eye_rub": tuple(float(a) for a in range(-90, 91, 30))}
+ROLLS_DEG = {"eye_rub": (0.0, -30.0, 30.0, -60.0, 60.0, -90.0, 90.0)}
 SIGN_RANGE_M = 0.025            # FaceSkin.clearance trusts a vertex normal's sign this close to the vertex
 
 
@@ -70,11 +71,13 @@ class FaceSkin:
     def clearance(self, q: np.ndarray) -> np.ndarray:
         """Signed distance (m) of points to the skin: along the nearest vertex's
         normal. Points farther than SIGN_RANGE_M from every vertex count as
-        outside: there the nearest vertex may be on the neck stump's open end,
-        whose normals say nothing about points below it."""
-        d, i = self.tree.query(q)
-        signed = np.einsum("ij,ij->i", q - self.points[i], self.normals[i])
-        return np.where(d < SIGN_RANGE_M, signed, d)
+        outside at that distance: there the nearest vertex may be on the neck
+        stump's open end, whose normals say nothing about points below it."""
+        d, i = self.tree.query(q, distance_upper_bound=SIGN_RANGE_M)
+        near = np.isfinite(d)
+        out = np.full(len(q), SIGN_RANGE_M)
+        out[near] = np.einsum("ij,ij->i", q[near] - self.points[i[near]], self.normals[i[near]])
+        return out
 
     def to_vehicle(self, p: np.ndarray) -> np.ndarray:
         return p @ self.R_head.T + self.t_head
@@ -203,21 +206,24 @@ def rotation(axis: np.ndarray, deg: float) -> np.ndarray:
 def push_clear(hand: HandJoints, push: np.ndarray, settle: np.ndarray, skin: FaceSkin,
                p: Proportions) -> HandJoints:
     """The hand moved along `push` until its whole surface keeps SKIN_GAP_M off
-    the skin, then back along `settle` until its nearest point is SKIN_GAP_M
-    off it again (each step no longer than the clearance it has left, which
-    cannot take any point into the skin)."""
-    clearance = lambda h: float(skin.clearance(hand_points(h, p.wrist_r, p.hand_breadth)).min())
+    the skin, then as far back along `settle` as it can go and still keep it
+    (SETTLE_STEP_M steps, then halving the last one down to SETTLED_M), so it
+    may slide along skin it is beside until it touches skin ahead of it."""
+    surface = hand_points(hand, p.wrist_r, p.hand_breadth)
+    least = lambda offset: float(skin.clearance(surface + offset).min())
+    offset = np.zeros(3)
     for _ in range(MAX_PUSHES):
-        least = clearance(hand)
-        if least >= SKIN_GAP_M - 1e-6:
+        gap = least(offset)
+        if gap >= SKIN_GAP_M - 1e-6:
             break
-        hand = hand.transformed(np.eye(3), push * (SKIN_GAP_M - least))
-    for _ in range(MAX_PUSHES):
-        spare = clearance(hand) - SKIN_GAP_M
-        if spare < SETTLED_M:
-            break
-        hand = hand.transformed(np.eye(3), settle * spare)
-    return hand
+        offset = offset + push * (SKIN_GAP_M - gap)
+    step = SETTLE_STEP_M
+    while step >= SETTLED_M:
+        if least(offset + settle * step) >= SKIN_GAP_M - 1e-6:
+            offset = offset + settle * step
+        else:
+            step /= 2.0
+    return hand.transformed(np.eye(3), offset)
 
 
 def face_hand(pose: str, side: int, skin: FaceSkin, shoulder: np.ndarray, reach: float,
@@ -245,17 +251,21 @@ def face_hand(pose: str, side: int, skin: FaceSkin, shoulder: np.ndarray, reach:
         m = skin.R_head[:, 0]
     R = frame_from(-m, direction) @ frame_from(shape.normal, shape.along).T
     contact = target + m * SKIN_GAP_M
+    # back onto the target from in front; under the chin straight up, sliding along the throat
+    settle = skin.R_head[:, 2] if pose == "chin_rest" else -m
     best = None
     for roll in ROLLS_DEG.get(pose, (0.0,)):
         Rr = rotation(m, roll) @ R
         # out of the skin straight forward (under the chin: out of the throat, which lies close behind it),
         # then back onto the target's skin
-        hand = push_clear(shape.joints.transformed(Rr, contact - Rr @ shape.contact), skin.R_head[:, 0], -m,
+        hand = push_clear(shape.joints.transformed(Rr, contact - Rr @ shape.contact), skin.R_head[:, 0], settle,
                           skin, p)
         miss = np.linalg.norm(hand.wrist - shape.joints.transformed(Rr, contact - Rr @ shape.contact).wrist)
         key = (round(miss * 1e3), abs(roll))   # nearest the target to the millimetre, then the least turned
         if best is None or key < best[0]:
             best = (key, hand)
+        if key[0] == 0:   # on the target to the millimetre: no turn can do better
+            break
     hand = best[1]
     if np.linalg.norm(hand.wrist - shoulder) > reach:
         return None
