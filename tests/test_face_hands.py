@@ -217,3 +217,17 @@ def test_landmarks_behind_the_face_hand_are_occluded_by_hands(small, pose, landm
     assert np.mean([d == "hands" for d in drawn]) > 0.8
     prim = f"/World/Body/{'HandR' if side == 0 else 'HandL'}"
     assert any(b["class"] == "hands" and b["prim"] == prim for b in frame.labels["object_boxes"])
+
+
+@pytest.mark.parametrize("pose, field, worn", [("eye_rub", "eyewear", "glasses_round"),
+                                              ("mouth_cover", "face", "mask_surgical")])
+def test_the_sampler_takes_off_what_the_face_hand_would_pass_through(pose, field, worn):
+    p = presets.load("occlusions")
+    data = dict(p.data, body=dict(p.data["body"], hand_pose=pose),
+                accessories=dict(p.data["accessories"], **{field: worn}))
+    preset = presets.Preset(p.name, p.path, data)
+    for index in range(3):
+        prm = sample_frame(preset, 0, index)
+        assert getattr(prm.accessories, field) == "none"
+    kept = presets.Preset(p.name, p.path, dict(data, body=dict(p.data["body"], hand_pose="ten_two")))
+    assert getattr(sample_frame(kept, 0, 0).accessories, field) == worn
