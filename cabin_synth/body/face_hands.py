@@ -1,14 +1,15 @@
 """Hands at the face (hand poses eye_rub, mouth_cover, chin_rest).
 
-A fist (eye_rub, chin_rest) or a relaxed open hand (mouth_cover) is made in
-its own frame with a contact point on its surface and that surface's outward
-normal there. It is turned so that normal faces into the skin at the target
-(a point found on the posed head's own mesh from its landmarks) and its
-forearm or fingers point the way the pose needs, put with its contact point
-SKIN_GAP_M off the skin, then moved out along the skin's normal until every
-vertex of the hand mesh keeps SKIN_GAP_M off the head's skin (signed distance
-to the nearest skin vertex along its normal), so no part of the hand enters
-the head whatever the head's pose or the driver's face.
+A pointing hand (eye_rub), a relaxed open hand (mouth_cover) or a fist
+(chin_rest) is made in its own frame with a contact point on its surface and
+that surface's outward normal there. It is turned so that normal faces into
+the skin at the target (a point found on the posed head's own mesh from its
+landmarks) and its fingers or knuckles lie the way the pose needs, put with
+its contact point SKIN_GAP_M off the skin, then moved out until every vertex
+of the hand mesh keeps SKIN_GAP_M off the head's skin (signed distance to the
+nearest skin vertex along its normal) and back as far as that allows, so no
+part of the hand enters the head whatever the head's pose or the driver's
+face.
 
 Sides are [right, left] as in poses.py.
 """
@@ -27,8 +28,11 @@ FACE_POSES = ("eye_rub", "mouth_cover", "chin_rest")
 SKIN_GAP_M = 0.002
 # A fist closes round nothing: a rod this thick stands for the hollow inside it.
 FIST_HOLLOW_M = 0.010
-# A relaxed open hand curls a little at each finger joint (MCP, PIP, DIP).
+# A relaxed open hand curls a little at each finger joint (MCP, PIP, DIP); a
+# pointing hand keeps its index finger nearly straight and curls the others in.
 OPEN_FLEX_DEG = (10.0, 12.0, 8.0)
+POINT_FLEX_DEG = ((5.0, 8.0, 5.0), (70.0, 95.0, 60.0), (75.0, 95.0, 60.0), (80.0, 95.0, 60.0))
+POINT_THUMB = (0.55, -0.35, 0.75)   # folded across the palm over the curled fingers
 # The skin the hand must keep off: the head's skin, ears, lips and lids (lashes,
 # brows and hair are not solid).
 SKIN_PARTS = ("Head", "EarR", "EarL", "Mouth/UpperLip", "Mouth/LowerLip",
@@ -41,11 +45,6 @@ FRONT_RADIUS_M = 0.004          # a target is the most forward skin point this c
 MAX_PUSHES = 8
 SETTLE_STEP_M = 0.002
 SETTLED_M = 2.5e-4              # settling onto the skin stops within this of where it would touch
-# Turns of the hand about the skin normal at the target tried for a pose: the
-# one that leaves the hand nearest its target (the fewest millimetres pushed
-# off by the brow, nose or cheek), then the least turned, is kept. A fist
-# held to the eye finds room for its other knuckles beside the nose or the temple.
-ROLLS_DEG = {"eye_rub": (0.0, -30.0, 30.0, -60.0, 60.0, -90.0, 90.0)}
 SIGN_RANGE_M = 0.025            # FaceSkin.clearance trusts a vertex normal's sign this close to the vertex
 
 
@@ -90,25 +89,26 @@ def face_skin(head: DriverGeometry, R_vehicle_head: np.ndarray, t_vehicle_head: 
     return FaceSkin(pts, nrm, cKDTree(pts), R_vehicle_head, head, t_vehicle_head)
 
 
-def front_point(head: DriverGeometry, part_names, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(point, outward normal), head frame: the most forward (+X) vertex of the
-    parts within FRONT_RADIUS_M of the line through `near` along +X."""
+def front_point(head: DriverGeometry, part_names, near: np.ndarray) -> np.ndarray:
+    """The most forward (+X) vertex of the parts within FRONT_RADIUS_M of the
+    line through `near` along +X, head frame."""
     pts = np.concatenate([head.part(n).points for n in part_names])
-    nrm = np.concatenate([head.part(n).normals for n in part_names])
     close = np.hypot(*(pts[:, 1:] - near[1:]).T) < FRONT_RADIUS_M
-    k = np.nonzero(close)[0][np.argmax(pts[close, 0])]
-    return pts[k], nrm[k] / np.linalg.norm(nrm[k])
+    return pts[np.nonzero(close)[0][np.argmax(pts[close, 0])]]
 
 
 def face_target(pose: str, side: int, head: DriverGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """Where the hand touches the face, head frame: the closed lid in front of
-    the pupil on the hand's own side, the lips between their outer centres,
-    or the chin's lowest landmark (with its skin normal)."""
+    """Where the hand touches the face and the direction it comes from, head
+    frame: the closed lid in front of the pupil on the hand's own side and
+    the lips between their outer centres, both from straight in front (+X,
+    however the lids or lips slope there), or the chin's lowest landmark
+    from along its skin normal."""
+    forward = np.array([1.0, 0.0, 0.0])
     if pose == "eye_rub":
-        return front_point(head, EYE_LIDS[side], head.landmarks[PUPIL_LANDMARKS[side]])
+        return front_point(head, EYE_LIDS[side], head.landmarks[PUPIL_LANDMARKS[side]]), forward
     if pose == "mouth_cover":
         return front_point(head, ("Mouth/UpperLip", "Mouth/LowerLip", "Head"),
-                           head.landmarks[list(LIP_CENTRES)].mean(axis=0))
+                           head.landmarks[list(LIP_CENTRES)].mean(axis=0)), forward
     skin = head.part("Head")
     k = int(np.argmin(np.linalg.norm(skin.points - head.landmarks[MENTON], axis=1)))
     return head.landmarks[MENTON], skin.normals[k] / np.linalg.norm(skin.normals[k])
@@ -125,44 +125,32 @@ class HandShape:
     along: np.ndarray
 
 
-def fist(side: int, p: Proportions, knuckles: tuple[int, ...]) -> HandShape:
+def fist(side: int, p: Proportions) -> HandShape:
     """A fist round the hollow (a rod along local Y, palm on its +X side, wrist
     towards +Z; the thumb over the index and middle fingers, within the fist's
-    outline rather than beside the index knuckle), touching with the PIP knuckles of the fingers `knuckles`
-    (index 0): their surface straight out from the rod."""
+    outline), touching with its top seen along the hand (wrist to knuckles):
+    the index and middle fingers' joints farthest along it; `along` the row
+    of knuckles (index towards the midline when it points inboard)."""
     order = 1.0 if side == 0 else -1.0   # the index finger at +Y on a right hand keeps it a right hand
     spacing = 0.25 * p.hand_breadth
-    ys = order * spacing * (1.5 - np.arange(4.0))
     x = np.array([1.0, 0.0, 0.0])
-    centres = np.stack([np.zeros(4), ys, np.zeros(4)], axis=1)
-    grip = circle_grip(centres, np.tile(x, (4, 1)), np.array([0.0, 0.0, 1.0]),
-                       np.array([0.0, order * spacing * 0.5, 0.0]), x, FIST_HOLLOW_M, p)
-    joints = hand_joints(grip, p)
-    pips = joints.fingers[list(knuckles), 1]
-    out = pips - centres[list(knuckles)]
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
-    normal = out.mean(axis=0) / np.linalg.norm(out.mean(axis=0))
-    contact = pips.mean(axis=0) + normal * joints.finger_radius
-    return HandShape(joints, contact, normal, joints.wrist - contact)
-
-
-def fist_top(side: int, p: Proportions) -> HandShape:
-    """The same fist touching with its top seen along the hand (wrist to
-    knuckles): the index and middle fingers' joints farthest along it; `along`
-    the row of knuckles (index towards the midline when it points inboard)."""
-    shape = fist(side, p, (0, 1))
-    j = shape.joints
+    centres = np.stack([np.zeros(4), order * spacing * (1.5 - np.arange(4.0)), np.zeros(4)], axis=1)
+    j = hand_joints(circle_grip(centres, np.tile(x, (4, 1)), np.array([0.0, 0.0, 1.0]),
+                                np.array([0.0, order * spacing * 0.5, 0.0]), x, FIST_HOLLOW_M, p), p)
     axis = j.fingers[:, 0].mean(axis=0) - j.wrist
     axis /= np.linalg.norm(axis)
     tops = j.fingers[:2].reshape(-1, 3)
     top = tops[np.argmax(tops @ axis)]
-    return HandShape(j, top + axis * j.finger_radius, axis, np.array([0.0, 1.0 if side == 0 else -1.0, 0.0]))
+    return HandShape(j, top + axis * j.finger_radius, axis, np.array([0.0, order, 0.0]))
 
 
-def open_hand(side: int, p: Proportions) -> HandShape:
-    """A relaxed open hand: fingers along local +X, palm facing +Z, a little
-    curled towards it, the thumb beside the index finger and back from the palm; touching with the
-    palm side of the index finger's proximal phalanx, `along` the fingers."""
+def open_hand(side: int, p: Proportions, flex=(OPEN_FLEX_DEG,) * 4, thumb_fw=(0.74, 0.35, -0.57)) -> HandShape:
+    """An open hand: fingers along local +X, palm facing +Z, each finger curled
+    towards it by its `flex` (deg at MCP, PIP, DIP), the thumb straight along
+    `thumb_fw` (components along the fingers, towards the index side, out of
+    the palm; by default beside the index finger and 35 deg back from the
+    palm); touching with the palm side of the index finger's proximal
+    phalanx, `along` the fingers."""
     F, N = np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
     W = np.array([0.0, -1.0 if side == 0 else 1.0, 0.0])   # little -> index; W x F = N makes it a right hand
     spacing = 0.25 * p.hand_breadth
@@ -170,15 +158,14 @@ def open_hand(side: int, p: Proportions) -> HandShape:
     for k in range(4):
         joint = F * PALM * p.hand + W * spacing * (1.5 - k)
         chain, angle = [joint], 0.0
-        for flex, length in zip(OPEN_FLEX_DEG, PHALANGES):
-            angle += np.radians(flex)
+        for bend, length in zip(flex[k], PHALANGES):
+            angle += np.radians(bend)
             joint = joint + (np.cos(angle) * F + np.sin(angle) * N) * length * p.hand * FINGER_SCALE[k]
             chain.append(joint)
         fingers.append(chain)
     fingers = np.array(fingers)
-    # the thumb close beside the index finger and turned back from the palm, off the face the palm covers
-    thumb_dir = F * np.cos(np.radians(25.0)) + W * np.sin(np.radians(25.0))
-    thumb_dir = thumb_dir * np.cos(np.radians(35.0)) - N * np.sin(np.radians(35.0))
+    thumb_dir = thumb_fw[0] * F + thumb_fw[1] * W + thumb_fw[2] * N
+    thumb_dir /= np.linalg.norm(thumb_dir)
     cmc = F * 0.1 * p.hand + W * 0.3 * p.hand_breadth
     thumb = [cmc]
     for f in THUMB:
@@ -188,19 +175,25 @@ def open_hand(side: int, p: Proportions) -> HandShape:
     return HandShape(joints, contact, N, F)
 
 
+def fingertip(side: int, p: Proportions) -> HandShape:
+    """A hand pointing its index finger, the others curled into the palm and
+    the thumb folded over them, touching with the index finger's pad where it rounds into the tip (half-way
+    between the palm side and the tip's end), `along` the fingers."""
+    shape = open_hand(side, p, POINT_FLEX_DEG, POINT_THUMB)
+    j = shape.joints
+    tip = j.fingers[0, 3] - j.fingers[0, 2]
+    normal = shape.normal + tip / np.linalg.norm(tip)
+    normal /= np.linalg.norm(normal)
+    # the finger's capsule narrows to 0.85 of its radius at the tip (hands.hand_points)
+    return HandShape(j, j.fingers[0, 3] + normal * 0.85 * j.finger_radius, normal, shape.along)
+
+
 def frame_from(normal: np.ndarray, along: np.ndarray) -> np.ndarray:
     """Orthonormal columns: normal, along made perpendicular to it, their cross product."""
     n = normal / np.linalg.norm(normal)
     a = along - n * np.dot(along, n)
     a /= np.linalg.norm(a)
     return np.stack([n, a, np.cross(n, a)], axis=1)
-
-
-def rotation(axis: np.ndarray, deg: float) -> np.ndarray:
-    """Rodrigues' rotation by `deg` about the unit `axis`."""
-    a = np.radians(deg)
-    K = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    return np.eye(3) + np.sin(a) * K + (1.0 - np.cos(a)) * K @ K
 
 
 def push_clear(hand: HandJoints, push: np.ndarray, settle: np.ndarray, skin: FaceSkin,
@@ -233,12 +226,12 @@ def face_hand(pose: str, side: int, skin: FaceSkin, shoulder: np.ndarray, reach:
     own = skin.R_head[:, 1] * (-1.0 if side == 0 else 1.0)   # towards the hand's own side
     down = -skin.R_head[:, 2]
     if pose == "eye_rub":
-        shape = fist(side, p, (0,))
-        direction = down + 0.4 * own                         # forearm down and out from the eye
+        shape = fingertip(side, p)
+        direction = -down - 0.3 * own                        # the finger up towards the eye, a little inwards
     elif pose == "chin_rest":
         # the fist's top under the chin, its knuckles' row across it, the index finger towards the
         # midline: the forearm hangs down from the fist towards the door's armrest
-        shape = fist_top(side, p)
+        shape = fist(side, p)
         direction = -own
     elif pose == "mouth_cover":
         shape = open_hand(side, p)
@@ -247,26 +240,11 @@ def face_hand(pose: str, side: int, skin: FaceSkin, shoulder: np.ndarray, reach:
         raise ValueError(f"{pose!r} is not a hand pose at the face {FACE_POSES}")
     target_head, normal_head = face_target(pose, side, skin.head)
     target, m = skin.to_vehicle(target_head), skin.R_head @ normal_head
-    if pose != "chin_rest":   # the eye and the mouth are covered from straight in front, however the lids or lips slope
-        m = skin.R_head[:, 0]
     R = frame_from(-m, direction) @ frame_from(shape.normal, shape.along).T
-    contact = target + m * SKIN_GAP_M
-    # back onto the target from in front; under the chin straight up, sliding along the throat
-    settle = skin.R_head[:, 2] if pose == "chin_rest" else -m
-    best = None
-    for roll in ROLLS_DEG.get(pose, (0.0,)):
-        Rr = rotation(m, roll) @ R
-        # out of the skin straight forward (under the chin: out of the throat, which lies close behind it),
-        # then back onto the target's skin
-        hand = push_clear(shape.joints.transformed(Rr, contact - Rr @ shape.contact), skin.R_head[:, 0], settle,
-                          skin, p)
-        miss = np.linalg.norm(hand.wrist - shape.joints.transformed(Rr, contact - Rr @ shape.contact).wrist)
-        key = (round(miss * 1e3), abs(roll))   # nearest the target to the millimetre, then the least turned
-        if best is None or key < best[0]:
-            best = (key, hand)
-        if key[0] == 0:   # on the target to the millimetre: no turn can do better
-            break
-    hand = best[1]
+    hand = shape.joints.transformed(R, target + m * SKIN_GAP_M - R @ shape.contact)
+    # out of the skin straight forward (under the chin: out of the throat, which lies close behind it),
+    # then back onto the target from in front, or under the chin straight up, sliding along the throat
+    hand = push_clear(hand, skin.R_head[:, 0], skin.R_head[:, 2] if pose == "chin_rest" else -m, skin, p)
     if np.linalg.norm(hand.wrist - shoulder) > reach:
         return None
     return hand
