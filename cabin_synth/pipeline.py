@@ -17,6 +17,7 @@ import numpy as np
 
 from . import __version__, schemas
 from .body.build import BodyGeometry, build_body
+from .body.face_hands import face_hand_side
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .labels import frame_labels
 from .lamps import lamp_output
@@ -60,8 +61,11 @@ class Timings:
 
 
 def face_state(params: FrameParams, gaze_target_head: np.ndarray) -> FaceState:
+    closure = np.full(2, params.eyelid_closure)
+    if params.body.hand_pose == "eye_rub":   # the rubbed eye is shut (the driver's door is at +Y in lhd cars)
+        closure[face_hand_side("eye_rub", 1.0 if params.drive == "lhd" else -1.0)] = 1.0
     return FaceState(gaze_target_head=gaze_target_head,
-                     eyelid_closure=np.full(2, params.eyelid_closure),
+                     eyelid_closure=closure,
                      pupil_diameter_mm=params.pupil_diameter_mm,
                      expression=params.expression)
 

@@ -129,6 +129,8 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
     if body.hand_pose == "phone_in_hand" and phone not in HAND_HELD:
         # the pose needs the phone in the hand: one of the hand-held positions, from its own stream
         phone = HAND_HELD[int(stream(seed, index, "body.phone_position").integers(len(HAND_HELD)))]
+    # a hand at the eye or over the mouth takes the place of glasses or a mask (the hand would pass through them)
+    bare = {"eye_rub": ("eyewear",), "mouth_cover": ("face",)}.get(body.hand_pose, ())
     identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin)
     drawn.append(identity)
     return FrameParams(
@@ -150,7 +152,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         camera_offset_m=vector("camera", "position_jitter_m", 3),
         camera_aim_offset_deg=vector("camera", "aim_jitter_deg", 2),
         lighting=sample_lighting(preset.section("lighting"), lambda key: field("lighting", key)),
-        accessories=Accessories(**{k: str(field("accessories", k)) for k in
+        accessories=Accessories(**{k: "none" if k in bare else str(field("accessories", k)) for k in
                                    ("eyewear", "sunglasses_lens", "headwear", "face", "neck")}, phone=phone),
         seat_travel_mm=tuple(float(field("seat", k)) if k in preset.data.get("seat", {}) else 0.0
                              for k in ("fore_aft_mm", "height_mm")),

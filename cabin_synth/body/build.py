@@ -16,6 +16,7 @@ from .grip import HandJoints
 from .hands import hand_faces, hand_points
 from .ik import two_bone
 from .params import BodyParams, lean_rotation
+from .face_hands import FACE_POSES, face_skin
 from .poses import hand_targets
 from .proportions import Proportions, proportions
 from .torso import COLLAR_ABOVE_STUMP, NECK_ROOT_BELOW_COLLAR, NECK_ROWS, NECK_TILT_DEG, TORSO_SIDES, TORSO_T, limb, neck, torso
@@ -47,7 +48,7 @@ class BodyGeometry:
     hidden: frozenset[str]               # parts not shown this frame (the other sleeve state, an unworn belt)
     keypoints: np.ndarray                # (9,3) joint centres, vehicle frame, KEYPOINT_NAMES order
     hands: tuple[HandJoints, HandJoints]  # [right, left]
-    holds: tuple[str, str]               # what each hand holds: wheel, phone, thigh
+    holds: tuple[str, str]               # what each hand holds: wheel, phone, thigh, face
     shoulders: np.ndarray                # (2,3) [right, left]
     elbows: np.ndarray
     belt_path: np.ndarray                # (N,3) webbing centre line
@@ -120,14 +121,18 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
         direction /= np.linalg.norm(direction)
         thighs.append((hips[k] - direction * 0.06, hips[k] + direction * p.thigh, p.thigh_r))
 
+    skin = face_skin(head, rig.R_vehicle_head, rig.t_vehicle_head) if body.hand_pose in FACE_POSES else None
     hands, holds = hand_targets(body.hand_pose, phone, anchors, body.steering_wheel_deg, p,
-                                tuple((a, b, 0.85 * r) for a, b, r in thighs))
+                                tuple((a, b, 0.85 * r) for a, b, r in thighs), skin, shoulders,
+                                p.upper_arm + p.forearm + SHOULDER_PROTRACTION_M)
 
     parts: dict[str, np.ndarray] = {"Neck": neck_pts, "Torso": torso_pts}
     elbows, wrists = [], []
     for k, s in enumerate(SIDES):
         out = np.array([0.0, -1.0 if k == 0 else 1.0, 0.0])
         pole = np.array([-0.3, 0.0, -1.0]) + 0.8 * out
+        if holds[k] == "face":   # a hand at the face folds the arm: the elbow goes forward and out, not into the chest
+            pole = np.array([1.0, 0.0, -0.6]) + 0.6 * out
         # reaching far, the shoulder girdle comes forward (scapular protraction) before the arm straightens
         reach = hands[k].wrist - shoulders[k]
         short = np.linalg.norm(reach) - REACH_BEFORE_PROTRACTION * (p.upper_arm + p.forearm)

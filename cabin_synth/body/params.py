@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-HAND_POSES = ("ten_two", "nine_three", "one_hand_twelve", "phone_in_hand")
+HAND_POSES = ("ten_two", "nine_three", "one_hand_twelve", "phone_in_hand", "eye_rub", "mouth_cover", "chin_rest")
 SLEEVES = ("long", "short")
 SEAT_BELT = ("worn", "none")
 

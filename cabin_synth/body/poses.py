@@ -1,5 +1,6 @@
 """Where each hand is for a hand pose: on the rim at a clock position (turning
-with the wheel), round the phone, or resting on a thigh.
+with the wheel), round the phone, resting on a thigh, or at the face
+(face_hands.py).
 
 Sides are [right, left] (vehicle -Y, +Y). The outboard hand is the one next to
 the door (left in a left-hand-drive car): it keeps the wheel when the other
@@ -11,6 +12,7 @@ import numpy as np
 from ..accessories import WHEEL_RIM_CLOCK_DEG
 from ..accessory_assets import PHONE_SIZE
 from .anchors import BodyAnchors
+from .face_hands import FACE_POSES, FaceSkin, face_hand, face_hand_side
 from .grip import Grip, HandJoints, Plane, circle_grip, hand_joints
 from .proportions import Proportions
 
@@ -81,8 +83,12 @@ def thigh_grip(hip: np.ndarray, knee: np.ndarray, radius: float, inboard: np.nda
 
 
 def hand_targets(pose: str, phone: str, anchors: BodyAnchors, steer_deg: float, p: Proportions,
-                 thighs: tuple[tuple[np.ndarray, np.ndarray, float], ...]) -> tuple[list[HandJoints], list[str]]:
-    """Both hands' joints [right, left] and what each holds ('wheel', 'phone', 'thigh')."""
+                 thighs: tuple[tuple[np.ndarray, np.ndarray, float], ...], skin: FaceSkin | None = None,
+                 shoulders: np.ndarray | None = None, reach: float = 0.0) -> tuple[list[HandJoints], list[str]]:
+    """Both hands' joints [right, left] and what each holds ('wheel', 'phone',
+    'thigh', 'face'). The poses at the face need the posed head's skin, the
+    shoulders and how far a wrist reaches from its shoulder; a face hand out
+    of reach holds the wheel at 9 or 3 o'clock instead."""
     R_w, t_w = wheel_to_vehicle(anchors, steer_deg)
     out_side = 1 if anchors.outboard > 0 else 0
     in_side = 1 - out_side
@@ -115,5 +121,15 @@ def hand_targets(pose: str, phone: str, anchors: BodyAnchors, steer_deg: float, 
         R_p, t_p = anchors.phone_poses[phone]
         hands[in_side] = hand_joints(phone_grip(R_p, t_p, in_side, p), p)
         holds[in_side] = "phone"
+        return hands, holds
+    if pose in FACE_POSES:
+        face_side = face_hand_side(pose, anchors.outboard)
+        wheel_side = 1 - face_side
+        hands[wheel_side] = on_rim(RIM_CLOCK["nine_three"][wheel_side], wheel_side)
+        hands[face_side] = face_hand(pose, face_side, skin, shoulders[face_side], reach, p)
+        if hands[face_side] is None:
+            hands[face_side] = on_rim(RIM_CLOCK["nine_three"][face_side], face_side)
+        else:
+            holds[face_side] = "face"
         return hands, holds
     raise ValueError(f"unknown hand pose {pose!r}")
