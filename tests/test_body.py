@@ -17,36 +17,22 @@ from cabin_synth.body.ik import two_bone
 from cabin_synth.body.torso import TORSO_SIDES, TORSO_T
 from cabin_synth.body.proportions import FINGER_SCALE, PHALANGES
 from cabin_synth.driver import build_driver, template
-from cabin_synth.materials import body_materials
-from cabin_synth.pipeline import FrameMaker, face_state
+from cabin_synth.pipeline import face_state
 from cabin_synth.rig import build_rig
 from cabin_synth.sampler import sample_frame
+from bodies import posed, small_maker
+from rays import crossing_counts
 
 
 @pytest.fixture(scope="module")
 def small(gl_renderer):
-    p = presets.load("default")
-    data = dict(p.data, sensor=dict(p.data["sensor"], width=160, height=120, pixel_pitch_um=24.0,
-                                                     focal_length_mm=2.0))
-    return FrameMaker(presets.Preset(p.name, p.path, data), seed=5, renderer=gl_renderer)
+    return small_maker(gl_renderer, seed=5)
 
 
 def frame_params(maker, index=0, head=(0.0, 0.0, 0.0), phone=None, **body):
     prm = sample_frame(maker.preset, maker.seed, index)
     acc = prm.accessories if phone is None else dataclasses.replace(prm.accessories, phone=phone)
     return dataclasses.replace(prm, head_euler_deg=head, accessories=acc, body=dataclasses.replace(prm.body, **body))
-
-
-def posed(maker, prm):
-    """Scene, rig, head and body of a frame, written into the stage, without rendering."""
-    scene, _ = maker.scene(prm)
-    rig = build_rig(prm, scene.cabin, maker.sensor)
-    head = build_driver(prm.identity, face_state(prm, rig.gaze_target_head))
-    body = build_body(prm.body, prm.accessories.phone, prm.identity.sex, prm.identity.stature_m, rig, head,
-                      scene.body_anchors)
-    scene.update_body(body, body_materials(prm.identity.skin_type, prm.body.clothing_colour),
-                      prm.body.steering_wheel_deg)
-    return scene, rig, head, body
 
 
 def world_points(stage, path):
@@ -215,25 +201,6 @@ def test_the_neck_stays_inside_the_collar_at_any_head_pose(small):
     assert not failures, f"{len(failures)} failures: " + "; ".join(failures[:12])
 
 
-def crossings(origins, directions, tris):
-    """Number of triangles each ray (origin + t direction, t > 0) crosses (Moller-Trumbore)."""
-    a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
-    e1, e2 = b - a, c - a
-    out = np.zeros(len(origins), int)
-    for k, (o, d) in enumerate(zip(origins, directions)):
-        pv = np.cross(d, e2)
-        det = np.einsum("ij,ij->i", e1, pv)
-        ok = np.abs(det) > 1e-15
-        inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-        tv = o - a
-        u = np.einsum("ij,ij->i", tv, pv) * inv
-        qv = np.cross(tv, e1)
-        v = (qv @ d) * inv
-        t = np.einsum("ij,ij->i", e2, qv) * inv
-        out[k] = int((ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)).sum())
-    return out
-
-
 def test_belt_lies_outside_the_body_from_anchor_to_buckle(small):
     for index in range(4):
         prm = frame_params(small, index, seat_belt="worn")
@@ -245,7 +212,7 @@ def test_belt_lies_outside_the_body_from_anchor_to_buckle(small):
             axis_point = tris.reshape(-1, 3).mean(axis=0)
             away = belt - axis_point
             away[:, 2] = 0.0   # horizontal rays out from the part's middle: the torso's collar opening is above
-            hits = crossings(belt, away / np.linalg.norm(away, axis=1, keepdims=True), tris)
+            hits = crossing_counts(belt, away / np.linalg.norm(away, axis=1, keepdims=True), tris)
             assert (hits % 2 == 0).all(), f"{name}: webbing inside the body in frame {index}"
         n = len(belt) // 2
         width = np.linalg.norm(belt[:n] - belt[n:], axis=1)
@@ -420,7 +387,7 @@ def test_belt_stays_outside_the_torso_when_the_head_turns(small):
             tris = np.concatenate([torso.points[torso.faces], cap])
             for direction in rng.normal(size=(3, 3)):
                 rays = np.tile(direction / np.linalg.norm(direction), (len(belt), 1))
-                inside = crossings(belt, rays, tris) % 2 == 1
+                inside = crossing_counts(belt, rays, tris) % 2 == 1
                 assert not inside.any(), f"webbing inside the torso in frame {index} at yaw {yaw}: {np.flatnonzero(inside)}"
 
 

@@ -16,6 +16,7 @@ from cabin_synth.driver import (EXPRESSIONS, LANDMARK_NAMES, SHAPE_PARAMS, Drive
 from cabin_synth.driver.hair import FACIAL_HAIR, HAIR_STYLES, THICKNESS_MM
 from cabin_synth.materials import driver_materials
 from cabin_synth.semantics import CLASSES
+from rays import ray_hits
 
 MATERIALS = set(driver_materials(1, (0.1, 0.1, 0.1), 1.0))   # every part must name a material the scene gets
 CORNEA_R = 7.8e-3
@@ -72,22 +73,6 @@ def point_triangle_distance(p, tri):
         t = np.clip(np.einsum("tj,tj->t", p - u, e) / np.maximum(np.einsum("tj,tj->t", e, e), 1e-30), 0, 1)
         best = np.minimum(best, np.linalg.norm(p - (u + t[:, None] * e), axis=1))
     return best
-
-
-def ray_hits(origin, direction, tri):
-    """Ray parameters of the hits on triangles (T,3,3), inf where missed (Moller-Trumbore)."""
-    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
-    pv = np.cross(direction, e2)
-    det = np.einsum("tj,tj->t", e1, pv)
-    ok = np.abs(det) > 1e-20
-    inv = 1.0 / np.where(ok, det, 1.0)
-    s = origin - tri[:, 0]
-    u = np.einsum("tj,tj->t", s, pv) * inv
-    q = np.cross(s, e1)
-    v = (q @ direction) * inv
-    t = np.einsum("tj,tj->t", e2, q) * inv
-    hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)
-    return np.where(hit, t, np.inf)
 
 
 def slice_z(points, faces, y0):

@@ -12,23 +12,18 @@ import pytest
 from scipy.spatial import cKDTree
 
 from cabin_synth import presets
-from cabin_synth.body.build import build_body
 from cabin_synth.body.face_hands import SKIN_PARTS, face_skin
 from cabin_synth.body.poses import hand_targets
-from cabin_synth.driver import build_driver
-from cabin_synth.pipeline import FrameMaker, face_state
-from cabin_synth.rig import build_rig
 from cabin_synth.sampler import sample_frame
+from bodies import posed, small_maker
+from rays import crossing_counts, ray_hits
 
 POSES = ("eye_rub", "mouth_cover", "chin_rest")
 
 
 @pytest.fixture(scope="module")
 def small(gl_renderer):
-    p = presets.load("default")
-    data = dict(p.data, sensor=dict(p.data["sensor"], width=160, height=120, pixel_pitch_um=24.0,
-                                                     focal_length_mm=2.0))
-    return FrameMaker(presets.Preset(p.name, p.path, data), seed=11, renderer=gl_renderer)
+    return small_maker(gl_renderer, seed=11)
 
 
 def face_params(maker, index, pose, drive="lhd", head=(0.0, 0.0, 0.0)):
@@ -39,50 +34,6 @@ def face_params(maker, index, pose, drive="lhd", head=(0.0, 0.0, 0.0)):
     return dataclasses.replace(prm, drive=drive, head_euler_deg=head, eyelid_closure=0.0, accessories=bare,
                                expression={k: 0.0 for k in prm.expression},
                                body=dataclasses.replace(prm.body, hand_pose=pose))
-
-
-def pose_body(maker, prm):
-    scene, _ = maker.scene(prm)
-    rig = build_rig(prm, scene.cabin, maker.sensor)
-    head = build_driver(prm.identity, face_state(prm, rig.gaze_target_head))
-    body = build_body(prm.body, prm.accessories.phone, prm.identity.sex, prm.identity.stature_m, rig, head,
-                      scene.body_anchors)
-    return scene, rig, head, body
-
-
-def ray_hits(origin, direction, tris):
-    """Distances t > 0 along the ray to every triangle it crosses (Moller-Trumbore)."""
-    a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
-    e1, e2 = b - a, c - a
-    pv = np.cross(direction, e2)
-    det = np.einsum("ij,ij->i", e1, pv)
-    ok = np.abs(det) > 1e-15
-    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-    tv = origin - a
-    u = np.einsum("ij,ij->i", tv, pv) * inv
-    qv = np.cross(tv, e1)
-    v = (qv @ direction) * inv
-    t = np.einsum("ij,ij->i", e2, qv) * inv
-    return t[ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)]
-
-
-def crossing_counts(origins, directions, tris, chunk=64):
-    """How many triangles each ray origin + t direction (t > 0) crosses (Moller-Trumbore, rays in chunks)."""
-    a, e1, e2 = tris[:, 0], tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]
-    out = []
-    for s in range(0, len(origins), chunk):
-        o, d = origins[s:s + chunk, None], directions[s:s + chunk, None]
-        pv = np.cross(d, e2)
-        det = (e1 * pv).sum(-1)
-        ok = np.abs(det) > 1e-15
-        inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-        tv = o - a
-        u = (tv * pv).sum(-1) * inv
-        qv = np.cross(tv, e1)
-        v = (qv * d).sum(-1) * inv
-        t = (e2 * qv).sum(-1) * inv
-        out.append((ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)).sum(axis=1))
-    return np.concatenate(out)
 
 
 def skin_triangles(head, rig, names=SKIN_PARTS):
@@ -120,6 +71,7 @@ def face_target_vehicle(pose, side, head, rig):
         d = to_v(head.landmarks[68 + side]) - o
         d /= np.linalg.norm(d)
         t = ray_hits(o, d, skin_triangles(head, rig, (f"{eye}/UpperLid", f"{eye}/LowerLid")))
+        t = t[np.isfinite(t)]
         assert len(t), "the closed lid does not cover the pupil"
         return o + t.min() * d
     if pose == "mouth_cover":
@@ -139,7 +91,7 @@ def test_face_hands_touch_their_target_and_stay_out_of_the_head(small, drive):
     for pose in POSES:
         for yaw, pitch in ((0.0, 0.0), (-30.0, -15.0), (-30.0, 15.0), (30.0, -15.0), (30.0, 15.0)):
             prm = face_params(small, 2, pose, drive, (yaw, pitch, 0.0))
-            scene, rig, head, body = pose_body(small, prm)
+            scene, rig, head, body = posed(small, prm)
             where = f"{pose} yaw {yaw:g} pitch {pitch:g}"
             door = 1 if scene.cabin.driver_seat[1] > 0 else 0   # [right, left]: the door is at +Y in lhd
             assert (door == 1) == (drive == "lhd")
@@ -173,7 +125,7 @@ def test_face_hands_touch_their_target_and_stay_out_of_the_head(small, drive):
 @pytest.mark.parametrize("drive", ["lhd", "rhd"])
 def test_eye_rub_shuts_the_rubbed_eye(small, drive):
     prm = face_params(small, 3, "eye_rub", drive)
-    scene, rig, head, body = pose_body(small, prm)
+    scene, rig, head, body = posed(small, prm)
     side = body.holds.index("face")
     # the inboard hand rubs the eye on its own side, and that eye alone is shut
     assert side == (0 if drive == "lhd" else 1)
@@ -186,7 +138,7 @@ def test_eye_rub_shuts_the_rubbed_eye(small, drive):
 
 def test_a_face_hand_out_of_reach_keeps_the_wheel(small):
     prm = face_params(small, 4, "mouth_cover")
-    scene, rig, head, body = pose_body(small, prm)
+    scene, rig, head, body = posed(small, prm)
     anchors = scene.body_anchors
     skin = face_skin(head, rig.R_vehicle_head, rig.t_vehicle_head)
     thighs = ((np.zeros(3), np.ones(3), 0.05),) * 2
