@@ -109,7 +109,7 @@ def build_body(body: BodyParams, phone: str, sex: str, stature_m: float, rig: Ri
     stump = head.part("Head").points[template.skin_template().grid_index[-template.N_NECK_ROWS:-1][::-1]]
     columns = np.concatenate([neck_pts.reshape(NECK_ROWS, len(az), 3),
                               stump @ rig.R_vehicle_head.T + rig.t_vehicle_head]).transpose(1, 0, 2)
-    torso_pts, (line, X, Y, T, w, d, power), shoulders = torso(p, H, R_t, collar, neck_up, columns)
+    torso_pts, (line, X, Y, T, w), shoulders = torso(p, H, R_t, collar, neck_up, columns)
 
     # thighs: hip joints beside the H-point, rising towards the knees, a little apart
     lateral = R_lean @ np.array([0.0, 1.0, 0.0])

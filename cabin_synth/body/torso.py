@@ -64,8 +64,8 @@ def centre_line(t, c0, c1, m0, m1):
 
 def torso(p: Proportions, h_point: np.ndarray, R_torso: np.ndarray, collar: np.ndarray, neck_up: np.ndarray,
           neck_columns: np.ndarray):
-    """Torso points (rings bottom to top, then the bottom pole), the centre line
-    and its frames and sections at TORSO_T, and the two shoulder joints [right, left].
+    """Torso points (rings bottom to top, then the bottom pole), the centre line,
+    its frames and half-breadths at TORSO_T, and the two shoulder joints [right, left].
     The rings from the shoulders up make room for the neck (neck_columns: (n, k, 3)
     polylines up the neck's surface, vehicle frame), see clear_of_neck."""
     w, d, power = _levels(p)
@@ -81,7 +81,7 @@ def torso(p: Proportions, h_point: np.ndarray, R_torso: np.ndarray, collar: np.n
     pts = np.concatenate(ring_pts + [[line[0] - T[0] * 0.6 * d[0]]])
     k = int(np.argmin(np.abs(TORSO_T - T_SHOULDER)))
     shoulders = np.array([line[k] + s * Y[k] * p.shoulder_half - X[k] * 0.15 * d[k] for s in (-1.0, 1.0)])
-    return pts, (line, X, Y, T, w, d, power), shoulders
+    return pts, (line, X, Y, T, w), shoulders
 
 
 def clear_of_neck(ring: np.ndarray, centre: np.ndarray, normal: np.ndarray, columns: np.ndarray) -> np.ndarray:
