@@ -127,9 +127,8 @@ def neck(collar: np.ndarray, neck_up: np.ndarray, fwd: np.ndarray, stump_ring: n
     # the stump's offsets turned back into the torso's orientation, so sizes blend between like directions
     stump_off = (stump_ring - top) @ Rotation.from_rotvec(turn).as_matrix()
     rows = []
-    for u in np.linspace(0.0, 1.0, NECK_ROWS):
-        h00, h10, h01, h11 = 2 * u ** 3 - 3 * u ** 2 + 1, u ** 3 - 2 * u ** 2 + u, -2 * u ** 3 + 3 * u ** 2, u ** 3 - u ** 2
-        centre = h00 * base + h10 * neck_up * h + h01 * top + h11 * stump_up * h
+    u_rows = np.linspace(0.0, 1.0, NECK_ROWS)
+    for u, centre in zip(u_rows, centre_line(u_rows, base, top, neck_up * h, stump_up * h)):
         off = ((1.0 - u) * base_off + u * stump_off) @ Rotation.from_rotvec(u * turn).as_matrix().T
         rows.append(centre + off)
     rows[-1] = stump_ring
