@@ -41,8 +41,8 @@ renders: $(STAMP) egl
 	$(PY) bench/cabin_renders.py
 
 assets: $(STAMP)
-	$(PY) -m cabin_synth.cabin_assets usd_assets
-	$(PY) -m cabin_synth.accessory_assets usd_assets
+	$(PY) -m cabin_synth.assets.cabins usd_assets
+	$(PY) -m cabin_synth.assets.accessories usd_assets
 
 clean:
 	rm -rf $(VENV) out

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cabin_synth import presets  # noqa: E402
-from cabin_synth.accessories import NONE  # noqa: E402
-from cabin_synth.cabin import available_cabins  # noqa: E402
 from cabin_synth.pipeline import FrameMaker  # noqa: E402
-from cabin_synth.presets import Preset  # noqa: E402
+from cabin_synth.presets.preset import Preset  # noqa: E402
+from cabin_synth.scene.accessories import NONE  # noqa: E402
+from cabin_synth.scene.cabin import available_cabins  # noqa: E402
 
 MOUNTS = ("steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster")
 NO_ACCESSORIES = dict(eyewear=NONE, sunglasses_lens="nir_transmissive", headwear=NONE, face=NONE, neck=NONE, phone=NONE)

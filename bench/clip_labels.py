@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from cabin_synth import presets
-from cabin_synth.clips import make_clip
+from cabin_synth.behaviour.clips import make_clip
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ import numpy as np
 
 from cabin_synth import presets
 from cabin_synth.pipeline import FrameMaker
+from cabin_synth.presets.sampler import sample_frame
 from cabin_synth.render import distort
-from cabin_synth.sampler import sample_frame
 
 LAMPS = (("none", 0.0, 0.0), ("led", 60.0, 4000.0), ("incandescent", 80.0, 2750.0))
 

@@ -21,8 +21,8 @@ from cabin_synth.body.face_hands import FACE_POSES, face_skin, face_target
 from cabin_synth.body.hands import hand_points
 from cabin_synth.driver import build_driver
 from cabin_synth.pipeline import FrameMaker, face_state
-from cabin_synth.rig import build_rig
-from cabin_synth.sampler import sample_frame
+from cabin_synth.presets.sampler import sample_frame
+from cabin_synth.scene.rig import build_rig
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from cabin_synth import presets
+from cabin_synth.dataset.writer import DatasetWriter, encode_png
 from cabin_synth.pipeline import STAGES, FrameMaker, Timings, dataset_document
-from cabin_synth.writer import DatasetWriter, encode_png
 
 
 def sized(preset: presets.Preset, width: int, height: int) -> presets.Preset:

@@ -3,7 +3,7 @@
     python bench/gaze_zones.py [--preset default] [--frames 200] [--seed 0]
 
 Samples frames with the sampler, builds the rig and the driver's eyes (no scene,
-no render), labels each combined gaze ray with its zone (cabin_synth.zones) and,
+no render), labels each combined gaze ray with its zone (cabin_synth.scene.zones) and,
 for rays in no zone, names the first cabin part the ray meets (opaque parts and
 glass alike; "outside" when it leaves the cabin through nothing). Prints both
 histograms and the `none` fraction.
@@ -16,13 +16,13 @@ import numpy as np
 from pxr import Usd, UsdGeom
 
 from cabin_synth import presets
-from cabin_synth.cabin import cabin_asset_path, mesh_triangles, read_cabin
 from cabin_synth.driver import build_driver
+from cabin_synth.labels.raycast import nearest_hit
 from cabin_synth.pipeline import face_state
-from cabin_synth.raycast import nearest_hit
-from cabin_synth.rig import build_rig
-from cabin_synth.sampler import sample_frame
-from cabin_synth.zones import NO_ZONE, gaze_zone, zone_soup
+from cabin_synth.presets.sampler import sample_frame
+from cabin_synth.scene.cabin import cabin_asset_path, mesh_triangles, read_cabin
+from cabin_synth.scene.rig import build_rig
+from cabin_synth.scene.zones import NO_ZONE, gaze_zone, zone_soup
 
 
 def cabin_parts(stage: Usd.Stage) -> tuple[np.ndarray, list[str]]:

@@ -52,7 +52,7 @@ def cmd_generate(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validate import validate_dataset
+    from .dataset.validate import validate_dataset
 
     problems = validate_dataset(Path(args.dir))
     for line in problems:
@@ -77,21 +77,22 @@ def cmd_presets(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .reader import open_dataset
+    from .dataset.reader import open_dataset
 
     dataset = open_dataset(args.dir)
     if args.format == "coco":
-        from .coco import export_coco
+        from .export.coco import export_coco
         summary = export_coco(dataset, Path(args.out), args.image)
     else:
-        from .xgaze import export_xgaze
+        from .export.xgaze import export_xgaze
         summary = export_xgaze(dataset, Path(args.out), args.image)
     print(f"exported {summary['images']} frames of {args.dir} as {args.format} ({args.image} images) to {summary['out']}")
     return 0
 
 
 def cmd_describe(args) -> int:
-    from . import design, presets
+    from . import presets
+    from .presets import design
 
     preset = presets.load(args.preset)
     unit = "clips" if preset.is_clips else "frames"

@@ -15,26 +15,27 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, schemas
+from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
+from .dataset import schemas
+from .dataset.writer import DatasetWriter, encode_png
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
-from .labels import frame_labels
-from .lamps import lamp_output
-from .lighting import daylight
-from .materials import body_materials, driver_materials
-from .presets import Preset
+from .labels.frame import frame_labels
+from .labels.semantics import CLASS_ID, CLASSES
+from .presets.preset import Preset
+from .presets.sampler import FrameParams, sample_frame
+from .presets.streams import stream
 from .render import distort
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
-from .rig import build_rig
-from .sampler import FrameParams, sample_frame
-from .scene import Scene
-from .semantics import CLASS_ID, CLASSES
-from .skin import eye_occlusion, head_detail
-from .sensor import fixed_pattern, nir_image, rgb_image
-from .streams import stream
-from .writer import DatasetWriter, encode_png
+from .scene.lamps import lamp_output
+from .scene.lighting import daylight
+from .scene.materials import body_materials, driver_materials
+from .scene.rig import build_rig
+from .scene.skin import eye_occlusion, head_detail
+from .scene.stage import Scene
+from .sensor.model import fixed_pattern, nir_image, rgb_image
 
 STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
 
@@ -95,7 +96,7 @@ class FrameMaker:
         return self._scenes[key]
 
     def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Frame:
-        """Frame `index`; its parameters are sampled unless given (clip frames, clips.py)."""
+        """Frame `index`; its parameters are sampled unless given (clip frames, behaviour/clips.py)."""
         timings = timings or Timings()
         sensor = self.sensor
         t = time.perf_counter()
@@ -217,7 +218,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
 def clip_committed(out: Path, clip: int, rendered: bool) -> bool:
     """True when the clip's clip.json is on disk, was made with (rendered) or without
     frames as asked, and every frame it lists and every file those list check out."""
-    from .writer import sha256
+    from .dataset.writer import sha256
 
     path = out / clip_folder(clip) / "clip.json"
 
@@ -249,8 +250,8 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
     """Write `clips` clips of a clip preset into `out` (clips/NNNN/: frames, then clip.json last)."""
     from tqdm import tqdm
 
-    from .clips import make_clip
-    from .writer import atomic_write, dump_json, sha256
+    from .behaviour.clips import make_clip
+    from .dataset.writer import atomic_write, dump_json, sha256
 
     writer = DatasetWriter(out, dataset_document(preset, seed))
     maker = None

@@ -3,9 +3,9 @@
 from cabin_synth import presets
 from cabin_synth.body.build import build_body
 from cabin_synth.driver import build_driver
-from cabin_synth.materials import body_materials
 from cabin_synth.pipeline import FrameMaker, face_state
-from cabin_synth.rig import build_rig
+from cabin_synth.scene.materials import body_materials
+from cabin_synth.scene.rig import build_rig
 
 
 def small_maker(renderer, seed: int) -> FrameMaker:

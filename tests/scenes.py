@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from cabin_synth.camera import Camera
-from cabin_synth.materials import Material
 from cabin_synth.render.view import Illuminator, Instance, SceneView
+from cabin_synth.scene.camera import Camera
+from cabin_synth.scene.materials import Material
 from cabin_synth.transforms import look_at_opencv
 
 

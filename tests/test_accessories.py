@@ -8,17 +8,18 @@ import numpy as np
 import pytest
 from pxr import Usd, UsdGeom, UsdSemantics, UsdShade, UsdValidation
 
-from cabin_synth import accessory_assets, presets
-from cabin_synth.accessories import PHONE_POSITIONS, fit_transform
-from cabin_synth.cabin import DRIVES, available_cabins
+from cabin_synth import presets
+from cabin_synth.assets import accessories as accessory_assets
 from cabin_synth.driver import FaceState, build_driver, sample_identity
 from cabin_synth.errors import UserError
+from cabin_synth.labels.semantics import CLASSES
 from cabin_synth.pipeline import FrameMaker
-from cabin_synth.presets import Preset
-from cabin_synth.sampler import sample_frame
-from cabin_synth.scene import Scene
-from cabin_synth.semantics import CLASSES
-from cabin_synth.streams import stream
+from cabin_synth.presets.preset import Preset
+from cabin_synth.presets.sampler import sample_frame
+from cabin_synth.presets.streams import stream
+from cabin_synth.scene.accessories import PHONE_POSITIONS, fit_transform
+from cabin_synth.scene.cabin import DRIVES, available_cabins
+from cabin_synth.scene.stage import Scene
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 ASSETS = sorted((REPO / "usd_assets" / "accessories").glob("*.usda"))
@@ -235,10 +236,10 @@ def test_sampler_draws_accessories_from_their_own_streams():
 @pytest.mark.parametrize("drive", DRIVES)
 def test_phone_positions_are_where_euro_ncap_puts_them(cabin, drive):
     """Checked against the cabin geometry, not against the formulas that place them."""
-    from cabin_synth.accessories import cabin_surfaces
-    from cabin_synth.accessory_assets import PHONE_SIZE
-    from cabin_synth.raycast import nearest_hit
-    from cabin_synth.zones import gaze_zone, zone_soup
+    from cabin_synth.assets.accessories import PHONE_SIZE
+    from cabin_synth.labels.raycast import nearest_hit
+    from cabin_synth.scene.accessories import cabin_surfaces
+    from cabin_synth.scene.zones import gaze_zone, zone_soup
 
     rest = build_driver(sample_identity(stream(0, 0, "t"), sex="male", age_years=30.0, skin_type=4),
                         FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))

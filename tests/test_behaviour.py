@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cabin_synth import presets
-from cabin_synth.clips import cabin_info, head_poses, make_clip, sample_behaviour
+from cabin_synth.behaviour.clips import cabin_info, head_poses, make_clip, sample_behaviour
 from cabin_synth.driver import FaceState, build_driver
 
 # Normative horizontal saccade peak velocities, mean and SD (deg/s) at 5, 15 and 30 deg
@@ -225,7 +225,7 @@ def test_aperture_labels_match_the_driver_geometry():
     preset = clip_preset("drowsiness_clips", duration=20.0, kss=9)
     clip = make_clip(preset, 6, 0)
     pf = clip.labels["per_frame"]
-    from cabin_synth.rig import build_rig
+    from cabin_synth.scene.rig import build_rig
 
     cabin = cabin_info(clip.base.cabin, clip.base.drive)
     for k in (0, 97, 311, 598):

@@ -8,20 +8,20 @@ import dataclasses
 
 import numpy as np
 import pytest
+from bodies import posed, small_maker
 from pxr import Usd, UsdGeom
+from rays import crossing_counts
 
 from cabin_synth import presets
-from cabin_synth.body.build import KEYPOINT_NAMES, KEYPOINT_PARTS, build_body
 from cabin_synth.body.belt import N_CHEST, N_SHOULDER, WIDTH
+from cabin_synth.body.build import KEYPOINT_NAMES, KEYPOINT_PARTS, build_body
 from cabin_synth.body.ik import two_bone
-from cabin_synth.body.torso import TORSO_SIDES, TORSO_T
 from cabin_synth.body.proportions import FINGER_SCALE, PHALANGES
+from cabin_synth.body.torso import TORSO_SIDES, TORSO_T
 from cabin_synth.driver import build_driver, template
 from cabin_synth.pipeline import face_state
-from cabin_synth.rig import build_rig
-from cabin_synth.sampler import sample_frame
-from bodies import posed, small_maker
-from rays import crossing_counts
+from cabin_synth.presets.sampler import sample_frame
+from cabin_synth.scene.rig import build_rig
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +234,7 @@ def test_phone_in_hand_lies_in_the_grasp(small, phone):
     prm = frame_params(small, 4, phone=phone, hand_pose="phone_in_hand")
     scene, _, _, body = posed(small, prm)
     hand = body.hands[body.holds.index("phone")]
-    from cabin_synth.accessory_assets import root_name
+    from cabin_synth.assets.accessories import root_name
 
     pts = []
     for prim in Usd.PrimRange(scene.stage.GetPrimAtPath(f"/World/Cabin/PhoneAnchors/{root_name(phone)}/Phone")):
@@ -395,7 +395,7 @@ def test_belt_stays_outside_the_torso_when_the_head_turns(small):
 def test_hands_keep_off_a_phone_on_the_rim(small, steer):
     prm = frame_params(small, 9, phone="wheel_rim", hand_pose="ten_two", steering_wheel_deg=steer)
     scene, _, _, body = posed(small, prm)
-    from cabin_synth.accessory_assets import root_name
+    from cabin_synth.assets.accessories import root_name
 
     pts = np.concatenate([world_points(scene.stage, str(prim.GetPath()))[0] for prim in Usd.PrimRange(
         scene.stage.GetPrimAtPath(f"/World/Cabin/PhoneAnchors/{root_name('wheel_rim')}/Phone")) if prim.IsA(UsdGeom.Mesh)])

@@ -1,4 +1,4 @@
-"""Tests of the cabin assets (usd_assets/cabins) and the reader (cabin_synth.cabin)."""
+"""Tests of the cabin assets (usd_assets/cabins) and the reader (cabin_synth.scene.cabin)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from pxr import Sdf, Usd, UsdGeom, UsdSemantics, UsdShade
 
-from cabin_synth import cabin_assets
-from cabin_synth.cabin import available_cabins, cabin_asset_path, read_cabin
-from cabin_synth.raycast import hit_t
-from cabin_synth.semantics import CLASSES
-from cabin_synth.zones import SEE_THROUGH_ZONES, gaze_zone, zone_soup
+from cabin_synth.assets import cabins as cabin_assets
+from cabin_synth.labels.raycast import hit_t
+from cabin_synth.labels.semantics import CLASSES
+from cabin_synth.scene.cabin import available_cabins, cabin_asset_path, read_cabin
+from cabin_synth.scene.zones import SEE_THROUGH_ZONES, gaze_zone, zone_soup
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 CABINS = available_cabins()
@@ -192,8 +192,8 @@ def test_unloaded_cabin_has_anchors_zones_and_wheel_but_no_trim(name, drive):
 @pytest.mark.parametrize("drive", DRIVES)
 def test_composed_scene_loads_the_whole_cabin(drive):
     from cabin_synth.driver import FaceState, build_driver, sample_identity
-    from cabin_synth.scene import Scene
-    from cabin_synth.streams import stream
+    from cabin_synth.presets.streams import stream
+    from cabin_synth.scene.stage import Scene
 
     name = "van"
     rest = build_driver(sample_identity(stream(0, 0, "t"), sex="female", age_years=30.0, skin_type=2),

@@ -6,8 +6,8 @@ import numpy as np
 import yaml
 
 from cabin_synth.cli import main
+from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.paths import PRESETS
-from cabin_synth.validate import validate_dataset
 
 
 def tiny_clip_preset(tmp_path, duration=0.1):

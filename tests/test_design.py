@@ -9,10 +9,10 @@ from scipy import stats
 
 from cabin_synth import presets
 from cabin_synth.cli import main
-from cabin_synth.distributions import cdf, draw, quantile
 from cabin_synth.errors import UserError
 from cabin_synth.paths import PRESETS
-from cabin_synth.sampler import sample_frame
+from cabin_synth.presets.distributions import cdf, draw, quantile
+from cabin_synth.presets.sampler import sample_frame
 
 
 def variant(mutate, name="variant"):

@@ -8,15 +8,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cabin_synth import presets, sensor_presets
-from cabin_synth.distortion import distort, undistort
+from cabin_synth import presets
+from cabin_synth.dataset.schemas import errors as schema_errors
 from cabin_synth.errors import UserError
-from cabin_synth.materials import Material
+from cabin_synth.labels.semantics import CLASSES
 from cabin_synth.pipeline import FrameMaker
 from cabin_synth.render import distort as render_distort
 from cabin_synth.render.gl import GLRenderer
-from cabin_synth.schemas import errors as schema_errors
-from cabin_synth.semantics import CLASSES
+from cabin_synth.scene.distortion import distort, undistort
+from cabin_synth.scene.materials import Material
+from cabin_synth.sensor import catalogue
 from tests.scenes import camera_at_origin, make_view
 
 RADTAN = (-0.28, 0.09, 0.0005, -0.0003, -0.012)
@@ -141,8 +142,8 @@ def test_no_distortion_renders_the_pinhole_directly():
 
 
 def test_sensor_presets_resolve_and_report_field_of_view():
-    for name, sensor in sensor_presets.SENSORS.items():
-        fov = sensor_presets.field_of_view_deg(sensor)
+    for name, sensor in catalogue.SENSORS.items():
+        fov = catalogue.field_of_view_deg(sensor)
         f_mm, pitch = sensor["focal_length_mm"], sensor["pixel_pitch_um"] * 1e-3
         pinhole_h = 2 * math.degrees(math.atan(sensor["width"] * pitch / 2 / f_mm))
         if sensor["distortion"]["model"] == "none":
@@ -151,7 +152,7 @@ def test_sensor_presets_resolve_and_report_field_of_view():
             assert fov["horizontal"] > pinhole_h + 5  # barrel distortion widens the view
     data = copy.deepcopy(dict(presets.load("default").data))
     data["sensor"] = {"preset": "nir850_1280x800", "nir": {"exposure_us": 800}}
-    expanded = sensor_presets.expand(data["sensor"])
+    expanded = catalogue.expand(data["sensor"])
     assert expanded["nir"]["exposure_us"] == 800 and expanded["nir"]["wavelength_nm"] == 850
     assert expanded["width"] == 1280 and expanded["distortion"]["model"] == "fisheye"
 

@@ -5,18 +5,18 @@ import dataclasses
 
 import numpy as np
 import pytest
-
 from pxr import Usd, UsdGeom, UsdLux
+from scenes import GREY, camera_at_origin, make_view, quad, sphere
 
-from cabin_synth import presets, specular
-from cabin_synth.cabin import cabin_asset_path
-from cabin_synth.lamps import lamp_output
-from cabin_synth.materials import Material, skin
+from cabin_synth import presets
 from cabin_synth.pipeline import FrameMaker
+from cabin_synth.presets.sampler import sample_frame
+from cabin_synth.render import specular
 from cabin_synth.render.reference import render_reference
 from cabin_synth.render.view import Lamp
-from cabin_synth.sampler import sample_frame
-from scenes import GREY, camera_at_origin, make_view, quad, sphere
+from cabin_synth.scene.cabin import cabin_asset_path
+from cabin_synth.scene.lamps import lamp_output
+from cabin_synth.scene.materials import Material, skin
 
 # CIE 1924 photopic luminous efficiency V(lambda), 380-780 nm in 10 nm steps (CIE 15 tables).
 V_TABLE = np.array([

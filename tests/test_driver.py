@@ -9,14 +9,24 @@ import json
 
 import numpy as np
 import pytest
+from rays import ray_hits
 from scipy.spatial import cKDTree
 
-from cabin_synth.driver import (EXPRESSIONS, LANDMARK_NAMES, SHAPE_PARAMS, DriverGeometry, FaceState, Identity,
-                                build_driver, dimensions, reference_identity, sample_identity)
+from cabin_synth.driver import (
+    EXPRESSIONS,
+    LANDMARK_NAMES,
+    SHAPE_PARAMS,
+    DriverGeometry,
+    FaceState,
+    Identity,
+    build_driver,
+    dimensions,
+    reference_identity,
+    sample_identity,
+)
 from cabin_synth.driver.hair import FACIAL_HAIR, HAIR_STYLES, THICKNESS_MM
-from cabin_synth.materials import driver_materials
-from cabin_synth.semantics import CLASSES
-from rays import ray_hits
+from cabin_synth.labels.semantics import CLASSES
+from cabin_synth.scene.materials import driver_materials
 
 MATERIALS = set(driver_materials(1, (0.1, 0.1, 0.1), 1.0))   # every part must name a material the scene gets
 CORNEA_R = 7.8e-3

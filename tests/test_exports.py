@@ -7,7 +7,7 @@ import pytest
 from pycocotools.coco import COCO
 
 from cabin_synth.cli import main
-from cabin_synth.reader import open_dataset
+from cabin_synth.dataset.reader import open_dataset
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,14 @@ import dataclasses
 
 import numpy as np
 import pytest
+from bodies import posed, small_maker
+from rays import crossing_counts, ray_hits
 from scipy.spatial import cKDTree
 
 from cabin_synth import presets
 from cabin_synth.body.face_hands import SKIN_PARTS, face_skin
 from cabin_synth.body.poses import hand_targets
-from cabin_synth.sampler import sample_frame
-from bodies import posed, small_maker
-from rays import crossing_counts, ray_hits
+from cabin_synth.presets.sampler import sample_frame
 
 POSES = ("eye_rub", "mouth_cover", "chin_rest")
 

@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from cabin_synth import presets, schemas
+from cabin_synth import presets
 from cabin_synth.cli import main
+from cabin_synth.dataset import schemas
 from cabin_synth.pipeline import FrameMaker
 
 N_FRAMES = 200

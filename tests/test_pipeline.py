@@ -5,9 +5,9 @@ import json
 import numpy as np
 
 from cabin_synth.cli import main
+from cabin_synth.dataset.validate import validate_dataset
+from cabin_synth.dataset.writer import decode_png
 from cabin_synth.pipeline import FrameMaker
-from cabin_synth.validate import validate_dataset
-from cabin_synth.writer import decode_png
 
 
 def test_visible_landmark_depth_matches_depth_buffer(frames):

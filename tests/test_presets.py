@@ -8,10 +8,10 @@ import yaml
 
 from cabin_synth import presets
 from cabin_synth.cli import main
-from cabin_synth.distributions import draw
 from cabin_synth.errors import UserError
 from cabin_synth.paths import PRESETS
-from cabin_synth.sampler import sample_frame
+from cabin_synth.presets.distributions import draw
+from cabin_synth.presets.sampler import sample_frame
 
 
 def write_preset(tmp_path, mutate):

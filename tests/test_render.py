@@ -6,14 +6,14 @@ import dataclasses
 import numpy as np
 import pytest
 import yaml
+from scenes import GREY, camera_at_origin, make_view, quad, slab, sphere
 
+from cabin_synth.paths import PRESETS
 from cabin_synth.render.gl import GLRenderer
 from cabin_synth.render.reference import render_reference
 from cabin_synth.render.view import Lamp
-from cabin_synth.materials import Material
-from cabin_synth.paths import PRESETS
-from cabin_synth.sensor import fixed_pattern, nir_image
-from scenes import GREY, camera_at_origin, make_view, quad, slab, sphere
+from cabin_synth.scene.materials import Material
+from cabin_synth.sensor.model import fixed_pattern, nir_image
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ def test_see_through_material_round_trips_through_usd():
     from pxr import Usd, UsdGeom, UsdShade
 
     from cabin_synth.render.view import _material
-    from cabin_synth.scene import write_material
+    from cabin_synth.scene.stage import write_material
 
     stage = Usd.Stage.CreateInMemory()
     lens = Material((0.02, 0.02, 0.02), 0.05, 0.06, opacity=0.4, transmittance_visible=0.15,

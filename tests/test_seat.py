@@ -8,11 +8,11 @@ import yaml
 from pxr import Usd, UsdGeom
 
 from cabin_synth import presets
-from cabin_synth.cabin import cabin_asset_path, read_cabin
 from cabin_synth.errors import UserError
 from cabin_synth.paths import PRESETS
-from cabin_synth.rig import REFERENCE_STATURE_M, build_rig
-from cabin_synth.sampler import sample_frame
+from cabin_synth.presets.sampler import sample_frame
+from cabin_synth.scene.cabin import cabin_asset_path, read_cabin
+from cabin_synth.scene.rig import REFERENCE_STATURE_M, build_rig
 
 
 def _upright(params, travel_mm, stature=REFERENCE_STATURE_M):

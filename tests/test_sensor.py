@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from cabin_synth.paths import PRESETS
-from cabin_synth.sensor import PLANCK, LIGHT_SPEED, nir_electrons_mean, nir_image, rgb_image
+from cabin_synth.sensor.model import LIGHT_SPEED, PLANCK, nir_electrons_mean, nir_image, rgb_image
 
 
 @pytest.fixture()
@@ -106,7 +106,7 @@ def test_noise_is_reproducible_from_the_stream_alone(sensor):
 def test_srgb_table_matches_the_curve():
     # The 16-bit table may differ from evaluating IEC 61966-2-1 by 1 code, and only
     # at a code boundary.
-    from cabin_synth.sensor import srgb_8bit, srgb_encode
+    from cabin_synth.sensor.model import srgb_8bit, srgb_encode
 
     level = np.random.default_rng(4).uniform(-0.1, 1.1, 200000).astype(np.float32)
     exact = np.floor(srgb_encode(level) * 255.0 + 0.5)

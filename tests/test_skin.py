@@ -1,4 +1,4 @@
-"""Skin detail and ambient occlusion (cabin_synth.skin, cabin_synth.driver.occlusion).
+"""Skin detail and ambient occlusion (cabin_synth.scene.skin, cabin_synth.driver.occlusion).
 
 Rendered checks put the driver's head alone before a camera under sky light
 only, and divide a render with the detail by one without it (same geometry,
@@ -9,17 +9,18 @@ import dataclasses
 
 import numpy as np
 import pytest
+from scenes import make_view, quad
 
-from cabin_synth import skin, specular
-from cabin_synth.camera import Camera
 from cabin_synth.driver import FaceState, build_driver, sample_identity
 from cabin_synth.driver.identity import FRECKLED_P
 from cabin_synth.driver.occlusion import eye_occlusion, occlusion
-from cabin_synth.materials import skin as skin_material
+from cabin_synth.render import specular
 from cabin_synth.render.gl import GLRenderer
 from cabin_synth.render.reference import render_reference
+from cabin_synth.scene import skin
+from cabin_synth.scene.camera import Camera
+from cabin_synth.scene.materials import skin as skin_material
 from cabin_synth.transforms import look_at_opencv
-from scenes import make_view, quad
 
 AHEAD = np.array([1.0, 0.0, 0.0])
 DISTANCE = 0.45                     # head centre to camera, m

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 
 from cabin_synth import presets
-from cabin_synth.distributions import draw
+from cabin_synth.dataset import schemas
 from cabin_synth.errors import UserError
-from cabin_synth.sampler import sample_frame
-from cabin_synth.solar import sun_in_vehicle, sun_position
-from cabin_synth.streams import stream
+from cabin_synth.paths import PRESETS
+from cabin_synth.presets.distributions import draw
+from cabin_synth.presets.sampler import sample_frame
+from cabin_synth.presets.streams import stream
+from cabin_synth.scene.solar import sun_in_vehicle, sun_position
 
 
 def test_noon_elevation_from_latitude_and_declination():
@@ -51,7 +53,7 @@ def test_a_preset_can_give_the_sun_by_clock_and_heading():
     lighting = {"sun_illuminance_lux": 50000.0, "sky_fraction": 0.3, "time_of_day_h": {"uniform": [8, 18]},
                 "day_of_year": 172, "latitude_deg": 48.0, "heading_deg": {"uniform": [0, 360]}}
     preset = _with_lighting(lighting)
-    assert presets.schemas.errors("preset", dict(preset.data)) == []
+    assert schemas.errors("preset", dict(preset.data)) == []
     for i in range(5):
         frame = sample_frame(preset, 3, i)
         # redraw the clock fields by hand from their own streams and compare
@@ -64,7 +66,7 @@ def test_a_preset_can_give_the_sun_by_clock_and_heading():
 def test_sun_given_both_ways_is_refused(tmp_path):
     import yaml
 
-    data = yaml.safe_load((presets.PRESETS / "default.yaml").read_text())
+    data = yaml.safe_load((PRESETS / "default.yaml").read_text())
     data["lighting"].update(time_of_day_h=12, day_of_year=100, latitude_deg=45, heading_deg=0)
     path = tmp_path / "both.yaml"
     path.write_text(yaml.safe_dump(data))

@@ -1,15 +1,15 @@
-"""The skin's glossy lobe and hair's sheen (cabin_synth.specular) against optics worked by hand."""
+"""The skin's glossy lobe and hair's sheen (cabin_synth.render.specular) against optics worked by hand."""
 
 import dataclasses
 
 import numpy as np
 import pytest
+from scenes import camera_at_origin, make_view, quad, sphere
 
-from cabin_synth import specular
-from cabin_synth.materials import HAIR_IOR, SKIN_IOR, SKIN_ROUGHNESS, Material, skin
+from cabin_synth.render import specular
 from cabin_synth.render.gl import GLRenderer
 from cabin_synth.render.reference import render_reference
-from scenes import camera_at_origin, make_view, quad, sphere
+from cabin_synth.scene.materials import HAIR_IOR, SKIN_IOR, SKIN_ROUGHNESS, Material, skin
 
 
 @pytest.fixture(scope="module")

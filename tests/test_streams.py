@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cabin_synth.streams import name_key, stream
+from cabin_synth.presets.streams import name_key, stream
 
 
 def test_same_key_same_draws_and_no_global_state():

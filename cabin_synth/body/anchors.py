@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from pxr import Usd, UsdGeom
 
-from ..cabin import CabinInfo
+from ..scene.cabin import CabinInfo
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class BodyAnchors:
 
 
 def body_anchors(stage: Usd.Stage, root: str, cabin: CabinInfo, phone_poses: dict) -> BodyAnchors:
-    from ..cabin_assets import SPECS
+    from ..assets.cabins import SPECS
 
     spec = SPECS.get(cabin.name)
     if spec is None:

@@ -9,17 +9,27 @@ import numpy as np
 
 from ..driver import DriverGeometry, Part, sculpt, template
 from ..driver.mesh import vertex_normals
-from ..rig import Rig
+from ..scene.rig import Rig
 from .anchors import BodyAnchors
 from .belt import Drape, belt, belt_faces
+from .face_hands import FACE_POSES, face_skin
 from .grip import HandJoints
 from .hands import hand_faces, hand_points
 from .ik import two_bone
 from .params import BodyParams, lean_rotation
-from .face_hands import FACE_POSES, face_skin
 from .poses import hand_targets
 from .proportions import Proportions, proportions
-from .torso import COLLAR_ABOVE_STUMP, NECK_ROOT_BELOW_COLLAR, NECK_ROWS, NECK_TILT_DEG, TORSO_SIDES, TORSO_T, limb, neck, torso
+from .torso import (
+    COLLAR_ABOVE_STUMP,
+    NECK_ROOT_BELOW_COLLAR,
+    NECK_ROWS,
+    NECK_TILT_DEG,
+    TORSO_SIDES,
+    TORSO_T,
+    limb,
+    neck,
+    torso,
+)
 from .tubes import capsule_faces, tube_faces
 
 SIDES = ("R", "L")            # [right, left] = vehicle -Y, +Y

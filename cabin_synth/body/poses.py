@@ -9,8 +9,8 @@ hand is busy; the inboard hand takes the phone or rests on the inboard thigh.
 
 import numpy as np
 
-from ..accessories import WHEEL_RIM_CLOCK_DEG
-from ..accessory_assets import PHONE_SIZE
+from ..assets.accessories import PHONE_SIZE
+from ..scene.accessories import WHEEL_RIM_CLOCK_DEG
 from .anchors import BodyAnchors
 from .face_hands import FACE_POSES, FaceSkin, face_hand, face_hand_side
 from .grip import Grip, HandJoints, Plane, circle_grip, hand_joints

@@ -159,9 +159,9 @@ class Identity:
     hair_colour: str = "dark_brown"     # HAIR_COLOURS
     facial_hair: str = "none"           # hair.FACIAL_HAIR
     brow_colour: str = "dark_brown"     # HAIR_COLOURS
-    freckles: float = 0.0               # skin.py: freckle cover of the freckle-prone skin, 0..1
-    redness: float = 0.0                # skin.py: excess haemoglobin optical depth at 550 nm on cheeks and nose
-    skin_seed: int = 0                  # places the skin's spots and lines (skin.py)
+    freckles: float = 0.0               # scene/skin.py: freckle cover of the freckle-prone skin, 0..1
+    redness: float = 0.0                # scene/skin.py: excess haemoglobin optical depth at 550 nm on cheeks and nose
+    skin_seed: int = 0                  # places the skin's spots and lines (scene/skin.py)
 
     def __post_init__(self):
         for name, value, known in (("hair_style", self.hair_style, HAIR_STYLES),

@@ -12,7 +12,7 @@ class Part:
     """One mesh of the driver, in the head frame (metres).
 
     name: unique, path-like, CamelCase segments (usable as USD prim names).
-    semantic: one of cabin_synth.semantics.CLASSES. material: the driver
+    semantic: one of cabin_synth.labels.semantics.CLASSES. material: the driver
     material it takes (a key of materials.driver_materials).
     faces wind counter-clockwise seen from outside: (b - a) x (c - a) points out.
     """

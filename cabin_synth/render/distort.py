@@ -4,7 +4,7 @@ Render an undistorted pinhole image wide enough to hold every pixel of the
 distorted image, then pull each output pixel from where the lens model says its
 ray lands: radiance bilinearly, depth and instance ids by nearest neighbour
 (interpolating them would invent surfaces and ids). The mapping is
-cabin_synth.distortion, the same model Camera.project applies to the labels.
+cabin_synth.scene.distortion, the same model Camera.project applies to the labels.
 """
 
 import math
@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..camera import Camera
-from ..distortion import undistort
+from ..scene.camera import Camera
+from ..scene.distortion import undistort
 from .buffers import Buffers
 from .view import SceneView
 

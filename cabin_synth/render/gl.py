@@ -2,18 +2,20 @@
 
 It runs headless on EGL: Mesa's llvmpipe on a CPU-only machine, the GPU's driver
 where one exists, with the same shaders. Radiometry (what each pixel receives)
-is in the fragment shader; what the sensor makes of it is cabin_synth.sensor.
+is in the fragment shader; what the sensor makes of it is cabin_synth.sensor.model.
 See docs/sensors.md for the light model.
 """
 
 import numpy as np
 
 from ..errors import UserError
-from ..glints import fit_sphere
-from ..materials import RETRO_ANGLE_RAD
-from ..skin import DETAIL_WIDTH, GLSL as SKIN_GLSL, band_gains
-from ..specular import GLSL as SPECULAR_GLSL, albedo_table
+from ..labels.glints import fit_sphere
+from ..scene.materials import RETRO_ANGLE_RAD
+from ..scene.skin import DETAIL_WIDTH, band_gains
+from ..scene.skin import GLSL as SKIN_GLSL
 from .buffers import Buffers
+from .specular import GLSL as SPECULAR_GLSL
+from .specular import albedo_table
 from .view import SceneView
 
 VERTEX = """
@@ -26,12 +28,12 @@ uniform vec2 near_far;
 in vec3 in_pos;
 in vec3 in_normal;
 in float in_instance;
-in vec4 in_rest;          // skin detail (cabin_synth.skin): template point mm, noise shift
+in vec4 in_rest;          // skin detail (cabin_synth.scene.skin): template point mm, noise shift
 in vec4 in_tint;          // per-vertex log albedo (r, g, b, nir)
 in vec4 in_melanin;       // optical depth per melanin type step (r, g, b, nir)
 in vec4 in_relief;        // pores, forehead lines, crow's feet, freckle threshold
 in float in_occlusion;    // ambient occlusion 0..1
-in vec3 in_fibre;         // hair fibre direction (cabin_synth.specular), zero elsewhere
+in vec3 in_fibre;         // hair fibre direction (cabin_synth.render.specular), zero elsewhere
 out vec3 v_pos;
 out vec3 v_normal;
 out float v_zcam;
@@ -201,7 +203,7 @@ float ill_irradiance(int k, vec3 p, out vec3 l) {
 
 FRAGMENT = """
 uniform float retro_angle;     // 1/e angle of the bright-pupil retro-reflection, rad
-uniform vec4 skin_line_gain;   // relief contrast left by subsurface scattering (r, g, b, nir): cabin_synth.skin
+uniform vec4 skin_line_gain;   // relief contrast left by subsurface scattering (r, g, b, nir): cabin_synth.scene.skin
 uniform vec4 skin_pore_gain;
 in vec3 v_pos;
 in vec3 v_normal;
@@ -230,7 +232,7 @@ void main() {
     // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
     vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
     float sky = (0.5 + 0.5 * n.z) * (1.0 - v_occlusion);   // share of the upper hemisphere seen, less what the skin blocks
-    // Specular radiance per unit of each light's irradiance, white in every band (cabin_synth.specular).
+    // Specular radiance per unit of each light's irradiance, white in every band (cabin_synth.render.specular).
     float s_sun = 0.0, s_sky = 0.0, s_ill = 0.0, s_lamp_nir = 0.0;
     vec3 s_lamp = vec3(0.0);
     if (glossy) {
@@ -621,7 +623,7 @@ class GLRenderer:
             inst.material.transmittance_visible, inst.material.nir_transmittance(view.wavelength_nm)) < 1.0
             for inst in view.instances])
         # Cabin glazing filters no light in the maps: its transmittance is in the
-        # daylight figures (lighting.py), and the illuminators light nothing beyond it.
+        # daylight figures (scene/lighting.py), and the illuminators light nothing beyond it.
         window = np.array([False] + [inst.semantic == "window" for inst in view.instances])
         groups = {
             "opaque": opacity[tri_id] >= 1.0,

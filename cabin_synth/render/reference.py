@@ -2,9 +2,9 @@
 
 Same inputs, same buffers, same direct light model as render/gl.py (Lambert
 under sun, sky, every illuminator and every lit cabin lamp, the glossy lobe of
-skin and the sheen of hair fibres (cabin_synth.specular), bright-pupil
+skin and the sheen of hair fibres (cabin_synth.render.specular), bright-pupil
 retro-reflection, emissive surfaces, skin detail and its ambient occlusion of
-the sky, cabin_synth.skin), written
+the sky, cabin_synth.scene.skin), written
 the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
 tests can check the fast path against it. It does not model shadows,
 see-through filters or corneal glints: tests check those against geometry
@@ -13,8 +13,9 @@ computed by hand (tests/test_render.py, tests/test_eye_optics.py).
 
 import numpy as np
 
-from .. import skin, specular
-from ..materials import RETRO_ANGLE_RAD
+from ..scene import skin
+from ..scene.materials import RETRO_ANGLE_RAD
+from . import specular
 from .buffers import Buffers
 from .view import SceneView
 

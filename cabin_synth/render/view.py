@@ -11,18 +11,18 @@ from dataclasses import dataclass
 import numpy as np
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
-from .. import skin
-from ..camera import R_USDCAM_CV, Camera
-from ..lamps import LAMBERT_EXPONENT, blackbody_rgb
-from ..materials import Material
-from ..specular import FIBRE_PRIMVAR
+from ..scene import skin
+from ..scene.camera import R_USDCAM_CV, Camera
+from ..scene.lamps import LAMBERT_EXPONENT, blackbody_rgb
+from ..scene.materials import Material
+from .specular import FIBRE_PRIMVAR
 
 
 @dataclass(frozen=True)
 class Instance:
     id: int                # value in the instance-id image (0 = nothing)
     prim: str              # USD prim path
-    semantic: str          # class name (cabin_synth.semantics)
+    semantic: str          # class name (cabin_synth.labels.semantics)
     material: Material
 
 
@@ -102,7 +102,7 @@ def _material(prim: Usd.Prim) -> Material:
     emissive = shader.GetInput("emissiveColor").Get() if shader and shader.GetInput("emissiveColor") else None
     fibre = custom("hair_fibre", 0.0) > 0.5
     # Only an opaque surface with an authored index has a glossy lobe (materials.Material.glossy);
-    # hair's sheen is its fibres' (cabin_synth.specular).
+    # hair's sheen is its fibres' (cabin_synth.render.specular).
     rough = shader.GetInput("roughness").Get() if ior and opacity >= 1.0 and not fibre and shader.GetInput("roughness") else None
     return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
                     opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
@@ -134,7 +134,7 @@ class StageReader:
         # visibility and material values.
         self._semantics = {m.GetPath(): _semantic(m.GetPrim()) for m in self._meshes}
         self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight)]
-        # Skin detail (the head) or ambient occlusion alone (the eyes): cabin_synth.skin.
+        # Skin detail (the head) or ambient occlusion alone (the eyes): cabin_synth.scene.skin.
         self._detail = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:rest_mm")}
         self._occlusion = {m.GetPath() for m in self._meshes
                            if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")} - self._detail

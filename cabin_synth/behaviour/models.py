@@ -21,9 +21,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ..presets.distributions import draw
+from ..presets.streams import stream
 from . import kinematics as kin
-from .distributions import draw
-from .streams import stream
 
 HEAD_THRESHOLD_DEG = 15.0           # smaller gaze shifts are made by the eyes alone
 EYE_LIMIT_DEG = 40.0                # eye-in-head at the end of a gaze saccade stays within this

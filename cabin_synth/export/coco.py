@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .reader import Dataset
+from ..dataset.reader import Dataset
 
 CATEGORY_ID = 1
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..errors import UserError
 from . import schemas
-from .errors import UserError
 
 FRAME_DIGITS = 6
 

@@ -1,13 +1,13 @@
 """Generate the accessory USD assets under ``usd_assets/accessories/``.
 
-Run ``python -m cabin_synth.accessory_assets usd_assets`` from the repository
+Run ``python -m cabin_synth.assets.accessories usd_assets`` from the repository
 root. Like the cabins, the committed ``.usda`` files are this module's output
 and rerunning it reproduces them byte for byte (tests check this).
 
 Head-worn accessories are authored in the head frame of docs/conventions.md
 (origin between the eyeball centres, +X forward, +Y left, +Z up, metres) and
 sized for the template driver (``cabin_synth.driver.reference_identity``); the
-scene fits them to each driver with :func:`cabin_synth.accessories.fit_transform`.
+scene fits them to each driver with :func:`cabin_synth.scene.accessories.fit_transform`.
 The phone is authored in its own frame: origin at the centre of the body, +Z
 out of the screen, +Y along the long side (towards the top of the screen).
 
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdSemantics, UsdShade, Vt
 
-from .cabin_assets import MeshData, author_mesh, box, extrude, merge
+from .cabins import MeshData, author_mesh, box, extrude, merge
 from .usda_files import generator_main, write_usda
 
-GENERATOR = "cabin_synth.accessory_assets"
+GENERATOR = "cabin_synth.assets.accessories"
 FORMAT_VERSION = 1
 
 # Template head, head frame (metres), measured on build_driver(reference_identity()).

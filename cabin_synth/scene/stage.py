@@ -19,18 +19,18 @@ import math
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
+from ..body.anchors import BodyAnchors, body_anchors
+from ..body.build import BodyGeometry, body_topology
+from ..driver import DriverGeometry
+from ..render.specular import FIBRE_PRIMVAR
 from . import accessories as acc
 from . import skin
-from .body.anchors import BodyAnchors, body_anchors
-from .body.build import BodyGeometry, body_topology
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
 from .camera import R_USDCAM_CV
-from .driver import DriverGeometry
 from .lamps import LampOutput
 from .lighting import Daylight
 from .materials import Material
 from .rig import Rig
-from .specular import FIBRE_PRIMVAR
 from .zones import zone_soup
 
 ATTR_NIR = {850: "cabin_synth:nir_reflectance_850", 940: "cabin_synth:nir_reflectance_940"}

@@ -8,16 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from .accessories import worn_labels
-from .camera import Camera
-from .driver import LANDMARK_NAMES, DriverGeometry, dimensions
+from ..driver import LANDMARK_NAMES, DriverGeometry, dimensions
+from ..presets.sampler import FrameParams
+from ..render.view import SceneView
+from ..scene.accessories import worn_labels
+from ..scene.camera import Camera
+from ..scene.rig import Rig
+from ..scene.zones import gaze_zone
+from ..transforms import matrix_to_euler_zyx, matrix_to_quat_wxyz
 from .glints import fit_sphere, glint_point, on_cap
 from .raycast import nearest_hit, nearest_hits
-from .render.view import SceneView
-from .rig import Rig
-from .sampler import FrameParams
-from .transforms import matrix_to_euler_zyx, matrix_to_quat_wxyz
-from .zones import gaze_zone
 
 EYES = ("right", "left")
 # A hit closer to the camera than the landmark by more than this hides it (the
@@ -191,7 +191,7 @@ def body_keypoint_labels(body, camera: Camera, view: SceneView) -> list[dict[str
     camera frames, its pixel, and whether the camera sees the joint's own body
     region there (the first surface on the ray to the joint centre is one of
     the parts the joint lies in), else what hides it, as for landmarks."""
-    from .body.build import KEYPOINT_NAMES, KEYPOINT_PARTS
+    from ..body.build import KEYPOINT_NAMES, KEYPOINT_PARTS
 
     hits: list = []
     in_view, reasons = landmark_visibility(body.keypoints, camera, view, set(), hits)
@@ -208,7 +208,7 @@ def body_keypoint_labels(body, camera: Camera, view: SceneView) -> list[dict[str
 
 def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,
                  zones: tuple[np.ndarray, tuple[str, ...]], body=None) -> dict[str, Any]:
-    """zones: the cabin's zone_soup (cabin_synth.zones); body: the frame's
+    """zones: the cabin's zone_soup (cabin_synth.scene.zones); body: the frame's
     cabin_synth.body.build.BodyGeometry, if it has one (body_keypoints)."""
     cam = rig.camera
     R_vh, t_vh = rig.R_vehicle_head, rig.t_vehicle_head

@@ -3,7 +3,7 @@
 Needs only numpy and Pillow, so training code can use it without the
 generator's dependencies (USD, GL, jsonschema):
 
-    from cabin_synth.reader import open_dataset
+    from cabin_synth.dataset.reader import open_dataset
     ds = open_dataset("out/run7")
     for frame in ds.frames(kinds=("nir", "depth")):
         frame.labels["gaze"]["combined"]["direction_camera"], frame.images["nir"]
@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import numpy as np
 from PIL import Image
 
-from .errors import UserError
+from ..errors import UserError
 
 IMAGE_KINDS = ("rgb", "nir", "depth", "seg", "ids")
 

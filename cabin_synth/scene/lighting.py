@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sampler import Lighting
+from ..presets.sampler import Lighting
 
 SOLAR_W_M2_NM_PER_LUX = {850: 0.94 / 1.0e5, 940: 0.37 / 1.0e5}
 GLASS_VISIBLE_TRANSMITTANCE = 0.75

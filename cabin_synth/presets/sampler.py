@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
+from ..body.params import BodyParams
+from ..body.poses import HAND_HELD
+from ..driver import Identity, sample_identity
+from ..scene.accessories import Accessories
+from ..scene.solar import sun_in_vehicle
 from . import dependencies
-from .accessories import Accessories
-from .body.params import BodyParams
-from .body.poses import HAND_HELD
 from .distributions import draw, quantile
-from .driver import Identity, sample_identity
-from .presets import Preset
-from .solar import sun_in_vehicle
+from .preset import Preset
 from .streams import stream
 
 
@@ -30,7 +30,7 @@ class Lighting:
     sun_elevation_deg: float
     sun_azimuth_deg: float
     sky_fraction: float
-    dome_light: str = "none"         # none | led | incandescent (cabin_synth.lamps)
+    dome_light: str = "none"         # none | led | incandescent (cabin_synth.scene.lamps)
     dome_light_flux_lm: float = 0.0
     dome_light_cct_k: float = 0.0
 
@@ -172,7 +172,7 @@ def sample_body(preset: Preset, field: Callable[[str, str], Any]) -> BodyParams:
 
 def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> Lighting:
     """The sun either as elevation and azimuth, or from clock time, date, latitude
-    and the vehicle's heading (cabin_synth.solar); each field keeps its own stream.
+    and the vehicle's heading (cabin_synth.scene.solar); each field keeps its own stream.
     The dome light is off unless the section names it."""
     number = lambda key: float(field(key))
     if "time_of_day_h" in section:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .distortion import undistort
+from ..scene.distortion import undistort
 
 _NOISE = dict(read_noise_e=5.0, dark_current_e_per_s=50.0, dsnu_e=2.0, prnu=0.01)
 _RGB = dict(auto_exposure_target=0.18, full_well_e=8000, read_noise_e=3.0, channel_sensitivity=[0.55, 1.0, 0.7])

@@ -137,7 +137,7 @@ float smith_g1(float cos_t, float m) {
     float a = cos_t / (m * sqrt(1.0 - cos_t * cos_t) + 1e-12);
     return a < 1.6 ? (3.535 * a + 2.181 * a * a) / (1.0 + 2.276 * a + 2.577 * a * a) : 1.0;
 }
-// Cook-Torrance f_s (cabin_synth.specular.brdf); gloss = (Beckmann m, eta).
+// Cook-Torrance f_s (cabin_synth.render.specular.brdf); gloss = (Beckmann m, eta).
 float specular_brdf(vec3 n, vec3 l, vec3 v, vec2 gloss) {
     float nl = dot(n, l), nv = dot(n, v);
     if (nl <= 0.0 || nv <= 0.0) return 0.0;
@@ -147,7 +147,7 @@ float specular_brdf(vec3 n, vec3 l, vec3 v, vec2 gloss) {
     float d = exp(-(1.0 - c2) / (c2 * m2)) / (PI * m2 * c2 * c2);
     return d * fresnel_dielectric(dot(h, v), gloss.y) * smith_g1(nl, gloss.x) * smith_g1(nv, gloss.x) / (4.0 * nl * nv);
 }
-// The R lobe of hair per unit irradiance on its layer (cabin_synth.specular.fibre_brdf).
+// The R lobe of hair per unit irradiance on its layer (cabin_synth.render.specular.fibre_brdf).
 float fibre_brdf(vec3 t, vec3 n, vec3 l, vec3 v, float eta) {
     float nl = dot(n, l);
     if (nl <= 0.0 || dot(n, v) <= 0.0 || dot(t, t) < 0.5) return 0.0;

@@ -25,14 +25,14 @@ class Material:
     transmittance_850: float = 1.0
     transmittance_940: float = 1.0
     ior: float = 0.0                         # > 0: a specular interface: glints on the cornea, glare on lenses,
-                                             # on opaque parts with a roughness a glossy lobe (cabin_synth.specular)
+                                             # on opaque parts with a roughness a glossy lobe (cabin_synth.render.specular)
     retroreflectance: float = 0.0            # bright-pupil strength (pupil only), docs/sensors.md
     # Light the surface emits itself (a lit lamp lens): luminance per linear RGB channel
     # (cd/m^2, the units of albedo/pi times lux) and NIR band radiance (W/m^2/sr).
     emission_rgb: tuple[float, float, float] = (0.0, 0.0, 0.0)
     emission_nir: float = 0.0
     roughness: float = 0.0                   # RMS facet slope (Beckmann m) of an opaque part's glossy surface
-    fibre: bool = False                      # hair: a layer of fibres with their own sheen (cabin_synth.specular)
+    fibre: bool = False                      # hair: a layer of fibres with their own sheen (cabin_synth.render.specular)
 
     @property
     def glossy(self) -> bool:
@@ -65,7 +65,7 @@ def _rgb(srgb255) -> tuple[float, float, float]:
     return tuple(float(v) for v in srgb_to_linear(np.asarray(srgb255) / 255.0))
 
 
-# The skin's surface reflection (cabin_synth.specular): refractive index of the
+# The skin's surface reflection (cabin_synth.render.specular): refractive index of the
 # stratum corneum's surface and the RMS slope of its micro-relief. Skin rendering
 # that matches measured faces uses a Beckmann lobe with m 0.3 (d'Eon & Luebke,
 # GPU Gems 3 ch. 14, F0 0.028, i.e. eta 1.4); Weyrich et al. 2006 (149 faces)

@@ -1,5 +1,5 @@
 """Camera model shared by the renderer and the label projection: a pinhole plus
-an optional OpenCV lens distortion (cabin_synth.distortion).
+an optional OpenCV lens distortion (cabin_synth.scene.distortion).
 
 Intrinsics follow the OpenCV pixel convention (pixel centres at integer
 coordinates); extrinsics map vehicle-frame points into the OpenCV camera frame.
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..transforms import transform_points
 from .distortion import distort
-from .transforms import transform_points
 
 # OpenCV camera axes expressed in a USD camera's axes (USD looks down -Z, +Y up).
 R_USDCAM_CV = np.diag([1.0, -1.0, -1.0])
@@ -28,7 +28,7 @@ class Camera:
     t_cam_vehicle: np.ndarray  # (3,)
     near_m: float = 0.02
     far_m: float = 20.0
-    distortion_model: str = "none"             # cabin_synth.distortion.MODELS
+    distortion_model: str = "none"             # cabin_synth.scene.distortion.MODELS
     distortion_coeffs: tuple[float, ...] = ()  # OpenCV order for the model
 
     @classmethod

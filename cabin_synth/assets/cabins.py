@@ -1,6 +1,6 @@
 """Generate the vehicle-interior USD assets under ``usd_assets/cabins/``.
 
-Run ``python -m cabin_synth.cabin_assets usd_assets`` from the repository root.
+Run ``python -m cabin_synth.assets.cabins usd_assets`` from the repository root.
 The generated ``.usda`` files are committed; this module is their source of
 truth and rerunning it must reproduce them byte for byte (tests check this).
 
@@ -46,7 +46,7 @@ from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from .usda_files import generator_main, write_usda
 
-GENERATOR = "cabin_synth.cabin_assets"
+GENERATOR = "cabin_synth.assets.cabins"
 FORMAT_VERSION = 2
 # Each zone mesh's GeomSubset ZONE_TARGET (family ZONE_FAMILY) is the face a glance at
 # the zone aims at (the screen, mirror glass, lid); the rest of the mesh is what else

@@ -8,8 +8,8 @@ mirror seen through the side window is the mirror); 'none' when it crosses none.
 
 import numpy as np
 
+from ..labels.raycast import hit_t
 from .cabin import CabinInfo
-from .raycast import hit_t
 
 NO_ZONE = "none"
 # Zones on the windscreen and the side glass: what lies beyond them is what the eye sees.

@@ -10,7 +10,7 @@ from functools import lru_cache
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from .paths import SCHEMAS
+from ..paths import SCHEMAS
 
 
 @lru_cache(maxsize=None)

@@ -14,12 +14,15 @@ from typing import Any
 
 import yaml
 
-from . import dependencies, design, distributions, lamps, schemas, sensor_presets
-from .accessories import PHONE_POSITIONS, SLOTS, SUNGLASS_LENSES
-from .body.params import HAND_POSES, SEAT_BELT, SLEEVES
-from .errors import UserError
-from .materials import CLOTHING
-from .paths import PRESETS, PROJECT_ROOT
+from ..body.params import HAND_POSES, SEAT_BELT, SLEEVES
+from ..dataset import schemas
+from ..errors import UserError
+from ..paths import PRESETS, PROJECT_ROOT
+from ..scene import lamps
+from ..scene.accessories import PHONE_POSITIONS, SLOTS, SUNGLASS_LENSES
+from ..scene.materials import CLOTHING
+from ..sensor import catalogue
+from . import dependencies, design, distributions
 
 # Physical ranges the models accept: a distribution must stay inside them.
 RANGES: dict[str, tuple[float, float]] = {
@@ -88,7 +91,7 @@ CATEGORIES: dict[str, set] = {
     "body.clothing_colour": set(CLOTHING),
     "body.seat_belt": set(SEAT_BELT),
 }
-# Behaviour fields drawn once per glance (behaviour.py), not once per clip: a
+# Behaviour fields drawn once per glance (behaviour/models.py), not once per clip: a
 # design, condition or correlation cannot act on them.
 PER_GLANCE = ("behaviour.road_dwell_s", "behaviour.glance_dwell_s", "behaviour.phone_dwell_s",
               "behaviour.glance_zones", "behaviour.glance_movement")
@@ -146,7 +149,7 @@ def load(name_or_path: str) -> Preset:
     if not isinstance(data, dict):
         raise UserError("a preset must be a mapping of sections (name, description, sensor, cabin, ...)", file=shown)
     try:
-        data = dict(data, sensor=sensor_presets.expand(data.get("sensor")))
+        data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
@@ -184,8 +187,8 @@ def _asset_errors(data: Mapping[str, Any], path: Path) -> list[str]:
     """Resolve `asset` choices in place: names stay, paths must exist inside the project
     or the preset's folder. The scene loads cabins by name, so a cabin asset must be
     a usd_assets/cabins file and becomes its name."""
-    from .cabin import available_cabins
-    from .paths import USD_ASSETS
+    from ..paths import USD_ASSETS
+    from ..scene.cabin import available_cabins
 
     problems = []
     for name in sorted(fields(data)):
@@ -225,7 +228,7 @@ def zone_names() -> tuple[str, ...]:
     """Gaze-zone names of the shipped cabins (every cabin has the same set; docs/cabins.md)."""
     from pxr import Usd
 
-    from .cabin import available_cabins, cabin_asset_path, read_cabin
+    from ..scene.cabin import available_cabins, cabin_asset_path, read_cabin
 
     return tuple(sorted(read_cabin(Usd.Stage.Open(str(cabin_asset_path(available_cabins()[0])))).zones))
 
@@ -235,7 +238,7 @@ def seat_track_mm(cabin: str) -> tuple[tuple[float, float], tuple[float, float]]
     """The driver seat track of a shipped cabin: ((rear, front), (lowest, highest)) mm from mid-track."""
     from pxr import Usd
 
-    from .cabin import cabin_asset_path, read_cabin
+    from ..scene.cabin import cabin_asset_path, read_cabin
 
     track = read_cabin(Usd.Stage.Open(str(cabin_asset_path(cabin))), name=cabin).seat_track_mm
     return tuple(tuple(float(v) for v in row) for row in track)
@@ -270,7 +273,7 @@ def _seat_errors(data: Mapping[str, Any]) -> list[str]:
 
 
 def _range_errors(data: Mapping[str, Any]) -> list[str]:
-    from .cabin import available_cabins
+    from ..scene.cabin import available_cabins
 
     categories = dict(CATEGORIES, **{"cabin.name": set(available_cabins())})
     if "behaviour" in data:
@@ -311,7 +314,7 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
 
 
 def _distortion_errors(sensor: Mapping[str, Any]) -> list[str]:
-    from .distortion import MODELS, monotonic_up_to
+    from ..scene.distortion import MODELS, monotonic_up_to
 
     d = sensor.get("distortion")
     if d is None:

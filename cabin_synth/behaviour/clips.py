@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from .behaviour import Behaviour, plan
-from .cabin import CabinInfo, cabin_asset_path, read_cabin
-from .driver import FaceState, build_driver
-from .presets import Preset
-from .rig import build_rig
-from .sampler import FieldSampler, FrameParams, gaze_direction_head, sample_frame
-from .zones import gaze_zone, zone_soup
+from ..driver import FaceState, build_driver
+from ..presets.preset import Preset
+from ..presets.sampler import FieldSampler, FrameParams, gaze_direction_head, sample_frame
+from ..scene.cabin import CabinInfo, cabin_asset_path, read_cabin
+from ..scene.rig import build_rig
+from ..scene.zones import gaze_zone, zone_soup
+from .models import Behaviour, plan
 
 ROAD_ZONE = "road_ahead"
 PERCLOS_WINDOW_S = 60.0

@@ -17,8 +17,8 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import map_coordinates
 
-from .errors import UserError
-from .reader import Dataset
+from ..dataset.reader import Dataset
+from ..errors import UserError
 
 FOCAL_PX = 960.0
 DISTANCE_M = 0.6

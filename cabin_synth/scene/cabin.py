@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from pxr import Usd, UsdGeom
 
-from .paths import USD_ASSETS
+from ..paths import USD_ASSETS
 
 __all__ = ["CabinInfo", "available_cabins", "cabin_asset_path", "read_cabin", "DRIVES"]
 

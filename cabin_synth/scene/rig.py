@@ -8,11 +8,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .body.params import lean_rotation
+from ..body.params import lean_rotation
+from ..presets.sampler import FrameParams, gaze_direction_head
+from ..transforms import euler_zyx_to_matrix, look_at_opencv
 from .cabin import CabinInfo
 from .camera import Camera
-from .sampler import FrameParams, gaze_direction_head
-from .transforms import euler_zyx_to_matrix, look_at_opencv
 
 # The head turns about the upper neck (atlanto-occipital joint), which sits about
 # 9 cm behind and 9 cm below the eyes (head frame), not about the eyes themselves.

@@ -28,9 +28,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .driver.identity import Identity
-from .driver import occlusion
-from .driver.template import skin_template
+from ..driver import occlusion
+from ..driver.identity import Identity
+from ..driver.template import skin_template
 from .materials import skin as fitzpatrick
 
 DETAIL_PART = "Head"   # the driver part (USD mesh) that carries the detail

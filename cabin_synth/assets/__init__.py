@@ -1,0 +1,1 @@
+"""Generators of the USD assets under usd_assets/ (cabins, accessories)."""

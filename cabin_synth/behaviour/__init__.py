@@ -1,0 +1,1 @@
+"""Clips: behaviour models in continuous time and their sampling into frames."""

@@ -1,0 +1,1 @@
+"""The dataset on disk: writer, reader, schemas and validation."""

@@ -1,0 +1,1 @@
+"""Exports of a dataset into other formats (COCO keypoints, ETH-XGaze)."""

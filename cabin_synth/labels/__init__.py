@@ -1,0 +1,1 @@
+"""Labels computed from geometry: landmarks, gaze, glints, visibility, semantics."""

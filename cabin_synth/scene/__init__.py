@@ -1,0 +1,1 @@
+"""The USD scene: cabins, accessories, camera rig, lights, materials and skin."""
