@@ -26,7 +26,7 @@ from .labels.semantics import CLASS_ID, CLASSES
 from .presets.preset import Preset
 from .presets.sampler import FrameParams, sample_frame
 from .presets.streams import stream
-from .render import distort
+from .render import distort, make_renderer
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
 from .scene.lamps import lamp_output
@@ -76,12 +76,10 @@ class FrameMaker:
     context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
 
     def __init__(self, preset: Preset, seed: int, renderer=None):
-        from .render.gl import GLRenderer
-
         self.preset = preset
         self.seed = seed
         self.sensor = preset.section("sensor")
-        self.renderer = renderer or GLRenderer()
+        self.renderer = renderer or make_renderer(preset.data.get("render", {}))
         self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
         self._scenes: dict[tuple[str, str], tuple[Scene, StageReader]] = {}
 
@@ -126,7 +124,9 @@ class FrameMaker:
         labels = frame_labels(params, rig, geometry, view, scene.zones, body)
         t = timings.add("labels", t)
 
-        buffers = distort.render(self.renderer, view)
+        # Path tracers draw their samples from the frame's own stream.
+        sampling_seed = int(stream(self.seed, index, "render.sampling").integers(2**31))
+        buffers = distort.render(self.renderer, view, scene.stage, sampling_seed)
         t = timings.add("render", t)
 
         nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))
@@ -192,6 +192,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
     """Write `frames` frames of `preset` into `out`; skip frames already committed."""
     from tqdm import tqdm
 
+    renderer = make_renderer(preset.data.get("render", {}))   # fails before anything is written
     writer = DatasetWriter(out, dataset_document(preset, seed))
     maker = None
     timings = Timings()
@@ -202,7 +203,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
             entries.append(writer.entry(index))
             skipped += 1
             continue
-        maker = maker or FrameMaker(preset, seed)
+        maker = maker or FrameMaker(preset, seed, renderer)
         frame = maker.make(index, timings)
         t = time.perf_counter()
         payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
@@ -253,6 +254,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
     from .behaviour.clips import make_clip
     from .dataset.writer import atomic_write, dump_json, sha256
 
+    renderer = make_renderer(preset.data.get("render", {})) if render else None
     writer = DatasetWriter(out, dataset_document(preset, seed))
     maker = None
     timings = Timings()
@@ -268,7 +270,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
             clip = make_clip(preset, seed, c)
             listed = []
             if render:
-                maker = maker or FrameMaker(preset, seed)
+                maker = maker or FrameMaker(preset, seed, renderer)
                 for params in clip.params:
                     frame = maker.make(params.index, timings, params=params)
                     t = time.perf_counter()

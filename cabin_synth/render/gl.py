@@ -600,7 +600,9 @@ class GLRenderer:
         texel = 2.0 * max(half[0], half[1]) / SUN_SHADOW_PX
         return R, origin, (1.0 / half[0], 1.0 / half[1], 0.0, half[2]), (half[0], half[1], texel)
 
-    def render(self, view: SceneView) -> Buffers:
+    def render(self, view: SceneView, stage=None, sampling_seed: int = 0) -> Buffers:
+        """The view alone: a rasteriser needs neither the stage nor a sampling seed
+        (the renderer interface, render/__init__.py)."""
         # A process may hold several renderers: make this one's context current.
         with self.ctx:
             return self._render(view)
