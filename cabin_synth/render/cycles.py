@@ -142,17 +142,17 @@ class CyclesRenderer:
         usd = UsdGeom.Camera(stage.GetPrimAtPath("/World/Camera"))
         obj = objects["/World/Camera"]
         unit_mm = 100.0 * UsdGeom.GetStageMetersPerUnit(stage)   # tenths of a stage unit, in mm
-        values = mapping.camera_settings(view.camera, usd.GetFocalLengthAttr().Get() * unit_mm)
+        f_stop, focus = usd.GetFStopAttr().Get() or 0.0, usd.GetFocusDistanceAttr().Get() or 0.0
+        values = mapping.camera_settings(view.camera, usd.GetFocalLengthAttr().Get() * unit_mm, f_stop)
         cam = obj.data
         for key in ("lens", "sensor_fit", "sensor_width", "shift_x", "shift_y", "clip_start", "clip_end"):
             setattr(cam, key, values[key])
         from mathutils import Matrix   # ships with bpy; a plain nested list would be read by columns
 
         obj.matrix_world = Matrix(values["matrix_world"].tolist())
-        f_stop, focus = usd.GetFStopAttr().Get() or 0.0, usd.GetFocusDistanceAttr().Get() or 0.0
         cam.dof.use_dof = bool(f_stop > 0 and focus > 0)
         if cam.dof.use_dof:
-            cam.dof.aperture_fstop = f_stop
+            cam.dof.aperture_fstop = values["aperture_fstop"]
             cam.dof.focus_distance = focus
         self._use_dof = cam.dof.use_dof
         scene.camera = obj

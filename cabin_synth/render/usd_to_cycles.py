@@ -99,20 +99,24 @@ def light_values(view: SceneView, band: str) -> LightValues:
                      for lamp in view.lamps))
 
 
-def camera_settings(camera: Camera, focal_length_mm: float) -> dict:
-    """Blender camera values for an OpenCV pinhole (square pixels): the sensor is sized
-    so that the real focal length gives the pinhole's pixels, which keeps the lens
-    aperture (focal length / f-number) right for depth of field; the principal point
-    is a shift in units of the larger image side (pixel centres at integers in
-    OpenCV, at half-integers from Blender's image edge)."""
+BLENDER_SENSOR_MM = 36.0   # Blender clamps lens and sensor to >= 1 mm: draw on a full-frame sensor
+
+
+def camera_settings(camera: Camera, focal_length_mm: float, f_stop: float) -> dict:
+    """Blender camera values for an OpenCV pinhole (square pixels) on a 36 mm sensor,
+    the lens scaled with it; the f-stop scales too, so that the entrance pupil
+    (focal length / f-number), which sets depth of field, is the real lens's. The
+    principal point is a shift in units of the larger image side (pixel centres at
+    integers in OpenCV, at half-integers from Blender's image edge)."""
     if not math.isclose(camera.fx, camera.fy, rel_tol=1e-9):
         raise ValueError("Cycles renders square pixels only (fx == fy)")
     side = max(camera.width, camera.height)
     M = np.eye(4)
     M[:3, :3] = camera.R_cam_vehicle.T @ R_USDCAM_CV
     M[:3, 3] = camera.position
-    return {"lens": focal_length_mm, "sensor_fit": "HORIZONTAL",
-            "sensor_width": camera.width * focal_length_mm / camera.fx,
+    lens = BLENDER_SENSOR_MM * camera.fx / camera.width
+    return {"lens": lens, "sensor_fit": "HORIZONTAL", "sensor_width": BLENDER_SENSOR_MM,
+            "aperture_fstop": f_stop * lens / focal_length_mm,
             "shift_x": ((camera.width - 1) / 2 - camera.cx) / side,
             "shift_y": (camera.cy - (camera.height - 1) / 2) / side,
             "clip_start": camera.near_m, "clip_end": camera.far_m, "matrix_world": M}

@@ -237,11 +237,6 @@ class Scene:
         cam = rig.camera
         self._camera_xform.Set(usd_matrix(cam.R_cam_vehicle.T @ R_USDCAM_CV, cam.position))
         write_lens(self.camera, cam, sensor)
-        # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
-        cam_prim = self.camera.GetPrim()
-        cam_prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
-        cam_prim.CreateAttribute("cabin_synth:distortion_coefficients", Sdf.ValueTypeNames.DoubleArray).Set(
-            Vt.DoubleArray(list(cam.distortion_coeffs)))
 
         # The sun's light travels along its -Z axis: point +Z at the sun.
         z = daylight.sun_direction
@@ -323,7 +318,12 @@ def write_lens(camera: UsdGeom.Camera, cam, sensor: dict) -> None:
     focus = sensor.get("focus_distance_m")
     camera.GetFStopAttr().Set(float(sensor["f_number"]) if focus else 0.0)
     camera.GetFocusDistanceAttr().Set(float(focus) if focus else 0.0)
-    camera.GetPrim().CreateAttribute("cabin_synth:f_number", Sdf.ValueTypeNames.Float).Set(float(sensor["f_number"]))
+    prim = camera.GetPrim()
+    prim.CreateAttribute("cabin_synth:f_number", Sdf.ValueTypeNames.Float).Set(float(sensor["f_number"]))
+    # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
+    prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
+    prim.CreateAttribute("cabin_synth:distortion_coefficients", Sdf.ValueTypeNames.DoubleArray).Set(
+        Vt.DoubleArray(list(cam.distortion_coeffs)))
 
 
 def _look_name(material: str) -> str:

@@ -1,0 +1,112 @@
+"""Blender Cycles (render/cycles.py) against the rasteriser, geometry by hand and
+the light model's physics. Small images and few samples keep it inside CI's time."""
+
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scenes import GREY, camera_at_origin, quad, slab
+from stages import make_stage
+
+from cabin_synth import cli
+from cabin_synth.render import distort
+from cabin_synth.scene.materials import Material
+
+pytest.importorskip("bpy")
+
+
+@pytest.fixture(scope="module")
+def cycles():
+    from cabin_synth.render.cycles import CyclesRenderer, CyclesSettings
+
+    return CyclesRenderer(CyclesSettings(samples=8, denoise=True, threads=2))
+
+
+def test_importing_cabin_synth_never_imports_bpy():
+    code = ("import sys, cabin_synth.pipeline, cabin_synth.cli, cabin_synth.render.cycles; "
+            "sys.exit('bpy' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_cycles_without_the_extra_fails_at_once_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "bpy", None)   # import bpy raises ImportError
+    out = tmp_path / "ds"
+    code = cli.main(["generate", "--renderer", "cycles", "--frames", "1", "--out", str(out), "--quiet"])
+    assert code == 2
+    assert "cabin-synth[cycles]" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def not_near_an_edge(ids: np.ndarray) -> np.ndarray:
+    """Pixels whose 3 x 3 neighbourhood holds one id only."""
+    p = np.pad(ids, 1, mode="edge")
+    same = np.ones(ids.shape, bool)
+    for dv in (0, 1, 2):
+        for du in (0, 1, 2):
+            same &= p[dv:dv + ids.shape[0], du:du + ids.shape[1]] == ids
+    return same
+
+
+def test_geometry_agrees_with_the_rasteriser(cycles, gl_renderer):
+    from bodies import small_maker
+
+    maker = small_maker(gl_renderer, seed=2)
+    frame = maker.make(1)
+    stage = maker.scene(frame.params)[0].stage
+    ours = distort.render(cycles, frame.view, stage, 1)
+    theirs = frame.buffers
+    inner = not_near_an_edge(theirs.instance)
+    assert inner.mean() > 0.5
+    assert (ours.instance[inner] == theirs.instance[inner]).mean() >= 0.99
+    surface = inner & (theirs.instance > 0) & (ours.instance == theirs.instance)
+    assert np.abs(ours.depth[surface] - theirs.depth[surface]).max() < 1e-3
+
+
+def test_marker_lands_where_the_distorted_projection_puts_it(cycles):
+    # A 2 cm white square 1 m ahead, off-centre, through a strongly barrel-distorted lens.
+    k1, k2, p1, p2, k3 = -0.3, 0.08, 0.001, -0.002, 0.0
+    cam = dataclasses.replace(camera_at_origin(160, 120, f_px=120.0), distortion_model="radtan",
+                              distortion_coeffs=(k1, k2, p1, p2, k3))
+    centre = np.array([1.0, 0.30, -0.22])   # vehicle frame: camera at the origin looking along +X
+    marker = Material((1.0, 1.0, 1.0), 1.0, 1.0)
+    stage, view = make_stage([(*quad(centre, (-1.0, 0.0, 0.0), 0.02), marker, "cabin")], cam)
+    buffers = distort.render(cycles, view, stage, 0)
+    v, u = np.nonzero(buffers.instance == 1)
+    assert len(u) >= 4
+    # By hand: OpenCV's radial-tangential model on the pinhole point.
+    p = cam.to_camera(centre[None])[0]
+    x, y = p[0] / p[2], p[1] / p[2]
+    r2 = x * x + y * y
+    radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
+    xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+    yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+    expected = np.array([cam.fx * xd + cam.cx, cam.fy * yd + cam.cy])
+    assert np.linalg.norm([u.mean() - expected[0], v.mean() - expected[1]]) < 0.5
+
+
+def plate_radiance(cycles, distance: float, lens: Material | None = None) -> float:
+    """NIR radiance at the centre of a grey Lambertian plate facing an illuminator at the
+    camera, `distance` ahead, optionally seen and lit through a lens 10 cm in front of it."""
+    cam = camera_at_origin(48, 36, f_px=40.0)
+    parts = [(*quad(np.array([distance, 0.0, 0.0]), (-1.0, 0.0, 0.0), 1.0), GREY, "cabin")]
+    if lens is not None:
+        parts.append((*slab(np.array([distance - 0.1, 0.0, 0.0]), (-1.0, 0.0, 0.0), 0.3, 0.004), lens, "lens"))
+    stage, view = make_stage(parts, cam, illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 2.0, 30.0)])
+    nir = cycles.render(view, stage, 0).nir
+    return float(nir[14:22, 20:28].mean())
+
+
+def test_illuminator_inverse_square_and_absolute_radiance(cycles):
+    near, far = plate_radiance(cycles, 0.5), plate_radiance(cycles, 1.0)
+    assert near / far == pytest.approx(4.0, rel=0.05)
+    # rho / pi * I / d^2 on the beam's axis
+    assert near == pytest.approx(GREY.nir_940 / np.pi * 2.0 / 0.5 ** 2, rel=0.05)
+
+
+def test_lens_filters_the_illuminator_both_ways(cycles):
+    lens = lambda t: Material((0.1, 0.1, 0.1), 0.0, 0.0, opacity=0.2, transmittance_visible=t,
+                              transmittance_850=t, transmittance_940=t, ior=1.5)
+    high, low = plate_radiance(cycles, 0.6, lens(0.8)), plate_radiance(cycles, 0.6, lens(0.1))
+    assert high / low == pytest.approx((0.8 / 0.1) ** 2, rel=0.10)
