@@ -19,9 +19,9 @@ def _light(stage, path, kind, **values):
 
 
 def make_stage(parts, camera: Camera, *, illuminators=(), sun_lux=0.0, sun_nir=0.0, sky_lux=0.0, sky_nir=0.0,
-               sun_direction=(0.0, 0.0, 1.0)):
+               sun_direction=(0.0, 0.0, 1.0), wavelength=940):
     """parts: (points, triangles, normals, Material, semantic) as in scenes.make_view;
-    illuminators: (position, axis, W/sr, half angle deg). Returns the stage and its view at 940 nm."""
+    illuminators: (position, axis, W/sr, half angle deg). Returns the stage and its view."""
     stage = Usd.Stage.CreateInMemory()
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
@@ -55,4 +55,4 @@ def make_stage(parts, camera: Camera, *, illuminators=(), sun_lux=0.0, sun_nir=0
         u /= np.linalg.norm(u)
         light.AddTransformOp().Set(usd_matrix(np.stack([u, np.cross(-a, u), -a], axis=1), np.asarray(position, float)))
         UsdLux.ShapingAPI.Apply(light.GetPrim()).CreateShapingFocusAttr().Set(float(beam_exponent(np.radians(half_deg))))
-    return stage, StageReader(stage).read(940, camera.width, camera.height)
+    return stage, StageReader(stage).read(wavelength, camera.width, camera.height)

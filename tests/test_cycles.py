@@ -110,3 +110,72 @@ def test_lens_filters_the_illuminator_both_ways(cycles):
                               transmittance_850=t, transmittance_940=t, ior=1.5)
     high, low = plate_radiance(cycles, 0.6, lens(0.8)), plate_radiance(cycles, 0.6, lens(0.1))
     assert high / low == pytest.approx((0.8 / 0.1) ** 2, rel=0.10)
+
+
+@pytest.mark.parametrize("offset, brighter", [((0.0, 0.008, 0.0), True), ((0.06, 0.0, 0.0), False)])
+def test_bright_pupil_on_axis_dark_pupil_off_axis(cycles, default_preset, offset, brighter):
+    from test_eye_optics import part_mask, posed, render
+
+    frame = render(posed(default_preset, illuminators=[offset], size=(240, 180), focal_mm=4.5), cycles)
+    nir = frame.buffers.nir
+    for eye in ("EyeR", "EyeL"):
+        pupil, iris = np.median(nir[part_mask(frame, f"{eye}/Pupil")]), np.median(nir[part_mask(frame, f"{eye}/Iris")])
+        assert (pupil > 1.5 * iris) if brighter else (pupil < 0.5 * iris), (eye, pupil, iris)
+
+
+def test_glints_come_from_the_cornea_where_the_labels_put_them(cycles, gl_renderer, default_preset):
+    # As the rasteriser's test (test_eye_optics): two off-axis illuminators, a 16 mm lens
+    # on a 640 x 480 sensor, of which Cycles renders the window around the glints (the
+    # principal point shifted); the glints are what a refractive cornea adds over a
+    # plain see-through one.
+    from test_eye_optics import posed
+
+    from cabin_synth.pipeline import FrameMaker
+
+    maker = FrameMaker(posed(default_preset, illuminators=[(0.08, 0.0, 0.0), (-0.08, 0.0, 0.0)],
+                             size=(640, 480), focal_mm=16.0), seed=5, renderer=gl_renderer)
+    frame = maker.make(0)
+    stage = maker.scene(frame.params)[0].stage
+    seen = [g for g in frame.labels["glints"] if g["visible"]]
+    uv = np.array([g["uv"] for g in seen])
+    corner = np.floor(uv.min(axis=0)).astype(int) - 12
+    width, height = np.ceil(uv.max(axis=0)).astype(int) + 12 - corner
+    cam = frame.view.camera
+    window = dataclasses.replace(frame.view, camera=dataclasses.replace(
+        cam, width=int(width), height=int(height), cx=cam.cx - corner[0], cy=cam.cy - corner[1]))
+    flat = tuple(dataclasses.replace(i, material=dataclasses.replace(i.material, ior=0.0))
+                 if i.material.ior > 1.3 and i.material.opacity < 1 and i.semantic != "window" else i
+                 for i in window.instances)
+    glints = cycles.render(window, stage, 0).nir - cycles.render(dataclasses.replace(window, instances=flat), stage, 0).nir
+    checked = 0
+    for g in seen:
+        u, v = np.rint(np.asarray(g["uv"]) - corner).astype(int)
+        window = glints[v - 4:v + 5, u - 4:u + 5]
+        dv, du = np.unravel_index(np.argmax(window), window.shape)
+        assert np.linalg.norm(np.array([u - 4 + du, v - 4 + dv]) + corner - np.array(g["uv"])) <= 1.0, (g, du, dv)
+        checked += 1
+    assert checked == 4
+
+
+def test_skin_spread_across_fitzpatrick_types_smallest_at_940nm(cycles):
+    # Six skin slabs (Fitzpatrick I..VI) side by side under the sun, the sky and an
+    # illuminator at the camera: the spread (coefficient of variation) of their radiance
+    # falls from RGB luminance to 850 nm to 940 nm, as melanin's absorption does.
+    from cabin_synth.scene.materials import skin
+
+    cam = camera_at_origin(96, 32, f_px=60.0)
+    ys = np.linspace(-0.5, 0.5, 6)
+    parts = [(*slab(np.array([1.0, y, 0.0]), (-1.0, 0.0, 0.0), 0.15, 0.02), skin(t), "skin")
+             for t, y in zip(range(1, 7), ys)]
+    light = dict(illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 2.0, 60.0)], sun_lux=20000.0, sun_nir=10.0,
+                 sky_lux=5000.0, sky_nir=2.0, sun_direction=(-1.0, 0.2, 0.5))
+    means = {}
+    for wavelength in (940, 850):
+        stage, view = make_stage(parts, cam, wavelength=wavelength, **light)
+        buffers = cycles.render(view, stage, 0)
+        inner = not_near_an_edge(buffers.instance)
+        masks = [inner & (buffers.instance == k) for k in range(1, 7)]
+        means[wavelength] = np.array([buffers.nir[m].mean() for m in masks])
+        means["rgb"] = np.array([(buffers.rgb[m] @ [0.2126, 0.7152, 0.0722]).mean() for m in masks])
+    cv = {k: v.std() / v.mean() for k, v in means.items()}
+    assert cv[940] < cv[850] < cv["rgb"], cv

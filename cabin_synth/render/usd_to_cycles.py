@@ -39,6 +39,7 @@ ILLUMINATOR_RADIUS_M = 0.004         # the LED's emitting sphere (scene/stage.py
 # light goes at least as deep as in red; the red value is used for NIR.
 SKIN_MFP_MM = (3.67, 1.37, 0.68)
 SUBSURFACE_CLASSES = ("skin", "lips", "hands")
+GLASS_ROUGHNESS = 0.1   # GGX alpha = roughness^2 = 0.01
 
 
 def prim_path(obj) -> str:
@@ -193,14 +194,19 @@ class MaterialBuilder:
         if retro > 0:
             emission = (emission[0] + retro,) * 3
         if max(emission) > 0:
-            # Seen by the camera only: a lamp's lens is already a light, the pupil's glow
-            # goes back towards its source.
+            # Seen by the camera only, directly or through glass (the pupil through its
+            # cornea): a lamp's lens is already a light, the pupil's glow goes back
+            # towards its source.
             glow = nodes.new("ShaderNodeEmission")
             glow.inputs["Color"].default_value = (*emission, 1.0)
             glow.inputs["Strength"].default_value = 1.0
             path = nodes.new("ShaderNodeLightPath")
+            seen = nodes.new("ShaderNodeMath")
+            seen.operation = "MAXIMUM"
+            links.new(path.outputs["Is Camera Ray"], seen.inputs[0])
+            links.new(path.outputs["Is Transmission Ray"], seen.inputs[1])
             gate = nodes.new("ShaderNodeMixShader")
-            links.new(path.outputs["Is Camera Ray"], gate.inputs["Fac"])
+            links.new(seen.outputs["Value"], gate.inputs["Fac"])
             add = nodes.new("ShaderNodeAddShader")
             links.new(shader, add.inputs[0])
             links.new(glow.outputs["Emission"], add.inputs[1])
@@ -275,7 +281,10 @@ class MaterialBuilder:
             return clear.outputs["BSDF"]
         glass = nodes.new("ShaderNodeBsdfGlass")
         glass.distribution = "GGX"
-        glass.inputs["Roughness"].default_value = 0.0   # a mirror-smooth surface
+        # Nearly mirror-smooth (a tear film, a coated lens): a perfect mirror's glint of a
+        # 4 mm LED is found only by paths that happen to hit the LED; a 0.6 deg lobe lets
+        # Cycles aim at the light, and still keeps the glint well under a pixel.
+        glass.inputs["Roughness"].default_value = GLASS_ROUGHNESS
         glass.inputs["Color"].default_value = colour
         glass.inputs["IOR"].default_value = m.ior
         path = nodes.new("ShaderNodeLightPath")
