@@ -67,6 +67,10 @@ class CyclesRenderer:
         self.settings = settings
         self._dir = tempfile.TemporaryDirectory(prefix="cabin-synth-cycles-")
         self.bpy.ops.wm.read_factory_settings(use_empty=True)
+        engines = {getattr(engine, "bl_idname", None) for engine in self.bpy.types.RenderEngine.__subclasses__()}
+        if "CYCLES" not in engines:
+            raise UserError("Blender's Cycles add-on did not load: is a module named 'cycles' "
+                            "(a cycles.py) on the Python path, in front of Blender's?")
         self.device = self._pick_device()
 
     def _pick_device(self) -> str:
@@ -102,13 +106,13 @@ class CyclesRenderer:
         scene = bpy.context.scene
         objects = {mapping.prim_path(o): o for o in scene.objects}
         meshes = self._bind_instances(view, objects)
-        self._set_camera(scene, view, stage, objects)
+        use_dof = self._set_camera(scene, view, stage, objects)
         self._configure(scene, sampling_seed)
 
-        geometry = self._render_pass(scene, "geometry", view, meshes, objects)
+        geometry = self._render_pass(scene, "geometry", view, meshes, objects, use_dof)
         depth, index = geometry["ViewLayer.Depth.Z"], geometry["ViewLayer.Object Index.X"]
-        rgb = self._render_pass(scene, "rgb", view, meshes, objects)["ViewLayer.Combined"][..., :3]
-        nir = self._render_pass(scene, "nir", view, meshes, objects)["ViewLayer.Combined"][..., :3].mean(axis=2)
+        rgb = self._render_pass(scene, "rgb", view, meshes, objects, use_dof)["ViewLayer.Combined"][..., :3]
+        nir = self._render_pass(scene, "nir", view, meshes, objects, use_dof)["ViewLayer.Combined"][..., :3].mean(axis=2)
         hit = depth < NO_HIT_DEPTH_M
         return Buffers(rgb=np.ascontiguousarray(rgb, np.float32), nir=np.ascontiguousarray(nir, np.float32),
                        depth=np.where(hit, depth, 0.0).astype(np.float32),
@@ -117,7 +121,7 @@ class CyclesRenderer:
     def _clear(self) -> None:
         data = self.bpy.data
         ids = [*data.objects, *data.meshes, *data.materials, *data.lights, *data.cameras, *data.images,
-               *data.texts, *data.worlds, *data.node_groups]
+               *data.worlds, *data.node_groups]
         if ids:
             data.batch_remove(ids)
 
@@ -136,7 +140,8 @@ class CyclesRenderer:
                 obj.hide_render = True
         return meshes
 
-    def _set_camera(self, scene, view: SceneView, stage, objects: dict) -> None:
+    def _set_camera(self, scene, view: SceneView, stage, objects: dict) -> bool:
+        """The view's pinhole on the imported camera; True when the stage's lens has depth of field."""
         from pxr import UsdGeom
 
         usd = UsdGeom.Camera(stage.GetPrimAtPath("/World/Camera"))
@@ -154,11 +159,11 @@ class CyclesRenderer:
         if cam.dof.use_dof:
             cam.dof.aperture_fstop = values["aperture_fstop"]
             cam.dof.focus_distance = focus
-        self._use_dof = cam.dof.use_dof
         scene.camera = obj
         scene.render.resolution_x, scene.render.resolution_y = view.camera.width, view.camera.height
         scene.render.resolution_percentage = 100
         scene.render.pixel_aspect_x = scene.render.pixel_aspect_y = 1.0
+        return cam.dof.use_dof
 
     def _configure(self, scene, sampling_seed: int) -> None:
         s = self.settings
@@ -183,7 +188,8 @@ class CyclesRenderer:
         if scene.world is None:
             scene.world = self.bpy.data.worlds.new("Sky")
 
-    def _render_pass(self, scene, band: str, view: SceneView, meshes: dict, objects: dict) -> dict[str, np.ndarray]:
+    def _render_pass(self, scene, band: str, view: SceneView, meshes: dict, objects: dict,
+                     use_dof: bool) -> dict[str, np.ndarray]:
         cycles = scene.cycles
         geometry = band == "geometry"
         if geometry:
@@ -199,7 +205,7 @@ class CyclesRenderer:
             cycles.denoising_prefilter = "ACCURATE"
             cycles.denoising_use_gpu = self.device == "GPU"
             cycles.use_adaptive_sampling = False
-        scene.camera.data.dof.use_dof = self._use_dof and not geometry
+        scene.camera.data.dof.use_dof = use_dof and not geometry
         builder = mapping.MaterialBuilder(self.bpy, view, "nir" if geometry else band)
         for instance_id, (obj, imported) in meshes.items():
             material = self._geometry_material(view, instance_id) if geometry else builder.material(obj, instance_id, imported)

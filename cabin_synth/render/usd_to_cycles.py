@@ -27,6 +27,7 @@ import numpy as np
 
 from ..labels.raycast import hit_t
 from ..scene.camera import R_USDCAM_CV, Camera
+from ..scene.lighting import CABIN_SKY_VIEW
 from ..scene.materials import RETRO_ANGLE_RAD, Material
 from .specular import FIBRE_PRIMVAR, HAIR_SHIFT_RAD, HAIR_WIDTH_RAD
 from .view import SceneView
@@ -88,8 +89,6 @@ def light_values(view: SceneView, band: str) -> LightValues:
     (scene/lighting.py): the sky figure already counts the share of the sky a seat sees
     (CABIN_SKY_VIEW), which Cycles finds itself by tracing the cabin, so the world's
     radiance is the unoccluded sky's, E / (view * pi)."""
-    from ..scene.lighting import CABIN_SKY_VIEW
-
     rgb = band == "rgb"
     sky = view.sky_lux if rgb else view.sky_nir_w_m2
     return LightValues(
