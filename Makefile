@@ -18,29 +18,29 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
+# $(call apt_unless,CHECK,PACKAGES,WHAT): install Debian PACKAGES when the shell command
+# CHECK fails (as root; otherwise say what to install).
+define apt_unless
+	@if ! $(1) 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(2); \
+	  else \
+	    echo "$(3): run 'sudo apt-get install $(2)'"; exit 1; \
+	  fi; \
+	fi
+endef
+
 # The Cycles extra, and the system libraries bpy needs when it cannot load.
 $(CYCLES_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,cycles]"
 	touch $@
 
 cycles: $(CYCLES_STAMP)
-	@if ! $(PY) -c "import bpy" 2>/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BPY_PACKAGES); \
-	  else \
-	    echo "bpy cannot load its libraries: run 'sudo apt-get install $(BPY_PACKAGES)'"; exit 1; \
-	  fi; \
-	fi
+	$(call apt_unless,$(PY) -c "import bpy",$(BPY_PACKAGES),bpy cannot load its libraries)
 
 # Installs Mesa's EGL drivers only when no headless GL context can be made.
 egl: $(STAMP)
-	@if ! $(PY) -c "import moderngl; moderngl.create_standalone_context(backend='egl')" 2>/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(EGL_PACKAGES); \
-	  else \
-	    echo "Mesa EGL is missing: run 'sudo apt-get install $(EGL_PACKAGES)'"; exit 1; \
-	  fi; \
-	fi
+	$(call apt_unless,$(PY) -c "import moderngl; moderngl.create_standalone_context(backend='egl')",$(EGL_PACKAGES),Mesa EGL is missing)
 
 demo: $(STAMP) egl
 	rm -rf out/demo
