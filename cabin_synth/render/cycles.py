@@ -25,6 +25,8 @@ from .view import SceneView
 EXTRA = "pip install 'cabin-synth[cycles]'"
 GPU_KINDS = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
 NO_HIT_DEPTH_M = 1e9   # Cycles writes 1e10 where a pixel sees nothing
+# Where scene/stage.py puts the camera and the lights (render/view.py reads the same).
+CAMERA_PATH, SUN_PATH, ILLUMINATOR_PATH = "/World/Camera", "/World/Lights/Sun", "/World/Lights/Illuminator"
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,15 @@ class CyclesRenderer:
         self._clear()
         path = Path(self._dir.name) / "frame.usdc"
         stage.Export(str(path))
+        # Stage units as they are (scene/stage.py writes metres), as render/view.py reads them.
         bpy.ops.wm.usd_import(filepath=str(path), merge_parent_xform=False, import_visible_only=True,
                               create_world_material=False, property_import_mode="NONE",
-                              set_frame_range=False, light_intensity_scale=1.0)
+                              set_frame_range=False, light_intensity_scale=1.0, apply_unit_conversion_scale=False)
         scene = bpy.context.scene
-        objects = {mapping.prim_path(o): o for o in scene.objects}
-        meshes = self._bind_instances(view, objects)
+        illuminators = [f"{ILLUMINATOR_PATH}{k}" for k in range(len(view.illuminators))]
+        objects = mapping.find_prims([i.prim for i in view.instances] + [CAMERA_PATH, SUN_PATH] + illuminators,
+                                     list(scene.objects))
+        meshes = self._bind_instances(view, objects, scene)
         use_dof = self._set_camera(scene, view, stage, objects)
         self._configure(scene, sampling_seed)
 
@@ -125,7 +130,7 @@ class CyclesRenderer:
         if ids:
             data.batch_remove(ids)
 
-    def _bind_instances(self, view: SceneView, objects: dict) -> dict[int, object]:
+    def _bind_instances(self, view: SceneView, objects: dict, scene) -> dict[int, object]:
         """Object index = SceneView instance id; meshes the view does not draw are hidden."""
         meshes = {}
         for inst in view.instances:
@@ -134,9 +139,9 @@ class CyclesRenderer:
                 raise RuntimeError(f"Blender's USD import lost the mesh {inst.prim}")
             obj.pass_index = inst.id
             meshes[inst.id] = (obj, obj.material_slots[0].material if obj.material_slots else None)
-        drawn = {id(o) for o, _ in meshes.values()}
-        for obj in objects.values():
-            if obj.type == "MESH" and id(obj) not in drawn:
+        drawn = {o.name for o, _ in meshes.values()}   # names: bpy makes a new wrapper per access
+        for obj in scene.objects:
+            if obj.type == "MESH" and obj.name not in drawn:
                 obj.hide_render = True
         return meshes
 
@@ -144,8 +149,8 @@ class CyclesRenderer:
         """The view's pinhole on the imported camera; True when the stage's lens has depth of field."""
         from pxr import UsdGeom
 
-        usd = UsdGeom.Camera(stage.GetPrimAtPath("/World/Camera"))
-        obj = objects["/World/Camera"]
+        usd = UsdGeom.Camera(stage.GetPrimAtPath(CAMERA_PATH))
+        obj = objects[CAMERA_PATH]
         unit_mm = 100.0 * UsdGeom.GetStageMetersPerUnit(stage)   # tenths of a stage unit, in mm
         f_stop, focus = usd.GetFStopAttr().Get() or 0.0, usd.GetFocusDistanceAttr().Get() or 0.0
         values = mapping.camera_settings(view.camera, usd.GetFocalLengthAttr().Get() * unit_mm, f_stop)
@@ -242,16 +247,19 @@ class CyclesRenderer:
         background = next(n for n in world.node_tree.nodes if n.bl_idname == "ShaderNodeBackground")
         background.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
         background.inputs["Strength"].default_value = 0.0 if dark else values.sky_radiance
-        for path, obj in objects.items():
+        illuminators = {objects[f"{ILLUMINATOR_PATH}{k}"].name: k for k in range(len(view.illuminators))
+                        if f"{ILLUMINATOR_PATH}{k}" in objects}
+        sun = objects[SUN_PATH].name if SUN_PATH in objects else None
+        for obj in scene.objects:
             if obj.type != "LIGHT":
                 continue
             light = obj.data
             light.normalize = True   # power means power whatever the light's size (the importer turns it off)
-            if path == "/World/Lights/Sun":
+            if obj.name == sun:
                 light.energy = 0.0 if dark else values.sun_w_m2
                 light.angle = mapping.SUN_ANGLE_RAD
-            elif path.startswith("/World/Lights/Illuminator"):
-                k = int(path.rsplit("Illuminator", 1)[1])
+            elif obj.name in illuminators:
+                k = illuminators[obj.name]
                 self._illuminator(light, view.illuminators[k])
                 light.energy = 0.0 if dark else values.illuminator_w[k]
             elif light.type == "AREA":

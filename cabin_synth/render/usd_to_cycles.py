@@ -5,7 +5,7 @@ frame's composed stage; values come from the same stage, read back as the
 SceneView (render/view.py) every renderer gets. docs/renderers.md lists each
 mapping and why:
 
-- prims: an imported object's USD path is its parent chain of names (Blender
+- prims: an imported object is found by its parent chain of names (Blender
   appends ".001" to repeated names; USD names cannot hold a dot);
 - camera: the view's pinhole (a wider one when render/distort.py remaps for a
   lens), the focal length in mm and the lens's depth of field from the stage;
@@ -41,15 +41,39 @@ ILLUMINATOR_RADIUS_M = 0.004         # the LED's emitting sphere (scene/stage.py
 SKIN_MFP_MM = (3.67, 1.37, 0.68)
 SUBSURFACE_CLASSES = ("skin", "lips", "hands")
 GLASS_ROUGHNESS = 0.1   # GGX alpha = roughness^2 = 0.01
+# UsdUVTexture wraps as Blender's image extensions (one mode for both axes in Blender).
+WRAP_EXTENSION = {"repeat": "REPEAT", "clamp": "EXTEND", "black": "CLIP"}
 
 
-def prim_path(obj) -> str:
-    """The USD path of an imported object (merge_parent_xform off keeps one object per prim)."""
+def _names(obj) -> tuple[str, ...]:
+    """An imported object's parent chain of prim names (merge_parent_xform off keeps one
+    object per prim; Blender appends .001 to repeated names, which USD names cannot hold)."""
     names = []
     while obj is not None:
         names.append(re.sub(r"\.\d{3,}$", "", obj.name))
         obj = obj.parent
-    return "/" + "/".join(reversed(names))
+    return tuple(reversed(names))
+
+
+def _within(chain: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    """True when `chain` is `names` with some ancestors left out, ending at the same prim."""
+    it = iter(names)
+    return bool(chain) and chain[-1] == names[-1] and all(name in it for name in chain)
+
+
+def find_prims(paths, objects) -> dict[str, object]:
+    """The imported object of each USD prim path. Typeless ancestors (a `def` without a
+    type) import as nothing, so an object's chain may skip them; the fullest match wins."""
+    by_name: dict[str, list] = {}
+    for obj in objects:
+        by_name.setdefault(_names(obj)[-1], []).append(obj)
+    found = {}
+    for path in paths:
+        names = tuple(path.strip("/").split("/"))
+        matches = sorted((len(_names(o)), o.name, o) for o in by_name.get(names[-1], ()) if _within(_names(o), names))
+        if matches and (len(matches) == 1 or matches[-1][0] > matches[-2][0]):
+            found[path] = matches[-1][2]
+    return found
 
 
 def beam_nodes(light, axis: np.ndarray, exponent: float) -> None:
@@ -173,12 +197,13 @@ class MaterialBuilder:
         inst = self.view.instances[instance_id - 1]
         m = inst.material
         retro = retro_radiance(self.view, instance_id) if self.band == "nir" and m.retroreflectance > 0 else 0.0
-        key = (m, inst.semantic, retro, imported.name if imported is not None else None)
+        nir_texture = inst.textures.get("nir") if self.band == "nir" else None
+        key = (m, inst.semantic, retro, imported.name if imported is not None else None, id(nir_texture))
         if key not in self._made:
-            self._made[key] = self._build(f"{inst.prim}.{self.band}", m, inst.semantic, retro, imported)
+            self._made[key] = self._build(f"{inst.prim}.{self.band}", m, inst.semantic, retro, imported, nir_texture)
         return self._made[key]
 
-    def _build(self, name: str, m: Material, semantic: str, retro: float, imported):
+    def _build(self, name: str, m: Material, semantic: str, retro: float, imported, nir_texture):
         mat = self.bpy.data.materials.new(name)
         mat.use_nodes = True
         nodes, links = mat.node_tree.nodes, mat.node_tree.links
@@ -188,7 +213,7 @@ class MaterialBuilder:
         if m.opacity < 1.0:
             shader = self._see_through(nodes, links, m, semantic)
         else:
-            shader = self._opaque(nodes, links, m, semantic, imported)
+            shader = self._opaque(nodes, links, m, semantic, imported, nir_texture)
         emission = (m.emission_nir,) * 3 if nir else m.emission_rgb
         if retro > 0:
             emission = (emission[0] + retro,) * 3
@@ -218,13 +243,15 @@ class MaterialBuilder:
     def _reflectance(self, m: Material) -> tuple[float, float, float]:
         return tuple(m.albedo_rgb) if self.band == "rgb" else (m.nir(self.view.wavelength_nm),) * 3
 
-    def _opaque(self, nodes, links, m: Material, semantic: str, imported):
+    def _opaque(self, nodes, links, m: Material, semantic: str, imported, nir_texture):
         bsdf = nodes.new("ShaderNodeBsdfPrincipled")
         bsdf.inputs["Base Color"].default_value = (*self._reflectance(m), 1.0)
         source = _imported_principled(imported)
         if self.band == "rgb" and source is not None and source.inputs["Base Color"].is_linked:
             # A texture on the stage's UsdPreviewSurface comes through the import: keep it.
             _copy_input_chain(source.inputs["Base Color"], bsdf.inputs["Base Color"], nodes, links)
+        if nir_texture is not None:
+            links.new(self._texture(nodes, links, nir_texture), bsdf.inputs["Base Color"])
         if m.glossy:
             bsdf.inputs["Roughness"].default_value = math.sqrt(m.roughness)   # UsdPreviewSurface convention
             bsdf.inputs["IOR"].default_value = m.ior
@@ -241,6 +268,38 @@ class MaterialBuilder:
         if not m.fibre:
             return bsdf.outputs["BSDF"]
         return self._hair(nodes, links, m, bsdf.outputs["BSDF"])
+
+    def _texture(self, nodes, links, binding):
+        """A texture the importer cannot know (the NIR reflectance, a cabin_synth input of
+        the UsdPreviewSurface), from the decoded image the view holds: its channel times
+        the UsdUVTexture's scale plus its bias, looked up at the mesh's st."""
+        image = self.bpy.data.images.get(binding.image.key)
+        if image is None:
+            pixels = binding.image.levels[0]   # (h, w, 4) linear, bottom row first, as Blender stores them
+            image = self.bpy.data.images.new(binding.image.key, pixels.shape[1], pixels.shape[0], alpha=True,
+                                             float_buffer=True)
+            image.colorspace_settings.name = "Non-Color"
+            image.pixels.foreach_set(pixels.astype(np.float32).ravel())
+        uv = nodes.new("ShaderNodeUVMap")
+        uv.uv_map = binding.st
+        lookup = nodes.new("ShaderNodeTexImage")
+        lookup.image = image
+        lookup.interpolation = "Linear"
+        lookup.extension = WRAP_EXTENSION[binding.wrap[0]]
+        links.new(uv.outputs["UV"], lookup.inputs["Vector"])
+        channel = binding.channels[0]
+        if channel == 3:
+            value = lookup.outputs["Alpha"]
+        else:
+            split = nodes.new("ShaderNodeSeparateColor")
+            links.new(lookup.outputs["Color"], split.inputs["Color"])
+            value = split.outputs[channel]
+        scaled = nodes.new("ShaderNodeMath")
+        scaled.operation = "MULTIPLY_ADD"
+        links.new(value, scaled.inputs[0])
+        scaled.inputs[1].default_value = binding.scale[channel]
+        scaled.inputs[2].default_value = binding.bias[channel]
+        return scaled.outputs["Value"]
 
     def _skin_tint(self, nodes, links, base) -> None:
         """The head's per-vertex skin detail (redness, age spots, folds: scene/skin.py)
