@@ -111,13 +111,13 @@ class CyclesRenderer:
         objects = mapping.find_prims([i.prim for i in view.instances] + [CAMERA_PATH, SUN_PATH] + illuminators,
                                      list(scene.objects))
         meshes = self._bind_instances(view, objects, scene)
-        use_dof = self._set_camera(scene, view, stage, objects)
+        self._set_camera(scene, view, objects)
         self._configure(scene, sampling_seed)
 
-        geometry = self._render_pass(scene, "geometry", view, meshes, objects, use_dof)
+        geometry = self._render_pass(scene, "geometry", view, meshes, objects)
         depth, index = geometry["ViewLayer.Depth.Z"], geometry["ViewLayer.Object Index.X"]
-        rgb = self._render_pass(scene, "rgb", view, meshes, objects, use_dof)["ViewLayer.Combined"][..., :3]
-        nir = self._render_pass(scene, "nir", view, meshes, objects, use_dof)["ViewLayer.Combined"][..., :3].mean(axis=2)
+        rgb = self._render_pass(scene, "rgb", view, meshes, objects)["ViewLayer.Combined"][..., :3]
+        nir = self._render_pass(scene, "nir", view, meshes, objects)["ViewLayer.Combined"][..., :3].mean(axis=2)
         hit = depth < NO_HIT_DEPTH_M
         return Buffers(rgb=np.ascontiguousarray(rgb, np.float32), nir=np.ascontiguousarray(nir, np.float32),
                        depth=np.where(hit, depth, 0.0).astype(np.float32),
@@ -145,30 +145,23 @@ class CyclesRenderer:
                 obj.hide_render = True
         return meshes
 
-    def _set_camera(self, scene, view: SceneView, stage, objects: dict) -> bool:
-        """The view's pinhole on the imported camera; True when the stage's lens has depth of field."""
-        from pxr import UsdGeom
+    def _set_camera(self, scene, view: SceneView, objects: dict) -> None:
+        """The view's pinhole on the imported camera. Depth of field stays off whatever
+        the stage's fStop says: renderers return the scene's radiance before the lens,
+        whose blur the sensor stage adds for every renderer alike (docs/renderers.md)."""
+        from mathutils import Matrix   # ships with bpy; a plain nested list would be read by columns
 
-        usd = UsdGeom.Camera(stage.GetPrimAtPath(CAMERA_PATH))
         obj = objects[CAMERA_PATH]
-        unit_mm = 100.0 * UsdGeom.GetStageMetersPerUnit(stage)   # tenths of a stage unit, in mm
-        f_stop, focus = usd.GetFStopAttr().Get() or 0.0, usd.GetFocusDistanceAttr().Get() or 0.0
-        values = mapping.camera_settings(view.camera, usd.GetFocalLengthAttr().Get() * unit_mm, f_stop)
+        values = mapping.camera_settings(view.camera)
         cam = obj.data
         for key in ("lens", "sensor_fit", "sensor_width", "shift_x", "shift_y", "clip_start", "clip_end"):
             setattr(cam, key, values[key])
-        from mathutils import Matrix   # ships with bpy; a plain nested list would be read by columns
-
         obj.matrix_world = Matrix(values["matrix_world"].tolist())
-        cam.dof.use_dof = bool(f_stop > 0 and focus > 0)
-        if cam.dof.use_dof:
-            cam.dof.aperture_fstop = values["aperture_fstop"]
-            cam.dof.focus_distance = focus
+        cam.dof.use_dof = False
         scene.camera = obj
         scene.render.resolution_x, scene.render.resolution_y = view.camera.width, view.camera.height
         scene.render.resolution_percentage = 100
         scene.render.pixel_aspect_x = scene.render.pixel_aspect_y = 1.0
-        return cam.dof.use_dof
 
     def _configure(self, scene, sampling_seed: int) -> None:
         s = self.settings
@@ -193,8 +186,7 @@ class CyclesRenderer:
         if scene.world is None:
             scene.world = self.bpy.data.worlds.new("Sky")
 
-    def _render_pass(self, scene, band: str, view: SceneView, meshes: dict, objects: dict,
-                     use_dof: bool) -> dict[str, np.ndarray]:
+    def _render_pass(self, scene, band: str, view: SceneView, meshes: dict, objects: dict) -> dict[str, np.ndarray]:
         cycles = scene.cycles
         geometry = band == "geometry"
         if geometry:
@@ -210,7 +202,6 @@ class CyclesRenderer:
             cycles.denoising_prefilter = "ACCURATE"
             cycles.denoising_use_gpu = self.device == "GPU"
             cycles.use_adaptive_sampling = False
-        scene.camera.data.dof.use_dof = use_dof and not geometry
         builder = mapping.MaterialBuilder(self.bpy, view, "nir" if geometry else band)
         for instance_id, (obj, imported) in meshes.items():
             material = self._geometry_material(view, instance_id) if geometry else builder.material(obj, instance_id, imported)

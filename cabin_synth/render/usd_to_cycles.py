@@ -8,7 +8,7 @@ mapping and why:
 - prims: an imported object is found by its parent chain of names (Blender
   appends ".001" to repeated names; USD names cannot hold a dot);
 - camera: the view's pinhole (a wider one when render/distort.py remaps for a
-  lens), the focal length in mm and the lens's depth of field from the stage;
+  lens);
 - lights: the physical values of the cabin_synth:* attributes in Cycles' units
   (Watts for point and area lights, W/m^2 for the sun, radiance for the sky),
   per band: the RGB render is lit in lux-based units, the NIR one in W/m^2;
@@ -126,12 +126,11 @@ def light_values(view: SceneView, band: str) -> LightValues:
 BLENDER_SENSOR_MM = 36.0   # Blender clamps lens and sensor to >= 1 mm: draw on a full-frame sensor
 
 
-def camera_settings(camera: Camera, focal_length_mm: float, f_stop: float) -> dict:
+def camera_settings(camera: Camera) -> dict:
     """Blender camera values for an OpenCV pinhole (square pixels) on a 36 mm sensor,
-    the lens scaled with it; the f-stop scales too, so that the entrance pupil
-    (focal length / f-number), which sets depth of field, is the real lens's. The
-    principal point is a shift in units of the larger image side (pixel centres at
-    integers in OpenCV, at half-integers from Blender's image edge)."""
+    the lens scaled with it. The principal point is a shift in units of the larger
+    image side (pixel centres at integers in OpenCV, at half-integers from Blender's
+    image edge)."""
     if not math.isclose(camera.fx, camera.fy, rel_tol=1e-9):
         raise ValueError("Cycles renders square pixels only (fx == fy)")
     side = max(camera.width, camera.height)
@@ -140,7 +139,6 @@ def camera_settings(camera: Camera, focal_length_mm: float, f_stop: float) -> di
     M[:3, 3] = camera.position
     lens = BLENDER_SENSOR_MM * camera.fx / camera.width
     return {"lens": lens, "sensor_fit": "HORIZONTAL", "sensor_width": BLENDER_SENSOR_MM,
-            "aperture_fstop": f_stop * lens / focal_length_mm,
             "shift_x": ((camera.width - 1) / 2 - camera.cx) / side,
             "shift_y": (camera.cy - (camera.height - 1) / 2) / side,
             "clip_start": camera.near_m, "clip_end": camera.far_m, "matrix_world": M}
