@@ -88,11 +88,14 @@ def test_marker_lands_where_the_distorted_projection_puts_it(cycles):
 
 def plate_radiance(cycles, distance: float, lens: Material | None = None) -> float:
     """NIR radiance at the centre of a grey Lambertian plate facing an illuminator at the
-    camera, `distance` ahead, optionally seen and lit through a lens 10 cm in front of it."""
+    camera, `distance` ahead, optionally seen and lit through a lens 10 cm in front of it,
+    tilted 25 deg so that its mirror image of the illuminator (glare) falls outside the view."""
     cam = camera_at_origin(48, 36, f_px=40.0)
     parts = [(*quad(np.array([distance, 0.0, 0.0]), (-1.0, 0.0, 0.0), 1.0), GREY, "cabin")]
     if lens is not None:
-        parts.append((*slab(np.array([distance - 0.1, 0.0, 0.0]), (-1.0, 0.0, 0.0), 0.3, 0.004), lens, "lens"))
+        tilt = np.radians(25.0)
+        parts.append((*slab(np.array([distance - 0.1, 0.0, 0.0]), (-np.cos(tilt), np.sin(tilt), 0.0), 0.3, 0.004),
+                      lens, "lens"))
     stage, view = make_stage(parts, cam, illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 2.0, 30.0)])
     nir = cycles.render(view, stage, 0).nir
     return float(nir[14:22, 20:28].mean())

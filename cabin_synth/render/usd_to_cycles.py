@@ -213,6 +213,10 @@ class MaterialBuilder:
         else:
             shader = self._opaque(nodes, links, m, semantic, imported, nir_texture)
         emission = (m.emission_nir,) * 3 if nir else m.emission_rgb
+        if max(m.emission_rgb) > 0 or m.emission_nir > 0:
+            # A lamp's lens: the lamp's light comes through it (the area lamp behind it),
+            # so shadow rays pass it by.
+            shader = _shadow_rays_meet(nodes, links, shader, nodes.new("ShaderNodeBsdfTransparent").outputs["BSDF"])
         if retro > 0:
             emission = (emission[0] + retro,) * 3
         if max(emission) > 0:
@@ -369,12 +373,17 @@ class MaterialBuilder:
         glass.inputs["Roughness"].default_value = GLASS_ROUGHNESS
         glass.inputs["Color"].default_value = colour
         glass.inputs["IOR"].default_value = m.ior
-        path = nodes.new("ShaderNodeLightPath")
-        mix = nodes.new("ShaderNodeMixShader")
-        links.new(path.outputs["Is Shadow Ray"], mix.inputs["Fac"])
-        links.new(glass.outputs["BSDF"], mix.inputs[1])
-        links.new(clear.outputs["BSDF"], mix.inputs[2])
-        return mix.outputs["Shader"]
+        return _shadow_rays_meet(nodes, links, glass.outputs["BSDF"], clear.outputs["BSDF"])
+
+
+def _shadow_rays_meet(nodes, links, shader, other):
+    """`shader` for every ray but shadow rays, which meet `other` instead."""
+    path = nodes.new("ShaderNodeLightPath")
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(path.outputs["Is Shadow Ray"], mix.inputs["Fac"])
+    links.new(shader, mix.inputs[1])
+    links.new(other, mix.inputs[2])
+    return mix.outputs["Shader"]
 
 
 def _imported_principled(material):
