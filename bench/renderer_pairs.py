@@ -2,7 +2,8 @@
 
     python bench/renderer_pairs.py [--samples 64] [--out docs/renders]
 
-One sheet per cabin (renderers_<cabin>.png): rows day, dusk and night; columns
+One sheet per cabin (renderers_<cabin>.png, scaled to 3/4 and 256 colours):
+rows day, dusk and night; columns
 RGB by the rasteriser, RGB by Cycles, NIR by the rasteriser, NIR by Cycles. Each
 frame is the one bench/cabin_renders.py pins (steering-column camera, neutral
 pose, no accessories, 320 x 240, the default lens at half resolution) under the
@@ -53,6 +54,13 @@ def grey_rgb(image: np.ndarray) -> np.ndarray:
     return np.repeat(image[..., None], 3, axis=2)
 
 
+def save(sheet: Image.Image, path: Path) -> None:
+    """Three quarters of the size, 256 colours: the sensor's noise would make a full-size
+    true-colour sheet over 1 MB."""
+    small = sheet.resize((sheet.width * 3 // 4, sheet.height * 3 // 4), Image.LANCZOS)
+    small.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--samples", type=int, default=64)
@@ -70,7 +78,7 @@ def main() -> None:
             rows.append(np.concatenate([ours["rgb"], theirs["rgb"], grey_rgb(ours["nir"]), grey_rgb(theirs["nir"])],
                                        axis=1))
         path = args.out / f"renderers_{cabin}.png"
-        Image.fromarray(np.concatenate(rows, axis=0)).save(path, optimize=True)
+        save(Image.fromarray(np.concatenate(rows, axis=0)), path)
         print(path)
 
 
