@@ -21,7 +21,7 @@ pytest.importorskip("bpy")
 def cycles():
     from cabin_synth.render.cycles import CyclesRenderer, CyclesSettings
 
-    return CyclesRenderer(CyclesSettings(samples=8, denoise=True, threads=2))
+    return CyclesRenderer(CyclesSettings(samples=4, denoise=True, threads=2))
 
 
 def test_importing_cabin_synth_never_imports_bpy():
