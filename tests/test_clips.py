@@ -1,28 +1,41 @@
 """Clips end to end: rendered through the one-frame path, written, resumed and validated."""
 
 import json
+import shutil
 
 import numpy as np
+import pytest
 import yaml
+from pycocotools.coco import COCO
 
 from cabin_synth.cli import main
 from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.paths import PRESETS
+from cabin_synth.pipeline import FrameMaker
 
 
 def tiny_clip_preset(tmp_path, duration=0.1):
     data = yaml.safe_load((PRESETS / "distraction_clips.yaml").read_text())
     data["clip"]["duration_s"] = duration
     data["sensor"]["width"], data["sensor"]["height"] = 64, 48
+    data["sensor"]["pixel_pitch_um"] *= 10                       # the full-size field of view
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
 
 
-def test_rendered_clips_agree_with_their_frames_and_validate(tmp_path, capsys):
-    preset = tiny_clip_preset(tmp_path)
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Two rendered clips of three 64x48 frames each (seed 3)."""
+    tmp = tmp_path_factory.mktemp("clips")
+    preset = tiny_clip_preset(tmp)
+    out = tmp / "out"
     assert main(["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    return preset, out
+
+
+def test_rendered_clips_agree_with_their_frames_and_validate(rendered, capsys):
+    preset, out = rendered
     assert validate_dataset(out) == []
     manifest = json.loads((out / "manifest.json").read_text())
     assert [c["path"] for c in manifest["clips"]] == ["clips/0000/clip.json", "clips/0001/clip.json"]
@@ -42,17 +55,86 @@ def test_rendered_clips_agree_with_their_frames_and_validate(tmp_path, capsys):
     assert main(["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet"]) == 0
     assert "0 clips (2 already there" in capsys.readouterr().out
 
-    png = out / "clips/0000/000001.nir.png"
-    png.write_bytes(png.read_bytes()[:-8])              # a damaged payload: that clip is remade
-    capsys.readouterr()
-    assert main(["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet"]) == 0
-    assert "1 clips (1 already there" in capsys.readouterr().out
+
+def test_clip_frames_export_with_their_clip_and_time(rendered, tmp_path):
+    _, out = rendered
+    clips = [json.loads((out / f"clips/{c:04d}/clip.json").read_text()) for c in range(2)]
+    expected = {clip["first_frame"] + k: (clip["clip"], k / clip["fps"]) for clip in clips for k in range(3)}
+    assert main(["export", str(out), "--format", "coco", "--out", str(tmp_path / "c.json")]) == 0
+    coco = COCO(str(tmp_path / "c.json"))
+    images = coco.loadImgs(coco.getImgIds())
+    assert {im["id"]: (im["clip"], im["time_s"]) for im in images} == expected
+    for im in images:
+        c = im["id"] // 3
+        assert im["file_name"] == f"clips/{c:04d}/{im['id']:06d}.rgb.png" and (out / im["file_name"]).is_file()
+    assert main(["export", str(out), "--format", "xgaze", "--out", str(tmp_path / "xg")]) == 0
+    samples = json.loads((tmp_path / "xg/labels.json").read_text())["samples"]
+    assert samples and all((s["clip"], s["time_s"]) == expected[s["frame"]] for s in samples)
+
+
+MAKE = FrameMaker.make
+
+
+class Renders:
+    """Counts FrameMaker.make calls; raises KeyboardInterrupt (Ctrl-C) after `stop_after` of them."""
+
+    def __init__(self, monkeypatch, stop_after=None):
+        self.indices, self.stop_after = [], stop_after
+
+        def counted(maker, index, *args, **kwargs):
+            if self.stop_after is not None and len(self.indices) == self.stop_after:
+                raise KeyboardInterrupt
+            self.indices.append(index)
+            return MAKE(maker, index, *args, **kwargs)
+        monkeypatch.setattr(FrameMaker, "make", counted)
+
+
+def test_clip_resume_renders_only_what_is_missing(tmp_path, monkeypatch, capsys):
+    preset = tiny_clip_preset(tmp_path, duration=0.2)           # one clip of 6 frames
+    out = tmp_path / "out"
+    command = ["generate", "--preset", str(preset), "--clips", "1", "--seed", "5", "--out", str(out), "--quiet"]
+    killed = Renders(monkeypatch, stop_after=2)
+    assert main(command) == 130                                  # interrupted after frames 0 and 1
+    assert killed.indices == [0, 1] and not (out / "clips/0000/clip.json").exists()
+    kept = {p: p.stat().st_mtime_ns for p in (out / "clips/0000").iterdir()}
+    resumed = Renders(monkeypatch)
+    assert main(command) == 0
+    assert resumed.indices == [2, 3, 4, 5]
+    assert all(p.stat().st_mtime_ns == t for p, t in kept.items())
     assert validate_dataset(out) == []
 
-    frame = out / "clips/0001/000004.json"
-    frame.write_text(frame.read_text().replace('"frame": 4', '"frame": 5'))
+    (out / "clips/0000/000004.nir.png").unlink()                  # one lost payload: only its frame again
+    png = out / "clips/0000/000001.rgb.png"
+    png.write_bytes(png.read_bytes()[:-8])                       # one damaged payload: the same
+    again = Renders(monkeypatch)
+    capsys.readouterr()
+    assert main(command) == 0
+    assert again.indices == [1, 4] and "1 clips (0 already there" in capsys.readouterr().out
+    assert validate_dataset(out) == []
+
+    frame = out / "clips/0000/000003.json"
+    frame.write_text(frame.read_text().replace('"frame": 3', '"frame": 5'))
     problems = validate_dataset(out)
-    assert any("clips/0001/clip.json" in p and "000004.json" in p for p in problems)
+    assert any("clips/0000/clip.json" in p and "000003.json" in p for p in problems)
+
+
+def test_labels_only_over_rendered_clips_keeps_them_rendered(rendered, tmp_path, capsys):
+    preset, original = rendered
+    out = tmp_path / "out"
+    shutil.copytree(original, out)
+    command = ["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet",
+               "--labels-only"]
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(command) == 0
+    assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert json.loads((out / "clips/0001/clip.json").read_text())["rendered"] and validate_dataset(out) == []
+    # A damaged rendered clip: labels only would drop its frames; refused, nothing changed.
+    (out / "clips/0001/000004.depth.png").unlink()
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert main(command) == 2
+    assert "clip 1" in (err := capsys.readouterr().err) and "without --labels-only" in err
+    assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
 def test_labels_only_clips_and_clip_flag_errors(tmp_path, capsys):
@@ -63,6 +145,11 @@ def test_labels_only_clips_and_clip_flag_errors(tmp_path, capsys):
     assert not clip["rendered"] and clip["frames"] == [] and len(clip["per_frame"]["gaze_zone"]) == 60
     assert sorted(p.name for p in (out / "clips/0000").iterdir()) == ["clip.json"]
     assert validate_dataset(out) == []
+    # a frame file nothing lists (left by an earlier rendered run) is reported
+    stray = out / "clips/0000/000000.nir.png"
+    stray.write_bytes(b"left behind")
+    assert validate_dataset(out) == [f"{stray}: orphan file: neither manifest.json nor any clip or frame JSON lists it"]
+    stray.unlink()
     clip["kss"] = 12
     (out / "clips/0000/clip.json").write_text(json.dumps(clip))
     assert any("kss" in p for p in validate_dataset(out))
