@@ -8,15 +8,19 @@ import pytest
 import yaml
 from pycocotools.coco import COCO
 
+from cabin_synth import presets
+from cabin_synth.behaviour.clips import make_clip
 from cabin_synth.cli import main
 from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.paths import PRESETS
 from cabin_synth.pipeline import FrameMaker
+from rays import ray_hits
 
 
-def tiny_clip_preset(tmp_path, duration=0.1):
+def tiny_clip_preset(tmp_path, duration=0.1, **behaviour):
     data = yaml.safe_load((PRESETS / "distraction_clips.yaml").read_text())
     data["clip"]["duration_s"] = duration
+    data["behaviour"].update(behaviour)
     data["sensor"]["width"], data["sensor"]["height"] = 64, 48
     data["sensor"]["pixel_pitch_um"] *= 10                       # the full-size field of view
     path = tmp_path / "tiny.yaml"
@@ -160,3 +164,29 @@ def test_labels_only_clips_and_clip_flag_errors(tmp_path, capsys):
     assert main(["generate", "--preset", "default", "--clips", "2", "--out", str(tmp_path / "y"), "--quiet"]) == 2
     assert "use --frames" in capsys.readouterr().err
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_phone_glances_hold_the_phone_and_look_at_its_screen(tmp_path):
+    # Only phone glances, soon after the start: the clip holds one.
+    preset = presets.load(str(tiny_clip_preset(tmp_path, 1.5, glance_zones="phone", road_dwell_s=0.3,
+                                               phone_dwell_s=0.6)))
+    clip = make_clip(preset, 1, 0)
+    use = np.array(clip.labels["per_frame"]["phone_use"])
+    held = np.array([p.body.hand_pose == "phone_in_hand" for p in clip.params])
+    assert 0 < use.sum() < held.sum() < len(held) and not (use & ~held).any()   # held from before the look to after
+    for p, h in zip(clip.params, held):
+        assert (p.accessories.phone, p.body.hand_pose) == (("lap", "phone_in_hand") if h else
+                                                           (clip.base.accessories.phone, clip.base.body.hand_pose))
+    maker = FrameMaker(preset, 1)
+    looking = clip.params[int(np.flatnonzero(use)[len(np.flatnonzero(use)) // 2])]
+    frame = maker.make(looking.index, params=looking)
+    assert frame.body.holds.count("phone") == 1
+    assert {b["position"] for b in frame.labels["accessories"] if b["slot"] == "phone"} == {"lap"}
+    # The gaze ray meets the phone's screen as the stage holds it (the triangles the renderer draws).
+    screen = [i.id for i in frame.view.instances if i.prim.endswith("/Phone/Geom/Screen")]
+    tris = frame.view.positions[frame.view.triangles[np.isin(frame.view.instance_ids[frame.view.triangles[:, 0]],
+                                                             screen)]].astype(float)
+    gaze = frame.labels["gaze"]["combined"]
+    assert np.isfinite(ray_hits(np.array(gaze["origin_vehicle_m"]), np.array(gaze["direction_vehicle"]), tris)).any()
+    away = clip.params[0]
+    assert not any(i.semantic == "phone" for i in maker.make(away.index, params=away).view.instances)
