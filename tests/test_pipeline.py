@@ -75,6 +75,30 @@ def test_pupil_label_at_centroid_of_rendered_pupil(frames):
     assert checked >= 4
 
 
+def test_eye_boxes_frame_the_rendered_eyes(frames):
+    # The eyeball the camera sees through the lids (sclera, iris, pupil pixels of the
+    # instance image) lies inside the eye's box, and spans most of it: the box is
+    # neither shifted, nor the other eye's, nor blown up. The lids and the caruncle
+    # cover the corners, so the visible eyeball is narrower than canthus to canthus.
+    checked = 0
+    for frame in frames:
+        labels = frame.labels
+        if _facing_camera_deg(labels) > 30:
+            continue
+        for eye, tag in zip(labels["eyes"], ("EyeR", "EyeL")):
+            ids = [i["id"] for i in labels["instances"] if f"/{tag}/" in i["prim"] and i["class"] in ("sclera", "iris", "pupil")]
+            v, u = np.nonzero(np.isin(frame.buffers.instance, ids))
+            if len(u) < 50:      # a shut or hidden eye
+                continue
+            u0, v0, u1, v1 = eye["bbox_xyxy"]
+            assert u0 - 1.5 <= u.min() and u.max() <= u1 + 1.5 and v0 - 1.5 <= v.min() and v.max() <= v1 + 1.5, \
+                (frame.params.index, eye["eye"])
+            assert u.max() - u.min() + 1 >= 0.6 * (u1 - u0) and v.max() - v.min() + 1 >= 0.7 * (v1 - v0), \
+                (frame.params.index, eye["eye"])
+            checked += 1
+    assert checked >= 12
+
+
 def test_frame_depends_only_on_seed_and_index(default_preset, frames):
     fresh = FrameMaker(default_preset, seed=11).make(7)
     assert json.dumps(fresh.labels, sort_keys=True) == json.dumps(frames[7].labels, sort_keys=True)
