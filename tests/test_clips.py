@@ -30,9 +30,9 @@ def tiny_clip_preset(tmp_path, duration=0.1, **behaviour):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    """Two rendered clips of three 64x48 frames each (seed 3)."""
+    """Two rendered clips of three 64x48 frames each (seed 3) of sleepy drivers, whose lids droop."""
     tmp = tmp_path_factory.mktemp("clips")
-    preset = tiny_clip_preset(tmp)
+    preset = tiny_clip_preset(tmp, kss=9)
     out = tmp / "out"
     assert main(["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet"]) == 0
     return preset, out
@@ -52,9 +52,12 @@ def test_rendered_clips_agree_with_their_frames_and_validate(rendered, capsys):
             assert frame["frame"] == clip["first_frame"] + k
             pf = clip["per_frame"]
             np.testing.assert_allclose(frame["gaze"]["combined"]["direction_vehicle"], pf["gaze_direction_vehicle"][k], atol=1e-9)
-            np.testing.assert_allclose(frame["gaze"]["combined"]["origin_vehicle_m"], pf["gaze_origin_vehicle_m"][k], atol=2e-3)
+            # the head origin is the midpoint of the eyeball centres, the gaze origin
+            np.testing.assert_allclose(frame["gaze"]["combined"]["origin_vehicle_m"], pf["gaze_origin_vehicle_m"][k], atol=1e-9)
+            # the lids built for the frame: closure as planned, aperture as the clip's table interpolates it
+            assert pf["eyelid_closure"][k] > 0.2
+            np.testing.assert_allclose([e["closure"] for e in frame["eyes"]], pf["eyelid_closure"][k], atol=1e-12)
             np.testing.assert_allclose([e["aperture_mm"] for e in frame["eyes"]], pf["aperture_mm"][k], atol=0.15)
-            assert frame["params"]["eyelid_closure"] == pf["eyelid_closure"][k]
     capsys.readouterr()
     assert main(["generate", "--preset", str(preset), "--clips", "2", "--seed", "3", "--out", str(out), "--quiet"]) == 0
     assert "0 clips (2 already there" in capsys.readouterr().out
