@@ -19,7 +19,7 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
-from .dataset.writer import DatasetWriter, encode_png
+from .dataset.writer import DatasetWriter, encode_png, file_matches
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .errors import UserError
 from .labels.frame import frame_labels
@@ -227,8 +227,6 @@ def committed_clip(writer: DatasetWriter, clip: int, render: bool) -> dict[str, 
     """The clip's clip.json when it serves this run as it is: every frame it lists
     is committed, and it was rendered if this run renders (a rendered clip also
     serves a labels-only run, which must not drop its frames). None otherwise."""
-    from .dataset.writer import file_matches
-
     folder = clip_folder(clip)
     path = writer.out / folder / "clip.json"
     try:
