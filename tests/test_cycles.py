@@ -14,7 +14,6 @@ from cabin_synth import cli
 from cabin_synth.render import distort
 from cabin_synth.scene.materials import Material
 
-pytest.importorskip("bpy")
 
 
 @pytest.fixture(scope="module")
