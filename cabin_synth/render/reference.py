@@ -4,20 +4,58 @@ Same inputs, same buffers, same direct light model as render/gl.py (Lambert
 under sun, sky, every illuminator and every lit cabin lamp, the glossy lobe of
 skin and the sheen of hair fibres (cabin_synth.render.specular), bright-pupil
 retro-reflection, emissive surfaces, skin detail and its ambient occlusion of
-the sky, cabin_synth.scene.skin), written
-the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
-tests can check the fast path against it. It does not model shadows,
-see-through filters or corneal glints: tests check those against geometry
-computed by hand (tests/test_render.py, tests/test_eye_optics.py).
+the sky, cabin_synth.scene.skin; the world outside under its own light, the sky
+dome where no surface is, see-through filters), written the obvious way (a
+z-buffer filled triangle by triangle, shading afterwards) so tests can check the
+fast path against it. It does not model shadows or corneal glints: tests check
+those against geometry computed by hand (tests/test_render.py,
+tests/test_eye_optics.py).
 """
 
 import numpy as np
 
 from ..scene import skin
 from ..scene.materials import RETRO_ANGLE_RAD
+from .gl import SUN_DIAMETER_RAD
 from . import specular
 from .buffers import Buffers
 from .view import SceneView
+
+
+def _covered(p: np.ndarray, W: int, H: int):
+    """Pixels whose centres lie in the screen triangle p (3, 2): (rows, cols, inside
+    mask, barycentric w0, w1, w2, signed area in (u, v)) or None."""
+    u0, v0 = np.floor(p.min(axis=0)).astype(int)
+    u1, v1 = np.ceil(p.max(axis=0)).astype(int)
+    u0, v0, u1, v1 = max(u0, 0), max(v0, 0), min(u1, W - 1), min(v1, H - 1)
+    if u0 > u1 or v0 > v1:
+        return None
+    uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1))
+    d = (p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (p[1, 1] - p[0, 1])
+    if abs(d) < 1e-12:
+        return None
+    w1 = ((uu - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (vv - p[0, 1])) / d
+    w2 = ((p[1, 0] - p[0, 0]) * (vv - p[0, 1]) - (uu - p[0, 0]) * (p[1, 1] - p[0, 1])) / d
+    w0 = 1.0 - w1 - w2
+    return slice(v0, v1 + 1), slice(u0, u1 + 1), (w0 >= 0) & (w1 >= 0) & (w2 >= 0), w0, w1, w2, d
+
+
+def sample_latlong(texture: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Bilinear lookup of a lat-long map (OpenEXR layout, as gl.py's sky pass reads it)
+    at dome-frame unit directions (N, 3): wrapped across longitude, clamped at the poles."""
+    H, W = texture.shape[:2]
+    lat = np.arcsin(np.clip(directions[:, 1], -1.0, 1.0))
+    lon = np.arctan2(directions[:, 0], directions[:, 2])
+    x = (np.pi - lon) / (2.0 * np.pi) * W - 0.5
+    y = np.clip((0.5 * np.pi - lat) / np.pi * H - 0.5, 0.0, H - 1.0)
+    x0, y0 = np.floor(x).astype(int), np.minimum(np.floor(y).astype(int), H - 2)
+    a, b = x - x0, y - y0
+    if texture.ndim == 3:
+        a, b = a[:, None], b[:, None]
+    x1 = (x0 + 1) % W
+    x0 %= W
+    return ((1 - a) * (1 - b) * texture[y0, x0] + a * (1 - b) * texture[y0, x1]
+            + (1 - a) * b * texture[y0 + 1, x0] + a * b * texture[y0 + 1, x1])
 
 
 def render_reference(view: SceneView) -> Buffers:
@@ -35,28 +73,18 @@ def render_reference(view: SceneView) -> Buffers:
         z = pc[[a, b, c], 2]
         if np.any(z < cam.near_m):
             continue  # the GL path clips; no test scene puts geometry behind the near plane
-        p = uv[[a, b, c]]
-        u0, v0 = np.floor(p.min(axis=0)).astype(int)
-        u1, v1 = np.ceil(p.max(axis=0)).astype(int)
-        u0, v0, u1, v1 = max(u0, 0), max(v0, 0), min(u1, W - 1), min(v1, H - 1)
-        if u0 > u1 or v0 > v1:
+        cover = _covered(uv[[a, b, c]], W, H)
+        if cover is None:
             continue
-        uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1))
-        d = (p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (p[1, 1] - p[0, 1])
-        if abs(d) < 1e-12:
-            continue
-        w1 = ((uu - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (vv - p[0, 1])) / d
-        w2 = ((p[1, 0] - p[0, 0]) * (vv - p[0, 1]) - (uu - p[0, 0]) * (p[1, 1] - p[0, 1])) / d
-        w0 = 1.0 - w1 - w2
-        inside = (w0 >= 0) & (w1 >= 0) & (w2 >= 0)
+        rows, cols, inside, w0, w1, w2, _ = cover
         # Perspective-correct: 1/z is linear in screen space.
         inv_z = w0 / z[0] + w1 / z[1] + w2 / z[2]
         zz = 1.0 / np.where(inside, inv_z, 1.0)
-        closer = inside & (zz < zbuf[v0:v1 + 1, u0:u1 + 1])
-        zbuf[v0:v1 + 1, u0:u1 + 1][closer] = zz[closer]
-        tri_at[v0:v1 + 1, u0:u1 + 1][closer] = t_index
+        closer = inside & (zz < zbuf[rows, cols])
+        zbuf[rows, cols][closer] = zz[closer]
+        tri_at[rows, cols][closer] = t_index
         persp = np.stack([w0 / z[0], w1 / z[1], w2 / z[2]], axis=-1) * zz[..., None]
-        bary_at[v0:v1 + 1, u0:u1 + 1][closer] = persp[closer]
+        bary_at[rows, cols][closer] = persp[closer]
 
     hit = tri_at >= 0
     corners = tris[tri_at[hit]]
@@ -134,11 +162,73 @@ def render_reference(view: SceneView) -> Buffers:
 
     rgb = np.zeros((H, W, 3), np.float32)
     nir = np.zeros((H, W), np.float32)
-    rgb[hit] = (albedo / np.pi * ((view.sun_lux * sun + view.sky_lux * sky)[:, None] + e_lamp) + glow[:, :3]
-                + (view.sun_lux * s_sun + view.sky_lux * s_sky)[:, None] + s_lamp[:, :3])
-    nir[hit] = (rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
-                + glow[:, 3] + s_ill + view.sun_nir_w_m2 * s_sun + view.sky_nir_w_m2 * s_sky + s_lamp[:, 3])
+    tint = np.asarray(view.sky_rgb, float)
+    rgb_hit = (albedo / np.pi * ((view.sun_lux * sun)[:, None] + (view.sky_lux * sky)[:, None] * tint + e_lamp)
+               + glow[:, :3] + (view.sun_lux * s_sun)[:, None] + (view.sky_lux * s_sky)[:, None] * tint + s_lamp[:, :3])
+    nir_hit = (rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
+               + glow[:, 3] + s_ill + view.sun_nir_w_m2 * s_sun + view.sky_nir_w_m2 * s_sky + s_lamp[:, 3])
+    outside = np.array([False] + [i.semantic == "exterior" for i in view.instances])[inst]
+    if outside.any():
+        rgb_out, nir_out = outdoor_radiance(view, nrm[outside], albedo[outside], rho[outside])
+        rgb_hit[outside], nir_hit[outside] = rgb_out + glow[outside, :3], nir_out + glow[outside, 3]
+    rgb[hit], nir[hit] = rgb_hit, nir_hit
     depth = np.where(hit, zbuf, 0.0).astype(np.float32)
     instance = np.zeros((H, W), np.int32)
     instance[hit] = inst
+    if view.dome is not None:
+        _sky(view, ~hit, rgb, nir, instance)
+    _filter(view, pc, uv, zbuf, rgb, nir)
     return Buffers(rgb=rgb, nir=nir, depth=depth, instance=instance)
+
+
+def outdoor_radiance(view: SceneView, nrm: np.ndarray, albedo: np.ndarray, rho: np.ndarray):
+    """Lambertian radiance of the world outside: sun and sky in the open air, road lights
+    from above (gl.py's exterior branch)."""
+    out = view.outdoors
+    up = 0.5 + 0.5 * nrm[:, 2]
+    sun = np.clip(nrm @ view.sun_direction, 0, None)
+    rgb = albedo / np.pi * ((out.sun_lux * sun + out.sky_lux * up)[:, None] + up[:, None] * out.road_rgb_lux)
+    nir = rho / np.pi * (out.sun_nir_w_m2 * sun + (out.sky_nir_w_m2 + out.road_nir_w_m2) * up)
+    return rgb, nir
+
+
+def _sky(view: SceneView, empty: np.ndarray, rgb, nir, instance) -> None:
+    """The dome and the sun's disc where no surface is."""
+    cam, dome = view.camera, view.dome
+    v, u = np.nonzero(empty)
+    rays = np.stack([(u - cam.cx) / cam.fx, (v - cam.cy) / cam.fy, np.ones(len(u))], axis=1) @ cam.R_cam_vehicle
+    rays /= np.linalg.norm(rays, axis=1, keepdims=True)
+    local = rays @ dome.to_dome.T
+    L_rgb, L_nir = sample_latlong(dome.rgb, local), sample_latlong(dome.nir, local)
+    half = SUN_DIAMETER_RAD / 2
+    disc = rays @ view.sun_direction >= np.cos(half)
+    if view.outdoors is not None and disc.any():
+        omega = 2.0 * np.pi * (1.0 - np.cos(half))
+        L_rgb[disc] += view.outdoors.sun_lux / omega
+        L_nir[disc] += view.outdoors.sun_nir_w_m2 / omega
+    rgb[v, u], nir[v, u], instance[v, u] = L_rgb, L_nir, dome.id
+
+
+def _filter(view: SceneView, pc, uv, zbuf, rgb, nir) -> None:
+    """See-through parts multiply what lies behind them by their transmittance, once per
+    face turned to the camera (gl.py's filter pass: front faces, counter-clockwise in
+    window coordinates, whose rows run opposite to v)."""
+    cam = view.camera
+    H, W = cam.height, cam.width
+    see = [i for i in view.instances if i.material.opacity < 1.0]
+    if not see:
+        return
+    T = {i.id: (i.material.transmittance_visible, i.material.nir_transmittance(view.wavelength_nm)) for i in see}
+    tri_id = view.instance_ids[view.triangles[:, 0]]
+    for (a, b, c), k in zip(view.triangles[np.isin(tri_id, list(T))], tri_id[np.isin(tri_id, list(T))]):
+        z = pc[[a, b, c], 2]
+        if np.any(z < cam.near_m):
+            continue
+        cover = _covered(uv[[a, b, c]], W, H)
+        if cover is None or cover[6] > 0:
+            continue
+        rows, cols, inside, w0, w1, w2, _ = cover
+        zz = 1.0 / np.where(inside, w0 / z[0] + w1 / z[1] + w2 / z[2], 1.0)
+        behind = inside & (zz < zbuf[rows, cols])
+        rgb[rows, cols][behind] *= T[k][0]
+        nir[rows, cols][behind] *= T[k][1]

@@ -15,7 +15,10 @@ from ..scene import skin
 from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..scene.materials import Material
+from ..scene.outside import read_exr
 from .specular import FIBRE_PRIMVAR
+
+SKY_PRIM = "/World/Lights/Sky"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,26 @@ class Lamp:
 
 
 @dataclass(frozen=True)
+class Dome:
+    """The sky dome (UsdLux DomeLight) as the renderers look it up: by direction."""
+    rgb: np.ndarray         # (H, W, 3) float32 radiance per linear RGB channel (texture times intensity)
+    nir: np.ndarray         # (H, W) float32 NIR band radiance, W/m^2/sr
+    to_dome: np.ndarray     # (3, 3) vehicle-frame direction -> the dome's lat-long frame (Y up, OpenEXR layout)
+    id: int                 # its instance id
+
+
+@dataclass(frozen=True)
+class Outdoors:
+    """The light on the world's surfaces outside the glass (zero sun and sky in a tunnel)."""
+    sun_lux: float
+    sky_lux: float
+    sun_nir_w_m2: float
+    sky_nir_w_m2: float
+    road_rgb_lux: np.ndarray   # (3,) road lights' illuminance per linear RGB channel
+    road_nir_w_m2: float
+
+
+@dataclass(frozen=True)
 class SceneView:
     positions: np.ndarray      # (V,3) float32, vehicle frame
     normals: np.ndarray        # (V,3) float32, unit
@@ -65,6 +88,9 @@ class SceneView:
     detail: np.ndarray | None = None
     # (V, 3) float32 unit hair fibre directions, root to tip, vehicle frame (zero rows: no hair), or None
     fibres: np.ndarray | None = None
+    sky_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)   # colour of the in-cabin diffuse light (sky and road lights), unit luminance
+    dome: Dome | None = None           # what the rays that meet no surface see
+    outdoors: Outdoors | None = None   # light on the world outside (instances of class exterior)
 
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -139,6 +165,7 @@ class StageReader:
         self._occlusion = {m.GetPath() for m in self._meshes
                            if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")} - self._detail
         self._fibre = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar(FIBRE_PRIMVAR)}
+        self._textures: dict[str, np.ndarray] = {}
 
     def read(self, wavelength_nm: int, width: int, height: int) -> SceneView:
         cache = UsdGeom.XformCache(Usd.TimeCode.Default())
@@ -186,6 +213,9 @@ class StageReader:
             detail = np.zeros((offset, skin.DETAIL_WIDTH), np.float32)
             for start, rows in details.items():
                 detail[start:start + len(rows)] = rows
+        dome = self._dome(cache, len(instances) + 1)
+        if dome is not None:
+            instances.append(Instance(dome.id, SKY_PRIM, "sky", Material((0.0, 0.0, 0.0), 0.0, 0.0)))
         fibre_rows = None
         if fibres:
             fibre_rows = np.zeros((offset, 3), np.float32)
@@ -201,8 +231,32 @@ class StageReader:
             wavelength_nm=wavelength_nm,
             detail=detail,
             fibres=fibre_rows,
+            dome=dome,
             **self._lights(cache),
         )
+
+    def _texture(self, asset) -> np.ndarray | None:
+        path = asset.resolvedPath or asset.path if asset is not None else ""
+        if not path:
+            return None
+        if path not in self._textures:
+            self._textures[path] = read_exr(path)
+        return self._textures[path]
+
+    def _dome(self, cache: UsdGeom.XformCache, id: int) -> Dome | None:
+        """The DomeLight's lat-long textures times their intensities, and its orientation."""
+        prim = self.stage.GetPrimAtPath(SKY_PRIM)
+        if not prim or not prim.IsA(UsdLux.DomeLight):
+            return None
+        light = UsdLux.DomeLight(prim)
+        rgb = self._texture(light.GetTextureFileAttr().Get())
+        nir = self._texture(prim.GetAttribute("cabin_synth:nir_texture_file").Get())
+        if rgb is None or nir is None:
+            return None
+        M = np.asarray(cache.GetLocalToWorldTransform(prim), np.float64)[:3, :3]   # rows: local axes in the world
+        scale = float(light.GetIntensityAttr().Get()) * 2.0 ** float(light.GetExposureAttr().Get() or 0.0)
+        return Dome(rgb=rgb * np.float32(scale), nir=nir * np.float32(prim.GetAttribute("cabin_synth:nir_intensity").Get()),
+                    to_dome=M / np.linalg.norm(M, axis=1, keepdims=True), id=id)
 
     def _camera(self, width: int, height: int) -> Camera:
         cam = UsdGeom.Camera(self.stage.GetPrimAtPath("/World/Camera"))
@@ -227,12 +281,28 @@ class StageReader:
                     position=M[3, :3].copy(), axis=-M[2, :3] / np.linalg.norm(M[2, :3]),
                     w_sr=float(prim.GetAttribute("cabin_synth:radiant_intensity_w_sr").Get()),
                     exponent=float(UsdLux.ShapingAPI(prim).GetShapingFocusAttr().Get())))
+        outdoors = None
+        if get("/World/Lights/Sun", "outside_illuminance_lux") is not None:
+            open_air = 0.0 if self.stage.GetPrimAtPath("/World/Outside").GetAttribute("cabin_synth:sheltered").Get() else 1.0
+            road = self.stage.GetPrimAtPath("/World/Outside/RoadLights")
+            sky_light = UsdLux.DomeLight(self.stage.GetPrimAtPath(SKY_PRIM))
+            outdoors = Outdoors(
+                sun_lux=open_air * float(get("/World/Lights/Sun", "outside_illuminance_lux")),
+                sky_lux=open_air * float(sky_light.GetIntensityAttr().Get()),
+                sun_nir_w_m2=open_air * float(get("/World/Lights/Sun", "outside_nir_irradiance_w_m2")),
+                sky_nir_w_m2=open_air * float(get(SKY_PRIM, "nir_intensity")),
+                road_rgb_lux=float(road.GetAttribute("cabin_synth:illuminance_lux").Get())
+                * np.asarray(road.GetAttribute("cabin_synth:rgb").Get(), float),
+                road_nir_w_m2=float(road.GetAttribute("cabin_synth:nir_irradiance_w_m2").Get()))
+        tint = get(SKY_PRIM, "cabin_rgb")
         return dict(
+            sky_rgb=tuple(float(c) for c in tint) if tint is not None else (1.0, 1.0, 1.0),
+            outdoors=outdoors,
             sun_direction=sun[2, :3] / np.linalg.norm(sun[2, :3]),
             sun_lux=float(get("/World/Lights/Sun", "illuminance_lux")),
-            sky_lux=float(get("/World/Lights/Sky", "illuminance_lux")),
+            sky_lux=float(get(SKY_PRIM, "illuminance_lux")),
             sun_nir_w_m2=float(get("/World/Lights/Sun", "nir_irradiance_w_m2")),
-            sky_nir_w_m2=float(get("/World/Lights/Sky", "nir_irradiance_w_m2")),
+            sky_nir_w_m2=float(get(SKY_PRIM, "nir_irradiance_w_m2")),
             illuminators=tuple(illuminators),
             lamps=tuple(self._lit_lamps(cache)),
         )
