@@ -31,7 +31,7 @@ from .render import distort
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
 from .scene.lamps import lamp_output
-from .scene.lighting import daylight
+from .scene.lighting import daylight, time_of_day
 from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
 from .scene.skin import eye_occlusion, head_detail
@@ -117,6 +117,8 @@ class FrameMaker:
         rig = build_rig(params, scene.cabin, sensor)
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
         light = daylight(params.lighting, params.environment, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
+        world = world_layout(params.environment, params.cabin, params.drive,
+                             np.random.default_rng(params.environment.layout_seed))
         materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
                                      ident.hair_colour, ident.facial_hair, ident.brow_colour)
         lit = params.lighting
@@ -125,8 +127,7 @@ class FrameMaker:
                 if lit.dome_light != "none" else None)
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
                      skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry),
-                     world=world_layout(params.environment, params.cabin, params.drive,
-                                        np.random.default_rng(params.environment.layout_seed)))
+                     world=world)
         body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
                           scene.body_anchors)
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
@@ -160,11 +161,23 @@ class FrameMaker:
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
                          "dome_light": dome_light_labels(dome, scene.dome_light_position)},
+            "environment": environment_labels(params, light, world),
             "sensor_state": {"rgb": rgb_state},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         timings.add("sensor", t)
         return Frame(params, geometry, view, labels, buffers, images, body)
+
+
+def environment_labels(params: FrameParams, light, world) -> dict[str, Any]:
+    """What surrounds the vehicle and how it is lit (docs/labels.md)."""
+    out = light.outdoors
+    return {"setting": world.setting, "time_of_day": time_of_day(params.lighting.sun_elevation_deg),
+            "road_lights": out.road_lights, "road_light_lux": out.road_lux,
+            "outside_sun_lux": 0.0 if out.sheltered else out.sun_lux,
+            "outside_sky_lux": 0.0 if out.sheltered else out.sky_lux,
+            "vehicles": len(world.vehicles), "buildings": len(world.buildings), "trees": len(world.trees),
+            "street_lamps": len(world.lamps)}
 
 
 def dome_light_labels(dome, position: np.ndarray) -> dict[str, Any]:

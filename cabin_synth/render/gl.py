@@ -614,7 +614,8 @@ class GLRenderer:
         target["depth_fbo"].viewport = viewport
         target["depth_fbo"].depth_mask = True
         ctx.disable(ctx.BLEND)
-        opaque.render()
+        if opaque is not None:
+            opaque.render()
         if see_through is not None:
             target["filter_fbo"].use()
             target["filter_fbo"].viewport = viewport
@@ -827,7 +828,9 @@ class GLRenderer:
         fbo.viewport = (0, 0, cam.width, cam.height)
         fbo.depth_mask = True
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        vao(self.program, "opaque").render()
+        opaque = vao(self.program, "opaque")
+        if opaque is not None:
+            opaque.render()
         if view.dome is not None:
             self._draw_sky(view)
         # See-through passes: test against the opaque depth, never write it.

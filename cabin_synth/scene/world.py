@@ -13,12 +13,17 @@ urban roads 3.0-3.5 m), kerbs 0.12 m, street lamps 8-10 m high every 30-40 m
 with a 1.5 m arm, cars 4.2-4.8 m long; docs/sensors.md, The world outside.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..assets.cabins import SPECS, MeshData, box, cylinder, hexa, merge
-from ..presets.sampler import Environment
+
+if TYPE_CHECKING:   # the sampler's presets import this module's names
+    from ..presets.sampler import Environment
 
 SETTINGS = ("urban", "suburban", "rural", "highway", "tunnel")
 LANE_M = 3.5
