@@ -113,7 +113,9 @@ class OutsideStage:
         self._object("Ground", [("Surface", box((-big, -big, -0.05), (big, big, -0.02)), "Ground")])
         self._object("Road", [("Surface", box((-world.ROAD_HALF_LENGTH_M, -0.5, -0.01), (world.ROAD_HALF_LENGTH_M, 0.5, 0.0)),
                                            "asphalt")])
-        self._object("Markings", [("Paint", MeshData(np.zeros((4 * MARKING_QUADS, 3)),
+        # unit squares facing up: the topology and normals every frame's markings keep
+        squares = np.array([[(k, 0, 0), (k + 1, 0, 0), (k + 1, 1, 0), (k, 1, 0)] for k in range(MARKING_QUADS)], float)
+        self._object("Markings", [("Paint", MeshData(squares.reshape(-1, 3),
                                                       [tuple(range(4 * k, 4 * k + 4)) for k in range(MARKING_QUADS)]), "paint")])
         for side in ("Left", "Right"):
             self._object(f"Roadside{side}", [("Surface", box((-world.ROAD_HALF_LENGTH_M, 0.0, -0.01),
