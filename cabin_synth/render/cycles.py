@@ -119,9 +119,11 @@ class CyclesRenderer:
         rgb = self._render_pass(scene, "rgb", view, meshes, objects)["ViewLayer.Combined"][..., :3]
         nir = self._render_pass(scene, "nir", view, meshes, objects)["ViewLayer.Combined"][..., :3].mean(axis=2)
         hit = depth < NO_HIT_DEPTH_M
+        # Where no surface is met the sky dome's id, as the rasteriser writes it (0 without a dome).
+        background = view.dome.id if view.dome is not None else 0
         return Buffers(rgb=np.ascontiguousarray(rgb, np.float32), nir=np.ascontiguousarray(nir, np.float32),
                        depth=np.where(hit, depth, 0.0).astype(np.float32),
-                       instance=np.where(hit, np.rint(index), 0).astype(np.int32))
+                       instance=np.where(hit, np.rint(index), background).astype(np.int32))
 
     def _clear(self) -> None:
         data = self.bpy.data
@@ -134,6 +136,8 @@ class CyclesRenderer:
         """Object index = SceneView instance id; meshes the view does not draw are hidden."""
         meshes = {}
         for inst in view.instances:
+            if view.dome is not None and inst.id == view.dome.id:   # the sky: no mesh
+                continue
             obj = objects.get(inst.prim)
             if obj is None or obj.type != "MESH":
                 raise RuntimeError(f"Blender's USD import lost the mesh {inst.prim}")
