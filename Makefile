@@ -1,12 +1,16 @@
 # The two quick-start commands: `make demo` and `make test`. Both set up .venv
-# and the Mesa EGL drivers the embedded renderer needs on a fresh machine.
+# and the Mesa EGL drivers the embedded renderer needs on a fresh machine; `make
+# test` also installs the Cycles extra (Blender's bpy) and the X11/GL client
+# libraries its wheel links against.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EGL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1
+BPY_PACKAGES := libx11-6 libxrender1 libxfixes3 libxi6 libxkbcommon0 libsm6 libice6 libgl1 libxext6
+CYCLES_STAMP := $(VENV)/.cycles
 
-.PHONY: demo test bench egl clean assets renders
+.PHONY: demo test bench egl cycles clean assets renders
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,22 +18,36 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
-# Installs Mesa's EGL drivers only when no headless GL context can be made.
-egl: $(STAMP)
-	@if ! $(PY) -c "import moderngl; moderngl.create_standalone_context(backend='egl')" 2>/dev/null; then \
+# $(call apt_unless,CHECK,PACKAGES,WHAT): install Debian PACKAGES when the shell command
+# CHECK fails (as root; otherwise say what to install).
+define apt_unless
+	@if ! $(1) 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(EGL_PACKAGES); \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(2); \
 	  else \
-	    echo "Mesa EGL is missing: run 'sudo apt-get install $(EGL_PACKAGES)'"; exit 1; \
+	    echo "$(3): run 'sudo apt-get install $(2)'"; exit 1; \
 	  fi; \
 	fi
+endef
+
+# The Cycles extra, and the system libraries bpy needs when it cannot load.
+$(CYCLES_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,cycles]"
+	touch $@
+
+cycles: $(CYCLES_STAMP)
+	$(call apt_unless,$(PY) -c "import bpy",$(BPY_PACKAGES),bpy cannot load its libraries)
+
+# Installs Mesa's EGL drivers only when no headless GL context can be made.
+egl: $(STAMP)
+	$(call apt_unless,$(PY) -c "import moderngl; moderngl.create_standalone_context(backend='egl')",$(EGL_PACKAGES),Mesa EGL is missing)
 
 demo: $(STAMP) egl
 	rm -rf out/demo
 	$(VENV)/bin/cabin-synth generate --preset default --frames 50 --seed 0 --out out/demo
 	$(VENV)/bin/cabin-synth validate out/demo
 
-test: $(STAMP) egl
+test: $(STAMP) egl cycles
 	$(PY) -m pytest -q
 
 bench: $(STAMP) egl

@@ -5,9 +5,11 @@ User mistakes end with one clear message and exit code 2, never a traceback.
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import UserError
+from .render import RENDERERS
 
 
 def _nonnegative(text: str) -> int:
@@ -25,6 +27,9 @@ def cmd_generate(args) -> int:
     from .pipeline import generate, generate_clips
 
     preset = presets.load(args.preset)
+    if args.renderer:
+        # Recorded in dataset.json's preset (and its digest): the pixels depend on it.
+        preset = replace(preset, data=dict(preset.data, render=dict(preset.data.get("render", {}), renderer=args.renderer)))
     if (args.frames is None) == (args.clips is None):
         raise UserError("give either --frames (frame presets) or --clips (clip presets)")
     if preset.is_clips != (args.clips is not None):
@@ -118,6 +123,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--labels-only", action="store_true", help="clips: write clip.json labels without rendering frames")
     g.add_argument("--seed", type=_nonnegative, default=0)
     g.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same preset and seed to resume)")
+    g.add_argument("--renderer", choices=RENDERERS,
+                   help="gl: the embedded rasteriser; cycles: Blender Cycles, path traced (pip install "
+                        "'cabin-synth[cycles]'); default: the preset's render.renderer, else gl")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(run=cmd_generate)
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")

@@ -28,7 +28,7 @@ from .labels.semantics import CLASS_ID, CLASSES
 from .presets.preset import Preset
 from .presets.sampler import FrameParams, sample_frame
 from .presets.streams import stream
-from .render import distort
+from .render import distort, make_renderer
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
 from .scene.lamps import lamp_output
@@ -82,8 +82,6 @@ class FrameMaker:
     def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
         """texture_dir: where the stage's texture files go (the sky dome's), inside the
         dataset's output folder; None: a temporary folder removed with this maker."""
-        from .render.gl import GLRenderer
-
         if texture_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="cabin_synth_textures_")
             texture_dir = Path(self._tmp.name)
@@ -91,7 +89,7 @@ class FrameMaker:
         self.preset = preset
         self.seed = seed
         self.sensor = preset.section("sensor")
-        self.renderer = renderer or GLRenderer()
+        self.renderer = renderer or make_renderer(preset.data.get("render", {}))
         self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
         self._scenes: dict[tuple[str, str], tuple[Scene, StageReader]] = {}
 
@@ -139,7 +137,9 @@ class FrameMaker:
         labels = frame_labels(params, rig, geometry, view, scene.zones, body)
         t = timings.add("labels", t)
 
-        buffers = distort.render(self.renderer, view)
+        # Path tracers draw their samples from the frame's own stream.
+        sampling_seed = int(stream(self.seed, index, "render.sampling").integers(2**31))
+        buffers = distort.render(self.renderer, view, scene.stage, sampling_seed)
         t = timings.add("render", t)
 
         nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))
@@ -229,6 +229,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
     """Write `frames` frames of `preset` into `out`; skip frames already committed."""
     from tqdm import tqdm
 
+    renderer = make_renderer(preset.data.get("render", {}))   # fails before anything is written
     writer = DatasetWriter(out, dataset_document(preset, seed))
     maker = None
     timings = Timings()
@@ -239,7 +240,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
             entries.append(writer.entry(index))
             skipped += 1
             continue
-        maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
+        maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
         entries.append(write_new_frame(maker, writer, index, timings))
     writer.write_manifest(entries)
     elapsed = time.perf_counter() - started
@@ -278,6 +279,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
     from .behaviour.clips import make_clip
     from .dataset.writer import atomic_write, dump_json, sha256
 
+    renderer = make_renderer(preset.data.get("render", {})) if render else None
     writer = DatasetWriter(out, dataset_document(preset, seed))
     maker = None
     timings = Timings()
@@ -298,7 +300,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
                     if writer.committed(params.index, folder):
                         entry = writer.entry(params.index, folder)
                     else:
-                        maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
+                        maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
                         entry = write_new_frame(maker, writer, params.index, timings, params, folder)
                     listed.append(dict(entry, path=entry["path"].rsplit("/", 1)[1]))
             document = dict(clip.labels, rendered=render, frames=listed)

@@ -37,6 +37,8 @@ def write_preset(tmp_path, mutate):
     (lambda d: d["lighting"].update(dome_light="halogen", dome_light_flux_lm=50, dome_light_cct_k=3000),
      "lighting.dome_light"),
     (lambda d: d.update(seat={"height_mm": {"uniform": [-40, 0]}}), "seat.height_mm"),
+    (lambda d: d.update(render={"renderer": "vulkan"}), "render.renderer"),
+    (lambda d: d.update(render={"renderer": "cycles", "samples": {"uniform": [8, 64]}}), "render.samples"),
 ])
 def test_bad_preset_names_file_and_field_and_writes_nothing(tmp_path, capsys, mutate, field):
     path = write_preset(tmp_path, mutate)

@@ -165,7 +165,7 @@ def load(name_or_path: str) -> Preset:
 
 def fields(data: Mapping[str, Any]) -> set[str]:
     """Every randomizer field 'section.field' of a preset (sections of scalars or distributions)."""
-    skip = {"name", "description", "sensor", "design", "conditional", "correlated"}
+    skip = {"name", "description", "sensor", "render", "design", "conditional", "correlated"}
     return {f"{s}.{k}" for s, v in data.items() if s not in skip and isinstance(v, Mapping) for k in v}
 
 

@@ -1,5 +1,24 @@
-"""Renderers: a scene view (plain arrays read from the USD stage) in, named buffers out.
+"""Renderers: a frame's scene in, named buffers out.
 
-Every renderer returns the same buffers (see Buffers); labels never ask a
-renderer, tests compare the two.
+The interface: `render(view, stage=None, sampling_seed=0) -> Buffers`, with the
+SceneView (plain arrays read from the USD stage), the composed stage itself
+(renderers that import USD, such as Cycles) and the frame's seed for
+renderers that sample. Every renderer returns the same buffers (see Buffers);
+labels never ask a renderer, tests compare the two. `make_renderer` picks one
+from a preset's `render` section.
 """
+
+from typing import Any, Mapping
+
+RENDERERS = ("gl", "cycles")
+
+
+def make_renderer(section: Mapping[str, Any]):
+    """The renderer a preset's `render` section asks for (empty: the rasteriser)."""
+    if section.get("renderer", "gl") == "cycles":
+        from .cycles import CyclesRenderer, CyclesSettings
+
+        return CyclesRenderer(CyclesSettings.from_preset(section))
+    from .gl import GLRenderer
+
+    return GLRenderer()

@@ -85,9 +85,9 @@ def remap(buffers: Buffers, mu: np.ndarray, mv: np.ndarray) -> Buffers:
                    instance=np.where(inside, buffers.instance[nj, ni], 0).astype(np.int32))
 
 
-def render(renderer, view: SceneView) -> Buffers:
-    """renderer.render(view) through the view camera's lens distortion."""
+def render(renderer, view: SceneView, stage=None, sampling_seed: int = 0) -> Buffers:
+    """renderer.render(view, stage, sampling_seed) through the view camera's lens distortion."""
     if view.camera.distortion_model == "none":
-        return renderer.render(view)
+        return renderer.render(view, stage, sampling_seed)
     wide, mu, mv = wide_camera(view.camera)
-    return remap(renderer.render(replace(view, camera=wide)), mu, mv)
+    return remap(renderer.render(replace(view, camera=wide), stage, sampling_seed), mu, mv)

@@ -795,7 +795,9 @@ class GLRenderer:
         self._sky_vao.render(vertices=3)
         ctx.depth_func = "<"
 
-    def render(self, view: SceneView) -> Buffers:
+    def render(self, view: SceneView, stage=None, sampling_seed: int = 0) -> Buffers:
+        """The view alone: a rasteriser needs neither the stage nor a sampling seed
+        (the renderer interface, render/__init__.py)."""
         # A process may hold several renderers: make this one's context current.
         with self.ctx:
             return self._render(view)

@@ -108,7 +108,12 @@ class Scene:
         driver = UsdGeom.Xform.Define(stage, "/World/Driver")
         self._driver_xform = driver.AddTransformOp()
         self._meshes: dict[str, UsdGeom.Mesh] = {}
+        UsdGeom.Scope.Define(stage, "/World/Driver/Looks")
         for part in geometry.parts:
+            # Grouping prims (EyeR, Mouth) are Xforms, so that every importer composes
+            # the head's transform down to the meshes beneath them.
+            for group in part.name.split("/")[:-1]:
+                UsdGeom.Xform.Define(stage, f"/World/Driver/{group}")
             mesh = UsdGeom.Mesh.Define(stage, f"/World/Driver/{part.name}")
             mesh.CreateFaceVertexCountsAttr(Vt.IntArray([3] * len(part.faces)))
             mesh.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(part.faces.astype(np.int32).ravel()))
@@ -138,6 +143,7 @@ class Scene:
 
         self.camera = UsdGeom.Camera.Define(stage, "/World/Camera")
         self._camera_xform = self.camera.AddTransformOp()
+        UsdGeom.Xform.Define(stage, "/World/Lights")
         self.sun = UsdLux.DistantLight.Define(stage, "/World/Lights/Sun")
         self._sun_xform = self.sun.AddTransformOp()
         self.outside = OutsideStage(stage, texture_dir)
@@ -182,6 +188,7 @@ class Scene:
         """/World/Body: one mesh per body part (cabin_synth.body.build.body_topology), vehicle frame."""
         stage = self.stage
         Usd.ModelAPI(UsdGeom.Xform.Define(stage, "/World/Body").GetPrim()).SetKind(Kind.Tokens.group)
+        UsdGeom.Scope.Define(stage, "/World/Body/Looks")
         meshes = {}
         for name, semantic, material, faces in body_topology():
             mesh = UsdGeom.Mesh.Define(stage, f"/World/Body/{name}")
@@ -242,18 +249,7 @@ class Scene:
 
         cam = rig.camera
         self._camera_xform.Set(usd_matrix(cam.R_cam_vehicle.T @ R_USDCAM_CV, cam.position))
-        pitch_mm = sensor["pixel_pitch_um"] * 1e-3
-        # Focal length and apertures in millimetres; only their ratio sets the field of view.
-        self.camera.GetFocalLengthAttr().Set(cam.fx * pitch_mm)
-        self.camera.GetHorizontalApertureAttr().Set(cam.width * pitch_mm)
-        self.camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm)
-        self.camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
-        self.camera.GetFStopAttr().Set(float(sensor["f_number"]))
-        # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
-        cam_prim = self.camera.GetPrim()
-        cam_prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
-        cam_prim.CreateAttribute("cabin_synth:distortion_coefficients", Sdf.ValueTypeNames.DoubleArray).Set(
-            Vt.DoubleArray(list(cam.distortion_coeffs)))
+        write_lens(self.camera, cam, sensor)
 
         # The sun's light travels along its -Z axis: point +Z at the sun.
         z = daylight.sun_direction
@@ -340,6 +336,28 @@ class Scene:
             UsdLux.ShapingAPI.Apply(light.GetPrim())
             self._illuminators.append((light, light.AddTransformOp()))
         return self._illuminators[k]
+
+
+def write_lens(camera: UsdGeom.Camera, cam, sensor: dict) -> None:
+    """Focal length and apertures in tenths of a stage unit, as UsdGeom.Camera defines
+    them (the stage is in metres, so 3.6 mm is 0.036); the focus distance in stage units.
+    A sensor without a focus distance has no depth of field: fStop 0, which UsdGeom
+    defines as a pinhole (docs/sensors.md, The camera in USD)."""
+    tenths = 0.01 / UsdGeom.GetStageMetersPerUnit(camera.GetPrim().GetStage())   # one millimetre
+    pitch_mm = sensor["pixel_pitch_um"] * 1e-3
+    camera.GetFocalLengthAttr().Set(cam.fx * pitch_mm * tenths)
+    camera.GetHorizontalApertureAttr().Set(cam.width * pitch_mm * tenths)
+    camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm * tenths)
+    camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
+    focus = sensor.get("focus_distance_m")
+    camera.GetFStopAttr().Set(float(sensor["f_number"]) if focus else 0.0)
+    camera.GetFocusDistanceAttr().Set(float(focus) if focus else 0.0)
+    prim = camera.GetPrim()
+    prim.CreateAttribute("cabin_synth:f_number", Sdf.ValueTypeNames.Float).Set(float(sensor["f_number"]))
+    # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
+    prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
+    prim.CreateAttribute("cabin_synth:distortion_coefficients", Sdf.ValueTypeNames.DoubleArray).Set(
+        Vt.DoubleArray(list(cam.distortion_coeffs)))
 
 
 def _look_name(material: str) -> str:

@@ -1,0 +1,227 @@
+"""Blender Cycles (render/cycles.py) against the rasteriser, geometry by hand and
+the light model's physics. Small images and few samples keep it inside CI's time."""
+
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scenes import GREY, camera_at_origin, quad, slab
+from stages import make_stage
+
+from cabin_synth import cli
+from cabin_synth.render import distort
+from cabin_synth.scene.materials import Material
+
+
+
+@pytest.fixture(scope="module")
+def cycles():
+    from cabin_synth.render.cycles import CyclesRenderer, CyclesSettings
+
+    return CyclesRenderer(CyclesSettings(samples=4, denoise=True, threads=2))
+
+
+def test_importing_cabin_synth_never_imports_bpy():
+    code = ("import sys, cabin_synth.pipeline, cabin_synth.cli, cabin_synth.render.cycles; "
+            "sys.exit('bpy' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_cycles_without_the_extra_fails_at_once_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "bpy", None)   # import bpy raises ImportError
+    out = tmp_path / "ds"
+    code = cli.main(["generate", "--renderer", "cycles", "--frames", "1", "--out", str(out), "--quiet"])
+    assert code == 2
+    assert "cabin-synth[cycles]" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def not_near_an_edge(ids: np.ndarray) -> np.ndarray:
+    """Pixels whose 3 x 3 neighbourhood holds one id only."""
+    p = np.pad(ids, 1, mode="edge")
+    same = np.ones(ids.shape, bool)
+    for dv in (0, 1, 2):
+        for du in (0, 1, 2):
+            same &= p[dv:dv + ids.shape[0], du:du + ids.shape[1]] == ids
+    return same
+
+
+def test_geometry_agrees_with_the_rasteriser(cycles, gl_renderer):
+    from bodies import small_maker
+
+    maker = small_maker(gl_renderer, seed=2)
+    frame = maker.make(1)
+    stage = maker.scene(frame.params)[0].stage
+    ours = distort.render(cycles, frame.view, stage, 1)
+    theirs = frame.buffers
+    inner = not_near_an_edge(theirs.instance)
+    assert inner.mean() > 0.5
+    assert (ours.instance[inner] == theirs.instance[inner]).mean() >= 0.99
+    surface = inner & (theirs.instance > 0) & (ours.instance == theirs.instance)
+    assert np.abs(ours.depth[surface] - theirs.depth[surface]).max() < 1e-3
+
+
+def test_marker_lands_where_the_distorted_projection_puts_it(cycles):
+    # A 2 cm white square 1 m ahead, off-centre, through a strongly barrel-distorted lens.
+    k1, k2, p1, p2, k3 = -0.3, 0.08, 0.001, -0.002, 0.0
+    cam = dataclasses.replace(camera_at_origin(160, 120, f_px=120.0), distortion_model="radtan",
+                              distortion_coeffs=(k1, k2, p1, p2, k3))
+    centre = np.array([1.0, 0.30, -0.22])   # vehicle frame: camera at the origin looking along +X
+    marker = Material((1.0, 1.0, 1.0), 1.0, 1.0)
+    stage, view = make_stage([(*quad(centre, (-1.0, 0.0, 0.0), 0.02), marker, "cabin")], cam)
+    buffers = distort.render(cycles, view, stage, 0)
+    v, u = np.nonzero(buffers.instance == 1)
+    assert len(u) >= 4
+    # By hand: OpenCV's radial-tangential model on the pinhole point.
+    p = cam.to_camera(centre[None])[0]
+    x, y = p[0] / p[2], p[1] / p[2]
+    r2 = x * x + y * y
+    radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
+    xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+    yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+    expected = np.array([cam.fx * xd + cam.cx, cam.fy * yd + cam.cy])
+    assert np.linalg.norm([u.mean() - expected[0], v.mean() - expected[1]]) < 0.5
+
+
+def plate_radiance(cycles, distance: float, lens: Material | None = None) -> float:
+    """NIR radiance at the centre of a grey Lambertian plate facing an illuminator at the
+    camera, `distance` ahead, optionally seen and lit through a lens 10 cm in front of it,
+    tilted 25 deg so that its mirror image of the illuminator (glare) falls outside the view."""
+    cam = camera_at_origin(48, 36, f_px=40.0)
+    parts = [(*quad(np.array([distance, 0.0, 0.0]), (-1.0, 0.0, 0.0), 1.0), GREY, "cabin")]
+    if lens is not None:
+        tilt = np.radians(25.0)
+        parts.append((*slab(np.array([distance - 0.1, 0.0, 0.0]), (-np.cos(tilt), np.sin(tilt), 0.0), 0.3, 0.004),
+                      lens, "lens"))
+    stage, view = make_stage(parts, cam, illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 2.0, 30.0)])
+    nir = cycles.render(view, stage, 0).nir
+    return float(nir[14:22, 20:28].mean())
+
+
+def test_illuminator_inverse_square_and_absolute_radiance(cycles):
+    near, far = plate_radiance(cycles, 0.5), plate_radiance(cycles, 1.0)
+    assert near / far == pytest.approx(4.0, rel=0.05)
+    # rho / pi * I / d^2 on the beam's axis
+    assert near == pytest.approx(GREY.nir_940 / np.pi * 2.0 / 0.5 ** 2, rel=0.05)
+
+
+def test_lens_filters_the_illuminator_both_ways(cycles):
+    lens = lambda t: Material((0.1, 0.1, 0.1), 0.0, 0.0, opacity=0.2, transmittance_visible=t,
+                              transmittance_850=t, transmittance_940=t, ior=1.5)
+    high, low = plate_radiance(cycles, 0.6, lens(0.8)), plate_radiance(cycles, 0.6, lens(0.1))
+    assert high / low == pytest.approx((0.8 / 0.1) ** 2, rel=0.10)
+
+
+@pytest.mark.parametrize("offset, brighter", [((0.0, 0.008, 0.0), True), ((0.06, 0.0, 0.0), False)])
+def test_bright_pupil_on_axis_dark_pupil_off_axis(cycles, default_preset, offset, brighter):
+    from test_eye_optics import part_mask, posed, render
+
+    frame = render(posed(default_preset, illuminators=[offset], size=(240, 180), focal_mm=4.5), cycles)
+    nir = frame.buffers.nir
+    for eye in ("EyeR", "EyeL"):
+        pupil, iris = np.median(nir[part_mask(frame, f"{eye}/Pupil")]), np.median(nir[part_mask(frame, f"{eye}/Iris")])
+        assert (pupil > 1.5 * iris) if brighter else (pupil < 0.5 * iris), (eye, pupil, iris)
+
+
+def test_glints_come_from_the_cornea_where_the_labels_put_them(cycles, gl_renderer, default_preset):
+    # As the rasteriser's test (test_eye_optics): two off-axis illuminators, a 16 mm lens
+    # on a 640 x 480 sensor, of which Cycles renders the window around the glints (the
+    # principal point shifted); the glints are what a refractive cornea adds over a
+    # plain see-through one.
+    from test_eye_optics import posed
+
+    from cabin_synth.pipeline import FrameMaker
+
+    maker = FrameMaker(posed(default_preset, illuminators=[(0.08, 0.0, 0.0), (-0.08, 0.0, 0.0)],
+                             size=(640, 480), focal_mm=16.0), seed=5, renderer=gl_renderer)
+    frame = maker.make(0)
+    stage = maker.scene(frame.params)[0].stage
+    seen = [g for g in frame.labels["glints"] if g["visible"]]
+    uv = np.array([g["uv"] for g in seen])
+    corner = np.floor(uv.min(axis=0)).astype(int) - 12
+    width, height = np.ceil(uv.max(axis=0)).astype(int) + 12 - corner
+    cam = frame.view.camera
+    window = dataclasses.replace(frame.view, camera=dataclasses.replace(
+        cam, width=int(width), height=int(height), cx=cam.cx - corner[0], cy=cam.cy - corner[1]))
+    flat = tuple(dataclasses.replace(i, material=dataclasses.replace(i.material, ior=0.0))
+                 if i.material.ior > 1.3 and i.material.opacity < 1 and i.semantic != "window" else i
+                 for i in window.instances)
+    glints = cycles.render(window, stage, 0).nir - cycles.render(dataclasses.replace(window, instances=flat), stage, 0).nir
+    checked = 0
+    for g in seen:
+        u, v = np.rint(np.asarray(g["uv"]) - corner).astype(int)
+        window = glints[v - 4:v + 5, u - 4:u + 5]
+        dv, du = np.unravel_index(np.argmax(window), window.shape)
+        assert np.linalg.norm(np.array([u - 4 + du, v - 4 + dv]) + corner - np.array(g["uv"])) <= 1.0, (g, du, dv)
+        checked += 1
+    assert checked == 4
+
+
+def test_skin_spread_across_fitzpatrick_types_smallest_at_940nm(cycles):
+    # Six skin slabs (Fitzpatrick I..VI) side by side under the sun, the sky and an
+    # illuminator at the camera: the spread (coefficient of variation) of their radiance
+    # falls from RGB luminance to 850 nm to 940 nm, as melanin's absorption does.
+    from cabin_synth.scene.materials import skin
+
+    cam = camera_at_origin(96, 32, f_px=60.0)
+    ys = np.linspace(-0.5, 0.5, 6)
+    parts = [(*slab(np.array([1.0, y, 0.0]), (-1.0, 0.0, 0.0), 0.15, 0.02), skin(t), "skin")
+             for t, y in zip(range(1, 7), ys)]
+    light = dict(illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 2.0, 60.0)], sun_lux=20000.0, sun_nir=10.0,
+                 sky_lux=5000.0, sky_nir=2.0, sun_direction=(-1.0, 0.2, 0.5))
+    means = {}
+    for wavelength in (940, 850):
+        stage, view = make_stage(parts, cam, wavelength=wavelength, **light)
+        buffers = cycles.render(view, stage, 0)
+        inner = not_near_an_edge(buffers.instance)
+        masks = [inner & (buffers.instance == k) for k in range(1, 7)]
+        means[wavelength] = np.array([buffers.nir[m].mean() for m in masks])
+        means["rgb"] = np.array([(buffers.rgb[m] @ [0.2126, 0.7152, 0.0722]).mean() for m in masks])
+    cv = {k: v.std() / v.mean() for k, v in means.items()}
+    assert cv[940] < cv[850] < cv["rgb"], cv
+
+
+def test_same_view_and_seed_give_identical_pixels(cycles):
+    cam = camera_at_origin(48, 36, f_px=40.0)
+    parts = [(*slab(np.array([0.8, 0.0, 0.0]), (-1.0, 0.2, 0.1), 0.4, 0.02), GREY, "cabin")]
+    stage, view = make_stage(parts, cam, illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 2.0, 30.0)],
+                             sun_lux=1000.0, sun_nir=1.0, sky_lux=200.0, sky_nir=0.2)
+    a, b = cycles.render(view, stage, 7), cycles.render(view, stage, 7)
+    for name in ("rgb", "nir", "depth", "instance"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+    assert not np.array_equal(cycles.render(view, stage, 8).nir, a.nir)   # the seed does change the noise
+
+
+def test_textures_in_both_bands(cycles, gl_renderer, tmp_path):
+    # A plate textured in RGB (diffuseColor, through Blender's import) and at 940 nm (our
+    # NIR input, mapped by render/usd_to_cycles.py) under the sky, against the rasteriser
+    # (whose texturing test_textures checks by hand): over each texel the two radiances
+    # differ by one factor per band (the sky models differ: docs/renderers.md).
+    from pxr import UsdGeom
+    from test_textures import GREY as TEX_GREY
+    from test_textures import facing_plate, read, stage_of, texel_pixels
+
+    from cabin_synth.scene.stage import write_material
+    from cabin_synth.scene.textures import TextureFolder, TextureImage, nir_input
+
+    n = 4
+    rgb = np.random.default_rng(1).integers(60, 250, (n, n, 3)).astype(np.uint8)
+    nir = np.random.default_rng(2).integers(15000, 60000, (n, n)).astype(np.uint16)
+    maps = TextureFolder(tmp_path).maps({"diffuseColor": TextureImage("albedo", rgb, "raw"),
+                                         nir_input(940): TextureImage("nir", nir, "raw")}, wrap=("clamp", "clamp"))
+    points, tris, st = facing_plate()
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")], sky_lux=1000.0,
+                     sky_nir=3.0, illuminator_w_sr=1e-9)
+    write_material(stage, "/World/Looks/Plate", TEX_GREY, maps)
+    view = read(stage)
+    ours, theirs = cycles.render(view, stage, 0), gl_renderer.render(view)
+    iu, _ = texel_pixels(n)
+    # each texel's inner 4 x 4 pixels (texels are 8 px wide)
+    block = lambda image: np.array([[image[v - 2:v + 2, u - 2:u + 2].mean(axis=(0, 1)) for u in iu] for v in iu])
+    for band in ("rgb", "nir"):
+        ratio = block(getattr(ours, band)) / block(getattr(theirs, band))
+        assert ratio.std() / ratio.mean() < 0.04, (band, ratio)
+    # and the texture does vary over the plate: a constant would fail above only by chance
+    assert block(ours.nir).std() / block(ours.nir).mean() > 0.2
