@@ -7,6 +7,7 @@ draws the same path.
 
 import hashlib
 import json
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -33,8 +34,9 @@ from .scene.lamps import lamp_output
 from .scene.lighting import daylight
 from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
-from .scene.skin import eye_occlusion, head_detail
+from .scene.skin import atlas_size, eye_occlusion, skin_maps
 from .scene.stage import Scene
+from .scene.textures import TextureFolder
 from .sensor.model import fixed_pattern, nir_image, rgb_image
 
 STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
@@ -73,9 +75,12 @@ def face_state(params: FrameParams, gaze_target_head: np.ndarray) -> FaceState:
 
 class FrameMaker:
     """Keeps what is expensive to make (USD stages per cabin variant, the GL
-    context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
+    context, the sensor's fixed pattern) and turns (seed, index) into a Frame.
+    Textures the frames' stages reference (the drivers' skin) are written into
+    `<out>/textures`, or, without an `out`, into a temporary folder the maker
+    owns and removes."""
 
-    def __init__(self, preset: Preset, seed: int, renderer=None):
+    def __init__(self, preset: Preset, seed: int, renderer=None, out: Path | None = None):
         from .render.gl import GLRenderer
 
         self.preset = preset
@@ -84,6 +89,11 @@ class FrameMaker:
         self.renderer = renderer or GLRenderer()
         self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
         self._scenes: dict[tuple[str, str], tuple[Scene, StageReader]] = {}
+        if out is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="cabin-synth-textures-")
+            out = Path(self._scratch.name)
+        self.textures = TextureFolder(Path(out) / "textures")
+        self.skin_texels = atlas_size(self.sensor["focal_length_mm"] * 1e3 / self.sensor["pixel_pitch_um"])
 
     def scene(self, params: FrameParams) -> tuple[Scene, StageReader]:
         """The stage of the frame's cabin variant, composed on first use."""
@@ -114,8 +124,10 @@ class FrameMaker:
         dome = (lamp_output(lit.dome_light, lit.dome_light_flux_lm, lit.dome_light_cct_k,
                             sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
                 if lit.dome_light != "none" else None)
+        band = sensor["nir"]["wavelength_nm"]
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
-                     skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry))
+                     skin_maps=skin_maps(ident, band, self.skin_texels, self.textures),
+                     occlusion=eye_occlusion(geometry))
         body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
                           scene.body_anchors)
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
@@ -202,7 +214,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
             entries.append(writer.entry(index))
             skipped += 1
             continue
-        maker = maker or FrameMaker(preset, seed)
+        maker = maker or FrameMaker(preset, seed, out=out)
         frame = maker.make(index, timings)
         t = time.perf_counter()
         payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
@@ -268,7 +280,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
             clip = make_clip(preset, seed, c)
             listed = []
             if render:
-                maker = maker or FrameMaker(preset, seed)
+                maker = maker or FrameMaker(preset, seed, out=out)
                 for params in clip.params:
                     frame = maker.make(params.index, timings, params=params)
                     t = time.perf_counter()

@@ -65,11 +65,11 @@ class CabinSynthExtension(omni.ext.IExt):
         except UserError as exc:
             self._status.set_value(str(exc))
             return
-        maker = FrameMaker(preset, self._seed.as_int)
-        frame = maker.make(0)
-        scene, _ = maker.scene(frame.params)
         out = Path(self._out.as_string)
         out.mkdir(parents=True, exist_ok=True)
+        maker = FrameMaker(preset, self._seed.as_int, out=out)   # the stage's textures go to <out>/textures
+        frame = maker.make(0)
+        scene, _ = maker.scene(frame.params)
         path = out / "frame_000000.usda"
         scene.stage.Export(str(path))
         omni.usd.get_context().open_stage(str(path))

@@ -39,7 +39,7 @@ MIN_ROUGHNESS_M = 0.01
 @dataclass(frozen=True, eq=False)
 class MipImage:
     """One decoded texture file: its levels, (h, w, 4) float16, level 0 first, bottom row first."""
-    key: str
+    key: str    # the file's path, colour space, size and modification time: one GL texture per key
     levels: tuple[np.ndarray, ...]
 
     @property
@@ -129,7 +129,7 @@ def load(path: str, colour_space: str, where: str) -> MipImage:
         raise UserError(f"cannot decode the texture of {where} ({exc}); expected a PNG", file=path) from None
     if pixels.dtype == np.int32:   # Pillow's 16-bit grey ('I;16' opened as 'I')
         pixels = pixels.astype(np.uint16)
-    image = MipImage(f"{path}|{colour_space}", mip_levels(decode(pixels, colour_space)))
+    image = MipImage("|".join(map(str, key)), mip_levels(decode(pixels, colour_space)))
     with _LOCK:
         _CACHE[key] = image
         while len(_CACHE) > _CACHE_SIZE:
