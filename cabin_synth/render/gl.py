@@ -16,7 +16,7 @@ from ..scene.materials import RETRO_ANGLE_RAD
 from .buffers import Buffers
 from .specular import GLSL as SPECULAR_GLSL
 from .specular import albedo_table
-from .textures import MIN_ROUGHNESS_M, MipImage
+from .textures import EXPAND, MIN_ROUGHNESS_M, MipImage
 from .view import SceneView
 
 VERTEX = """
@@ -497,7 +497,9 @@ class GLTextures:
         tex = self._textures.get(image.key)
         if tex is None:
             levels = image.levels
-            tex = self.ctx.texture(image.size, 4, levels[0].tobytes(), dtype="f2")
+            tex = self.ctx.texture(image.size, image.channels, levels[0].tobytes(), dtype="f2")
+            # read as UsdPreviewSurface reads the file's channels (render.textures.EXPAND)
+            tex.swizzle = "".join("RGBA"[k] if k >= 0 else "1" for k in EXPAND[image.channels])
             tex.build_mipmaps()            # allocates every level ...
             for k, level in enumerate(levels[1:], 1):
                 tex.write(level.tobytes(), level=k)   # ... which take our own reductions

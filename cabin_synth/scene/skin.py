@@ -35,7 +35,7 @@ from functools import lru_cache
 from threading import Lock
 
 import numpy as np
-from scipy.ndimage import gaussian_filter, zoom
+from scipy.ndimage import gaussian_filter
 
 from ..driver import occlusion, uvs
 from ..driver.build import build_driver, reference_identity
@@ -221,9 +221,24 @@ def _rect(name: str, size: int) -> tuple[slice, slice]:
     return slice(round(y0 * size), round((y0 + h) * size)), slice(round(x0 * size), round((x0 + w) * size))
 
 
+@lru_cache(maxsize=64)
+def _linear_taps(n_out: int, n_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lower neighbour and weight of the upper one for linear interpolation between the centres
+    of n_in cells at the centres of n_out cells covering the same span (ends held)."""
+    x = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0.0, n_in - 1.0)
+    lo = np.minimum(np.floor(x).astype(int), max(n_in - 2, 0))
+    return lo, (x - lo).astype(np.float32)
+
+
 def _upsample(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear resampling of a coarse grid whose cells cover the fine one's (texel centres aligned)."""
-    return zoom(a, (shape[0] / a.shape[0], shape[1] / a.shape[1]), order=1, mode="nearest", grid_mode=True).astype(np.float32)
+    a = a.astype(np.float32)
+    lo, f = _linear_taps(shape[0], a.shape[0])
+    hi = np.minimum(lo + 1, a.shape[0] - 1)
+    rows = a[lo] + f[:, None] * (a[hi] - a[lo])
+    lo, f = _linear_taps(shape[1], a.shape[1])
+    hi = np.minimum(lo + 1, a.shape[1] - 1)
+    return rows[:, lo] + f * (rows[:, hi] - rows[:, lo])
 
 
 @dataclass(frozen=True)
@@ -482,7 +497,7 @@ _SRGB = _srgb_encode_table()
 
 def _half(a: np.ndarray) -> np.ndarray:
     """2 x 2 block means (maps kept at half the atlas's resolution)."""
-    return a.reshape(a.shape[0] // 2, 2, a.shape[1] // 2, 2, *a.shape[2:]).mean(axis=(1, 3))
+    return (a[0::2, 0::2] + a[1::2, 0::2] + a[0::2, 1::2] + a[1::2, 1::2]) * np.float32(0.25)
 
 
 def _normals(height: np.ndarray, step_s: np.ndarray, step_t: np.ndarray, wrap_s: bool, out: np.ndarray) -> None:
@@ -525,10 +540,12 @@ def skin_images(ident: Identity, wavelength_nm: int, size: int) -> dict[str, Tex
         mean = np.einsum("ij,ijk->k", weight, factor) / weight.sum()
         albedo[rows, cols] = factor * (base[paint.base] / mean)
         roughness[rows, cols] = paint.roughness
-        _normals(paint.height, at.step_mm[0, rows, cols], at.step_mm[1, rows, cols], chart == "head", normal[rows, cols])
+        if paint.height.any():
+            _normals(paint.height, at.step_mm[0, rows, cols], at.step_mm[1, rows, cols], chart == "head",
+                     normal[rows, cols])
     _stubble_shadow(ident, at, albedo, wavelength_nm)
     _makeup(ident, at, albedo, roughness, base["skin"])
-    srgb = _SRGB[np.rint(np.clip(albedo[..., :3], 0.0, 1.0) * 65535).astype(np.int64)]
+    srgb = _SRGB[(np.clip(albedo[..., :3], 0.0, 1.0) * np.float32(65535) + np.float32(0.5)).astype(np.uint16)]
     return {
         "diffuseColor": TextureImage("skin_albedo", srgb, "sRGB"),
         nir_input(wavelength_nm): TextureImage(f"skin_nir{wavelength_nm}",
