@@ -35,8 +35,9 @@ from .scene.lamps import lamp_output
 from .scene.lighting import daylight, time_of_day
 from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
-from .scene.skin import eye_occlusion, head_detail
+from .scene.skin import atlas_size, eye_occlusion, skin_maps
 from .scene.stage import Scene
+from .scene.textures import TextureFolder
 from .scene.world import layout as world_layout
 from .sensor.model import fixed_pattern, nir_image, rgb_image
 
@@ -80,8 +81,8 @@ class FrameMaker:
     context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
 
     def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
-        """texture_dir: where the stage's texture files go (the sky dome's), inside the
-        dataset's output folder; None: a temporary folder removed with this maker."""
+        """texture_dir: where the stage's texture files go (the sky dome's, the drivers' skin
+        maps), inside the dataset's output folder; None: a temporary folder removed with this maker."""
         if texture_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="cabin_synth_textures_")
             texture_dir = Path(self._tmp.name)
@@ -92,6 +93,8 @@ class FrameMaker:
         self.renderer = renderer or make_renderer(preset.data.get("render", {}))
         self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
         self._scenes: dict[tuple[str, str], tuple[Scene, StageReader]] = {}
+        self.textures = TextureFolder(self.texture_dir)
+        self.skin_texels = atlas_size(self.sensor["focal_length_mm"] * 1e3 / self.sensor["pixel_pitch_um"])
 
     def scene(self, params: FrameParams) -> tuple[Scene, StageReader]:
         """The stage of the frame's cabin variant, composed on first use."""
@@ -124,9 +127,10 @@ class FrameMaker:
         dome = (lamp_output(lit.dome_light, lit.dome_light_flux_lm, lit.dome_light_cct_k,
                             sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
                 if lit.dome_light != "none" else None)
+        band = sensor["nir"]["wavelength_nm"]
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
-                     skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry),
-                     world=world)
+                     skin_maps=skin_maps(ident, band, self.skin_texels, self.textures),
+                     occlusion=eye_occlusion(geometry), world=world)
         body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
                           scene.body_anchors)
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),

@@ -113,7 +113,9 @@ def test_generate_twice_is_byte_identical_and_validates(tmp_path):
         assert main(["generate", "--frames", "3", "--seed", "4", "--out", str(out), "--quiet"]) == 0
         runs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert runs[0] == runs[1]
-    assert len([p for p in runs[0] if str(p).endswith(".png")]) == 15
+    assert len([p for p in runs[0] if p.parts[0] == "frames" and p.suffix == ".png"]) == 15
+    # ... and the three drivers' skin maps, four each, written once into <out>/textures (docs/driver.md, Skin)
+    assert len([p for p in runs[0] if p.parts[0] == "textures" and p.name.startswith("skin_")]) == 12
     assert validate_dataset(tmp_path / "a") == []
     # The depth image stores the label's Z in millimetres.
     frame = json.loads((tmp_path / "a" / "frames" / "000001.json").read_text())

@@ -5,18 +5,17 @@ hand (texels where the texture coordinates say, Lambert's law for a tilted norma
 import numpy as np
 import pytest
 from PIL import Image
-from pxr import Gf, Sdf, Usd, UsdGeom, UsdLux, UsdShade, Vt
+from pxr import Usd, UsdGeom, UsdShade
+from scenes import UsdMesh, usd_stage
 
 from cabin_synth.errors import UserError
 from cabin_synth.render import textures
 from cabin_synth.render.gl import GLRenderer
 from cabin_synth.render.reference import render_reference
 from cabin_synth.render.view import StageReader
-from cabin_synth.scene.camera import R_USDCAM_CV
 from cabin_synth.scene.materials import Material
-from cabin_synth.scene.stage import usd_matrix, write_material
+from cabin_synth.scene.stage import write_material
 from cabin_synth.scene.textures import TextureFolder, TextureImage, nir_input, texture_map
-from cabin_synth.transforms import look_at_opencv
 
 SIZE, F_PX = 64, 64.0          # image side (px) and focal length (px): a pixel is 1/64 m at 1 m
 GREY = Material((0.5, 0.5, 0.5), 0.5, 0.5)
@@ -33,42 +32,12 @@ def plate(centre, s_axis, t_axis, size, st=((0, 0), (1, 0), (1, 1), (0, 1))):
     return np.array([c - a - b, c + a - b, c + a + b, c - a + b]), np.array([[0, 1, 2], [0, 2, 3]]), np.array(st, float)
 
 
-def stage_of(meshes, *, sun_direction=(0.0, 0.0, 1.0), sun_lux=0.0, sky_lux=0.0, sun_nir=0.0, sky_nir=0.0,
-             illuminator_w_sr=0.0):
-    """A stage with a camera at the origin looking along +x (SIZE x SIZE px, F_PX), the sun,
-    the sky and one illuminator at the camera; meshes: (name, points, triangles, st or None,
-    st interpolation, material path)."""
-    stage = Usd.Stage.CreateInMemory()
-    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
-    R_vehicle_cam = look_at_opencv(np.zeros(3), np.array([1.0, 0.0, 0.0]))
-    camera = UsdGeom.Camera.Define(stage, "/World/Camera")
-    camera.AddTransformOp().Set(usd_matrix(R_vehicle_cam @ R_USDCAM_CV, np.zeros(3)))
-    camera.GetFocalLengthAttr().Set(F_PX * 0.01)
-    camera.GetHorizontalApertureAttr().Set(SIZE * 0.01)
-    camera.GetClippingRangeAttr().Set(Gf.Vec2f(0.02, 20.0))
-    z = np.asarray(sun_direction, float) / np.linalg.norm(sun_direction)
-    x = np.cross([0.0, 1.0, 0.0], z)
-    x /= np.linalg.norm(x)
-    for name, schema, lux, nir in (("Sun", UsdLux.DistantLight, sun_lux, sun_nir), ("Sky", UsdLux.DomeLight, sky_lux, sky_nir)):
-        light = schema.Define(stage, f"/World/Lights/{name}")
-        if name == "Sun":
-            light.AddTransformOp().Set(usd_matrix(np.stack([x, np.cross(z, x), z], axis=1), np.zeros(3)))
-        light.GetPrim().CreateAttribute("cabin_synth:illuminance_lux", Sdf.ValueTypeNames.Float).Set(lux)
-        light.GetPrim().CreateAttribute("cabin_synth:nir_irradiance_w_m2", Sdf.ValueTypeNames.Float).Set(nir)
-    ill = UsdLux.SphereLight.Define(stage, "/World/Lights/Illuminator0")
-    ill.AddTransformOp().Set(usd_matrix(R_vehicle_cam @ R_USDCAM_CV, np.zeros(3)))
-    UsdLux.ShapingAPI.Apply(ill.GetPrim()).CreateShapingFocusAttr().Set(1e-6)
-    ill.GetPrim().CreateAttribute("cabin_synth:radiant_intensity_w_sr", Sdf.ValueTypeNames.Float).Set(illuminator_w_sr)
-    for name, points, tris, st, interpolation, material in meshes:
-        mesh = UsdGeom.Mesh.Define(stage, f"/World/{name}")
-        mesh.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(points, np.float32)))
-        mesh.CreateFaceVertexCountsAttr(Vt.IntArray([3] * len(tris)))
-        mesh.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(np.asarray(tris, np.int32).ravel()))
-        if st is not None:
-            api = UsdGeom.PrimvarsAPI(mesh)
-            api.CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, interpolation).Set(Vt.Vec2fArray.FromNumpy(np.asarray(st, np.float32)))
-        UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(UsdShade.Material.Define(stage, material))
-    return stage
+def stage_of(meshes, **lights):
+    """usd_stage of (name, points, triangles, st, st interpolation, material) meshes, SIZE x SIZE px,
+    F_PX, the camera at the origin looking along +x."""
+    return usd_stage([UsdMesh(name, points, tris, material, st, interpolation)
+                      for name, points, tris, st, interpolation, material in meshes],
+                     size=(SIZE, SIZE), f_px=F_PX, **lights)
 
 
 def read(stage, wavelength=940):

@@ -79,7 +79,7 @@ class EarTemplate:
     attach: tuple[np.ndarray, np.ndarray]   # front attachment point (metres), the scaling centre
 
 
-def _ear_local():
+def ear_local():
     """Ear shell in its own frame: (long, back, lateral) coordinates in mm, and faces."""
     phi = 2 * np.pi * np.arange(EAR_AROUND) / EAR_AROUND
     a = EAR_LENGTH_MM / 2
@@ -117,7 +117,7 @@ def _ear_local():
 
 @lru_cache(maxsize=1)
 def ear_template() -> EarTemplate:
-    local, faces = _ear_local()
+    local, faces = ear_local()
     pts_out, faces_out, attach_out = [], [], []
     for side in (-1, 1):
         tilt, flare = np.radians(EAR_TILT_DEG), np.radians(EAR_FLARE_DEG)

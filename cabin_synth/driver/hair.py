@@ -95,10 +95,16 @@ def beard_region(p_mm: np.ndarray) -> np.ndarray:
     return front & (p_mm[:, 2] < top + EDGE_MM)
 
 
+def beard_cover(p_mm: np.ndarray) -> np.ndarray:
+    """0..1 at template points: 1 below the beard line, ramping over EDGE_MM above it (the beard's
+    front, the whole lower face; the stubble shadow of cabin_synth.scene.skin follows it too)."""
+    top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
+    return _smoothstep((top - p_mm[:, 2]) / EDGE_MM)
+
+
 def beard_offset_mm(p_mm: np.ndarray, style: str) -> tuple[np.ndarray, np.ndarray]:
     """Offset (mm) along the skin normal and extra downward drop (mm) of beard-region points."""
-    top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
-    w = _smoothstep((top - p_mm[:, 2]) / EDGE_MM)
+    w = beard_cover(p_mm)
     t = BEARD_THICKNESS_MM[style]
     below = np.clip(CHIN_Z - p_mm[:, 2], 0.0, None)
     drop = np.zeros(len(p_mm))

@@ -85,6 +85,11 @@ _IRIS_P = {  # colour probabilities by Fitzpatrick skin type (coarse, see docs)
 }
 
 
+# Make-up painted into the skin's maps (cabin_synth.scene.skin): none, a natural look
+# (foundation, a little blush, tinted lips), or full (with eyeshadow, eyeliner, lipstick).
+MAKEUP: tuple[str, ...] = ("none", "natural", "full")
+
+
 # Natural hair colours (materials.HAIR holds their reflectance); probabilities by
 # Fitzpatrick type before greying (coarse, see docs/driver.md).
 HAIR_COLOURS: tuple[str, ...] = ("black", "dark_brown", "brown", "light_brown", "blond", "red", "grey", "white")
@@ -162,9 +167,10 @@ class Identity:
     freckles: float = 0.0               # scene/skin.py: freckle cover of the freckle-prone skin, 0..1
     redness: float = 0.0                # scene/skin.py: excess haemoglobin optical depth at 550 nm on cheeks and nose
     skin_seed: int = 0                  # places the skin's spots and lines (scene/skin.py)
+    makeup: str = "none"                # MAKEUP: scene/skin.py paints it into the skin's maps
 
     def __post_init__(self):
-        for name, value, known in (("hair_style", self.hair_style, HAIR_STYLES),
+        for name, value, known in (("hair_style", self.hair_style, HAIR_STYLES), ("makeup", self.makeup, MAKEUP),
                                    ("hair_colour", self.hair_colour, HAIR_COLOURS),
                                    ("brow_colour", self.brow_colour, HAIR_COLOURS),
                                    ("facial_hair", self.facial_hair, FACIAL_HAIR)):
@@ -191,7 +197,7 @@ class Identity:
                 float(self.eyeball_radius_m), float(self.iris_radius_m), tuple(float(c) for c in self.iris_rgb),
                 tuple(sorted((k, float(v)) for k, v in self.shape.items())),
                 self.hair_style, self.hair_colour, self.facial_hair, self.brow_colour,
-                float(self.freckles), float(self.redness), int(self.skin_seed))
+                float(self.freckles), float(self.redness), int(self.skin_seed), self.makeup)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -211,6 +217,7 @@ class Identity:
             "freckles": float(self.freckles),
             "redness": float(self.redness),
             "skin_seed": int(self.skin_seed),
+            "makeup": self.makeup,
         }
 
     @classmethod
@@ -222,7 +229,7 @@ class Identity:
                    hair_style=d.get("hair_style", "short"), hair_colour=d.get("hair_colour", "dark_brown"),
                    facial_hair=d.get("facial_hair", "none"), brow_colour=d.get("brow_colour", "dark_brown"),
                    freckles=float(d.get("freckles", 0.0)), redness=float(d.get("redness", 0.0)),
-                   skin_seed=int(d.get("skin_seed", 0)))
+                   skin_seed=int(d.get("skin_seed", 0)), makeup=d.get("makeup", "none"))
 
 
 def measure_mean_sd(name: str, sex: str, age_years: float) -> tuple[float, float]:
@@ -249,12 +256,13 @@ def dimensions(identity: Identity) -> dict[str, float]:
 
 
 def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_years: float | None = None,
-                    skin_type: int | None = None) -> Identity:
+                    skin_type: int | None = None, makeup: str = "none") -> Identity:
     """Draw a driver. Every random number comes from `rng`.
 
     sex: 50/50 if not given. age: uniform 18..80 if not given. skin type:
     uniform 1..6 if not given (coverage of Euro NCAP's range rather than any
     one population). Shape z-scores are correlated (factor model above).
+    makeup is taken as given (a preset field with its own stream): it draws nothing here.
     """
     if sex is None:
         sex = "female" if rng.random() < 0.5 else "male"
@@ -295,4 +303,4 @@ def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_yea
                     ipd_m=ipd_mm * 1e-3, eyeball_radius_m=eyeball_r, iris_radius_m=iris_r,
                     iris_rgb=tuple(float(c) for c in colour), shape=shape,
                     hair_style=style, hair_colour=hair_colour, facial_hair=facial, brow_colour=brows,
-                    freckles=freckles, redness=redness, skin_seed=skin_seed)
+                    freckles=freckles, redness=redness, skin_seed=skin_seed, makeup=makeup)

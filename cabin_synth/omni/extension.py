@@ -13,7 +13,7 @@ import omni.usd
 
 from .. import presets
 from ..errors import UserError
-from ..pipeline import FrameMaker, generate
+from ..pipeline import TEXTURES, FrameMaker, generate
 
 SETTINGS = "/exts/cabin_synth"
 
@@ -65,11 +65,11 @@ class CabinSynthExtension(omni.ext.IExt):
         except UserError as exc:
             self._status.set_value(str(exc))
             return
-        maker = FrameMaker(preset, self._seed.as_int)
-        frame = maker.make(0)
-        scene, _ = maker.scene(frame.params)
         out = Path(self._out.as_string)
         out.mkdir(parents=True, exist_ok=True)
+        maker = FrameMaker(preset, self._seed.as_int, texture_dir=out / TEXTURES)   # the stage's texture files
+        frame = maker.make(0)
+        scene, _ = maker.scene(frame.params)
         path = out / "frame_000000.usda"
         scene.stage.Export(str(path))
         omni.usd.get_context().open_stage(str(path))

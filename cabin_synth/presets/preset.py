@@ -16,6 +16,7 @@ import yaml
 
 from ..body.params import HAND_POSES, SEAT_BELT, SLEEVES
 from ..dataset import schemas
+from ..driver.identity import MAKEUP
 from ..errors import UserError
 from ..paths import PRESETS, PROJECT_ROOT
 from ..scene import lamps, road_lights, world
@@ -81,6 +82,7 @@ CATEGORIES: dict[str, set] = {
     "cabin.drive": {"lhd", "rhd"},
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
+    "driver.makeup": set(MAKEUP),
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
     "lighting.dome_light": {"none", *lamps.KINDS},
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},

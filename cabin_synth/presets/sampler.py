@@ -146,7 +146,10 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         phone = HAND_HELD[int(stream(seed, index, "body.phone_position").integers(len(HAND_HELD)))]
     # a hand at the eye or over the mouth takes the place of glasses or a mask (the hand would pass through them)
     bare = {"eye_rub": ("eyewear",), "mouth_cover": ("face",)}.get(body.hand_pose, ())
-    identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin)
+    # make-up draws from its own stream, and only when the preset names it
+    makeup = str(field("driver", "makeup")) if "makeup" in preset.section("driver") else "none"
+    identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin,
+                               makeup=makeup)
     drawn.append(identity)
     return FrameParams(
         seed=seed,

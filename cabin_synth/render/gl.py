@@ -13,12 +13,10 @@ import numpy as np
 from ..errors import UserError
 from ..labels.glints import fit_sphere
 from ..scene.materials import RETRO_ANGLE_RAD
-from ..scene.skin import DETAIL_WIDTH, band_gains
-from ..scene.skin import GLSL as SKIN_GLSL
 from .buffers import Buffers
 from .specular import GLSL as SPECULAR_GLSL
 from .specular import albedo_table
-from .textures import LATLONG_WRAP, MIN_ROUGHNESS_M, MipImage
+from .textures import EXPAND, LATLONG_WRAP, MIN_ROUGHNESS_M, MipImage
 from .view import SceneView
 
 VERTEX = """
@@ -31,11 +29,7 @@ uniform vec2 near_far;
 in vec3 in_pos;
 in vec3 in_normal;
 in float in_instance;
-in vec4 in_rest;          // skin detail (cabin_synth.scene.skin): template point mm, noise shift
-in vec4 in_tint;          // per-vertex log albedo (r, g, b, nir)
-in vec4 in_melanin;       // optical depth per melanin type step (r, g, b, nir)
-in vec4 in_relief;        // pores, forehead lines, crow's feet, freckle threshold
-in float in_occlusion;    // ambient occlusion 0..1
+in float in_occlusion;    // ambient occlusion of the sky 0..1 (cabin_synth.scene.skin)
 in vec3 in_fibre;         // hair fibre direction (cabin_synth.render.specular), zero elsewhere
 in vec2 in_uv;            // texture coordinates st (textured materials)
 in vec4 in_tangent;       // direction of increasing s and handedness (materials with a normal map)
@@ -43,12 +37,7 @@ out vec3 v_pos;
 out vec3 v_normal;
 out float v_zcam;
 flat out int v_instance;
-out vec4 v_rest;
-out vec4 v_tint;
-out vec4 v_melanin;
-out vec4 v_relief;
 out float v_occlusion;
-out float v_footprint;    // a pixel's width on the surface facing the camera, mm
 out vec3 v_fibre;
 out vec2 v_uv;
 out vec4 v_tangent;
@@ -64,12 +53,7 @@ void main() {
     v_normal = in_normal;
     v_zcam = pc.z;
     v_instance = int(in_instance + 0.5);
-    v_rest = in_rest;
-    v_tint = in_tint;
-    v_melanin = in_melanin;
-    v_relief = in_relief;
     v_occlusion = in_occlusion;
-    v_footprint = 1000.0 * pc.z / intr.x;
     v_fibre = in_fibre;
     v_uv = in_uv;
     v_tangent = in_tangent;
@@ -239,18 +223,11 @@ vec4 tex_value(sampler2D s, int k, vec2 dx, vec2 dy) {
 vec3 tex_rgb(vec4 value, int k) { return tex_channel[k] < 0 ? value.rgb : vec3(value[tex_channel[k]]); }
 float tex_one(vec4 value, int k) { return value[max(tex_channel[k], 0)]; }
 uniform float retro_angle;     // 1/e angle of the bright-pupil retro-reflection, rad
-uniform vec4 skin_line_gain;   // relief contrast left by subsurface scattering (r, g, b, nir): cabin_synth.scene.skin
-uniform vec4 skin_pore_gain;
 in vec3 v_pos;
 in vec3 v_normal;
 in float v_zcam;
 flat in int v_instance;
-in vec4 v_rest;
-in vec4 v_tint;
-in vec4 v_melanin;
-in vec4 v_relief;
 in float v_occlusion;
-in float v_footprint;
 in vec3 v_fibre;
 layout(location = 0) out vec4 out_radiance;   // linear RGB radiance, NIR radiance
 layout(location = 1) out vec4 out_geometry;   // camera Z, instance id
@@ -334,9 +311,6 @@ void main() {
             s_lamp_nir += lamp[k].a * g.y * f;
         }
     }
-    // Skin detail only where a vertex carries some (llvmpipe pays per fragment).
-    if (any(notEqual(v_melanin, vec4(0.0))) || any(notEqual(v_relief.xyz, vec3(0.0))) || any(notEqual(v_tint, vec4(0.0))))
-        m *= exp(skin_log_albedo(v_rest, v_tint, v_melanin, v_relief, v_footprint, skin_line_gain, skin_pore_gain));
     vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky * sky_tint + e_lamp)
              + daylight.x * s_sun * sun_t.x + daylight.y * s_sky * sky_tint + s_lamp;
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro
@@ -584,7 +558,9 @@ class GLTextures:
         tex = self._textures.get(image.key)
         if tex is None:
             levels = image.levels
-            tex = self.ctx.texture(image.size, 4, levels[0].tobytes(), dtype="f2")
+            tex = self.ctx.texture(image.size, image.channels, levels[0].tobytes(), dtype="f2")
+            # read as UsdPreviewSurface reads the file's channels (render.textures.EXPAND)
+            tex.swizzle = "".join("RGBA"[k] if k >= 0 else "1" for k in EXPAND[image.channels])
             tex.build_mipmaps()            # allocates every level ...
             for k, level in enumerate(levels[1:], 1):
                 tex.write(level.tobytes(), level=k)   # ... which take our own reductions
@@ -686,7 +662,7 @@ class GLRenderer:
         self.ctx = ctx = create_context()
         lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "max_lamp": MAX_LAMPS, "sun_diameter": SUN_DIAMETER_RAD,
                            "blocker_range": SUN_BLOCKER_RANGE_M}
-        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + SPECULAR_GLSL
+        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SPECULAR_GLSL
                                    + FRAGMENT % {"min_roughness": MIN_ROUGHNESS_M})
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
@@ -836,12 +812,12 @@ class GLRenderer:
         }
         materials = ctx.texture((table.shape[1], table.shape[0]), 4, table.tobytes(), dtype="f4")
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
-        detail = view.detail if view.detail is not None else np.zeros((len(view.positions), DETAIL_WIDTH), np.float32)
+        occlusion = view.occlusion if view.occlusion is not None else np.zeros(len(view.positions), np.float32)
         fibres = view.fibres if view.fibres is not None else np.zeros((len(view.positions), 3), np.float32)
         uv = view.uv if view.uv is not None else np.zeros((len(view.positions), 2), np.float32)
         tangents = view.tangents if view.tangents is not None else np.zeros((len(view.positions), 4), np.float32)
         vertices = np.concatenate([view.positions, view.normals, view.instance_ids[:, None].astype(np.float32),
-                                   detail, fibres, uv, tangents], axis=1).astype(np.float32)
+                                   occlusion[:, None], fibres, uv, tangents], axis=1).astype(np.float32)
         vbo = ctx.buffer(vertices.tobytes())
         released = [vbo, materials]
 
@@ -851,9 +827,8 @@ class GLRenderer:
                 return None
             ibo = ctx.buffer(tris.astype(np.int32).tobytes())
             # The linker drops attributes a program does not read; skip their bytes.
-            attributes = {"in_pos": "3f", "in_normal": "3f", "in_instance": "1f", "in_rest": "4f", "in_tint": "4f",
-                          "in_melanin": "4f", "in_relief": "4f", "in_occlusion": "1f", "in_fibre": "3f",
-                          "in_uv": "2f", "in_tangent": "4f"}
+            attributes = {"in_pos": "3f", "in_normal": "3f", "in_instance": "1f", "in_occlusion": "1f",
+                          "in_fibre": "3f", "in_uv": "2f", "in_tangent": "4f"}
             names = [n for n in attributes if n in prog]
             fmt = " ".join(f if n in names else f"{4 * int(f[0])}x" for n, f in attributes.items())
             v = ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4)
@@ -899,7 +874,6 @@ class GLRenderer:
             self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), R,
                               position, (m[0], m[1], 1.0, cam.far_m), shadow_opaque, light_filter)
 
-        skin_gains = band_gains(view.wavelength_nm)
         out = view.outdoors
         outdoors = (out.sun_lux, out.sky_lux, out.sun_nir_w_m2, out.sky_nir_w_m2) if out is not None else (0.0,) * 4
         road = (*(float(c) for c in out.road_rgb_lux), out.road_nir_w_m2) if out is not None else (0.0,) * 4
@@ -917,7 +891,6 @@ class GLRenderer:
             "n_ill": n_ill, "use_filters": int(light_filter is not None), "n_tiles": n_tiles, "n_lamp": n_lamp,
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
-            "skin_line_gain": tuple(skin_gains[0]), "skin_pore_gain": tuple(skin_gains[1]),
             "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
         }
         arrays = {

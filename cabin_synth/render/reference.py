@@ -3,21 +3,19 @@
 Same inputs, same buffers, same direct light model as render/gl.py (Lambert
 under sun, sky, every illuminator and every lit cabin lamp, the glossy lobe of
 skin and the sheen of hair fibres (cabin_synth.render.specular), bright-pupil
-retro-reflection, emissive surfaces, skin detail and its ambient occlusion of
-the sky, cabin_synth.scene.skin; textured inputs filtered as GL filters them,
-cabin_synth.render.textures; the world outside under its own light, the sky
-dome where no surface is, see-through filters), written the obvious way (a
-z-buffer filled triangle by triangle, shading afterwards) so tests can check the
-fast path against it. It does not model shadows or corneal glints: tests check
-those against geometry computed by hand (tests/test_render.py,
-tests/test_eye_optics.py).
+retro-reflection, emissive surfaces, textured materials (cabin_synth.render.textures,
+filtered as GL filters them), ambient occlusion of the sky; the world outside
+under its own light, the sky dome where no surface is, see-through filters),
+written the obvious way (a z-buffer filled triangle by triangle, shading
+afterwards) so tests can check the fast path against it. It does not model
+shadows or corneal glints: tests check those against geometry computed by hand
+(tests/test_render.py, tests/test_eye_optics.py).
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from ..scene import skin
 from ..scene.materials import RETRO_ANGLE_RAD
 from . import specular, textures
 from .gl import SUN_DIAMETER_RAD
@@ -114,15 +112,8 @@ def render_reference(view: SceneView) -> Buffers:
     albedo = np.array([view.instances[i - 1].material.albedo_rgb for i in inst]).reshape(-1, 3)
     rho = np.array([view.instances[i - 1].material.nir(view.wavelength_nm) for i in inst])
     occlusion = np.zeros(len(pos))
-    if view.detail is not None:
-        detail = np.einsum("nk,nkj->nj", w, view.detail[corners].astype(np.float64))
-        occlusion = detail[:, skin.OCCLUSION]
-        some = np.any(detail[:, skin.TINT] != 0, axis=1) | np.any(detail[:, skin.MELANIN] != 0, axis=1) \
-            | np.any(detail[:, skin.RELIEF][:, :3] != 0, axis=1)
-        footprint = 1000.0 * zbuf[hit][some] / cam.fx   # mm per pixel, as gl.py's v_footprint
-        factor = np.exp(skin.log_albedo(detail[some], footprint, view.wavelength_nm))
-        albedo[some] *= factor[:, :3]
-        rho[some] *= factor[:, 3]
+    if view.occlusion is not None:
+        occlusion = np.einsum("nk,nk->n", w, view.occlusion[corners].astype(np.float64))
 
     by_id = [None] + [i.material for i in view.instances]
     glossy = np.array([False] + [m.glossy for m in by_id[1:]])[inst]

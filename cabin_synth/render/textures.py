@@ -2,10 +2,11 @@
 
 A file is read once per process (a small cache keyed by its path, colour space,
 size and modification time), decoded to linear values (the sRGB curve undone
-where the binding's sourceColorSpace says so, before any filtering), expanded
-to four channels as UsdPreviewSurface readers do (grey g reads as (g, g, g, 1),
-RGB as (r, g, b, 1)) and reduced into a mip chain by 2 x 2 box averages, kept
-as float16. The GL renderer uploads exactly these levels, and `sample` is its
+where the binding's sourceColorSpace says so, before any filtering) and
+reduced into a mip chain by 2 x 2 box averages, kept as float16 with the
+file's own channels; lookups expand them as UsdPreviewSurface readers do
+(grey g reads as (g, g, g, 1), grey and alpha as (g, g, g, a), RGB as
+(r, g, b, 1)). The GL renderer uploads exactly these levels, and `sample` is its
 trilinear filtering written out in numpy for the reference renderer, so the
 two renderers filter the same numbers.
 
@@ -46,14 +47,28 @@ MIN_ROUGHNESS_M = 0.01
 
 @dataclass(frozen=True, eq=False)
 class MipImage:
-    """One decoded texture file: its levels, (h, w, 4) float16, level 0 first, bottom row first."""
-    key: str
+    """One decoded texture file: its levels, (h, w, channels) float16, level 0 first, bottom row first."""
+    key: str    # the file's path, colour space, size and modification time: one GL texture per key
     levels: tuple[np.ndarray, ...]
 
     @property
     def size(self) -> tuple[int, int]:
         """(width, height) of level 0."""
         return self.levels[0].shape[1], self.levels[0].shape[0]
+
+    @property
+    def channels(self) -> int:
+        return self.levels[0].shape[2]
+
+
+# Channels of a file -> which of them each of the four read channels (r, g, b, a) is; -1: one.
+EXPAND = {1: (0, 0, 0, -1), 2: (0, 0, 0, 1), 3: (0, 1, 2, -1), 4: (0, 1, 2, 3)}
+
+
+def expand(values: np.ndarray) -> np.ndarray:
+    """(N, channels) texel values -> (N, 4) as UsdPreviewSurface reads them."""
+    pick = EXPAND[values.shape[1]]
+    return np.stack([values[:, k] if k >= 0 else np.ones(len(values)) for k in pick], axis=1)
 
 
 @dataclass(frozen=True)
@@ -87,35 +102,42 @@ def _halve(a: np.ndarray, axis: int) -> np.ndarray:
 
 
 def mip_levels(linear: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(h, w, 4) linear values -> float16 levels down to 1 x 1 (each level from the float16 one above)."""
+    """(h, w, c) linear values -> float16 levels down to 1 x 1 (each level from the float16 one above)."""
     levels = [linear.astype(np.float16)]
     while levels[-1].shape[0] > 1 or levels[-1].shape[1] > 1:
         a = levels[-1].astype(np.float32)
-        levels.append(_halve(_halve(a, 0), 1).astype(np.float16))
+        h, w = a.shape[:2]
+        if h % 2 == 0 and w % 2 == 0:    # the usual case, faster than pairing axis by axis
+            half = (a[0::2, 0::2] + a[1::2, 0::2] + a[0::2, 1::2] + a[1::2, 1::2]) * np.float32(0.25)
+        else:
+            half = _halve(_halve(a, 0), 1)
+        levels.append(half.astype(np.float16))
     return tuple(levels)
 
 
+_SRGB_8BIT = srgb_to_linear(np.arange(256) / 255.0).astype(np.float32)
+
+
 def decode(pixels: np.ndarray, colour_space: str) -> np.ndarray:
-    """File pixels (uint8, uint16, or float as OpenEXR holds them) -> (h, w, 4) float32
-    linear values, bottom row first."""
+    """File pixels (uint8, uint16, or float as OpenEXR holds them) -> (h, w, c) float32 linear
+    values, bottom row first, c the file's channels."""
     if pixels.dtype.kind == "f":
-        bits, a = None, pixels.astype(np.float32)
+        bits = None
     elif pixels.dtype in (np.uint8, np.uint16):
         bits = 16 if pixels.dtype == np.uint16 else 8
-        a = pixels.astype(np.float32) / (2 ** bits - 1)
     else:
         raise ValueError(f"texture pixels must be uint8, uint16 or float, not {pixels.dtype}")
-    if a.ndim == 2:
-        a = a[..., None]
+    a = pixels[::-1] if pixels.ndim == 3 else pixels[::-1, :, None]
+    scale = np.float32(1.0 if bits is None else 1.0 / (2 ** bits - 1))
     channels = a.shape[2]
-    grey = channels in (1, 2)
-    colour = a[..., :1] if grey else a[..., :3]
-    # auto (the specification): sRGB for 8-bit files of three or four channels.
+    # auto (the specification): sRGB for 8-bit files of three or four channels. Alpha stays linear.
     if colour_space == "sRGB" or (colour_space == "auto" and bits == 8 and channels in (3, 4)):
-        colour = srgb_to_linear(colour).astype(np.float32)
-    alpha = a[..., -1:] if channels in (2, 4) else np.ones_like(a[..., :1])
-    out = np.concatenate([np.repeat(colour, 3, axis=2) if grey else colour, alpha], axis=2)
-    return np.ascontiguousarray(out[::-1])
+        colour = 1 if channels in (1, 2) else 3
+        out = np.empty(a.shape, np.float32)
+        out[..., :colour] = _SRGB_8BIT[a[..., :colour]] if bits == 8 else srgb_to_linear(a[..., :colour] * scale)
+        out[..., colour:] = a[..., colour:] * scale
+        return out
+    return a.astype(np.float32) * scale
 
 
 _CACHE: "OrderedDict[tuple, MipImage]" = OrderedDict()
@@ -145,7 +167,7 @@ def load(path: str, colour_space: str, where: str) -> MipImage:
                         file=path) from None
     if pixels.dtype == np.int32:   # Pillow's 16-bit grey ('I;16' opened as 'I')
         pixels = pixels.astype(np.uint16)
-    image = MipImage(f"{path}|{colour_space}", mip_levels(decode(pixels, colour_space)))
+    image = MipImage("|".join(map(str, key)), mip_levels(decode(pixels, colour_space)))
     with _LOCK:
         _CACHE[key] = image
         while len(_CACHE) > _CACHE_SIZE:
@@ -166,7 +188,7 @@ def _bilinear(level: np.ndarray, uv: np.ndarray, wrap: tuple[str, str]) -> np.nd
     x, y = uv[:, 0] * w - 0.5, uv[:, 1] * h - 0.5
     x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
     fx, fy = (x - x0)[:, None], (y - y0)[:, None]
-    out = np.zeros((len(uv), 4))
+    out = np.zeros((len(uv), level.shape[2]))
     for dx, dy, weight in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
         ix, in_x = _wrap(x0 + dx, w, wrap[0])
         iy, in_y = _wrap(y0 + dy, h, wrap[1])
@@ -186,7 +208,7 @@ def latlong_st(directions: np.ndarray) -> np.ndarray:
 def sample_latlong(image: MipImage, directions: np.ndarray) -> np.ndarray:
     """(N, 4) values of a lat-long map at unit directions (N, 3) of its frame, as gl.py's
     sky pass reads them: bilinear at level 0, wrapped across longitude, clamped at the poles."""
-    return _bilinear(image.levels[0], latlong_st(directions), LATLONG_WRAP)
+    return expand(_bilinear(image.levels[0], latlong_st(directions), LATLONG_WRAP))
 
 
 def sample(binding: TextureBinding, uv: np.ndarray, uv_dx: np.ndarray, uv_dy: np.ndarray) -> np.ndarray:
@@ -199,13 +221,13 @@ def sample(binding: TextureBinding, uv: np.ndarray, uv_dx: np.ndarray, uv_dy: np
     lod = np.clip(np.log2(np.maximum(rho, 1e-12)), 0.0, len(levels) - 1)
     lo = np.floor(lod).astype(int)
     frac = (lod - lo)[:, None]
-    out = np.zeros((len(uv), 4))
+    out = np.zeros((len(uv), binding.image.channels))
     for k in np.unique(lo):
         sel = lo == k
         a = _bilinear(levels[k], uv[sel], binding.wrap)
         b = _bilinear(levels[min(k + 1, len(levels) - 1)], uv[sel], binding.wrap)
         out[sel] = a + frac[sel] * (b - a)
-    out = out * np.asarray(binding.scale) + np.asarray(binding.bias)
+    out = expand(out) * np.asarray(binding.scale) + np.asarray(binding.bias)
     return out[:, list(binding.channels)]
 
 

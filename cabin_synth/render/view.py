@@ -14,7 +14,6 @@ import numpy as np
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
 from ..errors import UserError
-from ..scene import skin
 from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..scene.materials import Material
@@ -96,9 +95,9 @@ class SceneView:
     illuminators: tuple[Illuminator, ...]
     wavelength_nm: int
     lamps: tuple[Lamp, ...] = ()   # lit cabin lamps only
-    # (V, skin.DETAIL_WIDTH) float32 skin detail per vertex (zero rows: none), or None
-    # when no mesh carries any (docs/driver.md, Skin).
-    detail: np.ndarray | None = None
+    # (V,) float32 ambient occlusion of the sky per vertex (the skin's and eyes', docs/driver.md,
+    # Skin; zero elsewhere), or None when no mesh carries any
+    occlusion: np.ndarray | None = None
     # (V, 3) float32 unit hair fibre directions, root to tip, vehicle frame (zero rows: no hair), or None
     fibres: np.ndarray | None = None
     # (V, 2) float32 texture coordinates st of textured meshes (zero elsewhere), or None when no
@@ -241,14 +240,14 @@ def _corners(mesh: UsdGeom.Mesh, name: str, triangles: np.ndarray) -> _Corners:
                     pairs[:, 1:].astype(np.float32))
 
 
-def _gather(parts: dict[int, np.ndarray], n_vertices: int, width: int) -> np.ndarray | None:
-    """One (n_vertices, width) float32 array of rows given from some first vertices on, zero
+def _gather(parts: dict[int, np.ndarray], n_vertices: int, columns: tuple) -> np.ndarray | None:
+    """One (n_vertices, *columns) float32 array of rows given from some first vertices on, zero
     elsewhere; None when no mesh gave any."""
     if not parts:
         return None
-    out = np.zeros((n_vertices, width), np.float32)
+    out = np.zeros((n_vertices, *columns), np.float32)
     for start, rows in parts.items():
-        out[start:start + len(rows)] = np.asarray(rows).reshape(len(rows), width)
+        out[start:start + len(rows)] = rows
     return out
 
 
@@ -275,10 +274,8 @@ class StageReader:
         # visibility and material values.
         self._semantics = {m.GetPath(): _semantic(m.GetPrim()) for m in self._meshes}
         self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight)]
-        # Skin detail (the head) or ambient occlusion alone (the eyes): cabin_synth.scene.skin.
-        self._detail = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:rest_mm")}
-        self._occlusion = {m.GetPath() for m in self._meshes
-                           if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")} - self._detail
+        # Ambient occlusion (the head and the eyes): cabin_synth.scene.skin.
+        self._occlusion = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")}
         self._fibre = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar(FIBRE_PRIMVAR)}
         self._corners: dict[tuple, _Corners] = {}   # (mesh, st primvar) -> its vertices as drawn
 
@@ -286,7 +283,7 @@ class StageReader:
         cache = UsdGeom.XformCache(Usd.TimeCode.Default())
         positions, normals, ids, tris, instances = [], [], [], [], []
         # Per-vertex arrays only some meshes carry: name -> {first vertex: rows}.
-        sparse = {"detail": {}, "fibres": {}, "uv": {}, "tangents": {}}
+        sparse = {"occlusion": {}, "fibres": {}, "uv": {}, "tangents": {}}
         offset = 0
         for mesh in self._meshes:
             prim = mesh.GetPrim()
@@ -307,16 +304,10 @@ class StageReader:
                                 _material(prim), maps)
             instances.append(instance)
             rows = {}
-            if mesh.GetPath() in self._detail:
-                api = UsdGeom.PrimvarsAPI(mesh)
-                values = {name: api.GetPrimvar(f"cabin_synth:{name}").Get() for name in skin.PRIMVARS}
-                if all(v is not None for v in values.values()):
-                    rows["detail"] = skin.from_primvars(values).rows(wavelength_nm)
-            elif mesh.GetPath() in self._occlusion:
+            if mesh.GetPath() in self._occlusion:
                 values = UsdGeom.PrimvarsAPI(mesh).GetPrimvar("cabin_synth:occlusion").Get()
                 if values is not None and len(values) == len(local):
-                    rows["detail"] = np.zeros((len(local), skin.DETAIL_WIDTH), np.float32)
-                    rows["detail"][:, skin.OCCLUSION] = values
+                    rows["occlusion"] = np.asarray(values, np.float32)
             fibre = UsdGeom.PrimvarsAPI(mesh).GetPrimvar(FIBRE_PRIMVAR).Get() if mesh.GetPath() in self._fibre else None
             if fibre is not None and len(fibre) == len(local):
                 # A direction in the surface: it turns with the mesh (no shear in a rigid transform).
@@ -344,7 +335,7 @@ class StageReader:
         dome = self._dome(cache, len(instances) + 1)
         if dome is not None:
             instances.append(Instance(dome.id, SKY_PRIM, "sky", Material((0.0, 0.0, 0.0), 0.0, 0.0)))
-        widths = {"detail": skin.DETAIL_WIDTH, "fibres": 3, "uv": 2, "tangents": 4}
+        columns = {"occlusion": (), "fibres": (3,), "uv": (2,), "tangents": (4,)}
         return SceneView(
             positions=np.concatenate(positions).astype(np.float32),
             normals=np.concatenate(normals).astype(np.float32),
@@ -353,7 +344,7 @@ class StageReader:
             instances=tuple(instances),
             camera=self._camera(width, height),
             wavelength_nm=wavelength_nm,
-            **{name: _gather(parts, offset, widths[name]) for name, parts in sparse.items()},
+            **{name: _gather(parts, offset, columns[name]) for name, parts in sparse.items()},
             dome=dome,
             **self._lights(cache),
         )

@@ -79,6 +79,18 @@ def skin(skin_type: int) -> Material:
     return Material(_rgb(srgb), r850, r940, ior=SKIN_IOR, roughness=SKIN_ROUGHNESS)
 
 
+# Lips: the skin's albedo per channel (R, G, B, 850 nm, 940 nm) times this (the vermilion's
+# thin epidermis shows the blood beneath: redder in the visible, nearly unchanged in the NIR).
+LIP_TINT = (1.05, 0.72, 0.72, 0.95, 0.95)
+
+
+def lips(skin_type: int) -> Material:
+    base = skin(skin_type)
+    r, g, b, f850, f940 = LIP_TINT
+    return Material((base.albedo_rgb[0] * r, base.albedo_rgb[1] * g, base.albedo_rgb[2] * b),
+                    base.nir_850 * f850, base.nir_940 * f940, ior=SKIN_IOR, roughness=SKIN_ROUGHNESS)
+
+
 # Refractive index of the cornea's front surface (Gullstrand's schematic eye).
 CORNEA_IOR = 1.376
 # The retro-reflected beam is narrow: its strength falls as exp(-(alpha/RETRO_ANGLE_RAD)^2)
@@ -139,13 +151,11 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retro
     the retina's retro-reflection as the pupil's equivalent Lambertian reflectance seen
     exactly along the illumination direction (docs/sensors.md)."""
     base = skin(skin_type)
-    lips = Material(tuple(float(c) for c in np.asarray(base.albedo_rgb) * (1.05, 0.72, 0.72)),
-                    base.nir_850 * 0.95, base.nir_940 * 0.95, ior=SKIN_IOR, roughness=SKIN_ROUGHNESS)
     # Melanin in hair and iris absorbs far less in the NIR: dark irises and hair look
     # mid-grey to a 940 nm camera.
     out = {
         "skin": base,
-        "lips": lips,
+        "lips": lips(skin_type),
         "sclera": Material(_rgb((225, 215, 205)), 0.45, 0.40),
         "iris": Material(tuple(iris_rgb), 0.22, 0.25),
         "pupil": Material((0.004, 0.004, 0.004), 0.02, 0.02, retroreflectance=retroreflectance),

@@ -23,7 +23,7 @@ from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from ..body.anchors import BodyAnchors, body_anchors
 from ..body.build import BodyGeometry, body_topology
-from ..driver import DriverGeometry
+from ..driver import DriverGeometry, uvs
 from ..render.specular import FIBRE_PRIMVAR
 from . import accessories as acc
 from . import road_lights, skin
@@ -109,6 +109,7 @@ class Scene:
         self._driver_xform = driver.AddTransformOp()
         self._meshes: dict[str, UsdGeom.Mesh] = {}
         UsdGeom.Scope.Define(stage, "/World/Driver/Looks")
+        skin_uvs = uvs.skin_uvs()
         for part in geometry.parts:
             # Grouping prims (EyeR, Mouth) are Xforms, so that every importer composes
             # the head's transform down to the meshes beneath them.
@@ -122,10 +123,12 @@ class Scene:
             mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
             set_semantic(mesh.GetPrim(), "class", part.semantic)
             self._meshes[part.name] = mesh
-            if part.name == skin.DETAIL_PART:
-                api = UsdGeom.PrimvarsAPI(mesh)
-                for name, (kind, interpolation) in skin.PRIMVARS.items():
-                    api.CreatePrimvar(f"cabin_synth:{name}", Sdf.ValueTypeNames.Find(kind), interpolation)
+            if part.name in skin_uvs:   # where the part lies in the skin's maps (fixed topology)
+                _write_st(mesh, skin_uvs[part.name])
+            if part.name == skin.OCCLUSION_PART:   # the template's ambient occlusion, the same for every driver
+                UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
+                                                        UsdGeom.Tokens.vertex).Set(
+                    Vt.FloatArray.FromNumpy(skin.head_occlusion().astype(np.float32)))
             elif part.name in skin.EYE_PARTS:
                 UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
                                                         UsdGeom.Tokens.vertex)
@@ -134,7 +137,6 @@ class Scene:
                                                         UsdGeom.Tokens.vertex)
             look = UsdShade.Material.Define(stage, f"/World/Driver/Looks/{part.material.capitalize()}")
             UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(look)
-        self._skin = None
 
         self._accessories = self._compose_accessories()
         self._body_meshes = self._compose_body()
@@ -223,14 +225,13 @@ class Scene:
 
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
                daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None,
-               dome: LampOutput | None = None, skin_detail: skin.SkinDetail | None = None,
+               dome: LampOutput | None = None, skin_maps: Mapping[str, TextureMap] | None = None,
                occlusion: dict[str, np.ndarray] | None = None, world: WorldLayout | None = None) -> None:
-        """dome: the cabin lamp's output (None: off); skin_detail: the head's
-        (skin.head_detail); occlusion: per-vertex ambient occlusion of other parts by
-        name (skin.eye_occlusion); world: what stands outside (None: the last frame's)."""
+        """dome: the cabin lamp's output (None: off); skin_maps: the driver's skin textures
+        (skin.skin_maps), on the skin and lips materials; occlusion: per-vertex ambient
+        occlusion of the eye parts by name (skin.eye_occlusion); world: what stands outside
+        (None: the last frame's)."""
         stage = self.stage
-        if skin_detail is not None and skin_detail is not self._skin:
-            self._write_skin(skin_detail)
         for name, values in (occlusion or {}).items():
             UsdGeom.PrimvarsAPI(self._meshes[name]).GetPrimvar("cabin_synth:occlusion").Set(
                 Vt.FloatArray.FromNumpy(np.ascontiguousarray(values, np.float32)))
@@ -245,7 +246,8 @@ class Scene:
             if part.fibres is not None:
                 UsdGeom.PrimvarsAPI(mesh).GetPrimvar(FIBRE_PRIMVAR).Set(Vt.Vec3fArray.FromNumpy(part.fibres.astype(np.float32)))
         for name, material in materials.items():
-            write_material(stage, f"/World/Driver/Looks/{name.capitalize()}", material)
+            write_material(stage, f"/World/Driver/Looks/{name.capitalize()}", material,
+                           skin_maps if name in skin.TEXTURED_MATERIALS else None)
 
         cam = rig.camera
         self._camera_xform.Set(usd_matrix(cam.R_cam_vehicle.T @ R_USDCAM_CV, cam.position))
@@ -315,19 +317,6 @@ class Scene:
         glow = dome.rgb * luminance if on else np.zeros(3)
         self._dome_lens.CreateInput("emissiveColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*glow.tolist()))
         _set_custom(self._dome_lens.GetPrim().GetParent(), emissive_nir_w_m2_sr=dome.nir_w_sr / area if on else 0.0)
-    def _write_skin(self, detail: skin.SkinDetail) -> None:
-        """The identity's skin detail as primvars of the detail mesh (docs/driver.md, Skin)."""
-        api = UsdGeom.PrimvarsAPI(self._meshes[skin.DETAIL_PART])
-        arrays = {"point3f[]": Vt.Vec3fArray, "color3f[]": Vt.Vec3fArray, "float[]": Vt.FloatArray, "float4[]": Vt.Vec4fArray}
-        for name, value in skin.primvar_values(detail).items():
-            kind = skin.PRIMVARS[name][0]
-            if kind in arrays:
-                value = arrays[kind].FromNumpy(np.ascontiguousarray(value, np.float32))
-            elif kind == "color3f":
-                value = Gf.Vec3f(*(float(v) for v in value))
-            api.GetPrimvar(f"cabin_synth:{name}").Set(value)
-        self._skin = detail
-
     def _illuminator(self, k: int) -> tuple[UsdLux.SphereLight, UsdGeom.XformOp]:
         """The k-th NIR illuminator's light and transform, made on first use."""
         while len(self._illuminators) <= k:
@@ -358,6 +347,15 @@ def write_lens(camera: UsdGeom.Camera, cam, sensor: dict) -> None:
     prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
     prim.CreateAttribute("cabin_synth:distortion_coefficients", Sdf.ValueTypeNames.DoubleArray).Set(
         Vt.DoubleArray(list(cam.distortion_coeffs)))
+
+
+def _write_st(mesh: UsdGeom.Mesh, uv) -> None:
+    """A mesh's texture coordinates as primvars:st (vertex, or faceVarying with indices)."""
+    kind = UsdGeom.Tokens.vertex if uv.indices is None else UsdGeom.Tokens.faceVarying
+    st = UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, kind)
+    st.Set(Vt.Vec2fArray.FromNumpy(uv.values))
+    if uv.indices is not None:
+        st.SetIndices(Vt.IntArray.FromNumpy(uv.indices))
 
 
 def _look_name(material: str) -> str:
