@@ -33,6 +33,7 @@ REGIONS = {"jaw": range(0, 17), "brows": range(17, 27), "nose": range(27, 36),
 INNER_FACE = range(17, 68)
 NOSE_TIP = 30
 OUTER_EYE_CORNERS = (36, 45)
+INNER_EYE_CORNERS = (39, 42)
 CHANNELS = ("rgb", "nir")
 
 
@@ -78,6 +79,14 @@ def inner_face_unoccluded(labels: dict[str, Any], channel: str, wavelength_nm: i
     if any(marks[k]["occluded_by"] not in (None, "self_occlusion") for k in INNER_FACE):
         return False
     return lens_transmittance(labels, channel, wavelength_nm) >= CLEAR_LENS_MIN_TRANSMITTANCE
+
+
+def inner_corners_shown(labels: dict[str, Any]) -> tuple[bool, bool]:
+    """(both inner eye corners visible, one of them covered by something other than the
+    driver's own head: a glasses rim, a mask, a hand, a cabin part, the image edge)."""
+    corners = [labels["landmarks"][k] for k in INNER_EYE_CORNERS]
+    return (all(c["visible"] for c in corners),
+            any(c["occluded_by"] not in (None, "self_occlusion") for c in corners))
 
 
 def face_box_level(labels: dict[str, Any], image: np.ndarray) -> float:
@@ -131,12 +140,15 @@ def _require(module: str, package: str) -> None:
 
 
 def haar_detector() -> Callable[[np.ndarray], list[Box]]:
-    """Viola-Jones boosted Haar cascade (OpenCV's haarcascade_frontalface_default),
-    with OpenCV's own recipe: histogram equalisation, scale step 1.1, 3 neighbours."""
+    """Viola-Jones boosted Haar cascade (OpenCV's haarcascade_frontalface_default).
+    Histogram equalisation first is OpenCV's own recipe (samples/python/facedetect.py);
+    scale step 1.1 and 3 neighbours are detectMultiScale's defaults."""
     _require("cv2", "opencv-python-headless")
     import cv2
 
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    if cascade.empty():
+        raise MissingJudge("OpenCV ships no frontal-face cascade (OpenCV 5 dropped it): pip install 'opencv-python-headless<5'")
 
     def find(image: np.ndarray) -> list[Box]:
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)

@@ -64,7 +64,9 @@ def judge(shots, wavelength_nm: int, detectors: dict, fit, overlays: Path | None
     fair ones and the landmark model's per-point errors there."""
     records = []
     for shot in shots:
-        record = {"frame": shot.index, "facing_deg": judges.facing_angle_deg(shot.labels)}
+        shown, covered = judges.inner_corners_shown(shot.labels)
+        record = {"frame": shot.index, "facing_deg": judges.facing_angle_deg(shot.labels),
+                  "inner_corners_visible": shown, "inner_corners_covered": covered}
         for channel in judges.CHANNELS:
             image = shot.images[channel]
             e = judges.eligibility(shot, channel, wavelength_nm)
@@ -114,7 +116,12 @@ def draw_overlay(path: Path, image: np.ndarray, labels: dict, points: np.ndarray
 def summary(records: list[dict], detectors: list[str]) -> dict:
     """Per channel: how many frames are fair and why not, each detector's rate and
     missed frames, the landmark model's median errors (median over frames of each
-    frame's mean over the region's points)."""
+    frame's mean over the region's points). For the near-frontal faces: how many
+    show both inner eye corners, of all and of those only the head could hide."""
+    near = [r for r in records if r["facing_deg"] <= judges.NEAR_FRONTAL_MAX_DEG]
+    bare = [r for r in near if not r["inner_corners_covered"]]
+    corners = {"near_frontal": len(near), "both_visible": sum(r["inner_corners_visible"] for r in near),
+               "not_covered": len(bare), "both_visible_not_covered": sum(r["inner_corners_visible"] for r in bare)}
     out = {}
     for channel in judges.CHANNELS:
         entries = [(r["frame"], r[channel]) for r in records]
@@ -139,7 +146,7 @@ def summary(records: list[dict], detectors: list[str]) -> dict:
                           "median": float(np.median(errors.mean(axis=1))) if len(errors) else None,
                           "regions": regions},
         }
-    return out
+    return {"channels": out, "inner_eye_corners": corners}
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> list[float] | None:
@@ -156,7 +163,7 @@ def wilson_interval(k: int, n: int, z: float = 1.96) -> list[float] | None:
 def table(source: dict, result: dict) -> str:
     pct = lambda x: "  -  " if x is None else f"{100 * x:5.1f}"
     lines = [f"frames: {source}"]
-    for channel, s in result.items():
+    for channel, s in result["channels"].items():
         lines.append(f"{channel.upper()}: {s['fair']} of {s['frames']} frames fair (not lit {s['not_lit']}, "
                      f"not near-frontal {s['not_near_frontal']}, occluded {s['occluded']})")
         for name, d in s["detectors"].items():
@@ -166,6 +173,9 @@ def table(source: dict, result: dict) -> str:
         lm = s["landmarks"]
         regions = "  ".join(f"{k} {pct(v)}" for k, v in lm["regions"].items())
         lines.append(f"  landmarks (dlib 68) on {lm['frames']} frames: median {pct(lm['median'])} %   {regions}")
+    c = result["inner_eye_corners"]
+    lines.append(f"inner eye corners both visible: {c['both_visible']} / {c['near_frontal']} near-frontal frames; "
+                 f"{c['both_visible_not_covered']} / {c['not_covered']} where only the head could cover them")
     return "\n".join(lines)
 
 
@@ -195,7 +205,7 @@ def main() -> None:
     print(table(source, result))
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"source": source, "definitions": judges.definitions(), "channels": result,
+    out.write_text(json.dumps({"source": source, "definitions": judges.definitions(), **result,
                                "per_frame": records}, indent=1))
     print(f"wrote {out}")
 
