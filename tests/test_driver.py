@@ -355,6 +355,32 @@ def test_open_fissure_is_not_covered():
                     assert np.isfinite(hits.min()) and first.split("/")[-1] in ("Sclera", "Iris", "Pupil"), first
 
 
+def test_inner_eye_corners_show_within_the_near_frontal_cone():
+    """The medial canthi show in frontal photographs and to a camera below or beside the
+    face (issue 12): rays from 0.6 m to each inner corner from every direction within 30
+    degrees of the head's axis (15 and 30 degrees off it at eight azimuths, and on it) meet
+    no opaque part of the driver more than 0.5 mm (labels.frame.OCCLUSION_EPS_M) before
+    the corner. The identities wear no fringe, which hangs over the eyes on purpose."""
+    directions = [np.array([1.0, 0.0, 0.0])]
+    for off in np.radians([15.0, 30.0]):
+        for around in np.radians(np.arange(0.0, 360.0, 45.0)):
+            directions.append(np.array([np.cos(off), np.sin(off) * np.cos(around), np.sin(off) * np.sin(around)]))
+    hidden = []
+    for ident in IDENTITIES:
+        ident = Identity.from_dict({**ident.to_dict(), "hair_style": "short"})
+        for target in ([1, 0, 0], [0.7, 0.25, -0.15]):
+            g = build_driver(ident, state(target))
+            opaque = [p for p in g.parts if p.material != "cornea"]
+            tris = np.concatenate([p.points[p.faces] for p in opaque])
+            for k in (39, 42):
+                for d in directions:
+                    camera = g.landmarks[k] + 0.6 * d
+                    t = ray_hits(camera, g.landmarks[k] - camera, tris).min()
+                    if (1.0 - t) * 0.6 > 0.5e-3:
+                        hidden.append((ident.sex, ident.age_years, target, k, np.round(d, 2).tolist()))
+    assert not hidden, hidden[:10]
+
+
 # ------------------------------------------------------------------ orientation
 def test_faces_point_outwards(geoms):
     g = geoms[0][2]

@@ -51,6 +51,16 @@ _NOSE_K = 0.8
 # Mouth (millimetres): half-width to the cheilion, stomion line, vermilion heights.
 EYE_HALF_SPACING_MM = 32.0
 EYE_CLEAR_RADIUS_MM = 13.6
+# Medial orbit hollow (medial_orbit_hollow): centred just medial of the template's medial canthi
+# (about 16 mm medial of the eye centres, 1.5 mm below them), deep enough that the skin 3-4 mm medial of a
+# canthus lies about 5 mm in front of it and the canthus shows from 30 degrees below and
+# 25 degrees to either side (tests/test_driver.py checks the view cone).
+MEDIAL_HOLLOW_DEPTH = 9.0
+MEDIAL_HOLLOW_Y = EYE_HALF_SPACING_MM - 17.0
+MEDIAL_HOLLOW_Z = -2.0
+MEDIAL_HOLLOW_WIDTH = 5.0
+MEDIAL_HOLLOW_HEIGHT = 8.0
+MEDIAL_HOLLOW_MIN_DX = 0.2   # only directions facing forward: the hollow is on the face
 MOUTH_HALF_WIDTH = 25.0
 STOMION_Z = -65.0
 UPPER_VERMILION = 8.0
@@ -248,4 +258,18 @@ def radius(dirs):
         w = np.clip((d[:, 0] - 0.15) / 0.25, 0.0, 1.0)
         w = w * w * (3.0 - 2.0 * w)
         r_f[front] = np.where(start_in, r, 0.0) * w
-    return 3.0 * np.logaddexp(r_b / 3.0, r_f / 3.0)
+    r = 3.0 * np.logaddexp(r_b / 3.0, r_f / 3.0)
+    # Carved after the union: beside the nasal root the cranium blank, not the face, sets the depth.
+    frontal = np.clip(dirs[:, 0], MEDIAL_HOLLOW_MIN_DX, None)
+    return r - np.where(dirs[:, 0] > MEDIAL_HOLLOW_MIN_DX, medial_orbit_hollow(CENTRE_MM + r[:, None] * dirs) / frontal, 0.0)
+
+
+def medial_orbit_hollow(p):
+    """How far (mm, along x) the skin between the nasal root and each medial canthus
+    is set back. Without it the skin there stood 10-12 mm in front of the canthus only
+    3-4 mm medial of it, so the lids met in a deep crease that hid the canthus from any
+    camera more than a few degrees off the face's axis, while a person's medial canthi
+    show in frontal photographs and from below (the nasal side wall slopes down into
+    the canthus; issue 12)."""
+    ay = np.abs(p[..., 1])
+    return MEDIAL_HOLLOW_DEPTH * _g((ay - MEDIAL_HOLLOW_Y) / MEDIAL_HOLLOW_WIDTH) * _g((p[..., 2] - MEDIAL_HOLLOW_Z) / MEDIAL_HOLLOW_HEIGHT)

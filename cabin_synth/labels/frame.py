@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..driver import LANDMARK_NAMES, DriverGeometry, dimensions
+from ..driver.eyelids import LID_MARGIN_THICKNESS, LID_SOFT_THICKNESS
 from ..presets.sampler import FrameParams
 from ..render.view import SceneView
 from ..scene.accessories import worn_labels
@@ -30,6 +31,12 @@ CLOSED_BELOW_RATIO = 0.2
 OPEN_FROM_RATIO = 0.7
 # iBUG 68 eye contours, [right, left] (the subject's right eye is 36-41).
 EYE_LANDMARKS = (slice(36, 42), slice(42, 48))
+# The eye contour points sit on the anterior edge of a lid margin. The lid's rounded
+# margin, the other lid of a closed eye and the lash roots stand up to a lid's
+# thickness in front of that edge at its pixel: what the camera sees there is still
+# the eye's lid line, which is what the point marks.
+LID_LINE_DEPTH_M = LID_MARGIN_THICKNESS + LID_SOFT_THICKNESS
+LID_LINE_PARTS = ("UpperLid", "LowerLid", "UpperLashes", "LowerLashes")
 
 
 def eth_xgaze_pitch_yaw(direction_cam: np.ndarray) -> tuple[float, float]:
@@ -106,10 +113,13 @@ def _boxes_hold_a_point(lo: np.ndarray, hi: np.ndarray, uv: np.ndarray, width: i
 
 
 def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneView,
-                        own_prims: set[str], hits: list | None = None) -> tuple[np.ndarray, list[str | None]]:
+                        own_prims: set[str], hits: list | None = None,
+                        leeway: list[tuple[frozenset[str], float]] | None = None) -> tuple[np.ndarray, list[str | None]]:
     """Per point: visible?, and if not, why: out_of_frame, self_occlusion (the
     driver's own body), or the semantic class of the occluding cabin part.
-    `hits`, if given, receives per point the Instance hit first (None if none)."""
+    `hits`, if given, receives per point the Instance hit first (None if none).
+    `leeway`, if given, per point (prims, depth): a first surface of one of those
+    prims at most `depth` metres before the point does not hide it."""
     p_cam = camera.to_camera(points_vehicle)
     # Culling works in the ideal pinhole image: distortion bends triangle edges, so
     # a distorted vertex bounding box could miss a covered point.
@@ -144,7 +154,12 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     t_min = camera.near_m / np.where(in_frame, p_cam[:, 2], np.inf)
     t, hit = nearest_hits(np.broadcast_to(origin, directions.shape), directions, tris, ray, tri, t_min)
     length = np.linalg.norm(directions, axis=1)
-    hidden = in_frame & (t * length < length - OCCLUSION_EPS_M)
+    before = length - t * length
+    hidden = in_frame & (before > OCCLUSION_EPS_M)
+    if leeway is not None:
+        for k in np.flatnonzero(hidden):
+            prims, depth = leeway[k]
+            hidden[k] = not (view.instances[tri_ids[hit[k]] - 1].prim in prims and before[k] <= depth)
     reasons: list[str | None] = []
     for k in range(len(uv)):
         if hits is not None:
@@ -157,6 +172,16 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
         else:
             reasons.append(None)
     return in_frame & ~hidden, reasons
+
+
+def lid_line_leeway(n_points: int) -> list[tuple[frozenset[str], float]]:
+    """Per landmark: the eye contour points (36-47) are not hidden by their own eye's
+    lids and lashes within LID_LINE_DEPTH_M; every other point gets no leeway."""
+    leeway = [(frozenset(), 0.0)] * n_points
+    for side, points in zip("RL", EYE_LANDMARKS):
+        prims = frozenset(f"/World/Driver/Eye{side}/{part}" for part in LID_LINE_PARTS)
+        leeway[points] = [(prims, LID_LINE_DEPTH_M)] * (points.stop - points.start)
+    return leeway
 
 
 def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[dict]:
@@ -239,7 +264,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
     # Accessories hang under /World/Driver to follow the head, but they occlude as themselves.
     own = {inst.prim for inst in view.instances
            if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
-    visible, reasons = landmark_visibility(lm_vehicle, cam, view, own)
+    visible, reasons = landmark_visibility(lm_vehicle, cam, view, own, leeway=lid_line_leeway(len(lm_vehicle)))
     zone, zone_t = gaze_zone(zones, combined["origin_vehicle_m"], combined["direction_vehicle"])
     open_mm = dimensions(params.identity)["eye_aperture"]
     ratio = geometry.aperture_mm / open_mm
