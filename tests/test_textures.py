@@ -251,6 +251,95 @@ def test_gl_matches_reference_on_a_slanted_textured_glossy_plate(tmp_path, gl):
     assert np.median(rel(plain.rgb[both], a.rgb[both]).max(axis=1)) > 0.1
 
 
+# ------------------------------------------------------------------ alpha-tested cut-outs
+CARD = Material((0.5, 0.5, 0.5), 0.5, 0.5, opacity_threshold=0.5)
+BACK = Material((0.2, 0.2, 0.2), 0.2, 0.2)
+
+
+def card_and_backdrop(tmp_path, n=8, backdrop_x=1.5, **lights):
+    """A facing card 1 m ahead whose n x n opacity texture (0 or 1, random) cuts it out, and a
+    larger untextured backdrop behind it; the stage, the opacity texels (row 0 at the top)."""
+    open_ = np.random.default_rng(5).random((n, n)) < 0.5
+    opacity = np.where(open_, 0, 255).astype(np.uint8)
+    folder = TextureFolder(tmp_path)
+    points, tris, st = facing_plate()
+    back, back_tris, _ = plate([backdrop_x, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0], 1.6)
+    stage = stage_of([("Card", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Card"),
+                      ("Back", back, back_tris, None, UsdGeom.Tokens.vertex, "/World/Looks/Back")], **lights)
+    write_material(stage, "/World/Looks/Card", CARD,
+                   folder.maps({"opacity": TextureImage("opacity", opacity)}, wrap=("clamp", "clamp")))
+    write_material(stage, "/World/Looks/Back", BACK)
+    return stage, opacity / 255.0
+
+
+@pytest.mark.parametrize("renderer", ["gl", "reference"])
+def test_cutout_gaps_write_nothing_and_show_what_lies_behind(tmp_path, gl, renderer):
+    # At each texel's centre (on a pixel centre, texel_pixels) the card is there where its
+    # opacity is 1 (id, depth 1 m, its albedo under the sky) and absent where it is 0: the
+    # backdrop 1.5 m away shows through in every buffer.
+    stage, opacity = card_and_backdrop(tmp_path, sky_lux=1000.0)
+    view = read(stage)
+    ids = {inst.prim: inst.id for inst in view.instances}
+    buf = gl.render(view) if renderer == "gl" else render_reference(view)
+    iu, _ = texel_pixels(8)
+    for r in range(8):
+        for c in range(8):
+            solid = opacity[r, c] > 0.5
+            at = (iu[r], iu[c])
+            assert buf.instance[at] == ids["/World/Card" if solid else "/World/Back"], (r, c)
+            assert buf.depth[at] == pytest.approx(1.0 if solid else 1.5, rel=1e-4)
+            assert buf.rgb[at][0] == pytest.approx((0.5 if solid else 0.2) / np.pi * 500.0, rel=2e-3)
+
+
+def test_cutouts_cast_shadows_through_their_gaps(tmp_path, gl):
+    # The sun straight behind the camera: the backdrop point seen through a gap at card
+    # coordinates (y, z) is (1.5, 1.5 y, 1.5 z); the sun's ray from it meets the card at
+    # (1.0, 1.5 y, 1.5 z), so it is lit where that texel is open or off the card, dark where
+    # the card is solid there (a quarter texel from any texel edge at every gap's centre).
+    stage, opacity = card_and_backdrop(tmp_path, sun_direction=(-1.0, 0.0, 0.0), sun_lux=1000.0)
+    view = read(stage)
+    back = next(inst.id for inst in view.instances if inst.prim == "/World/Back")
+    buf = gl.render(view)
+    iu, _ = texel_pixels(8)
+    lit_value = 0.2 / np.pi * 1000.0
+    checked = {True: 0, False: 0}
+    for r in range(8):
+        for c in range(8):
+            if opacity[r, c] > 0.5:
+                continue
+            # texel index of the card where the shadow ray crosses it: 1.5 (k + 1/2) - 6 + 4 of 8
+            rr, cc = (np.floor(1.5 * (np.array([r, c]) + 0.5) - 2.0)).astype(int)
+            lit = not (0 <= rr < 8 and 0 <= cc < 8) or opacity[rr, cc] < 0.5
+            at = (iu[r], iu[c])
+            assert buf.instance[at] == back
+            assert buf.rgb[at][0] == pytest.approx(lit_value if lit else 0.0, abs=0.02 * lit_value), (r, c, lit)
+            checked[lit] += 1
+    assert min(checked.values()) >= 3   # both verdicts were tested
+
+
+def test_labels_see_through_cutout_gaps_as_the_renderers_do(tmp_path, gl):
+    # Points on the backdrop behind each texel centre: visible where the card is open there,
+    # hidden (by the card's class) where it is solid, as the rendered ids show.
+    from cabin_synth.labels.frame import landmark_visibility
+
+    stage, opacity = card_and_backdrop(tmp_path, sky_lux=1000.0)
+    view = read(stage)
+    k = ((np.arange(8) + 0.5) / 8 - 0.5) * 0.5
+    half_px = 0.5 / F_PX
+    # texel (r, c) sits at y = -k[c] - half_px, z = -k[r] - half_px on the card (row 0 at the top)
+    rows, cols = np.meshgrid(np.arange(8), np.arange(8), indexing="ij")
+    card = np.stack([np.ones(64), (-k[cols] - half_px).ravel(), (-k[rows] - half_px).ravel()], axis=1)
+    behind = card * 1.5
+    visible, reasons = landmark_visibility(behind, view.camera, view, set())
+    solid = (opacity > 0.5).ravel()
+    assert np.array_equal(visible, ~solid)
+    assert {reasons[i] for i in np.flatnonzero(solid)} == {"cabin"}
+    ids = gl.render(view).instance
+    iu, _ = texel_pixels(8)
+    back = next(inst.id for inst in view.instances if inst.prim == "/World/Back")
+    assert np.array_equal((ids[iu[rows], iu[cols]] == back).ravel(), visible)
+
+
 # ------------------------------------------------------------------ files and stage
 def test_texture_files_are_named_by_content_and_written_once(tmp_path):
     folder = TextureFolder(tmp_path / "textures")
@@ -295,6 +384,9 @@ def test_bad_texture_bindings_are_user_errors(tmp_path):
     stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")])
     write_material(stage, "/World/Looks/Plate", GREY, {"diffuseColor": texture_map("diffuseColor", tmp_path / "gone.png")})
     with pytest.raises(UserError, match="does not resolve"):
+        read(stage)
+    write_material(stage, "/World/Looks/Plate", GREY, {"opacity": texture_map("opacity", folder.save(image))})
+    with pytest.raises(UserError, match="opacityThreshold"):
         read(stage)
     write_material(stage, "/World/Looks/Plate", GREY,
                    {"diffuseColor": texture_map("diffuseColor", folder.save(image), wrap=("repeat", "black"))})

@@ -11,6 +11,7 @@ import numpy as np
 from ..driver import LANDMARK_NAMES, DriverGeometry, dimensions
 from ..driver.eyelids import LID_MARGIN_THICKNESS, LID_SOFT_THICKNESS
 from ..presets.sampler import FrameParams
+from ..render.textures import cut_away
 from ..render.view import SceneView
 from ..scene.accessories import worn_labels
 from ..scene.camera import Camera
@@ -89,6 +90,28 @@ def occluders(view: SceneView) -> tuple[np.ndarray, np.ndarray]:
     return view.triangles[keep], ids[keep]
 
 
+def cutout_surface(view: SceneView, tri_index: np.ndarray, tri_ids: np.ndarray):
+    """For ray casts against the triangles tri_index (T,3) of instances tri_ids (raycast's
+    `surface`): (triangle indices, u, v) -> whether a surface is there, false in the gaps
+    of alpha-tested cut-outs (hair and lash cards) as the renderers find them
+    (render.textures.cut_away); None when the view has no cut-out."""
+    cut = {inst.id: inst for inst in view.instances if inst.cutout is not None}
+    if not cut:
+        return None
+
+    def surface(tri: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        out = np.ones(len(tri), bool)
+        ids = tri_ids[tri]
+        for id_, inst in cut.items():
+            sel = np.flatnonzero(ids == id_)
+            if len(sel):
+                st = view.uv[tri_index[tri[sel]]].astype(np.float64)   # (n, 3, 2)
+                w = np.stack([1.0 - u[sel] - v[sel], u[sel], v[sel]], axis=1)
+                out[sel] = ~cut_away(inst.cutout, inst.material.opacity_threshold, np.einsum("nk,nkj->nj", w, st))
+        return out
+    return surface
+
+
 def _corner_min_max(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Min and max over the three corners (axis 1) of per-triangle values; pairwise
     ufuncs, several times faster than a reduction over a length-3 axis."""
@@ -152,7 +175,8 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     # Along the ray from the camera centre, camera Z grows linearly with t: hits
     # before the near plane are clipped away by the renderer and hide nothing.
     t_min = camera.near_m / np.where(in_frame, p_cam[:, 2], np.inf)
-    t, hit = nearest_hits(np.broadcast_to(origin, directions.shape), directions, tris, ray, tri, t_min)
+    t, hit = nearest_hits(np.broadcast_to(origin, directions.shape), directions, tris, ray, tri, t_min,
+                          cutout_surface(view, tri_index, tri_ids))
     length = np.linalg.norm(directions, axis=1)
     before = length - t * length
     hidden = in_frame & (before > OCCLUSION_EPS_M)
@@ -189,8 +213,9 @@ def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[di
     whether the camera sees it (on the cornea cap, lit by the illuminator, in
     frame and not hidden behind an opaque surface such as an eyelid)."""
     cam = rig.camera
-    tri_index, _ = occluders(view)
+    tri_index, tri_ids = occluders(view)
     tris = view.positions[tri_index].astype(np.float64)
+    surface = cutout_surface(view, tri_index, tri_ids)
     own = {inst.prim for inst in view.instances if inst.prim.startswith("/World/Driver/")}
     points, lit, keys = [], [], []
     for i, side in enumerate(("R", "L")):
@@ -199,7 +224,7 @@ def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[di
         axis = rig.R_vehicle_head @ geometry.gaze_dirs[i]
         for k, ill in enumerate(view.illuminators):
             p = glint_point(centre, radius, ill.position, cam.position)
-            t, _ = nearest_hit(ill.position, p - ill.position, tris)
+            t, _ = nearest_hit(ill.position, p - ill.position, tris, surface)
             points.append(p)
             lit.append(on_cap(p, centre, axis, cap) and t >= 1.0 - OCCLUSION_EPS_M / np.linalg.norm(p - ill.position))
             keys.append((EYES[i], k))

@@ -198,6 +198,20 @@ float ill_irradiance(int k, vec3 p, out vec3 l) {
 }
 """
 
+# An alpha-tested cut-out (UsdPreviewSurface opacityThreshold, render.textures.cut_away): no
+# surface where its opacity texture, read at level 0, is below the threshold. Shared by the
+# shading pass and the shadow maps, so a strand's gap lets the camera and the light through alike.
+CUTOUT = """
+uniform sampler2D tex_opacity;
+uniform float cutout;          // the threshold; 0: the instance drawn is no cut-out
+uniform vec4 cut_scale;
+uniform vec4 cut_bias;
+uniform int cut_channel;
+bool cut_away(vec2 uv) {
+    return cutout > 0.0 && (textureLod(tex_opacity, uv, 0.0) * cut_scale + cut_bias)[cut_channel] < cutout;
+}
+"""
+
 FRAGMENT = """
 // The textures of the instance drawn (cabin_synth.render.textures): bit k of tex_on is set when
 // input k (TEXTURE_INPUTS: diffuse colour, NIR reflectance, roughness, normal, emission) reads
@@ -243,6 +257,7 @@ void main() {
     // Texture lookups take their level of detail from st's change across the pixel
     // (derivatives taken here, in uniform control flow).
     vec2 uv_dx = dFdx(v_uv), uv_dy = dFdy(v_uv);
+    if (cut_away(v_uv)) discard;
     if ((tex_on & 1) != 0) m.rgb = tex_rgb(tex_value(tex_diffuse, 0, uv_dx, uv_dy), 0);
     if ((tex_on & 2) != 0) m.a = tex_one(tex_value(tex_nir, 1, uv_dx, uv_dy), 1);
     if ((tex_on & 4) != 0 && gloss.x > 0.0) {
@@ -476,11 +491,14 @@ uniform vec3 L_o;
 uniform vec4 L_proj;   // perspective: (1/tan, 1/tan, 1, far); orthographic: (1/half w, 1/half h, 0, half depth)
 in vec3 in_pos;
 in float in_instance;
+in vec2 in_uv;
 out float v_depth;
 flat out int v_instance;
+out vec2 v_uv;
 void main() {
     vec3 q = L_R * (in_pos - L_o);
     v_depth = q.z;
+    v_uv = in_uv;
     v_instance = int(in_instance + 0.5);
     if (L_proj.z > 0.5) {
         float n = 0.01, f = L_proj.w;
@@ -493,9 +511,14 @@ void main() {
 
 SHADOW_DEPTH = """
 #version 330
+""" + CUTOUT + """
 in float v_depth;
+in vec2 v_uv;
 out vec4 out_depth;
-void main() { out_depth = vec4(v_depth); }
+void main() {
+    if (cut_away(v_uv)) discard;
+    out_depth = vec4(v_depth);
+}
 """
 
 SHADOW_FILTER = """
@@ -541,6 +564,7 @@ EGL_PACKAGES = "libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1"
 TEXTURE_INPUTS = (("diffuseColor", "tex_diffuse"), ("nir", "tex_nir"), ("roughness", "tex_roughness"),
                   ("normal", "tex_normal"), ("emissiveColor", "tex_emission"))
 TEXTURE_UNIT = 5
+CUTOUT_UNIT = TEXTURE_UNIT + len(TEXTURE_INPUTS)
 # GL textures kept between frames (one per texture file and colour space).
 TEXTURE_CACHE = 24
 
@@ -595,6 +619,19 @@ class GLTextures:
         program["tex_scale"].write(scale.tobytes())
         program["tex_bias"].write(bias.tobytes())
         program["tex_channel"].write(channel.tobytes())
+
+    def bind_cutout(self, program, instance=None) -> None:
+        """Bind an instance's opacity texture as a cut-out (CUTOUT); None or no cut-out: none."""
+        binding = instance.cutout if instance is not None else None
+        program["tex_opacity"].value = CUTOUT_UNIT
+        program["cutout"].value = instance.material.opacity_threshold if binding is not None else 0.0
+        if binding is None:
+            return
+        self.texture(binding.image).use(CUTOUT_UNIT)
+        self.sampler(binding.wrap).use(CUTOUT_UNIT)
+        program["cut_scale"].value = tuple(binding.scale)
+        program["cut_bias"].value = tuple(binding.bias)
+        program["cut_channel"].value = binding.channels[0]
 
 
 def create_context():
@@ -662,7 +699,7 @@ class GLRenderer:
         self.ctx = ctx = create_context()
         lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "max_lamp": MAX_LAMPS, "sun_diameter": SUN_DIAMETER_RAD,
                            "blocker_range": SUN_BLOCKER_RANGE_M}
-        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SPECULAR_GLSL
+        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SPECULAR_GLSL + CUTOUT
                                    + FRAGMENT % {"min_roughness": MIN_ROUGHNESS_M})
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
@@ -700,7 +737,8 @@ class GLRenderer:
                 "filter_fbo": ctx.framebuffer(color_attachments=[filter_tex], depth_attachment=zbuf)}
 
     def _shadow_pass(self, target: dict, viewport: tuple, L_R: np.ndarray, L_o: np.ndarray, L_proj: tuple,
-                     opaque, see_through) -> None:
+                     casters: list, see_through) -> None:
+        """casters: (vertex array, the cut-out instance it draws or None) of the opaque parts."""
         ctx = self.ctx
         for prog in (self.shadow_depth, self.shadow_filter):
             prog["L_R"].value, prog["L_o"].value, prog["L_proj"].value = _mat3(L_R), tuple(L_o), L_proj
@@ -708,8 +746,9 @@ class GLRenderer:
         target["depth_fbo"].viewport = viewport
         target["depth_fbo"].depth_mask = True
         ctx.disable(ctx.BLEND)
-        if opaque is not None:
-            opaque.render()
+        for caster, instance in casters:
+            self._textures.bind_cutout(self.shadow_depth, instance)
+            caster.render()
         if see_through is not None:
             target["filter_fbo"].use()
             target["filter_fbo"].viewport = viewport
@@ -801,8 +840,11 @@ class GLRenderer:
         # The world outside casts no shadow into the maps: they cover the cabin (docs/sensors.md).
         outside = np.array([False] + [inst.semantic == "exterior" for inst in view.instances])
         textured = [inst for inst in view.instances if inst.textures and inst.material.opacity >= 1.0]
+        # Cut-outs cast shadows through their own gaps: each drawn alone with its opacity texture.
+        cutouts = [inst for inst in textured if inst.cutout is not None]
         groups = {
-            "caster": (opacity[tri_id] >= 1.0) & ~outside[tri_id],
+            "caster": (opacity[tri_id] >= 1.0) & ~outside[tri_id] & ~np.isin(tri_id, [inst.id for inst in cutouts]),
+            **{("caster", inst.id): tri_id == inst.id for inst in cutouts},
             "plain": (opacity[tri_id] >= 1.0) & ~np.isin(tri_id, [inst.id for inst in textured]),
             **{inst.id: tri_id == inst.id for inst in textured},
             "filter": filters[tri_id],
@@ -842,7 +884,9 @@ class GLRenderer:
         # Shadow and filter maps: the sun (orthographic), then each illuminator and each lit lamp in its tile.
         ctx.enable(ctx.DEPTH_TEST)
         ctx.disable(ctx.CULL_FACE)
-        shadow_opaque = vao(self.shadow_depth, "caster")
+        casters = [(vao(self.shadow_depth, "caster"), None)]
+        casters += [(vao(self.shadow_depth, ("caster", inst.id)), inst) for inst in cutouts]
+        shadow_opaque = [(v, inst) for v, inst in casters if v is not None]
         for key in ("depth_fbo", "filter_fbo"):
             self._sun[key].viewport = (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX)
         light_filter = vao(self.shadow_filter, "light_filter")
@@ -923,11 +967,13 @@ class GLRenderer:
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         # Untextured opaque parts in one draw, then each textured part with its textures bound.
         self.program["tex_on"].value = 0
+        self._textures.bind_cutout(self.program)
         plain = vao(self.program, "plain")
         if plain is not None:
             plain.render()
         for inst in textured:
             self._textures.bind(self.program, inst.textures)
+            self._textures.bind_cutout(self.program, inst)
             vao(self.program, inst.id).render()
         if view.dome is not None:
             self._draw_sky(view)

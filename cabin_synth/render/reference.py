@@ -78,6 +78,7 @@ def render_reference(view: SceneView) -> Buffers:
     # of detail, taken as GL takes it: between the two pixels of the pixel's 2 x 2 quad in its own
     # row (x) and column (y) ("fine" derivatives), quads paired in window coordinates (y up).
     bary_dx, bary_dy = np.zeros((H, W, 3)), np.zeros((H, W, 3))
+    by_instance = {inst.id: inst for inst in view.instances}
     for t_index, (a, b, c) in enumerate(tris):
         z = pc[[a, b, c], 2]
         if np.any(z < cam.near_m):
@@ -89,6 +90,10 @@ def render_reference(view: SceneView) -> Buffers:
         rows, cols = cover.rows, cover.cols
         zz = 1.0 / np.where(cover.inside, (cover.w / z).sum(axis=-1), 1.0)
         closer = cover.inside & (zz < zbuf[rows, cols])
+        owner = by_instance[int(view.instance_ids[a])]
+        if owner.cutout is not None and closer.any():   # no surface where the cut-out's opacity is low
+            st = _perspective(cover.w, z)[closer] @ view.uv[[a, b, c]].astype(np.float64)
+            closer[closer] = ~textures.cut_away(owner.cutout, owner.material.opacity_threshold, st)
         zbuf[rows, cols][closer] = zz[closer]
         tri_at[rows, cols][closer] = t_index
         bary_at[rows, cols][closer] = _perspective(cover.w, z)[closer]

@@ -231,6 +231,16 @@ def sample(binding: TextureBinding, uv: np.ndarray, uv_dx: np.ndarray, uv_dy: np
     return out[:, list(binding.channels)]
 
 
+def cut_away(binding: TextureBinding, threshold: float, uv: np.ndarray) -> np.ndarray:
+    """(N,) where an alpha-tested cut-out has no surface at texture coordinates uv (N, 2): its
+    opacity below the threshold (UsdPreviewSurface opacityThreshold), read bilinearly at level 0
+    as gl.py reads it. Level 0 at every distance: mip levels' averages would erode thin strands
+    as a card recedes (the known fault of alpha-tested foliage), and one fixed level lets the
+    labels' ray casts test exactly what the renderers draw."""
+    value = expand(_bilinear(binding.image.levels[0], uv, binding.wrap)) * np.asarray(binding.scale) + np.asarray(binding.bias)
+    return value[:, binding.channels[0]] < threshold
+
+
 def tangent_frames(points: np.ndarray, normals: np.ndarray, uv: np.ndarray, tris: np.ndarray) -> np.ndarray:
     """(V, 4) per-vertex tangents of texture coordinates: xyz the unit direction of
     increasing s in the surface (orthogonal to the normal), w = +-1 the handedness, so

@@ -22,8 +22,9 @@ from .textures import OUTPUTS, SUPPORTED_WRAPS, WRAP_DEFAULT, MipImage, TextureB
 from .specular import FIBRE_PRIMVAR
 
 # Material inputs a texture may feed, as Instance.textures names them: "nir" is the
-# NIR reflectance at the view's band (cabin_synth.scene.textures).
-TEXTURED_INPUTS = ("diffuseColor", "roughness", "normal", "emissiveColor", "nir")
+# NIR reflectance at the view's band (cabin_synth.scene.textures); "opacity" only as a
+# cut-out (with an opacityThreshold above 0).
+TEXTURED_INPUTS = ("diffuseColor", "roughness", "normal", "emissiveColor", "nir", "opacity")
 SKY_PRIM = "/World/Lights/Sky"
 
 
@@ -35,6 +36,11 @@ class Instance:
     material: Material     # untextured values; a textured input's value is its texture's mean
     # Textured inputs (TEXTURED_INPUTS) -> their texture, read from the material's UsdUVTexture shaders.
     textures: Mapping[str, TextureBinding] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def cutout(self) -> TextureBinding | None:
+        """The opacity texture of an alpha-tested cut-out (material.opacity_threshold), or None."""
+        return self.textures.get("opacity")
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,11 @@ def _textures(prim: Usd.Prim, wavelength_nm: int) -> Mapping[str, TextureBinding
             out[key] = _binding(inp)
     if len({b.st for b in out.values()}) > 1:
         raise UserError(f"the textures of {shader.GetPath()} read different st primvars; one per material")
+    threshold = shader.GetInput("opacityThreshold")
+    if "opacity" in out and not (threshold and (threshold.Get() or 0.0) > 0.0):
+        raise UserError(f"{shader.GetPath()} has a textured opacity without an opacityThreshold above 0; the "
+                        "embedded renderer reads a textured opacity as a cut-out only (set opacityThreshold, "
+                        "for example 0.5)")
     return MappingProxyType(out)
 
 
@@ -198,11 +209,13 @@ def _material(prim: Usd.Prim) -> Material:
     # Only an opaque surface with an authored index has a glossy lobe (materials.Material.glossy);
     # hair's sheen is its fibres' (cabin_synth.render.specular).
     rough = shader.GetInput("roughness").Get() if ior and opacity >= 1.0 and not fibre and shader.GetInput("roughness") else None
+    threshold = shader.GetInput("opacityThreshold").Get() if shader and shader.GetInput("opacityThreshold") else None
     return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
                     opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
                     custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0),
                     tuple(float(c) for c in emissive) if emissive is not None else (0.0, 0.0, 0.0),
-                    custom("emissive_nir_w_m2_sr", 0.0), float(rough) ** 2 if rough is not None else 0.0, fibre)
+                    custom("emissive_nir_w_m2_sr", 0.0), float(rough) ** 2 if rough is not None else 0.0, fibre,
+                    float(threshold or 0.0))
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,9 @@ class Material:
     emission_nir: float = 0.0
     roughness: float = 0.0                   # RMS facet slope (Beckmann m) of an opaque part's glossy surface
     fibre: bool = False                      # hair: a layer of fibres with their own sheen (cabin_synth.render.specular)
+    # > 0: an alpha-tested cut-out (UsdPreviewSurface opacityThreshold): where an opacity texture
+    # reads below it there is no surface at all (hair and lash cards); the scalar opacity stays 1.
+    opacity_threshold: float = 0.0
 
     @property
     def glossy(self) -> bool:

@@ -66,6 +66,8 @@ def write_material(stage: Usd.Stage, path: str, material: Material,
     # UsdPreviewSurface's roughness is squared into the lobe's width (alpha, ~ Beckmann m).
     shader.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(float(np.sqrt(material.roughness)) if material.roughness > 0 else 0.6)
     shader.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(material.opacity)
+    # Always authored (0: no cut-out, the specification's default): a look is rewritten each frame.
+    shader.CreateInput("opacityThreshold", Sdf.ValueTypeNames.Float).Set(material.opacity_threshold)
     mat.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
     if material.ior > 0:
         shader.CreateInput("ior", Sdf.ValueTypeNames.Float).Set(material.ior)

@@ -38,6 +38,7 @@ INPUTS: dict[str, tuple[Sdf.ValueTypeName, str, str, tuple, tuple]] = {
     "diffuseColor": (Sdf.ValueTypeNames.Color3f, "rgb", "sRGB", ONE, ZERO),
     "emissiveColor": (Sdf.ValueTypeNames.Color3f, "rgb", "sRGB", ONE, ZERO),
     "roughness": (Sdf.ValueTypeNames.Float, "r", "raw", ONE, ZERO),
+    "opacity": (Sdf.ValueTypeNames.Float, "r", "raw", ONE, ZERO),
     "normal": (Sdf.ValueTypeNames.Normal3f, "rgb", "raw", (2.0, 2.0, 2.0, 1.0), (-1.0, -1.0, -1.0, 0.0)),
     "cabin_synth:nir_reflectance_850": (Sdf.ValueTypeNames.Float, "r", "raw", ONE, ZERO),
     "cabin_synth:nir_reflectance_940": (Sdf.ValueTypeNames.Float, "r", "raw", ONE, ZERO),
