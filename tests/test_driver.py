@@ -24,7 +24,7 @@ from cabin_synth.driver import (
     reference_identity,
     sample_identity,
 )
-from cabin_synth.driver.hair import FACIAL_HAIR, HAIR_STYLES, THICKNESS_MM
+from cabin_synth.driver.hair import CAP_MM, FACIAL_HAIR, HAIR_STYLES, THICKNESS_MM
 from cabin_synth.labels.semantics import CLASSES
 from cabin_synth.scene.materials import driver_materials
 
@@ -641,30 +641,37 @@ def _offset_along_normal(g, name):
     return np.einsum("ij,ij->i", shell.points - head.points[k], head.normals[k])
 
 
+def _grown(p):
+    """Vertices of a card part's cards that grew (a card a style leaves bare has no area)."""
+    fn = np.cross(p.points[p.faces[:, 1]] - p.points[p.faces[:, 0]], p.points[p.faces[:, 2]] - p.points[p.faces[:, 0]])
+    return p.points[np.unique(p.faces[np.linalg.norm(fn, axis=1) > 1e-12])]
+
+
 def test_hair_styles_share_topology_and_cover_where_they_should():
     geoms = {s: _styled(hair_style=s) for s in HAIR_STYLES}
-    for name in ("Hair", "HairFringe"):
+    for name in ("Hair", "HairCards", "HairFringe"):
         faces = [part(g, name).faces for g in geoms.values()]
         assert all(np.array_equal(f, faces[0]) for f in faces)
     head = part(geoms["bald"], "Head")
     crown = head.points[np.argmax(head.points[:, 2])]
     for style, g in geoms.items():
-        hair_pts = part(g, "Hair").points
-        top = hair_pts[:, 2].max() - crown[2]
+        cap, cards = part(g, "Hair").points, _grown(part(g, "HairCards"))
         if style == "bald":
-            assert top < 0.0                                  # sunk under the skin everywhere
-        else:
-            assert top > 0.8 * THICKNESS_MM[style] * 1e-3
-        # the forehead above the brows stays bare in every style (landmark 27 sits 5 mm above the eyes)
+            assert cap[:, 2].max() < crown[2] and len(cards) == 0   # the cap sunk under the skin, no cards
+            continue
+        # the cap lies CAP_MM over the skin; the cards stand up to the style's thickness above it
+        assert cap[:, 2].max() - crown[2] == pytest.approx(CAP_MM * 1e-3, abs=3e-4)
+        assert 0.5 * THICKNESS_MM[style] * 1e-3 < cards[:, 2].max() - crown[2] < 2.5 * THICKNESS_MM[style] * 1e-3
+        # the forehead above the brows stays bare in every style (landmark 27 sits 5 mm above the
+        # eyes): the cap sinks there and no scalp card comes near
         brow_mid = g.landmarks[27] + np.array([0.0, 0.0, 0.03])
-        near = np.linalg.norm(hair_pts - brow_mid, axis=1) < 0.012
+        near = np.linalg.norm(cap - brow_mid, axis=1) < 0.012
         assert (_offset_along_normal(g, "Hair")[near] < 0).all(), style
-    # long hair reaches down the back of the neck; short hair stops above the nape
-    low = {s: part(geoms[s], "Hair").points for s in ("short", "long")}
-    back = lambda p: p[(p[:, 0] < -0.09) & (_offset_along_normal(geoms["long"], "Hair") > 0)]
-    assert back(low["long"])[:, 2].min() < -0.12
-    shell_short = low["short"][_offset_along_normal(geoms["short"], "Hair") > 0]
-    assert shell_short[:, 2].min() > -0.06
+        assert np.linalg.norm(cards - brow_mid, axis=1).min() > 0.012, style
+    # long hair falls down the back of the neck; short hair stops above the nape
+    back = lambda p: p[p[:, 0] < -0.09]
+    assert back(_grown(part(geoms["long"], "HairCards")))[:, 2].min() < -0.12
+    assert _grown(part(geoms["short"], "HairCards"))[:, 2].min() > -0.06
 
 
 def test_fringe_covers_the_eyes_only_in_the_fringe_style():
@@ -683,21 +690,24 @@ def test_fringe_covers_the_eyes_only_in_the_fringe_style():
 
 
 def test_facial_hair_thickness_and_long_beard_length():
-    menton = {}
     for style in FACIAL_HAIR:
         g = _styled(facial_hair=style)
         off = _offset_along_normal(g, "FacialHair")
-        menton[style] = g.landmarks[8][2]
+        cards = _grown(part(g, "FacialHairCards"))
+        menton = g.landmarks[8][2]
         if style == "none":
-            assert off.max() < 0.0
+            assert off.max() < 0.0 and len(cards) == 0
         elif style == "stubble":
-            assert 0.0 < off.max() < 1e-3
+            assert 0.0 < off.max() < 1e-3 and len(cards) == 0        # sub-pixel hair: the cap's colour alone
         elif style == "short_beard":
-            assert 0.003 < off.max() < 0.020                  # a beard under 20 mm
+            head = part(g, "Head")
+            standoff = cKDTree(head.points).query(cards)[0]
+            assert 0.003 < standoff.max() < 0.020                     # a beard under 20 mm
+            assert cards[:, 2].min() > menton - 0.04
         else:
-            assert part(g, "FacialHair").points[:, 2].min() < menton[style] - 0.150   # over 150 mm below the chin
+            assert cards[:, 2].min() < menton - 0.150                  # over 150 mm below the chin
         # the beard stays off the eyes (sideburns end below the eye line) and off the nose
-        visible = part(g, "FacialHair").points[off > 0]
+        visible = np.concatenate([part(g, "FacialHair").points[off > 0], cards])
         if len(visible):
             assert visible[:, 2].max() < -0.005
             central = visible[np.abs(visible[:, 1]) < 0.02]

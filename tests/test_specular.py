@@ -221,7 +221,7 @@ def test_hair_sheen_matches_the_reference_renderer(gl):
 
 def test_driver_hair_fibres_lie_in_the_hair_and_reach_the_renderer_turned_with_the_head(frames):
     for frame in frames[:4]:
-        for name in ("Hair", "HairFringe", "FacialHair"):
+        for name in ("Hair", "HairCards", "HairFringe", "FacialHair", "FacialHairCards"):
             part = frame.geometry.part(name)
             t, n = part.fibres, part.normals
             assert np.allclose(np.linalg.norm(t, axis=1), 1.0, atol=1e-9)

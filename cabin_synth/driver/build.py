@@ -18,7 +18,7 @@ from threading import Lock
 
 import numpy as np
 
-from . import brows_ears, eyelids, eyes, expressions, hair, landmarks as lm, lashes, mouth, sculpt, template, warp
+from . import brows_ears, eyelids, eyes, expressions, hair, hair_cards, landmarks as lm, lashes, mouth, sculpt, template, warp
 from .identity import Identity, dimensions
 from .mesh import locate_2d, sheet_faces, sheet_normals, vertex_normals
 from .parts import DriverGeometry, Part
@@ -87,7 +87,7 @@ def _static() -> _Static:
     et = brows_ears.ear_template()
     chunks = [("skin", skin.points * 1e-3), ("upper_lip", mt.upper), ("lower_lip", mt.lower),
               ("brow_R", bt.points[0]), ("brow_L", bt.points[1]), ("ear_R", et.points[0]), ("ear_L", et.points[1]),
-              ("fringe", hair.fringe_template() * 1e-3), ("pivot", expressions.JAW_PIVOT_MM[None] * 1e-3)]
+              ("pivot", expressions.JAW_PIVOT_MM[None] * 1e-3)]
     slices, start = {}, 0
     for name, arr in chunks:
         slices[name] = slice(start, start + len(arr))
@@ -96,8 +96,8 @@ def _static() -> _Static:
     W = warp.warp_operator(tpl)
 
     fields = {k: v * 1e-3 for k, v in expressions.linear_fields(tpl * 1e3).items()}
-    for k in fields:   # ears, the hanging fringe and the pivot do not take part in expressions
-        for s in ("ear_R", "ear_L", "fringe", "pivot"):
+    for k in fields:   # ears and the pivot do not take part in expressions
+        for s in ("ear_R", "ear_L", "pivot"):
             fields[k][slices[s]] = 0.0
     jaw = np.zeros(len(tpl))
     jaw[slices["skin"]] = mouth.skin_jaw_weight(skin.points)
@@ -315,7 +315,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
         parts.append(Part(f"Brow{s}", "eyebrows", "eyebrow", pts[sl[f"brow_{s}"]], st.brows.faces[i], bn[i]))
     upper = pts[sl["upper_lip"]]
     lower = pts[sl["lower_lip"]]
-    parts.extend(_hair_parts(st, identity, skin_pts, sn, pts[sl["fringe"]]))
+    parts.extend(_hair_parts(st, identity, skin_pts, sn))
     parts.append(Part("Mouth/UpperLip", "lips", "lips", upper, st.mouth.upper_faces, un))
     parts.append(Part("Mouth/LowerLip", "lips", "lips", lower, st.mouth.lower_faces, ln))
     cav = mouth.cavity_points(upper, lower, st.mouth.n_cols)
@@ -372,9 +372,9 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
                           aperture_mm=aperture, closure=np.array(closure))
 
 
-def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_normals: np.ndarray,
-                fringe: np.ndarray) -> list[Part]:
-    """Scalp hair, fringe and facial hair of the identity's styles (hair.py), on the current skin."""
+def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_normals: np.ndarray) -> list[Part]:
+    """The identity's hair on the current skin: the scalp's and the beard's caps (hair.py) and
+    the cards over them (hair_cards.py), the fringe's cards among them."""
     tpl = st.skin.points
     ids = st.scalp.vertex_ids
     off = hair.scalp_offset_mm(tpl[ids], identity.hair_style) * 1e-3
@@ -383,20 +383,17 @@ def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_norm
     # (hidden half under the skin) tilts them a little, so skip recomputing them
     out = [Part("Hair", "hair", "hair", scalp, st.scalp.faces, skin_normals[ids],
                 hair.scalp_fibres(tpl[ids], skin_normals[ids]))]
-    rows, cols = len(hair.FRINGE_Z), len(hair.FRINGE_Y)
-    if identity.hair_style != "fringe":   # folded flat under the forehead: no area, nothing to see
-        fringe = np.tile(fringe[:cols] - np.array([hair.FRINGE_FOLD_M, 0.0, 0.0]), (rows, 1))
-    fringe_normals = sheet_normals(fringe, rows, cols)
-    out.append(Part("HairFringe", "hair", "hair", fringe, sheet_faces(rows, cols), fringe_normals,
-                    hair.hanging_fibres(fringe_normals)))
     ids = st.beard.vertex_ids
-    off, drop = hair.beard_offset_mm(tpl[ids], identity.facial_hair)
-    beard = skin_pts[ids] + skin_normals[ids] * (off * 1e-3)[:, None]
-    beard[:, 2] -= drop * 1e-3
-    normals = skin_normals[ids]
-    if identity.facial_hair == "long_beard":   # the hanging wedge is no offset surface
-        normals = vertex_normals(beard, st.beard.faces, fallback=normals)
-    out.append(Part("FacialHair", "facial_hair", "facial_hair", beard, st.beard.faces, normals, hair.hanging_fibres(normals)))
+    off = hair.beard_offset_mm(tpl[ids], identity.facial_hair) * 1e-3
+    beard = skin_pts[ids] + skin_normals[ids] * off[:, None]
+    out.append(Part("FacialHair", "facial_hair", "facial_hair", beard, st.beard.faces, skin_normals[ids],
+                    hair.hanging_fibres(skin_normals[ids])))
+    for name, semantic, material, cards in (
+            ("HairCards", "hair", "hair_cards", hair_cards.scalp_cards(identity.hair_style)),
+            ("HairFringe", "hair", "hair_cards", hair_cards.fringe_cards(identity.hair_style)),
+            ("FacialHairCards", "facial_hair", "facial_hair_cards", hair_cards.beard_cards(identity.facial_hair))):
+        out.append(Part(name, semantic, material, hair_cards.place(cards, skin_pts), cards.faces, cards.normals,
+                        cards.fibres))
     return out
 
 

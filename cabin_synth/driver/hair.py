@@ -1,21 +1,21 @@
-"""Scalp hair and facial hair: shells of fixed topology over the skin, and a fringe.
+"""Scalp hair and facial hair: where each style grows, the caps under the cards, the fringe.
 
-Every style of a kind shares one mesh, so a USD scene made for one driver
-serves every driver (fixed topology per part, docs/driver.md):
+The hair itself is cards (hair_cards.py); this module says where each style
+grows and how its hair lies, and makes the thin caps under the cards. Every
+style of a kind shares one mesh, so a USD scene made for one driver serves
+every driver (fixed topology per part, docs/driver.md):
 
-- `Hair` is the part of the skin template that any scalp style can cover,
-  offset outwards along the skin normals by the style's thickness. Where a
-  style does not reach (above its hairline, in template millimetres) the
-  offset turns negative and the shell sinks 1.5 mm under the skin, so the
-  hairline is where the shell comes out of the skin, as on a real head.
-- `HairFringe` is a sheet hanging from the frontal hairline in front of the
-  forehead down over the eyes, hanging straight (it rests on the brow ridge,
-  not in the eye hollows). Styles without a fringe fold it, zero-area,
-  under the forehead skin.
-- `FacialHair` is the beard region of the skin (cheeks below the cheekbones,
-  upper lip, chin, jaw and the front of the neck), offset by the style's
-  thickness; the long beard also draws the region below the chin downwards
-  into a wedge more than 150 mm long.
+- `Hair` (the scalp's cap) is the part of the skin template that any scalp
+  style can cover, offset outwards along the skin normals by CAP_MM where the
+  style grows. Where a style does not reach (above its hairline, in template
+  millimetres) the offset turns negative and the cap sinks 1.5 mm under the
+  skin, so the hairline is where the cap comes out of the skin.
+- `FacialHair` (the beard's cap) is the beard region of the skin (cheeks below
+  the cheekbones, upper lip, chin, jaw and the front of the neck), offset by
+  CAP_MM under a beard's cards, by a stubble's length for stubble.
+- the fringe's cards hang from the frontal hairline in front of the forehead
+  down over the eyes, straight (resting on the brow ridge, not in the eye
+  hollows): fringe_template gives their columns.
 
 Template coordinates are millimetres in the head frame of the template
 (sculpt.py); the hairline functions take |azimuth| about sculpt.CENTRE_MM in
@@ -42,23 +42,21 @@ _LINES = {
     "long": np.array([62.0, 60.0, 48.0, 10.0, -170.0, -170.0, -170.0, -170.0, -170.0, -170.0]),
 }
 _LINES["fringe"] = _LINES["medium"]
-THICKNESS_MM = {"short": 5.0, "medium": 11.0, "long": 13.0, "fringe": 11.0}
-LONG_HAIR_GROWTH = 0.08           # long hair: extra thickness per mm below the eye line
-SINK_MM = 1.5                     # uncovered shell under the skin
+THICKNESS_MM = {"short": 5.0, "medium": 11.0, "long": 13.0, "fringe": 11.0}   # the cards' layer
+CAP_MM = 1.0                      # the caps' offset where hair grows (its roots' layer)
+SINK_MM = 1.5                     # uncovered cap under the skin
 EDGE_MM = 8.0                     # hairline ramp width
 
 FRINGE_Y = np.linspace(-58.0, 58.0, 25)
 FRINGE_Z = np.linspace(64.0, -5.0, 12)   # from the hairline to just below the eye line
 FRINGE_GAP_MM = 7.0
-FRINGE_FOLD_M = 0.015           # folded fringe: this far behind its root row, inside the head
 
 # Beard region: below a line from the sideburn over the cheek to above the upper lip.
 _BEARD_Y = np.array([0.0, 12.0, 26.0, 40.0, 55.0, 70.0, 80.0])
 _BEARD_TOP = np.array([-47.0, -47.0, -50.0, -35.0, -15.0, -5.0, -5.0])
-BEARD_THICKNESS_MM = {"none": -SINK_MM, "stubble": 0.25, "short_beard": 7.0, "long_beard": 14.0}
+BEARD_THICKNESS_MM = {"short_beard": 7.0, "long_beard": 14.0}   # the cards' layer
+BEARD_CAP_MM = {"none": -SINK_MM, "stubble": 0.25, "short_beard": CAP_MM, "long_beard": CAP_MM}
 CHIN_Z = -105.0                   # template menton is -112: the long beard hangs from here
-LONG_BEARD_DROP = 1.3             # extra downward travel per mm below CHIN_Z
-LONG_BEARD_STANDOFF = 0.45        # extra thickness per mm below CHIN_Z
 
 
 def _smoothstep(x):
@@ -71,16 +69,17 @@ def _abs_az_deg(p_mm: np.ndarray) -> np.ndarray:
     return np.degrees(np.abs(np.arctan2(d[:, 1], d[:, 0])))
 
 
-def scalp_offset_mm(p_mm: np.ndarray, style: str) -> np.ndarray:
-    """Offset (mm) along the skin normal of template points p_mm for a scalp style."""
+def scalp_cover(p_mm: np.ndarray, style: str) -> np.ndarray:
+    """0..1 at template points: 1 where a scalp style grows, ramping over EDGE_MM at its hairline."""
     if style == "bald":
-        return np.full(len(p_mm), -SINK_MM)
+        return np.zeros(len(p_mm))
     line = np.interp(_abs_az_deg(p_mm), _AZ, _LINES[style])
-    t = np.full(len(p_mm), THICKNESS_MM[style])
-    if style == "long":
-        t += LONG_HAIR_GROWTH * np.clip(-p_mm[:, 2], 0.0, None)
-    w = _smoothstep((p_mm[:, 2] - line) / EDGE_MM)
-    return -SINK_MM + w * (t + SINK_MM)
+    return _smoothstep((p_mm[:, 2] - line) / EDGE_MM)
+
+
+def scalp_offset_mm(p_mm: np.ndarray, style: str) -> np.ndarray:
+    """Offset (mm) along the skin normal of the scalp cap at template points p_mm for a style."""
+    return -SINK_MM + scalp_cover(p_mm, style) * (CAP_MM + SINK_MM)
 
 
 def scalp_region(p_mm: np.ndarray) -> np.ndarray:
@@ -102,16 +101,9 @@ def beard_cover(p_mm: np.ndarray) -> np.ndarray:
     return _smoothstep((top - p_mm[:, 2]) / EDGE_MM)
 
 
-def beard_offset_mm(p_mm: np.ndarray, style: str) -> tuple[np.ndarray, np.ndarray]:
-    """Offset (mm) along the skin normal and extra downward drop (mm) of beard-region points."""
-    w = beard_cover(p_mm)
-    t = BEARD_THICKNESS_MM[style]
-    below = np.clip(CHIN_Z - p_mm[:, 2], 0.0, None)
-    drop = np.zeros(len(p_mm))
-    if style == "long_beard":
-        t = t + LONG_BEARD_STANDOFF * below
-        drop = LONG_BEARD_DROP * below * w
-    return -SINK_MM + w * (t + SINK_MM), drop
+def beard_offset_mm(p_mm: np.ndarray, style: str) -> np.ndarray:
+    """Offset (mm) along the skin normal of the beard cap at beard-region points."""
+    return -SINK_MM + beard_cover(p_mm) * (BEARD_CAP_MM[style] + SINK_MM)
 
 
 def fringe_template() -> np.ndarray:

@@ -196,12 +196,14 @@ class MaterialBuilder:
         m = inst.material
         retro = retro_radiance(self.view, instance_id) if self.band == "nir" and m.retroreflectance > 0 else 0.0
         nir_texture = inst.textures.get("nir") if self.band == "nir" else None
-        key = (m, inst.semantic, retro, imported.name if imported is not None else None, id(nir_texture))
+        key = (m, inst.semantic, retro, imported.name if imported is not None else None, id(nir_texture),
+               id(inst.cutout))
         if key not in self._made:
-            self._made[key] = self._build(f"{inst.prim}.{self.band}", m, inst.semantic, retro, imported, nir_texture)
+            self._made[key] = self._build(f"{inst.prim}.{self.band}", m, inst.semantic, retro, imported, nir_texture,
+                                          inst.cutout)
         return self._made[key]
 
-    def _build(self, name: str, m: Material, semantic: str, retro: float, imported, nir_texture):
+    def _build(self, name: str, m: Material, semantic: str, retro: float, imported, nir_texture, cutout):
         mat = self.bpy.data.materials.new(name)
         mat.use_nodes = True
         nodes, links = mat.node_tree.nodes, mat.node_tree.links
@@ -239,8 +241,27 @@ class MaterialBuilder:
             links.new(shader, gate.inputs[1])
             links.new(add.outputs["Shader"], gate.inputs[2])
             shader = gate.outputs["Shader"]
+        if cutout is not None:
+            shader = self._cut_out(nodes, links, shader, cutout, m.opacity_threshold)
         links.new(shader, out.inputs["Surface"])
         return mat
+
+    def _cut_out(self, nodes, links, shader, binding, threshold: float):
+        """An alpha-tested cut-out (opacityThreshold): where the opacity texture reads below the
+        threshold every ray passes straight on (a clear Transparent BSDF), as the rasteriser
+        discards the fragment; elsewhere the surface. The lookup is the level-0 bilinear one
+        the rasteriser and the labels take (render.textures.cut_away)."""
+        present = nodes.new("ShaderNodeMath")
+        present.operation = "GREATER_THAN"          # opacity >= threshold: the surface is there
+        links.new(self._texture(nodes, links, binding), present.inputs[0])
+        present.inputs[1].default_value = math.nextafter(threshold, -math.inf)
+        clear = nodes.new("ShaderNodeBsdfTransparent")
+        clear.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+        mix = nodes.new("ShaderNodeMixShader")
+        links.new(present.outputs["Value"], mix.inputs["Fac"])
+        links.new(clear.outputs["BSDF"], mix.inputs[1])
+        links.new(shader, mix.inputs[2])
+        return mix.outputs["Shader"]
 
     def _reflectance(self, m: Material) -> tuple[float, float, float]:
         return tuple(m.albedo_rgb) if self.band == "rgb" else (m.nir(self.view.wavelength_nm),) * 3

@@ -9,7 +9,7 @@ spread between types I and VI shrinks from visible to 850 nm and further at
 docs/sensors.md. Custom USD attributes carry the NIR values (docs/cabins.md).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -119,9 +119,6 @@ HAIR: dict[str, tuple[tuple[int, int, int], float, float]] = {
 
 
 STUBBLE_COVER = 0.3
-# Share of an eyebrow's area covered by its hairs at camera distance (dense, overlapping
-# hairs; the skin between them shows a little).
-BROW_COVER = 0.8
 
 
 # Refractive index of hair keratin (Marschner et al. 2003), for the fibres' sheen.
@@ -140,11 +137,17 @@ def _cover(hair: Material, skin_: Material, cover: float) -> Material:
                     mix(hair.nir_850, skin_.nir_850), mix(hair.nir_940, skin_.nir_940))
 
 
+# The opacityThreshold of hair cards (cut-outs: cabin_synth.driver.hair_cards).
+CARD_THRESHOLD = 0.5
+
+
 def hair_materials(base_skin: Material, colour: str, facial_hair: str) -> dict[str, Material]:
-    """Scalp and facial hair of one driver. Stubble at camera distance is skin seen
-    between sparse short hairs that cover about a third of it."""
+    """Scalp and facial hair of one driver: the caps under the cards, and the cards. Stubble
+    at camera distance is skin seen between sparse short hairs that cover about a third of it."""
     h = _hair(colour)
-    return {"hair": h, "facial_hair": _cover(h, base_skin, STUBBLE_COVER) if facial_hair == "stubble" else h}
+    cards = replace(h, opacity_threshold=CARD_THRESHOLD)
+    return {"hair": h, "facial_hair": _cover(h, base_skin, STUBBLE_COVER) if facial_hair == "stubble" else h,
+            "hair_cards": cards, "facial_hair_cards": cards}
 
 
 def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retroreflectance: float,
@@ -163,9 +166,9 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retro
         "iris": Material(tuple(iris_rgb), 0.22, 0.25),
         "pupil": Material((0.004, 0.004, 0.004), 0.02, 0.02, retroreflectance=retroreflectance),
         "cornea": Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0, ior=CORNEA_IOR),
-        "eyebrow": _cover(_hair(brow_colour), base, BROW_COVER),
-        "hair": Material(_rgb((55, 40, 30)), 0.18, 0.22),
-        "eyelash": Material(_rgb((28, 22, 18)), 0.12, 0.15),
+        # brows and lashes are cards too: single hairs cut out, the skin showing between them
+        "eyebrow": replace(_hair(brow_colour), opacity_threshold=CARD_THRESHOLD),
+        "eyelash": Material(_rgb((28, 22, 18)), 0.12, 0.15, opacity_threshold=CARD_THRESHOLD),
     }
     out.update(hair_materials(base, hair_colour or "dark_brown", facial_hair))
     return out

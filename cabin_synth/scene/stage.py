@@ -23,7 +23,7 @@ from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from ..body.anchors import BodyAnchors, body_anchors
 from ..body.build import BodyGeometry, body_topology
-from ..driver import DriverGeometry, uvs
+from ..driver import DriverGeometry, hair_cards, uvs
 from ..render.specular import FIBRE_PRIMVAR
 from . import accessories as acc
 from . import road_lights, skin
@@ -111,7 +111,7 @@ class Scene:
         self._driver_xform = driver.AddTransformOp()
         self._meshes: dict[str, UsdGeom.Mesh] = {}
         UsdGeom.Scope.Define(stage, "/World/Driver/Looks")
-        skin_uvs = uvs.skin_uvs()
+        part_uvs = {**uvs.skin_uvs(), **{name: uvs.UVSet(st) for name, st in hair_cards.card_uvs().items()}}
         for part in geometry.parts:
             # Grouping prims (EyeR, Mouth) are Xforms, so that every importer composes
             # the head's transform down to the meshes beneath them.
@@ -125,8 +125,8 @@ class Scene:
             mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
             set_semantic(mesh.GetPrim(), "class", part.semantic)
             self._meshes[part.name] = mesh
-            if part.name in skin_uvs:   # where the part lies in the skin's maps (fixed topology)
-                _write_st(mesh, skin_uvs[part.name])
+            if part.name in part_uvs:   # where the part lies in its maps (fixed topology)
+                _write_st(mesh, part_uvs[part.name])
             if part.name == skin.OCCLUSION_PART:   # the template's ambient occlusion, the same for every driver
                 UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
                                                         UsdGeom.Tokens.vertex).Set(
@@ -228,9 +228,11 @@ class Scene:
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
                daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None,
                dome: LampOutput | None = None, skin_maps: Mapping[str, TextureMap] | None = None,
-               occlusion: dict[str, np.ndarray] | None = None, world: WorldLayout | None = None) -> None:
+               occlusion: dict[str, np.ndarray] | None = None, world: WorldLayout | None = None,
+               card_maps: Mapping[str, Mapping[str, TextureMap]] | None = None) -> None:
         """dome: the cabin lamp's output (None: off); skin_maps: the driver's skin textures
-        (skin.skin_maps), on the skin and lips materials; occlusion: per-vertex ambient
+        (skin.skin_maps), on the skin and lips materials; card_maps: per card material (hair
+        cards, scene/hair_cards.py) its textures; occlusion: per-vertex ambient
         occlusion of the eye parts by name (skin.eye_occlusion); world: what stands outside
         (None: the last frame's)."""
         stage = self.stage
@@ -249,7 +251,7 @@ class Scene:
                 UsdGeom.PrimvarsAPI(mesh).GetPrimvar(FIBRE_PRIMVAR).Set(Vt.Vec3fArray.FromNumpy(part.fibres.astype(np.float32)))
         for name, material in materials.items():
             write_material(stage, f"/World/Driver/Looks/{name.capitalize()}", material,
-                           skin_maps if name in skin.TEXTURED_MATERIALS else None)
+                           skin_maps if name in skin.TEXTURED_MATERIALS else (card_maps or {}).get(name))
 
         cam = rig.camera
         self._camera_xform.Set(usd_matrix(cam.R_cam_vehicle.T @ R_USDCAM_CV, cam.position))
