@@ -35,6 +35,7 @@ from .scene.lamps import lamp_output
 from .scene.lighting import daylight, time_of_day
 from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
+from .scene.eye_maps import eye_maps
 from .scene.hair_cards import card_maps
 from .scene.skin import atlas_size, eye_occlusion, skin_maps
 from .scene.stage import Scene
@@ -132,8 +133,9 @@ class FrameMaker:
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
                      skin_maps=skin_maps(ident, band, self.skin_texels, self.textures),
                      occlusion=eye_occlusion(geometry), world=world,
-                     card_maps={name: card_maps(name, m, band, self.textures) for name, m in materials.items()
-                                if m.opacity_threshold > 0})
+                     material_maps={**{name: card_maps(name, m, band, self.textures) for name, m in materials.items()
+                                       if m.opacity_threshold > 0},
+                                    **eye_maps(ident, materials, band, self.textures)})
         body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
                           scene.body_anchors)
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),

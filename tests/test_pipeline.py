@@ -32,7 +32,9 @@ def test_visible_landmark_depth_matches_depth_buffer(frames):
             else:
                 assert abs(depth[v, u] - z) < 0.005, where
                 smooth += 1
-    assert smooth > 300 and edges < smooth / 3
+    # (hair, brow and lash cards hide a few more points behind their locks than the solid
+    # shells did: about as many points sit at depth steps, fewer on smooth skin)
+    assert smooth > 300 and edges < 0.35 * smooth
 
 
 def test_hidden_landmarks_have_a_nearer_surface(frames):

@@ -18,7 +18,8 @@ from threading import Lock
 
 import numpy as np
 
-from . import brows_ears, eyelids, eyes, expressions, hair, hair_cards, landmarks as lm, lashes, mouth, sculpt, template, warp
+from . import (brows_ears, eyelids, eyes, expressions, hair, hair_cards, landmarks as lm, lashes, mouth, sculpt, tear_film,
+               template, warp)
 from .identity import Identity, dimensions
 from .mesh import locate_2d, sheet_faces, sheet_normals, vertex_normals
 from .parts import DriverGeometry, Part
@@ -353,6 +354,11 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
         parts.append(Part(f"Eye{s}/UpperLid", "skin", "skin", lids.upper, top.upper_faces, lids.upper_normals))
         parts.append(Part(f"Eye{s}/LowerLid", "skin", "skin", lids.lower, top.lower_faces, lids.lower_normals))
         parts.append(Part(f"Eye{s}/Socket", "skin", "skin", lids.socket, top.socket_faces, lids.socket_normals))
+        tear = tear_film.meniscus_points(lids.lower, top.n_cols, c, R, re, ri)
+        parts.append(Part(f"Eye{s}/TearMeniscus", "sclera", "tear_film", tear, tear_film.meniscus_faces(i == 0, top.n_cols),
+                          tear_film.meniscus_normals(tear, top.n_cols)))
+        parts.append(Part(f"Eye{s}/Caruncle", "skin", "caruncle",
+                          *tear_film.caruncle(idd.lid_shapes[i].canthus_medial, c)))
         for lid, rows, tau in (("Upper", lids.upper, st.lid_tau[i][0]), ("Lower", lids.lower, st.lid_tau[i][1])):
             margin = rows.reshape(eyelids.N_LID_ROWS, top.n_cols, 3)[eyelids.MARGIN_ROW]
             lp = lashes.lash_points(margin, tau, lid == "Upper", closure[i])

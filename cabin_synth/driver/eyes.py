@@ -100,6 +100,27 @@ def eye_meshes(eyeball_radius: float, iris_radius: float, pupil_radius: float) -
                      (c_pts, c_faces, c_nrm), xl, xp, xc)
 
 
+# The iris's texture is laid out as if the pupil were this share of the iris radius: the
+# stroma's pattern stretches and gathers with the pupil, as the tissue does.
+IRIS_TEXTURE_PUPIL = 0.3
+
+
+def eye_st(side: str) -> dict[str, np.ndarray]:
+    """(V,2) float32 texture coordinates of the sclera and the iris (fixed topology) of the
+    right ('R') or left ('L') eye: their points seen along the optical axis, the eyeball's disc
+    (sclera, of a median eye) and the iris's disc (iris) filling the unit square, so that
+    neither needs a seam; the sclera's back half shares its front's texels, where nothing sees
+    it. s grows towards the nose in both eyes (mirrored in the left), so one map serves both."""
+    re = 0.012
+    local = eye_meshes(re, 0.49 * re, 1.0e-3)
+    sclera = local.sclera[0][:, 1:] / re
+    phi = 2 * np.pi * np.arange(N_AROUND) / N_AROUND
+    radial = IRIS_TEXTURE_PUPIL + (1.0 - IRIS_TEXTURE_PUPIL) * np.linspace(0.0, 1.0, IRIS_RINGS)
+    iris = np.concatenate([r * np.stack([np.cos(phi), np.sin(phi)], -1) for r in radial])
+    nasal = np.array([1.0 if side == "R" else -1.0, 1.0])   # the right eye's nose side is +y
+    return {"Sclera": (0.5 + 0.5 * sclera * nasal).astype(np.float32), "Iris": (0.5 + 0.5 * iris * nasal).astype(np.float32)}
+
+
 def gaze_rotation(direction: np.ndarray) -> np.ndarray:
     """Rotation taking +X to `direction` about the axis perpendicular to both
     (Listing's law: no torsion relative to primary position)."""

@@ -51,11 +51,11 @@ FLYAWAY_RISE_MM = 6.0           # a flyaway's tip stands this far off the hair
 ROOT_HEIGHT_MM = 0.6            # a card's root just above the skin (the cap lies under it)
 # Per style: card length (mm, the median; each card 0.75-1.25 of it), width at the root (mm).
 SCALP_CARDS = {"short": (32.0, 9.0), "medium": (95.0, 13.0), "long": (260.0, 15.0), "fringe": (95.0, 13.0)}
-BEARD_CARDS = {"short_beard": (16.0, 8.0), "long_beard": (160.0, 12.0)}
+BEARD_CARDS = {"short_beard": (14.0, 6.0), "long_beard": (160.0, 12.0)}
 TIP_WIDTH = 0.45                # share of the root width left at the tip
 PARTING_Y_MM = 18.0             # a side parting, on the head's left
 FRINGE_WIDTH_MM = 10.0
-FRINGE_TEXTURE_TIP = 0.6        # a fringe is cut blunt: its cards take the dense root part of the locks
+FRINGE_TEXTURE_TIP = 0.6        # a fringe (and a trimmed beard) is cut blunt: its cards take the dense root part of the locks
 MAX_ANCHOR_MM = 6.0
 FIBRE_SPREAD_DEG = 12.0         # sd of a card's strands' direction about its spine
 BEARD_LOWEST_MM = -150.0        # a beard grows down the front of the neck to about here
@@ -267,7 +267,8 @@ def beard_cards(style: str) -> CardSet:
     keep = (lambda p: p[:, 2] > hair.CHIN_Z - LONG_BEARD_DROP_MM) if style == "long_beard" else inside
     spines = _trace(roots, length * scale, thickness * height, _beard_direction, keep, np.zeros(CARDS_BEARD),
                     hang=style == "long_beard")
-    return _strips(spines, width * np.ones(CARDS_BEARD), variant, np.ones(CARDS_BEARD, bool))
+    return _strips(spines, width * np.ones(CARDS_BEARD), variant, np.ones(CARDS_BEARD, bool),
+                   FRINGE_TEXTURE_TIP if style == "short_beard" else 1.0)
 
 
 # The driver's card parts and the cards each one holds (the same st for every style).

@@ -37,7 +37,7 @@ EYE_LANDMARKS = (slice(36, 42), slice(42, 48))
 # thickness in front of that edge at its pixel: what the camera sees there is still
 # the eye's lid line, which is what the point marks.
 LID_LINE_DEPTH_M = LID_MARGIN_THICKNESS + LID_SOFT_THICKNESS
-LID_LINE_PARTS = ("UpperLid", "LowerLid", "UpperLashes", "LowerLashes")
+LID_LINE_PARTS = ("UpperLid", "LowerLid", "UpperLashes", "LowerLashes", "TearMeniscus", "Caruncle")
 
 
 def eth_xgaze_pitch_yaw(direction_cam: np.ndarray) -> tuple[float, float]:

@@ -96,6 +96,12 @@ def lips(skin_type: int) -> Material:
 
 # Refractive index of the cornea's front surface (Gullstrand's schematic eye).
 CORNEA_IOR = 1.376
+# The tear film over the sclera: water's index (1.336, tear fluid measures 1.336-1.337) and
+# the RMS slope of the wet conjunctiva's surface (Beckmann m; coarse: its highlight is a
+# spread spot, not the cornea's point glint).
+TEAR_IOR = 1.336
+SCLERA_ROUGHNESS = 0.15
+MENISCUS_ROUGHNESS = 0.05
 # The retro-reflected beam is narrow: its strength falls as exp(-(alpha/RETRO_ANGLE_RAD)^2)
 # with alpha the angle between illuminator and camera as seen from the pupil.
 RETRO_ANGLE_RAD = float(np.radians(1.5))
@@ -162,8 +168,15 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retro
     out = {
         "skin": base,
         "lips": lips(skin_type),
-        "sclera": Material(_rgb((225, 215, 205)), 0.45, 0.40),
+        # the tear film makes the sclera glossy (its wet highlight); the conjunctiva's folds
+        # spread it more than the cornea's (a mirror: its glints, render/gl.py)
+        "sclera": Material(_rgb((225, 215, 205)), 0.45, 0.40, ior=TEAR_IOR, roughness=SCLERA_ROUGHNESS),
         "iris": Material(tuple(iris_rgb), 0.22, 0.25),
+        # the tear meniscus: clear water over the sclera and the lid margin (their colour), its
+        # surface a near mirror; the caruncle: moist pink mucosa (blood-rich: redder in the
+        # visible, like the lips nearly unchanged in the NIR)
+        "tear_film": Material(_rgb((200, 180, 170)), 0.40, 0.36, ior=TEAR_IOR, roughness=MENISCUS_ROUGHNESS),
+        "caruncle": Material(_rgb((205, 125, 118)), 0.50, 0.47, ior=TEAR_IOR, roughness=SCLERA_ROUGHNESS),
         "pupil": Material((0.004, 0.004, 0.004), 0.02, 0.02, retroreflectance=retroreflectance),
         "cornea": Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.0, ior=CORNEA_IOR),
         # brows and lashes are cards too: single hairs cut out, the skin showing between them

@@ -23,7 +23,7 @@ from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
 from ..body.anchors import BodyAnchors, body_anchors
 from ..body.build import BodyGeometry, body_topology
-from ..driver import DriverGeometry, hair_cards, uvs
+from ..driver import DriverGeometry, eyes, hair_cards, uvs
 from ..render.specular import FIBRE_PRIMVAR
 from . import accessories as acc
 from . import road_lights, skin
@@ -111,7 +111,8 @@ class Scene:
         self._driver_xform = driver.AddTransformOp()
         self._meshes: dict[str, UsdGeom.Mesh] = {}
         UsdGeom.Scope.Define(stage, "/World/Driver/Looks")
-        part_uvs = {**uvs.skin_uvs(), **{name: uvs.UVSet(st) for name, st in hair_cards.card_uvs().items()}}
+        part_uvs = {**uvs.skin_uvs(), **{name: uvs.UVSet(st) for name, st in hair_cards.card_uvs().items()},
+                    **{f"Eye{side}/{name}": uvs.UVSet(st) for side in "RL" for name, st in eyes.eye_st(side).items()}}
         for part in geometry.parts:
             # Grouping prims (EyeR, Mouth) are Xforms, so that every importer composes
             # the head's transform down to the meshes beneath them.
@@ -229,10 +230,11 @@ class Scene:
                daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None,
                dome: LampOutput | None = None, skin_maps: Mapping[str, TextureMap] | None = None,
                occlusion: dict[str, np.ndarray] | None = None, world: WorldLayout | None = None,
-               card_maps: Mapping[str, Mapping[str, TextureMap]] | None = None) -> None:
+               material_maps: Mapping[str, Mapping[str, TextureMap]] | None = None) -> None:
         """dome: the cabin lamp's output (None: off); skin_maps: the driver's skin textures
-        (skin.skin_maps), on the skin and lips materials; card_maps: per card material (hair
-        cards, scene/hair_cards.py) its textures; occlusion: per-vertex ambient
+        (skin.skin_maps), on the skin and lips materials; material_maps: the textures of other
+        driver materials by name (hair cards, brows and lashes: scene/hair_cards.py; sclera and
+        iris: scene/eye_maps.py); occlusion: per-vertex ambient
         occlusion of the eye parts by name (skin.eye_occlusion); world: what stands outside
         (None: the last frame's)."""
         stage = self.stage
@@ -251,7 +253,7 @@ class Scene:
                 UsdGeom.PrimvarsAPI(mesh).GetPrimvar(FIBRE_PRIMVAR).Set(Vt.Vec3fArray.FromNumpy(part.fibres.astype(np.float32)))
         for name, material in materials.items():
             write_material(stage, f"/World/Driver/Looks/{name.capitalize()}", material,
-                           skin_maps if name in skin.TEXTURED_MATERIALS else (card_maps or {}).get(name))
+                           skin_maps if name in skin.TEXTURED_MATERIALS else (material_maps or {}).get(name))
 
         cam = rig.camera
         self._camera_xform.Set(usd_matrix(cam.R_cam_vehicle.T @ R_USDCAM_CV, cam.position))
