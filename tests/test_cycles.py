@@ -225,3 +225,22 @@ def test_textures_in_both_bands(cycles, gl_renderer, tmp_path):
         assert ratio.std() / ratio.mean() < 0.04, (band, ratio)
     # and the texture does vary over the plate: a constant would fail above only by chance
     assert block(ours.nir).std() / block(ours.nir).mean() > 0.2
+
+
+def test_cutout_gaps_show_the_backdrop_in_every_pass(cycles, tmp_path):
+    # The card of test_textures over its backdrop: at each texel's centre Cycles' ids and depth
+    # show the card where its opacity is 1 and the backdrop where it is 0 (as the rasteriser's
+    # do, checked by hand there), and the radiance there is the backdrop's.
+    from test_textures import card_and_backdrop, read, texel_pixels
+
+    stage, opacity = card_and_backdrop(tmp_path, sky_lux=1000.0, sky_nir=3.0, illuminator_w_sr=1e-9)
+    view = read(stage)
+    ids = {inst.prim: inst.id for inst in view.instances}
+    ours = cycles.render(view, stage, 0)
+    iu, _ = texel_pixels(8)
+    solid = opacity > 0.5
+    at = np.ix_(iu, iu)
+    assert np.array_equal(ours.instance[at] == ids["/World/Card"], solid)
+    assert np.allclose(ours.depth[at], np.where(solid, 1.0, 1.5), rtol=1e-3)
+    # the card (albedo 0.5) is brighter than the backdrop (0.2) seen through its gaps
+    assert ours.rgb[at][solid][:, 1].min() > ours.rgb[at][~solid][:, 1].max()

@@ -208,7 +208,8 @@ class CyclesRenderer:
             cycles.use_adaptive_sampling = False
         builder = mapping.MaterialBuilder(self.bpy, view, "nir" if geometry else band)
         for instance_id, (obj, imported) in meshes.items():
-            material = self._geometry_material(view, instance_id) if geometry else builder.material(obj, instance_id, imported)
+            material = (self._geometry_material(view, instance_id, builder) if geometry
+                        else builder.material(obj, instance_id, imported))
             obj.data.materials.clear()
             obj.data.materials.append(material)
         self._set_lights(scene, view, None if geometry else band, objects)
@@ -217,10 +218,14 @@ class CyclesRenderer:
         self.bpy.ops.render.render(write_still=True)
         return read_exr(out)
 
-    def _geometry_material(self, view: SceneView, instance_id: int):
+    def _geometry_material(self, view: SceneView, instance_id: int, builder):
         """Opaque parts as a plain diffuse, see-through ones fully transparent (so the
-        depth and index passes skip them, as the rasteriser's depth and ids do)."""
-        clear = view.instances[instance_id - 1].material.opacity < 1.0
+        depth and index passes skip them, as the rasteriser's depth and ids do), cut-outs
+        clear in their gaps."""
+        instance = view.instances[instance_id - 1]
+        if instance.cutout is not None:
+            return builder.cut_out_geometry(instance)
+        clear = instance.material.opacity < 1.0
         name = "geometry.clear" if clear else "geometry.opaque"
         mat = self.bpy.data.materials.get(name)
         if mat is None:

@@ -30,6 +30,7 @@ from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lighting import CABIN_SKY_VIEW
 from ..scene.materials import RETRO_ANGLE_RAD, Material
 from .specular import FIBRE_PRIMVAR, HAIR_SHIFT_RAD, HAIR_WIDTH_RAD
+from .textures import expand
 from .view import SceneView
 
 BANDS = ("rgb", "nir")
@@ -246,6 +247,21 @@ class MaterialBuilder:
         links.new(shader, out.inputs["Surface"])
         return mat
 
+    def cut_out_geometry(self, instance):
+        """The geometry pass's material of a cut-out (render/cycles.py): a plain diffuse where
+        its opacity passes the threshold, clear in its gaps."""
+        key = ("geometry", id(instance.cutout), instance.material.opacity_threshold)
+        if key not in self._made:
+            mat = self.bpy.data.materials.new(f"geometry.cutout.{instance.prim}")
+            mat.use_nodes = True
+            nodes, links = mat.node_tree.nodes, mat.node_tree.links
+            nodes.clear()
+            shader = self._cut_out(nodes, links, nodes.new("ShaderNodeBsdfDiffuse").outputs["BSDF"], instance.cutout,
+                                   instance.material.opacity_threshold)
+            links.new(shader, nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
+            self._made[key] = mat
+        return self._made[key]
+
     def _cut_out(self, nodes, links, shader, binding, threshold: float):
         """An alpha-tested cut-out (opacityThreshold): where the opacity texture reads below the
         threshold every ray passes straight on (a clear Transparent BSDF), as the rasteriser
@@ -298,9 +314,11 @@ class MaterialBuilder:
         the UsdUVTexture's scale plus its bias, looked up at the mesh's st."""
         image = self.bpy.data.images.get(binding.image.key)
         if image is None:
-            pixels = binding.image.levels[0]   # (h, w, 4) linear, bottom row first, as Blender stores them
-            image = self.bpy.data.images.new(binding.image.key, pixels.shape[1], pixels.shape[0], alpha=True,
-                                             float_buffer=True)
+            level = binding.image.levels[0]   # (h, w, the file's channels) linear, bottom row first, as Blender stores them
+            h, w, c = level.shape
+            # read as UsdPreviewSurface reads the file's channels: (h, w, 4) RGBA
+            pixels = expand(level.reshape(-1, c).astype(np.float32)).reshape(h, w, 4)
+            image = self.bpy.data.images.new(binding.image.key, w, h, alpha=True, float_buffer=True)
             image.colorspace_settings.name = "Non-Color"
             image.pixels.foreach_set(pixels.astype(np.float32).ravel())
         uv = nodes.new("ShaderNodeUVMap")
