@@ -59,7 +59,7 @@ BEARD_CAP_MM = {"none": -SINK_MM, "stubble": 0.25, "short_beard": CAP_MM, "long_
 CHIN_Z = -105.0                   # template menton is -112: the long beard hangs from here
 
 
-def _smoothstep(x):
+def smoothstep(x):
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
 
@@ -74,7 +74,7 @@ def scalp_cover(p_mm: np.ndarray, style: str) -> np.ndarray:
     if style == "bald":
         return np.zeros(len(p_mm))
     line = np.interp(_abs_az_deg(p_mm), _AZ, _LINES[style])
-    return _smoothstep((p_mm[:, 2] - line) / EDGE_MM)
+    return smoothstep((p_mm[:, 2] - line) / EDGE_MM)
 
 
 def scalp_offset_mm(p_mm: np.ndarray, style: str) -> np.ndarray:
@@ -98,7 +98,7 @@ def beard_cover(p_mm: np.ndarray) -> np.ndarray:
     """0..1 at template points: 1 below the beard line, ramping over EDGE_MM above it (the beard's
     front, the whole lower face; the stubble shadow of cabin_synth.scene.skin follows it too)."""
     top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
-    return _smoothstep((top - p_mm[:, 2]) / EDGE_MM)
+    return smoothstep((top - p_mm[:, 2]) / EDGE_MM)
 
 
 def beard_offset_mm(p_mm: np.ndarray, style: str) -> np.ndarray:
@@ -123,7 +123,7 @@ WHORL_MM = np.array([-100.0, 0.0, 110.0])
 FALL_FROM_MM, FALL_OVER_MM = 60.0, 60.0   # radial above this height (template mm), falling over the next 60 mm below
 
 
-def _combed(normals: np.ndarray, dirs: np.ndarray) -> np.ndarray:
+def combed(normals: np.ndarray, dirs: np.ndarray) -> np.ndarray:
     """dirs laid into the surface (projected on the tangent plane), unit; where a
     direction is along the normal (under the chin, for a hanging fibre), backwards."""
     t = dirs - np.einsum("ij,ij->i", dirs, normals)[:, None] * normals
@@ -136,13 +136,13 @@ def scalp_fibres(p_mm: np.ndarray, normals: np.ndarray) -> np.ndarray:
     """(V,3) unit fibre directions of the scalp shell at template points p_mm."""
     radial = p_mm - WHORL_MM
     radial /= np.maximum(np.linalg.norm(radial, axis=1, keepdims=True), 1e-9)
-    w = _smoothstep((FALL_FROM_MM - p_mm[:, 2]) / FALL_OVER_MM)[:, None]
-    return _combed(normals, (1.0 - w) * radial + w * np.array([0.0, 0.0, -1.0]))
+    w = smoothstep((FALL_FROM_MM - p_mm[:, 2]) / FALL_OVER_MM)[:, None]
+    return combed(normals, (1.0 - w) * radial + w * np.array([0.0, 0.0, -1.0]))
 
 
 def hanging_fibres(normals: np.ndarray) -> np.ndarray:
     """(V,3) unit fibre directions of hair that hangs (fringe, beard)."""
-    return _combed(normals, np.tile([0.0, 0.0, -1.0], (len(normals), 1)))
+    return combed(normals, np.tile([0.0, 0.0, -1.0], (len(normals), 1)))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ kind shares one topology (fixed card count): a root a style does not cover
 folds its card to zero area just under the skin.
 
 - scalp: CARDS_SCALP roots over the region any scalp style covers, combed back
-  from the front and down the sides from a parting on the midline, falling
+  from the front and down the sides from a parting left of the midline, falling
   below the widest part of the skull; a share of them (FLYAWAY_SHARE) rise off
   the head at their tips, the flyaways;
 - fringe: FRINGE_CARDS columns hanging straight from the frontal hairline over
@@ -26,7 +26,8 @@ folds its card to zero area just under the skin.
   (short beard) or falling below the chin (long beard).
 
 Texture coordinates: s across the card within its variant's column of the
-card texture (N_VARIANTS side by side), t from root (0) to tip (1).
+card texture (N_VARIANTS side by side), t from root (0) to tip (1); card_uvs
+also gives those of the other alpha-tested parts, the brows and the lashes.
 """
 
 from __future__ import annotations
@@ -132,11 +133,11 @@ def _roots(inside, count: int) -> np.ndarray:
 def _scalp_direction(p: np.ndarray, normals: np.ndarray) -> np.ndarray:
     """Where scalp hair lies: back over the top from the front, away from the parting down the
     sides, falling below hair.FALL_FROM_MM; laid into the surface."""
-    front = hair._smoothstep((p[:, 0] + 110.0) / 70.0)
+    front = hair.smoothstep((p[:, 0] + 110.0) / 70.0)
     side = np.tanh((p[:, 1] - PARTING_Y_MM) / 12.0)
-    fall = hair._smoothstep((hair.FALL_FROM_MM - p[:, 2]) / hair.FALL_OVER_MM)
+    fall = hair.smoothstep((hair.FALL_FROM_MM - p[:, 2]) / hair.FALL_OVER_MM)
     d = np.stack([-0.9 * front * (1.0 - fall), 0.7 * side * (1.0 - fall), -0.3 - 1.5 * fall], -1)
-    return hair._combed(normals, d)
+    return hair.combed(normals, d)
 
 
 def _trace(roots: np.ndarray, length_mm: np.ndarray, height_mm: np.ndarray, direction, keep,
@@ -154,7 +155,7 @@ def _trace(roots: np.ndarray, length_mm: np.ndarray, height_mm: np.ndarray, dire
     alive = np.ones(k, bool)
     for i in range(1, N_SEGMENTS + 1):
         f = i / N_SEGMENTS
-        h = ROOT_HEIGHT_MM + (height_mm - ROOT_HEIGHT_MM) * hair._smoothstep(3.0 * f) + rise_mm * f * f
+        h = ROOT_HEIGHT_MM + (height_mm - ROOT_HEIGHT_MM) * hair.smoothstep(3.0 * f) + rise_mm * f * f
         d = direction(p, _normal(p))
         q = p + step[:, None] * d
         on = _surface(q, h)
@@ -247,10 +248,6 @@ def fringe_cards(style: str) -> CardSet:
                    FRINGE_TEXTURE_TIP)
 
 
-def _beard_direction(p: np.ndarray, normals: np.ndarray) -> np.ndarray:
-    return hair._combed(normals, np.tile([0.0, 0.0, -1.0], (len(p), 1)))
-
-
 @lru_cache(maxsize=None)
 def beard_cards(style: str) -> CardSet:
     """The beard's cards of a facial-hair style (hair.FACIAL_HAIR); none and stubble: all folded
@@ -265,7 +262,8 @@ def beard_cards(style: str) -> CardSet:
     length, width = BEARD_CARDS[style]
     thickness = hair.BEARD_THICKNESS_MM[style]
     keep = (lambda p: p[:, 2] > hair.CHIN_Z - LONG_BEARD_DROP_MM) if style == "long_beard" else inside
-    spines = _trace(roots, length * scale, thickness * height, _beard_direction, keep, np.zeros(CARDS_BEARD),
+    hanging = lambda p, normals: hair.hanging_fibres(normals)
+    spines = _trace(roots, length * scale, thickness * height, hanging, keep, np.zeros(CARDS_BEARD),
                     hang=style == "long_beard")
     return _strips(spines, width * np.ones(CARDS_BEARD), variant, np.ones(CARDS_BEARD, bool),
                    FRINGE_TEXTURE_TIP if style == "short_beard" else 1.0)
