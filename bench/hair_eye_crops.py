@@ -9,7 +9,7 @@ close-up camera (daylight, head turned a little, no accessories), each with a
 chosen hair style, beard and colour (the sampled identity's other fields kept):
 four head crops (medium, long blond, black fringe, long beard) from a wider
 lens (4 mm), then two eye crops (blue eyes at 25, brown at 70) from the 6 mm
-lens; each tile RGB above NIR. The script uses only what every version of the
+lens, round the right eye; each tile RGB above NIR. The script uses only what every version of the
 pipeline has, so that an older tree renders the same drivers for the "before"
 half.
 """
@@ -52,9 +52,9 @@ def frame_of(k: int, driver) -> object:
 
 def box_of(frame, crop: str) -> tuple[int, int, int, int]:
     if crop == "eyes":
-        uv = np.array([lm["uv"] for lm in frame.labels["landmarks"][17:48]])
+        uv = np.array([lm["uv"] for lm in frame.labels["landmarks"][36:42]])   # the right eye's contour
         (x0, y0), (x1, y1) = uv.min(axis=0), uv.max(axis=0)
-        cx, cy, half = 0.5 * (x0 + x1), 0.5 * (y0 + y1), 0.6 * (x1 - x0)
+        cx, cy, half = 0.5 * (x0 + x1), 0.5 * (y0 + y1), 0.9 * (x1 - x0)
     else:
         x0, y0, x1, y1 = frame.labels["face_bbox_xyxy"]
         cx, cy, half = 0.5 * (x0 + x1), 0.5 * (y0 + y1) - 0.35 * (y1 - y0), 0.95 * max(x1 - x0, y1 - y0)
@@ -86,7 +86,8 @@ def compose(before: str, after: str, out: str) -> None:
     draw = ImageDraw.Draw(sheet)
     draw.text((4, 4), "before (shells, plain eyes)", fill="black")
     draw.text((4, a.height + 24), "after (hair cards, brows and lashes as cut-outs, eye maps, tear film, caruncle)", fill="black")
-    sheet = sheet.resize((sheet.width * 2 // 3, sheet.height * 2 // 3), Image.LANCZOS)
+    # a palette keeps the PNG to a few hundred KB
+    sheet = sheet.resize((sheet.width * 2 // 3, sheet.height * 2 // 3), Image.LANCZOS).quantize(256)
     sheet.save(out, optimize=True)
 
 

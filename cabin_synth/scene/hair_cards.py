@@ -48,17 +48,17 @@ STREAK_DEPTH = 0.15             # strand streaks darken by up to this much
 # its body and at its tail.
 BROW_TEXELS = (512, 128)
 BROW_MM = (50.0, 10.0)
-BROW_HAIRS = 420
+BROW_HAIRS = 700
 BROW_HAIR_MM = (3.0, 6.0)
-BROW_HAIR_WIDTH_MM = 0.3
+BROW_HAIR_WIDTH_MM = 0.35
 BROW_ANGLE_DEG = ((60.0, 90.0), (15.0, 35.0), (-10.0, 10.0))
 # Lashes: (along the lid, root to tip) texels, clumps per lid, a clump's root width and tip width
 # (share of the lid's length, about 30 mm), the solid band of roots along the margin (share of
 # the lash length).
 LASH_TEXELS = (512, 64)
-LASH_CLUMPS = 48
-LASH_WIDTH = (0.014, 0.004)
-LASH_ROOT_BAND = 0.15
+LASH_CLUMPS = 90
+LASH_WIDTH = (0.02, 0.006)
+LASH_ROOT_BAND = 0.3
 
 
 def _shade_image(name: str, opacity: np.ndarray, shade: np.ndarray) -> tuple[TextureImage, TextureImage]:
