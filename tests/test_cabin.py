@@ -297,16 +297,21 @@ def test_required_parts(name, drive):
         assert [op.GetOpType() for op in ops] == [UsdGeom.XformOp.TypeTranslate], path
 
 
-def _edges_closed(counts, idx) -> bool:
+def _edges_closed(points, counts, idx) -> bool:
+    """Every edge, with vertices that share a position welded (a hard edge or texture
+    seam splits a vertex), is used as often in one direction as in the other: no open
+    border, consistent winding (pieces of one mesh that touch share edges, so more than once)."""
+    _, weld = np.unique(np.round(np.asarray(points, dtype=float), 6), axis=0, return_inverse=True)
+    weld = weld.ravel()
     directed = {}
     k = 0
     for c in counts:
-        f = idx[k:k + c]
+        f = [int(weld[i]) for i in idx[k:k + c]]
         k += c
         for i in range(c):
             e = (f[i], f[(i + 1) % c])
             directed[e] = directed.get(e, 0) + 1
-    return all(n == 1 and directed.get((b, a), 0) == 1 for (a, b), n in directed.items())
+    return all(directed.get((b, a), 0) == n for (a, b), n in directed.items())
 
 
 @pytest.mark.parametrize("name", CABINS)
@@ -317,22 +322,22 @@ def test_meshes_closed_outward_nondegenerate(name, drive):
         mesh = UsdGeom.Mesh(prim)
         counts = list(mesh.GetFaceVertexCountsAttr().Get())
         idx = list(mesh.GetFaceVertexIndicesAttr().Get())
+        pts = np.asarray(mesh.GetPointsAttr().Get(), dtype=float)
         assert set(counts) <= {3, 4}, prim.GetPath()
-        assert _edges_closed(counts, idx), f"{prim.GetPath()} is not a closed consistently wound mesh"
+        assert _edges_closed(pts, counts, idx), f"{prim.GetPath()} is not a closed consistently wound mesh"
         area = 0.5 * np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1)
         assert area.min() > 1e-8, f"degenerate face in {prim.GetPath()}"
         vol = np.einsum("ij,ij->i", tris[:, 0], np.cross(tris[:, 1], tris[:, 2])).sum() / 6.0
         assert vol > 0, f"{prim.GetPath()} has inward normals (volume {vol})"
         assert mesh.GetSubdivisionSchemeAttr().Get() == "none"
-        # authored normals agree with the winding
+        # authored normals, one per vertex, agree with the winding
         normals = np.asarray(mesh.GetNormalsAttr().Get())
-        assert mesh.GetNormalsInterpolation() == UsdGeom.Tokens.faceVarying
-        pts = np.asarray(mesh.GetPointsAttr().Get(), dtype=float)
+        assert mesh.GetNormalsInterpolation() == UsdGeom.Tokens.vertex and len(normals) == len(pts)
         k = 0
         for c in counts:
             f = idx[k:k + c]
             fn = np.cross(pts[f[1]] - pts[f[0]], pts[f[2]] - pts[f[0]])
-            assert all(np.dot(normals[k + i], fn) > 0 for i in range(c)), prim.GetPath()
+            assert all(np.dot(normals[i], fn) > 0 for i in f), prim.GetPath()
             k += c
 
 

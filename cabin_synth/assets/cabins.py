@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
+from .meshes import MeshData, author_mesh, box, cylinder, extrude, frame_box, hexa, merge, prism_y, rounded, torus
 from .usda_files import generator_main, write_usda
 
 GENERATOR = "cabin_synth.assets.cabins"
@@ -247,212 +248,6 @@ MATERIALS: tuple[MaterialSpec, ...] = (
                  nir_t_850=0.65, nir_t_940=0.58, doc="lightly tinted tempered side glass"),
 )
 MATERIAL_BY_NAME = {m.name: m for m in MATERIALS}
-
-# ----------------------------------------------------------------------------
-# Mesh construction (pure numpy; every piece is closed with outward winding)
-# ----------------------------------------------------------------------------
-
-
-class MeshData:
-    """Points + polygon faces (tris and quads).  Winding is counter-clockwise
-    seen from outside (USD's default rightHanded orientation)."""
-
-    def __init__(self, points=None, faces=None):
-        self.points = np.zeros((0, 3)) if points is None else np.asarray(points, dtype=float).reshape(-1, 3)
-        self.faces: list[tuple[int, ...]] = [] if faces is None else [tuple(f) for f in faces]
-
-    def add(self, other: "MeshData") -> "MeshData":
-        off = len(self.points)
-        self.points = np.vstack([self.points, other.points])
-        self.faces += [tuple(i + off for i in f) for f in other.faces]
-        return self
-
-    def transformed(self, rot: np.ndarray | None = None, trans=(0.0, 0.0, 0.0)) -> "MeshData":
-        p = self.points if rot is None else self.points @ np.asarray(rot).T
-        return MeshData(p + np.asarray(trans, dtype=float), list(self.faces))
-
-    def mirrored_y(self) -> "MeshData":
-        p = self.points * np.array([1.0, -1.0, 1.0])
-        return MeshData(p, [tuple(reversed(f)) for f in self.faces])
-
-    def signed_volume(self) -> float:
-        v = 0.0
-        P = self.points
-        for f in self.faces:
-            a = P[f[0]]
-            for k in range(1, len(f) - 1):
-                v += float(np.dot(a, np.cross(P[f[k]], P[f[k + 1]])))
-        return v / 6.0
-
-    def oriented(self) -> "MeshData":
-        if self.signed_volume() < 0:
-            self.faces = [tuple(reversed(f)) for f in self.faces]
-        return self
-
-
-def merge(*meshes: MeshData) -> MeshData:
-    out = MeshData()
-    for m in meshes:
-        out.add(m)
-    return out
-
-
-def _triangulate_polygon_2d(poly: np.ndarray) -> list[tuple[int, int, int]]:
-    """Ear clipping of a simple polygon; triangles keep the polygon's winding."""
-    n = len(poly)
-    area = 0.5 * sum(poly[i, 0] * poly[(i + 1) % n, 1] - poly[(i + 1) % n, 0] * poly[i, 1] for i in range(n))
-    sign = 1.0 if area > 0 else -1.0
-    idx = list(range(n))
-    tris = []
-
-    def cross(o, a, b):
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    guard = 0
-    while len(idx) > 3 and guard < 10000:
-        guard += 1
-        m = len(idx)
-        for k in range(m):
-            i0, i1, i2 = idx[(k - 1) % m], idx[k], idx[(k + 1) % m]
-            a, b, c = poly[i0], poly[i1], poly[i2]
-            if sign * cross(a, b, c) <= 1e-12:
-                continue
-            inside = False
-            for j in idx:
-                if j in (i0, i1, i2):
-                    continue
-                p = poly[j]
-                if (sign * cross(a, b, p) >= 0 and sign * cross(b, c, p) >= 0 and sign * cross(c, a, p) >= 0):
-                    inside = True
-                    break
-            if inside:
-                continue
-            tris.append((i0, i1, i2))
-            idx.pop(k)
-            break
-        else:
-            raise ValueError("polygon triangulation failed")
-    tris.append(tuple(idx))
-    return tris
-
-
-def extrude(poly3d, offset) -> MeshData:
-    """Closed prism: planar polygon ``poly3d`` (K,3) swept by ``offset``."""
-    P = np.asarray(poly3d, dtype=float)
-    off = np.asarray(offset, dtype=float)
-    k = len(P)
-    centre = P.mean(axis=0)
-    nrm = np.zeros(3)
-    for i in range(k):
-        nrm += np.cross(P[i] - centre, P[(i + 1) % k] - centre)
-    nrm /= np.linalg.norm(nrm)
-    u = P[1] - P[0]
-    u -= nrm * np.dot(u, nrm)
-    u /= np.linalg.norm(u)
-    v = np.cross(nrm, u)
-    p2 = np.stack([(P - centre) @ u, (P - centre) @ v], axis=1)
-    tris = _triangulate_polygon_2d(p2)  # CCW about nrm
-    pts = np.vstack([P, P + off])
-    faces = [tuple(reversed(t)) for t in tris]  # bottom, facing -nrm
-    faces += [tuple(i + k for i in t) for t in tris]  # top, facing +nrm
-    for i in range(k):
-        j = (i + 1) % k
-        faces.append((i, j, j + k, i + k))
-    m = MeshData(pts, faces)
-    if np.dot(nrm, off) < 0:
-        m.faces = [tuple(reversed(f)) for f in m.faces]
-    return m.oriented()
-
-
-def prism_y(profile_xz, y0: float, y1: float) -> MeshData:
-    """Profile polygon in the XZ plane extruded from y0 to y1."""
-    poly = [(x, y0, z) for x, z in profile_xz]
-    return extrude(poly, (0.0, y1 - y0, 0.0))
-
-
-def hexa(corners) -> MeshData:
-    """Hexahedron from 8 corners: c0..c3 one face, c4..c7 the opposite face (same order)."""
-    c = np.asarray(corners, dtype=float)
-    faces = [(0, 3, 2, 1), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5), (2, 3, 7, 6), (3, 0, 4, 7)]
-    return MeshData(c, faces).oriented()
-
-
-def box(lo, hi) -> MeshData:
-    (x0, y0, z0), (x1, y1, z1) = lo, hi
-    return hexa([(x0, y0, z0), (x1, y0, z0), (x1, y1, z0), (x0, y1, z0),
-                 (x0, y0, z1), (x1, y0, z1), (x1, y1, z1), (x0, y1, z1)])
-
-
-def frame_box(origin, ex, ey, ez, lo, hi) -> MeshData:
-    """Box with bounds lo..hi in the frame (origin, ex, ey, ez)."""
-    o, ex, ey, ez = (np.asarray(a, dtype=float) for a in (origin, ex, ey, ez))
-    corners = []
-    for z in (lo[2], hi[2]):
-        for x, y in ((lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])):
-            corners.append(o + x * ex + y * ey + z * ez)
-    return hexa(corners)
-
-
-def torus(R: float, r: float, nu: int = 48, nv: int = 12) -> MeshData:
-    """Torus in the local XY plane around +Z."""
-    pts = []
-    for i in range(nu):
-        u = 2 * math.pi * i / nu
-        for j in range(nv):
-            v = 2 * math.pi * j / nv
-            pts.append(((R + r * math.cos(v)) * math.cos(u), (R + r * math.cos(v)) * math.sin(u), r * math.sin(v)))
-    faces = []
-    for i in range(nu):
-        for j in range(nv):
-            a = i * nv + j
-            b = ((i + 1) % nu) * nv + j
-            c = ((i + 1) % nu) * nv + (j + 1) % nv
-            d = i * nv + (j + 1) % nv
-            faces.append((a, b, c, d))
-    return MeshData(pts, faces).oriented()
-
-
-def cylinder(r: float, z0: float, z1: float, n: int = 32, rx: float | None = None) -> MeshData:
-    """Closed (elliptic) cylinder along local Z, capped with triangle fans."""
-    rx = r if rx is None else rx
-    ring = [(rx * math.cos(2 * math.pi * i / n), r * math.sin(2 * math.pi * i / n)) for i in range(n)]
-    pts = [(x, y, z0) for x, y in ring] + [(x, y, z1) for x, y in ring] + [(0, 0, z0), (0, 0, z1)]
-    c0, c1 = 2 * n, 2 * n + 1
-    faces = []
-    for i in range(n):
-        j = (i + 1) % n
-        faces.append((i, j, j + n, i + n))
-        faces.append((c0, j, i))
-        faces.append((c1, i + n, j + n))
-    return MeshData(pts, faces).oriented()
-
-
-def face_varying_normals(m: MeshData, smooth_deg: float = 40.0) -> np.ndarray:
-    """Per face-vertex normals, smoothed across edges flatter than smooth_deg."""
-    P = m.points
-    fn = []
-    for f in m.faces:
-        n = np.zeros(3)
-        for k in range(1, len(f) - 1):
-            n += np.cross(P[f[k]] - P[f[0]], P[f[k + 1]] - P[f[0]])
-        fn.append(n)  # area weighted
-    fn = np.asarray(fn)
-    unit = fn / np.maximum(np.linalg.norm(fn, axis=1, keepdims=True), 1e-30)
-    adj: dict[int, list[int]] = {}
-    for fi, f in enumerate(m.faces):
-        for v in f:
-            adj.setdefault(v, []).append(fi)
-    cos_t = math.cos(math.radians(smooth_deg))
-    out = []
-    for fi, f in enumerate(m.faces):
-        for v in f:
-            acc = np.zeros(3)
-            for fj in adj[v]:
-                if np.dot(unit[fi], unit[fj]) >= cos_t:
-                    acc += fn[fj]
-            out.append(acc / max(np.linalg.norm(acc), 1e-30))
-    return np.asarray(out)
-
 
 # ----------------------------------------------------------------------------
 # Small geometry helpers
@@ -670,29 +465,8 @@ def wheel_parts(spec: CabinSpec) -> dict[str, MeshData]:
 # ----------------------------------------------------------------------------
 
 
-def _r(x, nd=5):
-    return float(round(float(x), nd)) + 0.0
-
-
-def author_mesh(stage: Usd.Stage, path: str, m: MeshData, smooth_deg: float) -> UsdGeom.Mesh:
-    """A polygon mesh prim with face-varying normals, rounded so that regenerated
-    assets are byte-identical; callers add its material binding and class label."""
-    mesh = UsdGeom.Mesh.Define(stage, path)
-    pts = Vt.Vec3fArray([Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points])
-    mesh.CreatePointsAttr(pts)
-    mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(f) for f in m.faces]))
-    mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([i for f in m.faces for i in f]))
-    nrm = face_varying_normals(m, smooth_deg)
-    mesh.CreateNormalsAttr(Vt.Vec3fArray([Gf.Vec3f(_r(n[0], 4), _r(n[1], 4), _r(n[2], 4)) for n in nrm]))
-    mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
-    mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
-    mesh.CreateDoubleSidedAttr(False)
-    mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(pts))
-    return mesh
-
-
 def _vec3(v) -> Gf.Vec3d:
-    return Gf.Vec3d(_r(v[0]), _r(v[1]), _r(v[2]))
+    return Gf.Vec3d(rounded(v[0]), rounded(v[1]), rounded(v[2]))
 
 
 class Builder:
@@ -723,7 +497,7 @@ class Builder:
             nrm = np.cross(c[1] - c[0], c[2] - c[0])
             oriented.append(c[::-1] if np.dot(nrm, eye - c.mean(axis=0)) < 0 else c)  # face the design eye point
         mesh = UsdGeom.Mesh.Define(self.stage, f"/Cabin/Zones/{name}")
-        pts = [Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for c in oriented for p in c]
+        pts = [Gf.Vec3f(rounded(p[0]), rounded(p[1]), rounded(p[2])) for c in oriented for p in c]
         mesh.CreatePointsAttr(Vt.Vec3fArray(pts))
         mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(c) for c in oriented]))
         mesh.CreateFaceVertexIndicesAttr(Vt.IntArray(list(range(len(pts)))))
@@ -937,7 +711,7 @@ def build_side(b: Builder, s: float) -> Derived:
     rot = np.stack([d.right, d.up, d.axis], axis=1)  # columns = local axes in the vehicle frame
     q = Gf.Matrix3d(*rot.T.flatten().tolist()).ExtractRotation().GetQuat()
     wheel.AddOrientOp(UsdGeom.XformOp.PrecisionDouble).Set(
-        Gf.Quatd(_r(q.GetReal(), 12), Gf.Vec3d(*[_r(c, 12) for c in q.GetImaginary()])))
+        Gf.Quatd(rounded(q.GetReal(), 12), Gf.Vec3d(*[rounded(c, 12) for c in q.GetImaginary()])))
     wheel.AddRotateZOp(opSuffix="steer").Set(0.0)
     wheel.GetPrim().SetDocumentation(
         "Origin = hub centre. Local +Z = column axis pointing at the driver, +Y = 12 o'clock, "
