@@ -272,7 +272,7 @@ REQUIRED_PRIMS = (
     "SteeringWheel/Hub", "SteeringColumn/Shroud", "DriverSeat/Cushion", "DriverSeat/Backrest",
     "DriverSeat/Headrest", "PassengerSeat/Cushion", "PassengerSeat/Backrest", "PassengerSeat/Headrest", "DomeLamp/Lens",
     "Shell/APillarLeft", "Shell/APillarRight", "Shell/BPillarLeft", "Shell/BPillarRight", "Shell/Headliner",
-    "Shell/Floor", "Shell/DoorFrontLeft", "Shell/DoorFrontRight", "RearSeat/Cushion", "RearSeat/Backrest",
+    "Shell/Floor", "Shell/DoorFrontLeft/Upper", "Shell/DoorFrontRight/Upper", "Shell/SunVisorLeft", "RearSeat/Cushion", "RearSeat/Backrest",
     "Glass/Windscreen", "Glass/SideLeftFront", "Glass/SideRightFront", "Mirrors/RearViewGlass",
     "Mirrors/LeftGlass", "Mirrors/RightGlass",
 )

@@ -44,6 +44,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
+from .interior.materials import MATERIAL_BY_NAME, author_materials
+from .interior.seats import front_seat, rear_bench, seat_frame
+from .interior.dashboard import (climate_panel, cluster_housing, console_parts, dash_parts, glovebox, rounded_bezel,
+                                  screen_slab, vent)
+from .interior.steering import column_parts, wheel_parts
+from .interior.trim import a_pillar_trim, b_pillar_trim, door_card, headliner, sun_visor
 from .meshes import MeshData, author_mesh, box, cylinder, extrude, frame_box, hexa, merge, prism_y, rounded, torus
 from .usda_files import generator_main, write_usda
 
@@ -100,6 +106,7 @@ class CabinSpec:
     # above (a mid-track, mid-height seat); docs/cabins.md gives the sources.
     seat_track_mm: tuple[float, float] = (240.0, 50.0)
     mirror_glass: tuple[float, float] = (0.16, 0.11)  # exterior mirror glass width (Y), height (Z)
+    seat_trim: str = "SeatCover"  # front seats' cover material (cloth or leather)
     notes: str = ""
 
 
@@ -138,6 +145,7 @@ SPECS: dict[str, CabinSpec] = {
     "suv": CabinSpec(
         name="suv",
         vehicle="Toyota RAV4 5th generation (XA50, 2019-)",
+        seat_trim="SeatLeather",
         exterior_lwh_wb=(4.600, 1.855, 1.685, 2.690),
         mirror_span=2.12,
         seat_track_mm=(250.0, 60.0),
@@ -199,55 +207,6 @@ SPECS: dict[str, CabinSpec] = {
         mirror_glass=(0.19, 0.16),
     ),
 }
-
-# ----------------------------------------------------------------------------
-# Materials
-# ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MaterialSpec:
-    name: str
-    diffuse: tuple[float, float, float]  # linear RGB
-    roughness: float
-    nir_850: float
-    nir_940: float
-    opacity: float = 1.0
-    metallic: float = 0.0
-    ior: float = 1.5
-    nir_t_850: float | None = None  # transmittance, glass only
-    nir_t_940: float | None = None
-    doc: str = ""
-
-
-MATERIALS: tuple[MaterialSpec, ...] = (
-    MaterialSpec("BlackPlasticNIR", (0.030, 0.030, 0.032), 0.65, 0.30, 0.33,
-                 doc="grained black TPO/PP trim coloured with NIR-transparent blacks (dash, console, hub)"),
-    MaterialSpec("CarbonBlackPlastic", (0.022, 0.022, 0.024), 0.55, 0.06, 0.06,
-                 doc="carbon-black pigmented ABS/PC (column shroud, cluster hood, mirror housings)"),
-    MaterialSpec("GreyPlastic", (0.090, 0.090, 0.095), 0.6, 0.42, 0.44,
-                 doc="mid-grey door and pillar trim plastic"),
-    MaterialSpec("Headliner", (0.42, 0.40, 0.37), 0.9, 0.62, 0.60,
-                 doc="light grey non-woven headliner fabric"),
-    MaterialSpec("SeatFabric", (0.030, 0.030, 0.035), 0.9, 0.45, 0.50,
-                 doc="dark grey polyester seat cloth (disperse dyes are NIR-transparent)"),
-    MaterialSpec("Carpet", (0.020, 0.020, 0.022), 0.95, 0.32, 0.35,
-                 doc="black needle-punch PET carpet"),
-    MaterialSpec("Leather", (0.025, 0.022, 0.020), 0.45, 0.28, 0.32,
-                 doc="black steering-wheel leather"),
-    MaterialSpec("Display", (0.004, 0.004, 0.005), 0.08, 0.08, 0.08,
-                 doc="switched-off LCD/OLED behind cover glass"),
-    MaterialSpec("Mirror", (0.020, 0.020, 0.020), 0.03, 0.80, 0.80, metallic=1.0,
-                 doc="silver/aluminium-backed mirror glass (specular reflectance)"),
-    MaterialSpec("LampLens", (0.60, 0.60, 0.58), 0.5, 0.60, 0.60,
-                 doc="opal (white diffusing) polycarbonate lamp lens; glows when its lamp is on"),
-    MaterialSpec("Windscreen", (0.020, 0.030, 0.025), 0.02, 0.08, 0.08, opacity=0.12,
-                 nir_t_850=0.55, nir_t_940=0.45,
-                 doc="green-tinted laminated windscreen (Fe2+ absorbs around 1000 nm)"),
-    MaterialSpec("SideGlass", (0.020, 0.025, 0.022), 0.02, 0.08, 0.08, opacity=0.10,
-                 nir_t_850=0.65, nir_t_940=0.58, doc="lightly tinted tempered side glass"),
-)
-MATERIAL_BY_NAME = {m.name: m for m in MATERIALS}
 
 # ----------------------------------------------------------------------------
 # Small geometry helpers
@@ -392,74 +351,6 @@ def glovebox_line(spec: CabinSpec):
     return np.array(p[5]), np.array(p[6])
 
 
-def seat_parts(spec: CabinSpec, back_angle: float, width: float, headrest: bool = True) -> dict[str, MeshData]:
-    """Front seat in the H-point frame (origin at the H-point, X forward)."""
-    hz = 0.0
-    w = width / 2
-    cushion = prism_y(
-        [(-0.16, -0.15), (0.40, -0.15), (0.43, -0.07), (0.40, -0.02), (0.05, -0.08), (-0.16, -0.10)],
-        -w, w)
-    base = box((-0.12, -w + 0.06, -spec.hpoint[1] + 0.005), (0.34, w - 0.06, -0.15))
-    b = math.radians(back_angle)
-    d = np.array([-math.sin(b), 0.0, math.cos(b)])  # up the backrest
-    n = np.array([math.cos(b), 0.0, math.sin(b)])  # forward normal of the backrest
-    back = frame_box((0, hz, 0), n, (0, 1, 0), d, (-0.27, -w, -0.12), (-0.12, w, 0.60))
-    bolster_l = frame_box((0, 0, 0), n, (0, 1, 0), d, (-0.14, w - 0.07, 0.05), (-0.07, w, 0.48))
-    bolster_r = frame_box((0, 0, 0), n, (0, 1, 0), d, (-0.14, -w, 0.05), (-0.07, -w + 0.07, 0.48))
-    parts = {"Cushion": merge(cushion, base), "Backrest": merge(back, bolster_l, bolster_r)}
-    if headrest:
-        ex, ez = spec.eye_offset
-        front = ex - 0.215  # 0.175 m eye-to-back-of-head + 0.04 m backset
-        top_back = 0.0 + 0.60 * d + (-0.27) * n
-        z0, z1 = ez - 0.10, ez + 0.12
-        hr = box((front - 0.10, -0.13, z0), (front, 0.13, z1))
-        posts = []
-        for py in (-0.07, 0.07):
-            posts.append(box((front - 0.07, py - 0.006, top_back[2] - 0.05), (front - 0.055, py + 0.006, z0 + 0.01)))
-        parts["Headrest"] = merge(hr, *posts)
-    return parts
-
-
-def rear_bench(spec: CabinSpec) -> dict[str, MeshData]:
-    rx, rz = spec.rear_hpoint
-    hw = spec.half_width - 0.02
-    cushion = prism_y(
-        [(rx - 0.16, 0.0), (rx + 0.42, 0.0), (rx + 0.45, rz - 0.07), (rx + 0.42, rz - 0.02),
-         (rx + 0.05, rz - 0.08), (rx - 0.16, rz - 0.10)], -hw, hw)
-    b = math.radians(25.0)
-    d = np.array([-math.sin(b), 0.0, math.cos(b)])
-    n = np.array([math.cos(b), 0.0, math.sin(b)])
-    o = np.array([rx, 0.0, rz])
-    back = frame_box(o, n, (0, 1, 0), d, (-0.26, -hw, -0.12), (-0.12, hw, 0.58))
-    parts = {"Cushion": cushion, "Backrest": back}
-    hrs = []
-    ex, ez = spec.eye_offset
-    for y in (-spec.rear_seat_y, spec.rear_seat_y):
-        front = rx + ex - 0.215
-        top = o + 0.58 * d - 0.26 * n
-        z0 = max(rz + ez - 0.10, top[2] + 0.02)
-        hrs.append(box((front - 0.09, y - 0.12, z0), (front, y + 0.12, z0 + 0.18)))
-        hrs.append(box((front - 0.07, y - 0.05, top[2] - 0.04), (front - 0.05, y + 0.05, z0 + 0.01)))
-    parts["Headrests"] = merge(*hrs)
-    return parts
-
-
-def wheel_parts(spec: CabinSpec) -> dict[str, MeshData]:
-    """Steering wheel in its local frame: XY = wheel plane, +Z towards the driver,
-    +Y = 12 o'clock, +X = 3 o'clock as seen by the driver."""
-    R = spec.wheel_radius - spec.rim_tube
-    rim = torus(R, spec.rim_tube, 64, 12)
-    hub_r = 0.062
-    hub = cylinder(hub_r, -0.03, 0.05, 32, rx=0.075)
-    inner = R - spec.rim_tube * 0.5
-    spokes = merge(
-        box((0.06, -0.035, -0.012), (inner, 0.005, 0.010)),
-        box((-inner, -0.035, -0.012), (-0.06, 0.005, 0.010)),
-        box((-0.024, -inner, -0.014), (0.024, -0.05, 0.008)),
-    )
-    return {"Rim": rim, "Spokes": spokes, "Hub": hub}
-
-
 # ----------------------------------------------------------------------------
 # USD authoring
 # ----------------------------------------------------------------------------
@@ -467,6 +358,13 @@ def wheel_parts(spec: CabinSpec) -> dict[str, MeshData]:
 
 def _vec3(v) -> Gf.Vec3d:
     return Gf.Vec3d(rounded(v[0]), rounded(v[1]), rounded(v[2]))
+
+
+# Seat parts that are not the seat's cover.
+SEAT_PART_MATERIALS = {"HeadrestPosts": "Chrome"}
+# Parts both drives share, authored once under this abstract (class) prim and brought
+# to their places by internal references: renderers and Traverse() skip the originals.
+PROTOTYPES = "/Cabin/Prototypes"
 
 
 class Builder:
@@ -481,7 +379,7 @@ class Builder:
         return x
 
     def mesh(self, path: str, m: MeshData, material: str, label: str, smooth_deg: float = 40.0) -> UsdGeom.Mesh:
-        mesh = author_mesh(self.stage, path, m, smooth_deg)
+        mesh = author_mesh(self.stage, path, m, smooth_deg, MATERIAL_BY_NAME[material].tile_m)
         prim = mesh.GetPrim()
         UsdShade.MaterialBindingAPI.Apply(prim).Bind(
             UsdShade.Material.Get(self.stage, f"/Cabin/Looks/{material}"))
@@ -512,34 +410,24 @@ class Builder:
         UsdGeom.Subset.SetFamilyType(mesh, ZONE_FAMILY, UsdGeom.Tokens.nonOverlapping)
 
 
-def author_materials(stage: Usd.Stage) -> None:
-    UsdGeom.Scope.Define(stage, "/Cabin/Looks")
-    for ms in MATERIALS:
-        mat = UsdShade.Material.Define(stage, f"/Cabin/Looks/{ms.name}")
-        sh = UsdShade.Shader.Define(stage, f"/Cabin/Looks/{ms.name}/PreviewSurface")
-        sh.CreateIdAttr("UsdPreviewSurface")
-        sh.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*ms.diffuse))
-        sh.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(ms.roughness)
-        sh.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(ms.metallic)
-        if ms.opacity < 1.0:
-            sh.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(ms.opacity)
-            sh.CreateInput("ior", Sdf.ValueTypeNames.Float).Set(ms.ior)
-        mat.CreateSurfaceOutput().ConnectToSource(sh.ConnectableAPI(), "surface")
-        prim = mat.GetPrim()
-        prim.CreateAttribute("cabin_synth:nir_reflectance_850", Sdf.ValueTypeNames.Float, custom=True).Set(ms.nir_850)
-        prim.CreateAttribute("cabin_synth:nir_reflectance_940", Sdf.ValueTypeNames.Float, custom=True).Set(ms.nir_940)
-        if ms.nir_t_850 is not None:
-            prim.CreateAttribute("cabin_synth:nir_transmittance_850", Sdf.ValueTypeNames.Float,
-                                 custom=True).Set(ms.nir_t_850)
-            prim.CreateAttribute("cabin_synth:nir_transmittance_940", Sdf.ValueTypeNames.Float,
-                                 custom=True).Set(ms.nir_t_940)
-        if ms.doc:
-            prim.SetDocumentation(ms.doc)
+def build_prototypes(b: Builder) -> None:
+    """The front seats' upholstery and the steering wheel, the same in both drives
+    (in their own frames: the seat's H-point frame, the wheel's)."""
+    spec = b.spec
+    b.stage.CreateClassPrim(PROTOTYPES).SetDocumentation(
+        "Abstract: parts authored once and referenced by DriverSeat, PassengerSeat and SteeringWheel in each drive.")
+    b.xform(f"{PROTOTYPES}/FrontSeat")
+    for nm, m in front_seat(spec.back_angle_deg, spec.seat_width, spec.eye_offset).items():
+        b.mesh(f"{PROTOTYPES}/FrontSeat/{nm}", m, SEAT_PART_MATERIALS.get(nm, spec.seat_trim), "seat", 30)
+    b.xform(f"{PROTOTYPES}/SteeringWheel")
+    for nm, (m, material) in wheel_parts(spec.wheel_radius, spec.rim_tube).items():
+        b.mesh(f"{PROTOTYPES}/SteeringWheel/{nm}", m, material, "steering_wheel")
 
 
 def build_common(b: Builder) -> None:
     """Everything that is the same for both drive sides."""
     spec = b.spec
+    build_prototypes(b)
     hw = spec.half_width
     cx, cz = spec.cowl
     rz = spec.roof_z
@@ -550,37 +438,23 @@ def build_common(b: Builder) -> None:
            "Carpet", "cabin")
     b.mesh("/Cabin/Shell/Firewall",
            box((spec.firewall_x, -hw, -0.03), (spec.firewall_x + 0.04, hw, spec.cowl[1])), "Carpet", "cabin")
-    roof_back = spec.roof_rear_x
-    b.mesh("/Cabin/Shell/Headliner",
-           box((roof_back - 0.02, -spec.roof_half_width - 0.04, rz), (spec.header_x + 0.04, spec.roof_half_width + 0.04, rz + 0.03)),
-           "Headliner", "cabin")
+    b.mesh("/Cabin/Shell/Headliner", headliner(spec.roof_rear_x - 0.02, spec.header_x + 0.04, spec.roof_half_width + 0.04, rz),
+           "Headliner", "cabin", 30)
     build_dome_lamp(b)
     for side, tag in ((1.0, "Left"), (-1.0, "Right")):
-        bot, top = a_pillar_line(spec, side)
-        # A-pillar: sheared box around the pillar line, 0.09 m wide, 0.07 m deep.
-        corners = []
-        for p in (bot, top):
-            corners.append(p + np.array([-0.05, 0.0, -0.01]))
-            corners.append(p + np.array([0.04, 0.0, 0.02]))
-            corners.append(p + np.array([0.04, side * 0.07, 0.02]))
-            corners.append(p + np.array([-0.05, side * 0.07, -0.01]))
-        corners = [corners[i] - np.array([0, side * 0.05, 0]) for i in range(8)]
-        b.mesh(f"/Cabin/Shell/APillar{tag}", hexa(corners), "Headliner", "cabin")
+        b.mesh(f"/Cabin/Shell/APillar{tag}", a_pillar_trim(*a_pillar_line(spec, side), side), "Headliner", "cabin", 50)
         bx0, bx1 = spec.b_pillar_x
-        yi = side * (hw - 0.03)
-        yo = side * (hw + 0.12)
-        b.mesh(f"/Cabin/Shell/BPillar{tag}", box((bx0, min(yi, yo), 0.0), (bx1, max(yi, yo), rz + 0.01)), "GreyPlastic",
-               "cabin")
-        # doors: trim slab from the floor to the beltline, with an armrest
+        b.mesh(f"/Cabin/Shell/BPillar{tag}", b_pillar_trim(bx0, bx1, side, hw, spec.beltline_z, rz), "GreyPlastic", "cabin", 50)
+        # Sun visor folded up against the headliner, hinged by the A-pillar.
+        pad, mount = sun_visor(spec.header_x - 0.01, side * 0.15, side * (spec.roof_half_width - 0.08), rz)
+        b.mesh(f"/Cabin/Shell/SunVisor{tag}", pad, "Headliner", "cabin", 50)
+        b.mesh(f"/Cabin/Shell/SunVisor{tag}Mount", mount, "CarbonBlackPlastic", "cabin", 50)
         for dname, x0, x1 in (("Front", bx1, cx - 0.10), ("Rear", spec.rear_hpoint[0] - 0.45, bx0)):
             if spec.rear_style == "bulkhead" and dname == "Rear":
                 x0 = spec.rear_x + 0.02
-            y0, y1 = side * hw, side * (hw + 0.16)
-            slab = box((x0, min(y0, y1), 0.0), (x1, max(y0, y1), spec.beltline_z))
-            ay0, ay1 = side * (hw - 0.07), side * hw
-            arm = box((x0 + 0.08, min(ay0, ay1), spec.beltline_z - 0.22), (x1 - 0.20 if dname == "Front" else x1 - 0.06,
-                                                                              max(ay0, ay1), spec.beltline_z - 0.17))
-            b.mesh(f"/Cabin/Shell/Door{dname}{tag}", merge(slab, arm), "GreyPlastic", "cabin")
+            b.xform(f"/Cabin/Shell/Door{dname}{tag}")
+            for nm, (m, material) in door_card(x0, x1, side, hw, spec.beltline_z, dname == "Front", dname == "Front").items():
+                b.mesh(f"/Cabin/Shell/Door{dname}{tag}/{nm}", m, material, "cabin", 35)
         # C-pillar / rear quarter trim above the rear door line up to the roof
         if spec.rear_style == "hatch":
             q = box((spec.rear_x, min(side * (hw - 0.02), side * (hw + 0.12)), 0.0),
@@ -625,19 +499,35 @@ def build_common(b: Builder) -> None:
 
     # --- dashboard (symmetric parts) --------------------------------------
     b.xform("/Cabin/Dashboard")
-    b.mesh("/Cabin/Dashboard/Dash", prism_y(dash_profile(spec), -hw, hw), "BlackPlasticNIR", "cabin", 30)
+    t = spec.dash_top_z
+    for nm, (m, material) in dash_parts(dash_profile(spec), hw, t - 0.135).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin", 30)
     r = spec.dash_rear_x
-    console_prof = [(spec.hpoint[0] - 0.32, 0.0), (r + 0.32, 0.0), (r + 0.32, spec.knee_z + 0.02),
-                    (r + 0.14, spec.knee_z - 0.10), (spec.hpoint[0] + 0.05, spec.hpoint[1] + 0.02),
-                    (spec.hpoint[0] - 0.32, spec.hpoint[1] + 0.02)]
-    console = prism_y(console_prof, -0.10, 0.10)
-    armrest = box((spec.hpoint[0] - 0.40, -0.095, spec.hpoint[1] + 0.02), (spec.hpoint[0] + 0.02, 0.095, spec.hpoint[1] + 0.24))
-    b.mesh("/Cabin/Dashboard/CenterConsole", merge(console, armrest), "BlackPlasticNIR", "cabin", 30)
+    # vents on the dash's rear face: one at each end, a pair under the infotainment screen
+    face_normal = np.array([-1.0, 0.0, 0.0])
+    for nm, y, width in (("VentLeft", hw - 0.13, 0.14), ("VentRight", -hw + 0.13, 0.14),
+                         ("VentCentreLeft", 0.075, 0.11), ("VentCentreRight", -0.075, 0.11)):
+        b.xform(f"/Cabin/Dashboard/{nm}")
+        for part, (m, material) in vent((r + 0.001, y, t - 0.085), face_normal, width, 0.055).items():
+            b.mesh(f"/Cabin/Dashboard/{nm}/{part}", m, material, "cabin", 35)
+    # climate controls on the centre stack below the rear face
+    p5, p6 = (np.asarray(p) for p in dash_profile(spec)[5:7])
+    slope = _unit(np.array([p6[0] - p5[0], 0.0, p6[1] - p5[1]]))
+    stack_n = np.cross(slope, [0.0, 1.0, 0.0])
+    stack_n *= -np.sign(stack_n[0])   # facing rearwards, into the cabin
+    at = p5 + 0.30 * (p6 - p5)
+    for nm, (m, material) in climate_panel((at[0], 0.0, at[1]), (0.0, -1.0, 0.0), -slope, stack_n).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin", 35)
+    hx, hz = spec.hpoint
+    top_points = [(hx - 0.36, hz + 0.04), (hx + 0.10, hz + 0.05), (r - 0.02, hz + 0.06), (r + 0.10, spec.knee_z - 0.02),
+                  (r + 0.32, spec.knee_z + 0.02)]
+    for nm, (m, material) in console_parts(hx - 0.34, r + 0.30, top_points, 0.10, hx, hz, r - 0.07).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin", 30)
 
     # --- rear seat -----------------------------------------------------------
     b.xform("/Cabin/RearSeat")
-    for nm, m in rear_bench(spec).items():
-        b.mesh(f"/Cabin/RearSeat/{nm}", m, "SeatFabric", "seat", 30)
+    for nm, m in rear_bench(*spec.rear_hpoint, spec.half_width - 0.02, spec.rear_seat_y, spec.eye_offset).items():
+        b.mesh(f"/Cabin/RearSeat/{nm}", m, SEAT_PART_MATERIALS.get(nm, "SeatFabric"), "seat", 30)
 
     # --- exterior mirrors ---------------------------------------------------
     b.xform("/Cabin/Mirrors")
@@ -717,13 +607,12 @@ def build_side(b: Builder, s: float) -> Derived:
         "Origin = hub centre. Local +Z = column axis pointing at the driver, +Y = 12 o'clock, "
         "+X = 3 o'clock as seen by the driver. xformOp:rotateZ:steer is the steering angle in degrees; "
         "positive turns the rim counter-clockwise as seen by the driver (steering left).")
-    for nm, m in wheel_parts(spec).items():
-        b.mesh(f"/Cabin/SteeringWheel/{nm}", m, "Leather" if nm == "Rim" else "BlackPlasticNIR", "steering_wheel")
+    wheel.GetPrim().GetReferences().AddInternalReference(f"{PROTOTYPES}/SteeringWheel")
 
-    # --- column shroud (built in the wheel frame, stored in vehicle coordinates) ---
+    # --- column shroud and stalks (built in the wheel frame, stored in vehicle coordinates) ---
     b.xform("/Cabin/SteeringColumn")
-    shroud = frame_box(d.hub, d.right, d.up, d.axis, (-0.075, -0.08, -0.42), (0.075, 0.095, -0.055))
-    b.mesh("/Cabin/SteeringColumn/Shroud", shroud, "CarbonBlackPlastic", "cabin")
+    for nm, (m, material) in column_parts(d.hub, d.right, d.up, d.axis).items():
+        b.mesh(f"/Cabin/SteeringColumn/{nm}", m, material, "cabin")
     mount_col = d.hub + (-0.07) * d.axis + 0.115 * d.up
 
     # --- instrument cluster -------------------------------------------------
@@ -735,17 +624,9 @@ def build_side(b: Builder, s: float) -> Derived:
     e_n = np.array([-math.cos(tilt), 0.0, math.sin(tilt)])  # screen normal towards the driver
     e_w = np.array([0.0, 1.0, 0.0])
     sc_c = np.array([r + 0.085, s * spec.driver_y, top + cl_h / 2 - 0.005])
-    body = frame_box(sc_c, e_w, e_up, -e_n, (-cl_w / 2 - 0.01, -cl_h / 2 - 0.01, 0.0), (cl_w / 2 + 0.01, cl_h / 2 + 0.01, 0.06))
-    screen = frame_box(sc_c, e_w, e_up, e_n, (-cl_w / 2, -cl_h / 2, 0.0), (cl_w / 2, cl_h / 2, 0.003))
     hood_z = sc_c[2] + cl_h / 2 + 0.02
-    hood = hexa([
-        (sc_c[0] - 0.035, sc_c[1] - cl_w / 2 - 0.02, hood_z), (sc_c[0] + 0.12, sc_c[1] - cl_w / 2 - 0.02, hood_z),
-        (sc_c[0] + 0.12, sc_c[1] + cl_w / 2 + 0.02, hood_z), (sc_c[0] - 0.035, sc_c[1] + cl_w / 2 + 0.02, hood_z),
-        (sc_c[0] - 0.035, sc_c[1] - cl_w / 2 - 0.02, hood_z + 0.018), (sc_c[0] + 0.12, sc_c[1] - cl_w / 2 - 0.02, hood_z + 0.012),
-        (sc_c[0] + 0.12, sc_c[1] + cl_w / 2 + 0.02, hood_z + 0.012), (sc_c[0] - 0.035, sc_c[1] + cl_w / 2 + 0.02, hood_z + 0.018),
-    ])
-    b.mesh("/Cabin/Dashboard/Cluster/Hood", merge(hood, body), "CarbonBlackPlastic", "cabin")
-    b.mesh("/Cabin/Dashboard/Cluster/Screen", screen, "Display", "cabin")
+    b.mesh("/Cabin/Dashboard/Cluster/Hood", cluster_housing(sc_c, e_w, e_up, e_n, cl_w, cl_h, hood_z), "CarbonBlackPlastic", "cabin")
+    b.mesh("/Cabin/Dashboard/Cluster/Screen", screen_slab(sc_c, e_w, e_up, e_n, cl_w, cl_h), "ClusterDisplay", "cabin")
     mount_cluster = sc_c + (cl_h / 2 + 0.008) * e_up + 0.012 * e_n
 
     # --- infotainment --------------------------------------------------------
@@ -758,10 +639,9 @@ def build_side(b: Builder, s: float) -> Derived:
     Rz = rot_z(math.degrees(yaw))
     f_up, f_n, f_w = Rz @ f_up, Rz @ f_n, Rz @ np.array([0.0, 1.0, 0.0])
     if_c = np.array([r + 0.15, s * 0.04, top + if_h / 2 - 0.02])
-    bezel = frame_box(if_c, f_w, f_up, -f_n, (-if_w / 2 - 0.012, -if_h / 2 - 0.012, 0.0), (if_w / 2 + 0.012, if_h / 2 + 0.012, 0.025))
-    iscreen = frame_box(if_c, f_w, f_up, f_n, (-if_w / 2, -if_h / 2, 0.0), (if_w / 2, if_h / 2, 0.003))
-    b.mesh("/Cabin/Dashboard/Infotainment/Bezel", bezel, "CarbonBlackPlastic", "cabin")
-    b.mesh("/Cabin/Dashboard/Infotainment/Screen", iscreen, "Display", "cabin")
+    b.mesh("/Cabin/Dashboard/Infotainment/Bezel", rounded_bezel(if_c, f_w, f_up, f_n, if_w + 0.024, if_h + 0.024, 0.025),
+           "CarbonBlackPlastic", "cabin")
+    b.mesh("/Cabin/Dashboard/Infotainment/Screen", screen_slab(if_c, f_w, f_up, f_n, if_w, if_h), "InfotainmentDisplay", "cabin")
     mount_center = np.array([r - 0.012, 0.0, top - 0.12])
 
     # --- glovebox -------------------------------------------------------------
@@ -775,12 +655,8 @@ def build_side(b: Builder, s: float) -> Derived:
         g_n2 = -g_n2
     g_n = np.array([g_n2[0], 0.0, g_n2[1]])  # lid normal, pointing rearwards into the cabin
     gw = 0.36
-    corners = []
-    for depth in (0.008, -0.15):
-        for p, y in ((g_top, gy - gw / 2), (g_bot, gy - gw / 2), (g_bot, gy + gw / 2), (g_top, gy + gw / 2)):
-            q3 = np.array([p[0], y, p[1]]) + depth * g_n
-            corners.append(q3)
-    b.mesh("/Cabin/Dashboard/Glovebox", hexa(corners), "BlackPlasticNIR", "cabin")
+    for nm, (m, material) in glovebox(g_top, g_bot, gy, gw, g_n).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin")
 
     # --- interior mirror -----------------------------------------------------
     mc, myaw, mw, mh, md = rear_view_mirror(spec, s)
@@ -806,8 +682,9 @@ def build_side(b: Builder, s: float) -> Derived:
             x.GetPrim().SetDocumentation(
                 x.GetPrim().GetDocumentation() + " cabin_synth:track_fore_aft_mm (+X forward) and "
                 "cabin_synth:track_height_mm (+Z up): the seat track's limits, mm from this H-point.")
-        for nm, m in seat_parts(spec, spec.back_angle_deg, spec.seat_width).items():
-            b.mesh(f"{path}/{nm}", m, "SeatFabric", "seat", 30)
+        x.GetPrim().GetReferences().AddInternalReference(f"{PROTOTYPES}/FrontSeat")
+        outboard = s if path == "/Cabin/DriverSeat" else -s
+        b.mesh(f"{path}/Frame", seat_frame(spec.seat_width, spec.hpoint[1], outboard), "BlackPlasticNIR", "seat", 30)
 
     # --- design eye point and mounts ----------------------------------------
     eyep = b.xform("/Cabin/DesignEyePoint", d.eye)

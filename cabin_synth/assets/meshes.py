@@ -194,16 +194,28 @@ def cylinder(r: float, z0: float, z1: float, n: int = 32, rx: float | None = Non
     return loft([np.column_stack([ring, np.full(n, z)]) for z in (z0, z1)])
 
 
-def loft(rings, wrap: bool = False) -> MeshData:
+def loft(rings, wrap: bool = False, ears: bool = False, uv=None) -> MeshData:
     """Closed surface through cross-section rings (K rings of N points each, same
     numbering): quads between consecutive rings, and the two end rings closed by
-    fans to their centroids (or, with ``wrap``, the last ring joined to the first)."""
+    fans to their centroids, or by ear clipping (``ears``: end rings that are not
+    star-shaped about their centroid), or, with ``wrap``, the last ring joined to the first.
+    ``uv`` (K, N, 2), texture coordinates of the ring points, gives every face its own."""
     R = np.asarray(rings, dtype=float)
     k, n, _ = R.shape
     pts = [R.transpose(1, 0, 2).reshape(-1, 3)]  # point (j, i) = ring i, corner j: grid (n, k) wrapped in j
     faces = grid_faces(n, k, True)
     if wrap:
         faces += [(j * k + k - 1, ((j + 1) % n) * k + k - 1, ((j + 1) % n) * k, j * k) for j in range(n)]
+    elif ears:
+        for i in (0, k - 1):
+            ring = R[i]
+            centre = ring.mean(axis=0)
+            normal = np.cross(ring[n // 3] - ring[0], ring[2 * n // 3] - ring[0])
+            u = _unit(ring[1] - ring[0])
+            v = np.cross(_unit(normal), u)
+            tris = _triangulate_polygon_2d(np.stack([(ring - centre) @ u, (ring - centre) @ v], 1))
+            # an ear follows the ring's order: the sides walk ring 0 backwards, the last ring forwards
+            faces += [tuple(j * k + i for j in (t[::-1] if i == 0 else t)) for t in tris]
     else:
         centres = R[[0, -1]].mean(axis=1)
         pts.append(centres)
@@ -212,13 +224,24 @@ def loft(rings, wrap: bool = False) -> MeshData:
             j1 = (j + 1) % n
             faces.append((c0, j1 * k, j * k))
             faces.append((c1, j * k + k - 1, j1 * k + k - 1))
-    return MeshData(np.vstack(pts), faces).oriented()
+    st = None
+    if uv is not None:
+        U = np.asarray(uv, dtype=float)
+        table = np.vstack([U.transpose(1, 0, 2).reshape(-1, 2), U[[0, -1]].mean(axis=1)])
+        st = [tuple(map(tuple, table[list(f)])) for f in faces]
+    return MeshData(np.vstack(pts), faces, st).oriented()
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v)
 
 
 def rounded_rect(w: float, h: float, r: float, n: int = 4) -> np.ndarray:
     """(4 (n + 1), 2) counter-clockwise outline of a w x h rectangle centred on the
-    origin with corners of radius r (clamped below half the shorter side)."""
-    r = min(r, 0.499 * min(w, h))
+    origin with corners of radius r (clamped between 1 mm, so that no corner collapses
+    to a point, and half the shorter side)."""
+    r = min(max(r, 0.001), 0.499 * min(w, h))
     out = []
     for cx, cy, a0 in ((w / 2 - r, h / 2 - r, 0.0), (-w / 2 + r, h / 2 - r, 90.0),
                        (-w / 2 + r, -h / 2 + r, 180.0), (w / 2 - r, -h / 2 + r, 270.0)):
@@ -234,20 +257,37 @@ def superellipse(a: float, b: float, p: float, n: int = 32) -> np.ndarray:
     return np.stack([a * np.sign(c) * np.abs(c) ** (2 / p), b * np.sign(s) * np.abs(s) ** (2 / p)], axis=1)
 
 
-def pillow(outline, origin, ex, ey, ez, depth: float, bevel: float, steps: int = 3) -> MeshData:
-    """A slab of ``depth`` along ez whose 2D outline (a function of an inset, in
-    metres, returning the same number of points every time) lies in the (ex, ey)
-    plane at ``origin``, its two faces rounded over ``bevel`` in ``steps`` rings."""
+def pillow(outline, origin, ex, ey, ez, depth: float, bevel: float, steps: int = 3, levels: int = 0,
+           uv_tile: float | None = None) -> MeshData:
+    """A slab of ``depth`` along ez whose 2D cross-section lies in the (ex, ey) plane:
+    ``outline(inset, z)`` gives it (the same number of points every time) at height z
+    along ez, shrunk by ``inset`` metres; both ends are rounded over ``bevel`` in
+    ``steps`` rings, with ``levels`` more sections between them. With ``uv_tile``, its
+    texture coordinates are (the section's ex coordinate, z) in tiles of that many metres."""
     o, ex, ey, ez = (np.asarray(a, dtype=float) for a in (origin, ex, ey, ez))
     bevel = min(bevel, 0.499 * depth)
-    rings = []
     angles = np.linspace(0.0, np.pi / 2, steps + 1)
-    profile = [(bevel * (1 - math.sin(a)), bevel * (1 - math.cos(a))) for a in angles]   # (inset, z) up the lower round
-    profile += [(i, depth - z) for i, z in reversed(profile)]
-    for inset, z in profile:
-        xy = np.asarray(outline(inset), dtype=float)
+    lower = [(bevel * (1 - math.sin(a)), bevel * (1 - math.cos(a))) for a in angles]   # (inset, z) round the lower edge
+    middle = [(0.0, z) for z in np.linspace(bevel, depth - bevel, levels + 2)[1:-1]]
+    rings, uv = [], []
+    for inset, z in lower + middle + [(i, depth - z) for i, z in reversed(lower)]:
+        xy = np.asarray(outline(inset, z), dtype=float)
         rings.append(o + np.outer(xy[:, 0], ex) + np.outer(xy[:, 1], ey) + z * ez)
-    return loft(rings)
+        uv.append(np.column_stack([xy[:, 0], np.full(len(xy), z)]) / (uv_tile or 1.0))
+    return loft(rings, uv=uv if uv_tile else None)
+
+
+def rod(p0, p1, r: float, n: int = 12) -> MeshData:
+    """Closed round bar of radius r from p0 to p1."""
+    p0, p1 = np.asarray(p0, dtype=float), np.asarray(p1, dtype=float)
+    axis = p1 - p0
+    axis /= np.linalg.norm(axis)
+    a = np.cross(axis, [1.0, 0.0, 0.0] if abs(axis[0]) < 0.9 else [0.0, 1.0, 0.0])
+    a /= np.linalg.norm(a)
+    b = np.cross(axis, a)
+    t = 2 * np.pi * np.arange(n) / n
+    ring = r * (np.outer(np.cos(t), a) + np.outer(np.sin(t), b))
+    return loft([p0 + ring, p1 + ring])
 
 
 # ----------------------------------------------------------------------------
