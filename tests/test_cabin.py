@@ -6,6 +6,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from PIL import Image
 from pxr import Sdf, Usd, UsdGeom, UsdSemantics, UsdShade
 
 from cabin_synth.assets import cabins as cabin_assets
@@ -246,11 +247,20 @@ def test_default_variant_is_lhd(name):
 
 
 def test_regeneration_is_byte_identical(tmp_path):
+    """The committed layers are the generator's output byte for byte; the texture images
+    pixel for pixel (PNG bytes also depend on the zlib that compressed them)."""
     written = cabin_assets.write_assets(tmp_path, tuple(CABINS))
-    assert len(written) == 2 * len(CABINS)  # main and trim layer of each
-    for path in written:
+    layers = [p for p in written if p.suffix == ".usda"]
+    images = [p for p in written if p.suffix == ".png"]
+    assert len(layers) == 2 * len(CABINS)  # main and trim layer of each
+    for path in layers:
         committed = REPO / "usd_assets" / path.relative_to(tmp_path)
         assert committed.read_bytes() == path.read_bytes(), f"{path.name} differs from the generator output"
+    committed_images = sorted((REPO / "usd_assets" / "cabins" / "textures").glob("*.png"))
+    assert sorted(p.name for p in images) == [p.name for p in committed_images], "every image is generated"
+    for path in images:
+        with Image.open(path) as new, Image.open(REPO / "usd_assets" / path.relative_to(tmp_path)) as old:
+            assert new.mode == old.mode and np.array_equal(np.asarray(new), np.asarray(old)), path.name
     assert set(CABINS) == set(cabin_assets.SPECS), "every spec has a committed asset and vice versa"
 
 
@@ -367,6 +377,57 @@ def test_materials_and_semantics(name):
     assert {"steering_wheel", "seat", "cabin", "window"} <= labels
     for part in ("Rim", "Spokes", "Hub"):
         assert class_label(stage.GetPrimAtPath(f"/Cabin/SteeringWheel/{part}")) == "steering_wheel"
+
+
+def _linear(values: np.ndarray) -> np.ndarray:
+    """IEC 61966-2-1 decoding of 0..1 sRGB values."""
+    return np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_textured_materials_average_to_their_values(name):
+    """Every textured material reads files that exist beside the cabin, through st its meshes
+    carry; its albedo and NIR maps, decoded here from the PNGs, average (times their scale)
+    to the material's own colour and reflectances; normal maps decode to unit-ish vectors
+    leaning less than 45 deg on average; screens are authored dark."""
+    stage = open_cabin(name)
+    textured = set()
+    for prim in stage.Traverse():
+        if not prim.IsA(UsdShade.Material):
+            continue
+        surface = UsdShade.Material(prim).ComputeSurfaceSource()[0]
+        for inp in surface.GetInputs():
+            if not inp.HasConnectedSource():
+                continue
+            textured.add(prim.GetPath())
+            tex = UsdShade.Shader(inp.GetConnectedSource()[0].GetPrim())
+            path = tex.GetInput("file").Get().resolvedPath
+            assert path and pathlib.Path(path).parent == cabin_asset_path(name).parent / "textures", path
+            with Image.open(path) as im:
+                px = np.asarray(im, dtype=float) / 255.0
+            space = tex.GetInput("sourceColorSpace").Get()
+            value = _linear(px) if space == "sRGB" else px
+            scale = np.asarray(tex.GetInput("scale").Get())
+            mean = value.reshape(-1, value.shape[-1] if value.ndim == 3 else 1).mean(axis=0)
+            iname = inp.GetBaseName()
+            if iname == "diffuseColor":
+                assert np.allclose(mean * scale[:3], inp.Get(), rtol=1e-4), (prim.GetPath(), iname)
+            elif iname.startswith("cabin_synth:nir_reflectance_"):
+                band = iname.rsplit("_", 1)[1]
+                assert np.isclose(mean[0] * scale[0], prim.GetAttribute(f"cabin_synth:nir_reflectance_{band}").Get(),
+                                  rtol=1e-4), (prim.GetPath(), iname)
+            elif iname == "normal":
+                n = px * 2.0 - 1.0
+                assert np.allclose(np.linalg.norm(n, axis=-1), 1.0, atol=0.02) and n[..., 2].mean() > 0.7, prim.GetPath()
+            elif iname == "emissiveColor":
+                assert np.allclose(scale[:3], 0.0), prim.GetPath()
+    assert {"SeatFabric", "Headliner", "Leather", "ClusterDisplay"} <= {p.name for p in textured}
+    for prim, _, _ in geometry(stage):
+        mat, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+        if mat.GetPath() in textured:
+            st = UsdGeom.PrimvarsAPI(prim).GetPrimvar("st")
+            assert st and st.GetInterpolation() == UsdGeom.Tokens.vertex, prim.GetPath()
+            assert len(st.Get()) == len(UsdGeom.Mesh(prim).GetPointsAttr().Get()), prim.GetPath()
 
 
 # ----------------------------------------------------------------------------

@@ -49,9 +49,10 @@ from .interior.seats import front_seat, rear_bench, seat_frame
 from .interior.dashboard import (climate_panel, cluster_housing, console_parts, dash_parts, glovebox, rounded_bezel,
                                   screen_slab, vent)
 from .interior.steering import column_parts, wheel_parts
+from .interior.textures import TEXTURE_FOLDER, cabin_images, linear_mean
 from .interior.trim import a_pillar_trim, b_pillar_trim, door_card, headliner, sun_visor
 from .meshes import MeshData, author_mesh, box, cylinder, extrude, frame_box, hexa, merge, prism_y, rounded, torus
-from .usda_files import generator_main, write_usda
+from .usda_files import generator_main, write_pngs, write_usda
 
 GENERATOR = "cabin_synth.assets.cabins"
 FORMAT_VERSION = 2
@@ -806,7 +807,7 @@ ZONE_NAMES: tuple[str, ...] = (
 MOUNT_NAMES: tuple[str, ...] = ("SteeringColumn", "APillar", "RearViewMirror", "CenterStack", "Cluster")
 
 
-def build_stage(spec: CabinSpec) -> Usd.Stage:
+def build_stage(spec: CabinSpec, means: dict[str, np.ndarray]) -> Usd.Stage:
     layer = Sdf.Layer.CreateAnonymous(f"{spec.name}.usda")
     stage = Usd.Stage.Open(layer)
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
@@ -825,7 +826,7 @@ def build_stage(spec: CabinSpec) -> Usd.Stage:
     prim.SetCustomDataByKey("cabin_synth:exterior_width_m", W)
     prim.SetCustomDataByKey("cabin_synth:exterior_height_m", H)
     prim.SetCustomDataByKey("cabin_synth:wheelbase_m", WB)
-    author_materials(stage)
+    author_materials(stage, means)
     b = Builder(stage, spec)
     build_common(b)
     vset = prim.GetVariantSets().AddVariantSet("drive")
@@ -902,21 +903,25 @@ def split_trim(main: Sdf.Layer, spec: CabinSpec) -> Sdf.Layer:
     return trim
 
 
-def usda_texts(spec: CabinSpec) -> tuple[str, str]:
-    """(main layer, trim layer) of one cabin."""
-    main = build_stage(spec).GetRootLayer()
+def usda_texts(spec: CabinSpec, means: dict[str, np.ndarray]) -> tuple[str, str]:
+    """(main layer, trim layer) of one cabin whose texture images have linear means ``means``."""
+    main = build_stage(spec, means).GetRootLayer()
     trim = split_trim(main, spec)
     return main.ExportToString(), trim.ExportToString()
 
 
 def write_assets(out_root: str | os.PathLike, names: tuple[str, ...] | None = None) -> list[pathlib.Path]:
     """Write ``<out_root>/cabins/<name>.usda`` and ``<out_root>/cabins/trim/<name>_trim.usda``
-    for every (or the named) cabin."""
+    for every (or the named) cabin, and the texture images all cabins share,
+    ``<out_root>/cabins/textures/<image>.png``."""
     folder = pathlib.Path(out_root) / "cabins"
     names = names or tuple(SPECS)
-    texts = {n: usda_texts(SPECS[n]) for n in names}
+    images = cabin_images()
+    means = {n: linear_mean(n, px) for n, px in images.items()}
+    texts = {n: usda_texts(SPECS[n], means) for n in names}
     return (write_usda(folder, texts, lambda t: t[0])
-            + write_usda(folder / TRIM_FOLDER, {f"{n}_trim": t for n, t in texts.items()}, lambda t: t[1]))
+            + write_usda(folder / TRIM_FOLDER, {f"{n}_trim": t for n, t in texts.items()}, lambda t: t[1])
+            + write_pngs(folder / TEXTURE_FOLDER, images))
 
 
 def main(argv: list[str] | None = None) -> int:

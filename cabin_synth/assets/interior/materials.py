@@ -7,9 +7,14 @@ RGB (sRGB swatches converted); an albedo texture's mean is scaled to them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 from pxr import Gf, Sdf, Usd, UsdGeom, UsdShade
+
+from ...scene.textures import TextureMap, connect_textures, nir_input, texture_map
+from .textures import TEXTURE_FOLDER, colour_space
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,34 @@ MATERIALS: tuple[MaterialSpec, ...] = (
 MATERIAL_BY_NAME = {m.name: m for m in MATERIALS}
 
 
-def author_materials(stage: Usd.Stage) -> None:
+def texture_maps(ms: MaterialSpec, means: Mapping[str, np.ndarray]) -> dict[str, TextureMap]:
+    """The UsdUVTexture bindings of a material: each map's file (relative to the cabin
+    layer), scaled so that the texture's mean is the material's value; NIR follows the
+    albedo's pattern where no NIR map of its own is given. A screen's picture is
+    authored dark (scale 0): the scene sets its luminance per frame (docs/cabins.md)."""
+    file = lambda name: f"./{TEXTURE_FOLDER}/{name}.png"
+    by_map = dict(ms.textures)
+    maps: dict[str, TextureMap] = {}
+    if "albedo" in by_map:
+        name = by_map["albedo"]
+        maps["diffuseColor"] = texture_map("diffuseColor", file(name), colour_space=colour_space(name),
+                                           scale=(*(np.asarray(ms.diffuse) / means[name]).tolist(), 1.0))
+    nir_name = by_map.get("nir", by_map.get("albedo"))
+    if nir_name:
+        for band, value in ((850, ms.nir_850), (940, ms.nir_940)):
+            k = float(value / means[nir_name][0])
+            maps[nir_input(band)] = texture_map(nir_input(band), file(nir_name), colour_space=colour_space(nir_name),
+                                                scale=(k, k, k, 1.0))
+    if "normal" in by_map:
+        maps["normal"] = texture_map("normal", file(by_map["normal"]))
+    if ms.emissive:
+        maps["emissiveColor"] = texture_map("emissiveColor", file(ms.emissive), colour_space=colour_space(ms.emissive),
+                                            scale=(0.0, 0.0, 0.0, 1.0), wrap=("clamp", "clamp"))
+    return maps
+
+
+def author_materials(stage: Usd.Stage, means: Mapping[str, np.ndarray]) -> None:
+    """/Cabin/Looks: every material, textured from the images whose linear means are ``means``."""
     UsdGeom.Scope.Define(stage, "/Cabin/Looks")
     for ms in MATERIALS:
         mat = UsdShade.Material.Define(stage, f"/Cabin/Looks/{ms.name}")
@@ -111,6 +143,8 @@ def author_materials(stage: Usd.Stage) -> None:
         if ms.opacity < 1.0:
             sh.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(ms.opacity)
             sh.CreateInput("ior", Sdf.ValueTypeNames.Float).Set(ms.ior)
+        if ms.emissive:
+            sh.CreateInput("emissiveColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(0.0, 0.0, 0.0))
         mat.CreateSurfaceOutput().ConnectToSource(sh.ConnectableAPI(), "surface")
         prim = mat.GetPrim()
         prim.CreateAttribute("cabin_synth:nir_reflectance_850", Sdf.ValueTypeNames.Float, custom=True).Set(ms.nir_850)
@@ -122,3 +156,4 @@ def author_materials(stage: Usd.Stage) -> None:
                                  custom=True).Set(ms.nir_t_940)
         if ms.doc:
             prim.SetDocumentation(ms.doc)
+        connect_textures(mat, sh, texture_maps(ms, means))
