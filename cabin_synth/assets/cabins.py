@@ -357,10 +357,19 @@ def glovebox_line(spec: CabinSpec):
 # ----------------------------------------------------------------------------
 
 
+def add_orient(x: UsdGeom.Xformable, rot: np.ndarray) -> None:
+    """An orient op of the rotation whose columns are the prim's local axes in the vehicle frame."""
+    q = Gf.Matrix3d(*np.asarray(rot).T.flatten().tolist()).ExtractRotation().GetQuat()
+    x.AddOrientOp(UsdGeom.XformOp.PrecisionDouble).Set(
+        Gf.Quatd(rounded(q.GetReal(), 12), Gf.Vec3d(*[rounded(c, 12) for c in q.GetImaginary()])))
+
+
 def _vec3(v) -> Gf.Vec3d:
     return Gf.Vec3d(rounded(v[0]), rounded(v[1]), rounded(v[2]))
 
 
+# Rec. 709 luminance of linear RGB.
+LUMA = np.array([0.2126, 0.7152, 0.0722])
 # Seat parts that are not the seat's cover.
 SEAT_PART_MATERIALS = {"HeadrestPosts": "Chrome"}
 # Parts both drives share, authored once under this abstract (class) prim and brought
@@ -369,9 +378,10 @@ PROTOTYPES = "/Cabin/Prototypes"
 
 
 class Builder:
-    def __init__(self, stage: Usd.Stage, spec: CabinSpec):
+    def __init__(self, stage: Usd.Stage, spec: CabinSpec, means: dict[str, np.ndarray]):
         self.stage = stage
         self.spec = spec
+        self.means = means     # linear means of the texture images (interior.textures.linear_mean)
 
     def xform(self, path: str, translate=None) -> UsdGeom.Xform:
         x = UsdGeom.Xform.Define(self.stage, path)
@@ -386,6 +396,28 @@ class Builder:
             UsdShade.Material.Get(self.stage, f"/Cabin/Looks/{material}"))
         UsdSemantics.LabelsAPI.Apply(prim, "class").CreateLabelsAttr(Vt.TokenArray([label]))
         return mesh
+
+    def screen_light(self, path: str, centre, e_w, e_up, e_n, width: float, height: float, material: str) -> None:
+        """The light a screen throws: a RectLight of the screen's size 1 mm inside its front face
+        (screen_slab's, 3 mm thick), emitting along the screen's normal e_n (its local -Z), in the
+        picture's mean colour; off here, lit per frame by the scene (docs/cabins.md, Screens)."""
+        mean = self.means[MATERIAL_BY_NAME[material].emissive]
+        luma = float(np.dot(LUMA, mean))
+        light = UsdLux.RectLight.Define(self.stage, path)
+        light.AddTranslateOp().Set(_vec3(np.asarray(centre) + 0.002 * np.asarray(e_n)))
+        add_orient(light, np.stack([e_w, e_up, -np.asarray(e_n)], axis=1))
+        light.CreateWidthAttr(rounded(width))
+        light.CreateHeightAttr(rounded(height))
+        light.CreateIntensityAttr(0.0)
+        light.CreateColorAttr(Gf.Vec3f(*(rounded(c / luma, 4) for c in mean)))
+        prim = light.GetPrim()
+        prim.CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool, custom=True).Set(False)
+        prim.CreateAttribute("cabin_synth:picture_luminance", Sdf.ValueTypeNames.Float, custom=True).Set(rounded(luma, 6))
+        prim.SetDocumentation(
+            "The screen's emission as a light: emits along -Z, Lambertian, in inputs:color (the picture's mean "
+            "linear colour over its luminance). cabin_synth:picture_luminance is the picture's mean luminance "
+            "relative to full white. Off in the asset; the scene sets inputs:intensity (the screen's mean "
+            "luminance, nits), cabin_synth:on, luminous_intensity_cd and radiant_intensity_w_sr (0: no NIR).")
 
     def zone(self, name: str, snake: str, faces, eye: np.ndarray) -> None:
         """Zone mesh of planar faces, each facing the eye; faces[0] is the zone's glance
@@ -599,10 +631,7 @@ def build_side(b: Builder, s: float) -> Derived:
     # --- steering wheel ---------------------------------------------------
     wheel = UsdGeom.Xform.Define(b.stage, "/Cabin/SteeringWheel")
     wheel.AddTranslateOp().Set(_vec3(d.hub))
-    rot = np.stack([d.right, d.up, d.axis], axis=1)  # columns = local axes in the vehicle frame
-    q = Gf.Matrix3d(*rot.T.flatten().tolist()).ExtractRotation().GetQuat()
-    wheel.AddOrientOp(UsdGeom.XformOp.PrecisionDouble).Set(
-        Gf.Quatd(rounded(q.GetReal(), 12), Gf.Vec3d(*[rounded(c, 12) for c in q.GetImaginary()])))
+    add_orient(wheel, np.stack([d.right, d.up, d.axis], axis=1))
     wheel.AddRotateZOp(opSuffix="steer").Set(0.0)
     wheel.GetPrim().SetDocumentation(
         "Origin = hub centre. Local +Z = column axis pointing at the driver, +Y = 12 o'clock, "
@@ -628,6 +657,7 @@ def build_side(b: Builder, s: float) -> Derived:
     hood_z = sc_c[2] + cl_h / 2 + 0.02
     b.mesh("/Cabin/Dashboard/Cluster/Hood", cluster_housing(sc_c, e_w, e_up, e_n, cl_w, cl_h, hood_z), "CarbonBlackPlastic", "cabin")
     b.mesh("/Cabin/Dashboard/Cluster/Screen", screen_slab(sc_c, e_w, e_up, e_n, cl_w, cl_h), "ClusterDisplay", "cabin")
+    b.screen_light("/Cabin/Dashboard/Cluster/Light", sc_c, e_w, e_up, e_n, cl_w, cl_h, "ClusterDisplay")
     mount_cluster = sc_c + (cl_h / 2 + 0.008) * e_up + 0.012 * e_n
 
     # --- infotainment --------------------------------------------------------
@@ -643,6 +673,7 @@ def build_side(b: Builder, s: float) -> Derived:
     b.mesh("/Cabin/Dashboard/Infotainment/Bezel", rounded_bezel(if_c, f_w, f_up, f_n, if_w + 0.024, if_h + 0.024, 0.025),
            "CarbonBlackPlastic", "cabin")
     b.mesh("/Cabin/Dashboard/Infotainment/Screen", screen_slab(if_c, f_w, f_up, f_n, if_w, if_h), "InfotainmentDisplay", "cabin")
+    b.screen_light("/Cabin/Dashboard/Infotainment/Light", if_c, f_w, f_up, f_n, if_w, if_h, "InfotainmentDisplay")
     mount_center = np.array([r - 0.012, 0.0, top - 0.12])
 
     # --- glovebox -------------------------------------------------------------
@@ -827,7 +858,7 @@ def build_stage(spec: CabinSpec, means: dict[str, np.ndarray]) -> Usd.Stage:
     prim.SetCustomDataByKey("cabin_synth:exterior_height_m", H)
     prim.SetCustomDataByKey("cabin_synth:wheelbase_m", WB)
     author_materials(stage, means)
-    b = Builder(stage, spec)
+    b = Builder(stage, spec, means)
     build_common(b)
     vset = prim.GetVariantSets().AddVariantSet("drive")
     for v in ("lhd", "rhd"):

@@ -478,7 +478,7 @@ void main() {
 """
 
 MAX_ILLUMINATORS = 8
-MAX_LAMPS = 2
+MAX_LAMPS = 3   # the dome lamp and the two screens
 # A lamp on the headliner sees a seated driver's eyes 51-70 degrees off its axis
 # (1.55-1.95 m statures, docs/sensors.md): its map reaches 72 degrees (tangent 3),
 # where its Lambertian beam still has 0.32 of its peak. Wider costs texel size.

@@ -47,7 +47,7 @@ class Illuminator:
 
 @dataclass(frozen=True)
 class Lamp:
-    """A cabin lamp (dome/map light): a point source with a cos^m beam in RGB and NIR."""
+    """A cabin lamp (dome/map light) or a lit screen: a point source with a cos^m beam in RGB and NIR."""
     position: np.ndarray    # (3,) vehicle frame
     axis: np.ndarray        # (3,) unit, beam axis
     rgb_cd: np.ndarray      # (3,) on-axis luminous intensity per linear sRGB channel, cd
@@ -246,7 +246,8 @@ class StageReader:
         # Semantic labels are composed once; frames only change points, transforms,
         # visibility and material values.
         self._semantics = {m.GetPath(): _semantic(m.GetPrim()) for m in self._meshes}
-        self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight)]
+        # Cabin lamps and screens: lights the scene switches on and off.
+        self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight) or p.IsA(UsdLux.RectLight)]
         # Skin detail (the head) or ambient occlusion alone (the eyes): cabin_synth.scene.skin.
         self._detail = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:rest_mm")}
         self._occlusion = {m.GetPath() for m in self._meshes
@@ -360,11 +361,11 @@ class StageReader:
         )
 
     def _lit_lamps(self, cache: UsdGeom.XformCache):
-        """Cabin lamps that are on, with the colour of their colour temperature."""
+        """Cabin lamps and screens that are on, in their colour (a lamp's colour temperature)."""
         for prim in self._lamps:
             if not prim.GetAttribute("cabin_synth:on").Get():
                 continue
-            light = UsdLux.DiskLight(prim)
+            light = UsdLux.LightAPI(prim)
             M = np.asarray(cache.GetLocalToWorldTransform(prim))
             tint = (blackbody_rgb(float(light.GetColorTemperatureAttr().Get()))
                     if light.GetEnableColorTemperatureAttr().Get() else np.ones(3))
@@ -372,4 +373,4 @@ class StageReader:
                        rgb_cd=float(prim.GetAttribute("cabin_synth:luminous_intensity_cd").Get()) * tint
                        * np.asarray(light.GetColorAttr().Get(), float),
                        nir_w_sr=float(prim.GetAttribute("cabin_synth:radiant_intensity_w_sr").Get()),
-                       exponent=LAMBERT_EXPONENT)   # a DiskLight emits as a Lambertian surface
+                       exponent=LAMBERT_EXPONENT)   # disc and rectangle lights emit as Lambertian surfaces
