@@ -50,8 +50,8 @@ from .interior.dashboard import (climate_panel, cluster_housing, console_parts, 
                                   screen_slab, vent)
 from .interior.steering import column_parts, wheel_parts
 from .interior.textures import TEXTURE_FOLDER, cabin_images, linear_mean
-from .interior.trim import a_pillar_trim, b_pillar_trim, door_card, headliner, sun_visor
-from .meshes import MeshData, author_mesh, box, cylinder, extrude, frame_box, hexa, merge, prism_y, rounded, torus
+from .interior.trim import a_pillar_trim, b_pillar_trim, door_card, headliner, mirror_parts, sun_visor
+from .meshes import MeshData, author_mesh, box, cylinder, extrude, merge, pillow, rod, rounded, rounded_rect
 from .usda_files import generator_main, write_pngs, write_usda
 
 GENERATOR = "cabin_synth.assets.cabins"
@@ -567,14 +567,14 @@ def build_common(b: Builder) -> None:
     for side, tag in ((1.0, "Left"), (-1.0, "Right")):
         c = exterior_mirror_centre(spec, side)
         gw, gh = spec.mirror_glass
-        y0, y1 = c[1] - gw / 2 - 0.015, c[1] + gw / 2 + 0.015
-        housing = box((c[0] + 0.004, y0, c[2] - gh / 2 - 0.015), (c[0] + 0.10, y1, c[2] + gh / 2 + 0.015))
+        housing, glass = mirror_parts(c + np.array([0.004, 0.0, 0.0]), (1, 0, 0), (0, 1, 0), (0, 0, 1),
+                                      gw / 2 + 0.015, gh / 2 + 0.015, 0.096)
         inner_y = side * (spec.exterior_lwh_wb[1] / 2 - 0.04)
-        arm_y0, arm_y1 = sorted((inner_y, c[1] - side * (gw / 2)))
-        arm = box((c[0] + 0.03, arm_y0, c[2] - gh / 2), (c[0] + 0.09, arm_y1, c[2] - gh / 2 + 0.04))
-        b.mesh(f"/Cabin/Mirrors/{tag}Housing", merge(housing, arm), "CarbonBlackPlastic", "cabin")
-        b.mesh(f"/Cabin/Mirrors/{tag}Glass",
-               box((c[0], c[1] - gw / 2, c[2] - gh / 2), (c[0] + 0.004, c[1] + gw / 2, c[2] + gh / 2)), "Mirror", "cabin")
+        arm = pillow(lambda i, s_: rounded_rect(0.06 - 2 * i, 0.04 - 2 * i, 0.012 - i, 3),
+                     (c[0] + 0.06, inner_y, c[2] - gh / 2 + 0.02), (1, 0, 0), (0, 0, 1), (0, side, 0),
+                     max(abs(c[1] - inner_y) - gw / 2 + 0.02, 0.03), 0.008, 2)   # into the housing
+        b.mesh(f"/Cabin/Mirrors/{tag}Housing", merge(housing, arm), "CarbonBlackPlastic", "cabin", 35)
+        b.mesh(f"/Cabin/Mirrors/{tag}Glass", glass, "Mirror", "cabin")
 
 
 def exterior_mirror_centre(spec: CabinSpec, side: float) -> np.ndarray:
@@ -694,11 +694,10 @@ def build_side(b: Builder, s: float) -> Derived:
     mc, myaw, mw, mh, md = rear_view_mirror(spec, s)
     Rm = rot_z(myaw)
     ex_, ey_, ez_ = Rm @ np.array([1.0, 0, 0]), Rm @ np.array([0, 1.0, 0]), np.array([0, 0, 1.0])
-    housing = frame_box(mc, ex_, ey_, ez_, (0.0, -mw / 2, -mh / 2), (md, mw / 2, mh / 2))
+    housing, glass = mirror_parts(mc, ex_, ey_, ez_, mw / 2, mh / 2, md)
     stem_top = np.array([windscreen_x(spec, mc[2] + 0.06) - 0.005, 0.0, mc[2] + 0.06])
-    stem = box((mc[0] + 0.01, -0.015, mc[2] + mh / 2 - 0.01), (stem_top[0], 0.015, stem_top[2]))
-    b.mesh("/Cabin/Mirrors/RearViewHousing", merge(housing, stem), "CarbonBlackPlastic", "cabin")
-    glass = frame_box(mc, ex_, ey_, ez_, (-0.003, -mw / 2 + 0.008, -mh / 2 + 0.008), (0.0, mw / 2 - 0.008, mh / 2 - 0.008))
+    stem = rod((mc[0] + md / 2, 0.0, mc[2] + mh / 2 - 0.01), stem_top, 0.011, 12)
+    b.mesh("/Cabin/Mirrors/RearViewHousing", merge(housing, stem), "CarbonBlackPlastic", "cabin", 35)
     b.mesh("/Cabin/Mirrors/RearViewGlass", glass, "Mirror", "cabin")
     mount_rvm = mc + np.array([md / 2, 0.0, -mh / 2 - 0.015])
 

@@ -1,4 +1,4 @@
-"""Door cards, pillar trim, headliner and sun visors (vehicle frame, metres).
+"""Door cards, pillar trim, headliner, sun visors and mirror housings (vehicle frame, metres).
 
 A door card is the inner skin of a door from the floor to the window sill: a
 lower panel with its map pocket and speaker, a fabric insert, the armrest with a
@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..meshes import MeshData, cylinder, extrude, loft, merge, pillow, rod, rounded_rect
+from ..meshes import MeshData, cylinder, extrude, loft, merge, pillow, rod, rounded_rect, superellipse
 
 Part = tuple[MeshData, str]     # a mesh and its material's name
 
@@ -143,3 +143,15 @@ def sun_visor(x_front: float, y_inner: float, y_outer: float, roof_z: float) -> 
     clip = pillow(lambda i, s: rounded_rect(0.03 - 2 * i, 0.025 - 2 * i, 0.008 - i),
                   (x_front - 0.02, y_inner - sgn * 0.02, roof_z - 0.018), (1, 0, 0), (0, 1, 0), (0, 0, 1), 0.02, 0.004, 1)
     return pad, merge(pivot, clip)
+
+
+def mirror_parts(centre, ex, ey, ez, half_w: float, half_h: float, depth: float) -> tuple[MeshData, MeshData]:
+    """A mirror's housing and glass, both rounded-rectangular (superellipse) in the (ey, ez)
+    plane at ``centre``: the housing ``depth`` deep along ex, its back rounded; the glass
+    3 mm proud of it towards -ex, inset 8 mm from the housing's edge."""
+    c = np.asarray(centre, dtype=float)
+    housing = pillow(lambda i, s: superellipse(half_w - i, half_h - i, 4.0, 40), c, ey, ez, ex, depth,
+                     min(0.4 * depth, 0.35 * half_h), 3)
+    glass = pillow(lambda i, s: superellipse(half_w - 0.008 - i, half_h - 0.008 - i, 4.0, 40), c - 0.003 * np.asarray(ex),
+                   ey, ez, ex, 0.003, 0.001, 1)
+    return housing, glass
