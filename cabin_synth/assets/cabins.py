@@ -410,6 +410,9 @@ class Builder:
         light.CreateHeightAttr(rounded(height))
         light.CreateIntensityAttr(0.0)
         light.CreateColorAttr(Gf.Vec3f(*(rounded(c / luma, 4) for c in mean)))
+        # A panel a quarter of a metre wide throws penumbrae as wide as the wheel's rim: no
+        # point-light shadows (docs/cabins.md, Screens).
+        UsdLux.ShadowAPI.Apply(light.GetPrim()).CreateShadowEnableAttr(False)
         prim = light.GetPrim()
         prim.CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool, custom=True).Set(False)
         prim.CreateAttribute("cabin_synth:picture_luminance", Sdf.ValueTypeNames.Float, custom=True).Set(rounded(luma, 6))

@@ -15,6 +15,7 @@ from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
 from ..errors import UserError
 from ..scene import skin
+from ..scene.cabin import fan_triangles
 from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..scene.materials import Material
@@ -53,6 +54,7 @@ class Lamp:
     rgb_cd: np.ndarray      # (3,) on-axis luminous intensity per linear sRGB channel, cd
     nir_w_sr: float         # on-axis radiant intensity in the NIR camera's band, W/sr
     exponent: float         # cos^m beam exponent (1: Lambertian)
+    shadows: bool = True    # UsdLux shadow:enable (a screen, a broad source, casts none: docs/cabins.md)
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,7 @@ class SceneView:
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Fan-triangulate polygons given USD's faceVertexCounts/faceVertexIndices."""
-    if np.all(counts == 3):
-        return indices.reshape(-1, 3)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    tris = [np.stack([np.full(c - 2, indices[s]), indices[s + 1:s + c - 1], indices[s + 2:s + c]], axis=1)
-            for s, c in zip(starts, counts) if c >= 3]
-    return np.concatenate(tris)
+    return fan_triangles(counts, indices)[0].astype(indices.dtype)
 
 
 def vertex_normals(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
@@ -373,4 +370,5 @@ class StageReader:
                        rgb_cd=float(prim.GetAttribute("cabin_synth:luminous_intensity_cd").Get()) * tint
                        * np.asarray(light.GetColorAttr().Get(), float),
                        nir_w_sr=float(prim.GetAttribute("cabin_synth:radiant_intensity_w_sr").Get()),
-                       exponent=LAMBERT_EXPONENT)   # disc and rectangle lights emit as Lambertian surfaces
+                       exponent=LAMBERT_EXPONENT,   # disc and rectangle lights emit as Lambertian surfaces
+                       shadows=UsdLux.ShadowAPI(prim).GetShadowEnableAttr().Get() is not False)

@@ -41,8 +41,8 @@ def contour(y, centres, bolster: float) -> np.ndarray:
     return bolster * smoothstep(INSERT_HALF - 0.005, INSERT_HALF + 0.04, d) - 0.003 * np.exp(-((d - INSERT_HALF) / 0.006) ** 2)
 
 
-def section(half_w: float, low: float, high: float, radius: float, rise, n_top: int = 21,
-            n_low: int = 7, n_arc: int = 4) -> np.ndarray:
+def section(half_w: float, low: float, high: float, radius: float, rise, n_top: int = 17,
+            n_low: int = 5, n_arc: int = 3) -> np.ndarray:
     """Counter-clockwise (y, h) outline of a seat cross-section: a rounded rectangle
     from h = low to high, ``half_w`` each side, whose upper (seating) edge stands out by
     rise(y) (a function of y), fading to nothing down the sides."""
@@ -67,7 +67,7 @@ def cushion(x0: float, x1: float, top, bottom: float, half_w: float, centres, bo
         x = x0 + s
         return section(half_w - inset, bottom + inset, top(x) - inset, 0.05 - 0.6 * inset,
                        lambda y: contour(y, centres, bolster(x)))
-    return pillow(outline, (x0, 0.0, 0.0), (0, 1, 0), (0, 0, 1), (1, 0, 0), x1 - x0, 0.035, 3, 9, uv_tile)
+    return pillow(outline, (x0, 0.0, 0.0), (0, 1, 0), (0, 0, 1), (1, 0, 0), x1 - x0, 0.035, 3, 7, uv_tile)
 
 
 def backrest(origin, back_angle_deg: float, t0: float, t1: float, half_w, front, depth, centres, bolster,
@@ -82,7 +82,7 @@ def backrest(origin, back_angle_deg: float, t0: float, t1: float, half_w, front,
         t = t0 + s
         return section(half_w(t) - inset, front(t) - depth(t) + inset, front(t) - inset, 0.06 - 0.7 * inset,
                        lambda y: contour(y, centres, bolster(t)))
-    return pillow(outline, np.asarray(origin, float) + t0 * up, (0, 1, 0), fwd, up, t1 - t0, 0.045, 3, 10, uv_tile)
+    return pillow(outline, np.asarray(origin, float) + t0 * up, (0, 1, 0), fwd, up, t1 - t0, 0.045, 3, 8, uv_tile)
 
 
 def headrest(front_x: float, z0: float, z1: float, y: float = 0.0, width: float = 0.27, depth: float = 0.11,
@@ -92,7 +92,7 @@ def headrest(front_x: float, z0: float, z1: float, y: float = 0.0, width: float 
     def outline(inset, s):
         wing = lambda yy: 0.012 * np.cos(np.clip(yy / (width / 2), -1.0, 1.0) * math.pi / 2) ** 2
         return section(width / 2 - inset, front_x - depth + inset, front_x - inset, 0.04 - 0.7 * inset, wing,
-                       n_top=15, n_low=5, n_arc=3) + np.array([y, 0.0])
+                       n_top=13, n_low=3, n_arc=3) + np.array([y, 0.0])
     return pillow(outline, (0.0, 0.0, z0), (0, 1, 0), (1, 0, 0), (0, 0, 1), z1 - z0, 0.035, 3, 3, uv_tile)
 
 

@@ -72,9 +72,9 @@ def door_card(x0: float, x1: float, side: float, hw: float, beltline: float, fro
     if driver:
         # Window-switch pod on the armrest's front: four rocker switches.
         top = np.array([ax1 - 0.09, side * (hw - 0.045), arm_hi + 0.002])
-        pod = pillow(lambda i, s: rounded_rect(0.14 - 2 * i, 0.065 - 2 * i, 0.02 - i), top, (1, 0, 0), (0, 1, 0), (0, 0, 1),
+        pod = pillow(lambda i, s: rounded_rect(0.14 - 2 * i, 0.065 - 2 * i, 0.02 - i, 3), top, (1, 0, 0), (0, 1, 0), (0, 0, 1),
                      0.014, 0.005, 2)
-        keys = [pillow(lambda i, s: rounded_rect(0.022 - 2 * i, 0.018 - 2 * i, 0.005 - i),
+        keys = [pillow(lambda i, s: rounded_rect(0.022 - 2 * i, 0.018 - 2 * i, 0.005 - i, 2),
                        top + np.array([dx, side * dy, 0.012]), (1, 0, 0), (0, 1, 0), (0, 0, 1), 0.008, 0.003, 1)
                 for dx in (-0.03, 0.0) for dy in (-0.015, 0.015)]
         parts["Switches"] = (merge(pod, *keys), "CarbonBlackPlastic")
@@ -150,8 +150,8 @@ def mirror_parts(centre, ex, ey, ez, half_w: float, half_h: float, depth: float)
     plane at ``centre``: the housing ``depth`` deep along ex, its back rounded; the glass
     3 mm proud of it towards -ex, inset 8 mm from the housing's edge."""
     c = np.asarray(centre, dtype=float)
-    housing = pillow(lambda i, s: superellipse(half_w - i, half_h - i, 4.0, 40), c, ey, ez, ex, depth,
+    housing = pillow(lambda i, s: superellipse(half_w - i, half_h - i, 4.0, 28), c, ey, ez, ex, depth,
                      min(0.4 * depth, 0.35 * half_h), 3)
-    glass = pillow(lambda i, s: superellipse(half_w - 0.008 - i, half_h - 0.008 - i, 4.0, 40), c - 0.003 * np.asarray(ex),
+    glass = pillow(lambda i, s: superellipse(half_w - 0.008 - i, half_h - 0.008 - i, 4.0, 28), c - 0.003 * np.asarray(ex),
                    ey, ez, ex, 0.003, 0.001, 1)
     return housing, glass
