@@ -39,7 +39,7 @@ def dash_parts(profile, hw: float, split_z: float) -> dict[str, Part]:
     inner = np.array([fire_top[0], split_z])
     upper = [fire_top, *chain[:k], seam, inner]
     lower = [seam, *chain[k:], fire_low, inner]
-    strip = [seam + (0.004, -0.012), seam + (-0.006, -0.012), seam + (-0.006, 0.012), seam + (0.004, 0.012)]
+    strip = [seam + (0.004, -0.007), seam + (-0.005, -0.007), seam + (-0.005, 0.007), seam + (0.004, 0.007)]
     return {"Dash": (prism_y(upper, -hw, hw), "DashSkin"),
             "DashLower": (prism_y(lower, -hw, hw), "BlackPlasticNIR"),
             "DecorStrip": (prism_y(strip, -hw + 0.02, hw - 0.02), "SatinMetal")}

@@ -76,7 +76,7 @@ MATERIALS: tuple[MaterialSpec, ...] = (
     MaterialSpec("Rubber", (0.012, 0.012, 0.012), 0.8, 0.04, 0.04,
                  textures=(("normal", "grain_fine_normal"),), tile_m=0.06,
                  doc="carbon-black filled rubber/TPE: pedal pads, console tray mat, door seals"),
-    MaterialSpec("SatinMetal", (0.50, 0.50, 0.50), 0.35, 0.48, 0.50, metallic=1.0,
+    MaterialSpec("SatinMetal", (0.30, 0.30, 0.31), 0.35, 0.29, 0.30, metallic=1.0,
                  textures=(("normal", "brushed_normal"),), tile_m=0.05,
                  doc="satin aluminium-look decor (vacuum-metallised film under lacquer): dash and door inserts, "
                      "vent louvres"),
