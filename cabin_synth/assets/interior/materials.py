@@ -38,20 +38,23 @@ class MaterialSpec:
     doc: str = ""
 
 
+# Moulded plastics' grain: a normal map on a 60 mm tile.
+MOULDED_GRAIN = {"textures": (("normal", "grain_fine_normal"),), "tile_m": 0.06}
+
 MATERIALS: tuple[MaterialSpec, ...] = (
     MaterialSpec("BlackPlasticNIR", (0.030, 0.030, 0.032), 0.65, 0.30, 0.33,
-                 textures=(("normal", "grain_fine_normal"),), tile_m=0.06,
+                 **MOULDED_GRAIN,
                  doc="moulded-in-colour grained black PP/TPO coloured with NIR-transparent (non-carbon) blacks: "
                      "lower dash, console sides, glovebox, seat shields, door lowers"),
     MaterialSpec("CarbonBlackPlastic", (0.022, 0.022, 0.024), 0.55, 0.05, 0.05,
-                 textures=(("normal", "grain_fine_normal"),), tile_m=0.06,
+                 **MOULDED_GRAIN,
                  doc="carbon-black pigmented ABS/PC: column shroud, cluster hood, bezels, switches, mirror housings"),
     MaterialSpec("DashSkin", (0.028, 0.027, 0.027), 0.7, 0.06, 0.07,
                  textures=(("albedo", "haircell_albedo"), ("normal", "haircell_normal")), tile_m=0.08,
                  doc="slush-moulded TPU/PVC skin with a leather-like haircell grain, carbon-black pigmented: "
                      "dash top, door tops"),
     MaterialSpec("GreyPlastic", (0.16, 0.16, 0.16), 0.6, 0.17, 0.17,
-                 textures=(("normal", "grain_fine_normal"),), tile_m=0.06,
+                 **MOULDED_GRAIN,
                  doc="light grey grained PP tinted with TiO2 and carbon black: B/C-pillar trim, parcel shelf"),
     MaterialSpec("Headliner", (0.42, 0.40, 0.37), 0.9, 0.65, 0.63,
                  textures=(("albedo", "knit_albedo"), ("normal", "knit_normal")), tile_m=0.05,
@@ -74,7 +77,7 @@ MATERIALS: tuple[MaterialSpec, ...] = (
                  textures=(("albedo", "carpet_albedo"), ("normal", "carpet_normal")), tile_m=0.10,
                  doc="black needle-punch PET carpet, solution-dyed with carbon black"),
     MaterialSpec("Rubber", (0.012, 0.012, 0.012), 0.8, 0.04, 0.04,
-                 textures=(("normal", "grain_fine_normal"),), tile_m=0.06,
+                 **MOULDED_GRAIN,
                  doc="carbon-black filled rubber/TPE: pedal pads, console tray mat, door seals"),
     MaterialSpec("SatinMetal", (0.30, 0.30, 0.31), 0.35, 0.29, 0.30, metallic=1.0,
                  textures=(("normal", "brushed_normal"),), tile_m=0.05,

@@ -47,8 +47,16 @@ class Canvas:
         self.x = (xx + 0.5) / SS
         self.y = height - (yy + 0.5) / SS
 
-    def paint(self, mask: np.ndarray, colour, alpha: float = 1.0) -> None:
-        self.img[mask] = (1 - alpha) * self.img[mask] + alpha * np.asarray(colour, dtype=float)
+    def _window(self, x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice]:
+        """The supersampled rows and columns covering the box x0..x1, y0..y1 (output pixels, y up)."""
+        c0, c1 = max(int(np.floor(x0 * SS)) - 1, 0), min(int(np.ceil(x1 * SS)) + 1, self.w * SS)
+        r0, r1 = max(int(np.floor((self.h - y1) * SS)) - 1, 0), min(int(np.ceil((self.h - y0) * SS)) + 1, self.h * SS)
+        return slice(r0, max(r1, r0)), slice(c0, max(c1, c0))
+
+    def paint(self, window, mask: np.ndarray, colour, alpha: float = 1.0) -> None:
+        """Blend ``colour`` over the pixels of ``window`` where ``mask`` holds."""
+        img = self.img[window]
+        img[mask] = (1 - alpha) * img[mask] + alpha * np.asarray(colour, dtype=float)
 
     def gradient(self, top, bottom) -> None:
         t = (self.y / self.h)[..., None]
@@ -56,40 +64,49 @@ class Canvas:
 
     def segment(self, p0, p1, width: float, colour, alpha: float = 1.0) -> None:
         (x0, y0), (x1, y1) = p0, p1
+        win = self._window(min(x0, x1) - width, min(y0, y1) - width, max(x0, x1) + width, max(y0, y1) + width)
+        x, y = self.x[win], self.y[win]
         dx, dy = x1 - x0, y1 - y0
         L2 = max(dx * dx + dy * dy, 1e-12)
-        t = np.clip(((self.x - x0) * dx + (self.y - y0) * dy) / L2, 0.0, 1.0)
-        d = np.hypot(self.x - x0 - t * dx, self.y - y0 - t * dy)
-        self.paint(d <= width / 2, colour, alpha)
+        t = np.clip(((x - x0) * dx + (y - y0) * dy) / L2, 0.0, 1.0)
+        self.paint(win, np.hypot(x - x0 - t * dx, y - y0 - t * dy) <= width / 2, colour, alpha)
 
     def polyline(self, points, width: float, colour, alpha: float = 1.0) -> None:
         for a, b in zip(points[:-1], points[1:]):
             self.segment(a, b, width, colour, alpha)
 
     def disc(self, centre, radius: float, colour, alpha: float = 1.0) -> None:
-        self.paint(np.hypot(self.x - centre[0], self.y - centre[1]) <= radius, colour, alpha)
+        win = self._window(centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius)
+        self.paint(win, np.hypot(self.x[win] - centre[0], self.y[win] - centre[1]) <= radius, colour, alpha)
 
     def arc(self, centre, radius: float, a0: float, a1: float, width: float, colour, alpha: float = 1.0) -> None:
         """Ring band between angles a0 and a1 (degrees, counter-clockwise from +x)."""
-        r = np.hypot(self.x - centre[0], self.y - centre[1])
-        a = np.degrees(np.arctan2(self.y - centre[1], self.x - centre[0]))
+        reach = radius + width
+        win = self._window(centre[0] - reach, centre[1] - reach, centre[0] + reach, centre[1] + reach)
+        x, y = self.x[win] - centre[0], self.y[win] - centre[1]
+        a = np.degrees(np.arctan2(y, x))
         lo, hi = min(a0, a1), max(a0, a1)
         inside = ((a - lo) % 360.0) <= (hi - lo)
-        self.paint((np.abs(r - radius) <= width / 2) & inside, colour, alpha)
+        self.paint(win, (np.abs(np.hypot(x, y) - radius) <= width / 2) & inside, colour, alpha)
 
     def rect(self, x0: float, y0: float, x1: float, y1: float, colour, radius: float = 0.0, alpha: float = 1.0) -> None:
-        cx, cy = np.clip(self.x, x0 + radius, x1 - radius), np.clip(self.y, y0 + radius, y1 - radius)
-        self.paint(np.hypot(self.x - cx, self.y - cy) <= radius + 1e-9, colour, alpha)
+        win = self._window(x0, y0, x1, y1)
+        x, y = self.x[win], self.y[win]
+        cx, cy = np.clip(x, x0 + radius, x1 - radius), np.clip(y, y0 + radius, y1 - radius)
+        self.paint(win, np.hypot(x - cx, y - cy) <= radius + 1e-9, colour, alpha)
 
     def polygon(self, points, colour, alpha: float = 1.0) -> None:
         """Even-odd fill."""
-        inside = np.zeros(self.x.shape, dtype=bool)
-        pts = list(points)
+        pts = [tuple(map(float, p)) for p in points]
+        xs, ys = zip(*pts)
+        win = self._window(min(xs), min(ys), max(xs), max(ys))
+        x, y = self.x[win], self.y[win]
+        inside = np.zeros(x.shape, dtype=bool)
         for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1]):
-            crosses = (y0 > self.y) != (y1 > self.y)
-            xc = x0 + (self.y - y0) * (x1 - x0) / ((y1 - y0) if y1 != y0 else 1e-12)
-            inside ^= crosses & (self.x < xc)
-        self.paint(inside, colour, alpha)
+            crosses = (y0 > y) != (y1 > y)
+            xc = x0 + (y - y0) * (x1 - x0) / ((y1 - y0) if y1 != y0 else 1e-12)
+            inside ^= crosses & (x < xc)
+        self.paint(win, inside, colour, alpha)
 
     def text(self, s: str, x: float, y: float, size: float, colour, width: float | None = None) -> float:
         """Stroked text with its baseline's left end at (x, y), glyphs size/2 wide and size
