@@ -50,7 +50,7 @@ from .interior.dashboard import (climate_panel, cluster_housing, console_parts, 
                                   screen_slab, vent)
 from .interior.steering import column_parts, wheel_parts
 from .interior.textures import TEXTURE_FOLDER, cabin_images, linear_mean
-from .interior.trim import a_pillar_trim, b_pillar_trim, door_card, headliner, mirror_parts, sun_visor
+from .interior.trim import a_pillar_trim, door_card, headliner, mirror_parts, pillar_trim, sun_visor
 from .meshes import MeshData, author_mesh, box, cylinder, extrude, merge, pillow, rod, rounded, rounded_rect
 from .usda_files import generator_main, write_pngs, write_usda
 
@@ -474,13 +474,17 @@ def build_common(b: Builder) -> None:
            "Carpet", "cabin")
     b.mesh("/Cabin/Shell/Firewall",
            box((spec.firewall_x, -hw, -0.03), (spec.firewall_x + 0.04, hw, spec.cowl[1])), "Carpet", "cabin")
+    # The trim line of the side: the door trim below the beltline, the side glass above it.
+    trim_y = lambda z: hw + 0.03 if z <= spec.beltline_z else side_glass_y(spec, z) - 0.01
     b.mesh("/Cabin/Shell/Headliner", headliner(spec.roof_rear_x - 0.02, spec.header_x + 0.04, spec.roof_half_width + 0.04, rz),
            "Headliner", "cabin", 30)
     build_dome_lamp(b)
     for side, tag in ((1.0, "Left"), (-1.0, "Right")):
         b.mesh(f"/Cabin/Shell/APillar{tag}", a_pillar_trim(*a_pillar_line(spec, side), side), "Headliner", "cabin", 50)
         bx0, bx1 = spec.b_pillar_x
-        b.mesh(f"/Cabin/Shell/BPillar{tag}", b_pillar_trim(bx0, bx1, side, hw, spec.beltline_z, rz), "GreyPlastic", "cabin", 50)
+        b.mesh(f"/Cabin/Shell/BPillar{tag}", pillar_trim(bx0, bx1, side, trim_y, (
+            (0.0, 0.06, 0.05), (spec.beltline_z, 0.05, 0.065), (rz - 0.10, 0.04, 0.05), (rz + 0.01, 0.035, 0.03))),
+            "GreyPlastic", "cabin", 50)
         # Sun visor folded up against the headliner, hinged by the A-pillar.
         pad, mount = sun_visor(spec.header_x - 0.01, side * 0.15, side * (spec.roof_half_width - 0.08), rz)
         b.mesh(f"/Cabin/Shell/SunVisor{tag}", pad, "Headliner", "cabin", 50)
@@ -491,13 +495,18 @@ def build_common(b: Builder) -> None:
             b.xform(f"/Cabin/Shell/Door{dname}{tag}")
             for nm, (m, material) in door_card(x0, x1, side, hw, spec.beltline_z, dname == "Front", dname == "Front").items():
                 b.mesh(f"/Cabin/Shell/Door{dname}{tag}/{nm}", m, material, "cabin", 35)
-        # C-pillar / rear quarter trim above the rear door line up to the roof
+        # Rear quarter (hatch): a trim panel like a door card behind the rear door, and the
+        # C-pillar from the beltline to the roof between the rear side glass and the tailgate.
         if spec.rear_style == "hatch":
-            q = box((spec.rear_x, min(side * (hw - 0.02), side * (hw + 0.12)), 0.0),
-                    (spec.rear_hpoint[0] - 0.45, max(side * (hw - 0.02), side * (hw + 0.12)), spec.beltline_z))
-            c = box((spec.roof_rear_x - 0.02, min(side * (spec.roof_half_width - 0.02), side * (hw + 0.12)), spec.beltline_z),
-                    (spec.rear_hpoint[0] - 0.30, max(side * (spec.roof_half_width - 0.02), side * (hw + 0.12)), rz + 0.01))
-            b.mesh(f"/Cabin/Shell/CPillar{tag}", merge(q, c), "GreyPlastic", "cabin")
+            b.xform(f"/Cabin/Shell/CPillar{tag}")
+            for nm, (m, material) in door_card(spec.rear_x, spec.rear_hpoint[0] - 0.45, side, hw, spec.beltline_z,
+                                               False, False).items():
+                b.mesh(f"/Cabin/Shell/CPillar{tag}/Quarter{nm}", m, material, "cabin", 35)
+            c_rear, c_front = spec.roof_rear_x - 0.02, spec.rear_hpoint[0] - 0.30
+            half = 0.5 * (c_front - c_rear) + 0.01
+            b.mesh(f"/Cabin/Shell/CPillar{tag}/Pillar", pillar_trim(c_rear, c_front, side, trim_y, (
+                (spec.beltline_z - 0.01, half, 0.04), (rz - 0.10, half, 0.04), (rz + 0.01, half, 0.03))),
+                "GreyPlastic", "cabin", 50)
     if spec.rear_style == "hatch":
         shelf_z = spec.beltline_z + 0.04
         b.mesh("/Cabin/Shell/ParcelShelf", box((spec.rear_x, -hw, shelf_z), (spec.rear_hpoint[0] - 0.30, hw, shelf_z + 0.015)),

@@ -105,15 +105,18 @@ def a_pillar_trim(bottom: np.ndarray, top: np.ndarray, side: float) -> MeshData:
     return loft(rings)
 
 
-def b_pillar_trim(x_rear: float, x_front: float, side: float, hw: float, beltline: float, roof_z: float) -> MeshData:
-    """B-pillar trim from the floor to the roof: 80 mm wide, bulging 35 mm inboard above
-    the beltline, narrowing towards the roof."""
+def pillar_trim(x_rear: float, x_front: float, side: float, face_y, levels) -> MeshData:
+    """A B- or C-pillar's trim between x_rear and x_front: at each (z, half-width, bulge)
+    of ``levels`` a section centred on the pillar, its back 90 mm outboard of face_y(z)
+    (the trim line: the door trim below the beltline, the glass above it) and its face
+    bulging ``bulge`` inboard of it."""
     xc = 0.5 * (x_rear + x_front)
     rings = []
-    for z, half, bulge in ((0.0, 0.06, 0.02), (beltline, 0.05, 0.035), (roof_z - 0.10, 0.04, 0.03), (roof_z + 0.01, 0.035, 0.02)):
-        ring = [(xc + half * math.cos(a), side * (hw + 0.03 - (bulge + 0.03) * max(math.sin(a), 0.0) ** 0.6), z)
+    for z, half, bulge in levels:
+        y = face_y(z)
+        ring = [(xc + half * math.cos(a), side * (y - bulge * max(math.sin(a), 0.0) ** 0.6), z)
                 for a in np.radians(np.linspace(0.0, 180.0, 9))]
-        ring += [(xc - half, side * (hw + 0.12), z), (xc + half, side * (hw + 0.12), z)]
+        ring += [(xc - half, side * (y + 0.09), z), (xc + half, side * (y + 0.09), z)]
         rings.append(np.asarray(ring))
     return loft(rings)
 
