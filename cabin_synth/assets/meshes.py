@@ -42,9 +42,6 @@ class MeshData:
         return MeshData(self.points, [tuple(reversed(f)) for f in self.faces],
                         [None if s is None else tuple(reversed(s)) for s in self.st])
 
-    def mirrored_y(self) -> "MeshData":
-        return MeshData(self.points * np.array([1.0, -1.0, 1.0]), self.faces, self.st).flipped()
-
     def signed_volume(self) -> float:
         P = self.points
         v = 0.0
