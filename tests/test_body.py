@@ -360,6 +360,7 @@ def test_body_renders_the_same_in_gl_and_the_numpy_reference(small, gl_renderer)
         view, positions=view.positions[vert], normals=view.normals[vert],
         detail=None if view.detail is None else view.detail[vert],
         fibres=None if view.fibres is None else view.fibres[vert],
+        uv=None if view.uv is None else view.uv[vert], tangents=None if view.tangents is None else view.tangents[vert],
         instance_ids=np.array([new_id[i] for i in view.instance_ids[vert]], np.int32), triangles=index[tris].astype(np.int32),
         instances=tuple(Instance(new_id[i.id], i.prim, i.semantic, i.material) for i in keep))
     a, b = gl_renderer.render(body_view), render_reference(body_view)
