@@ -7,6 +7,7 @@ draws the same path.
 
 import hashlib
 import json
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
-from .dataset.writer import DatasetWriter, encode_png
+from .dataset.writer import DatasetWriter, encode_png, file_matches
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
+from .errors import UserError
 from .labels.frame import frame_labels
 from .labels.semantics import CLASS_ID, CLASSES
 from .presets.preset import Preset
@@ -30,13 +32,15 @@ from .render import distort
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
 from .scene.lamps import lamp_output
-from .scene.lighting import daylight
+from .scene.lighting import daylight, time_of_day
 from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
 from .scene.skin import eye_occlusion, head_detail
 from .scene.stage import Scene
+from .scene.world import layout as world_layout
 from .sensor.model import fixed_pattern, nir_image, rgb_image
 
+TEXTURES = "textures"   # the stage's texture files, inside the output folder
 STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
 
 
@@ -75,9 +79,15 @@ class FrameMaker:
     """Keeps what is expensive to make (USD stages per cabin variant, the GL
     context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
 
-    def __init__(self, preset: Preset, seed: int, renderer=None):
+    def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
+        """texture_dir: where the stage's texture files go (the sky dome's), inside the
+        dataset's output folder; None: a temporary folder removed with this maker."""
         from .render.gl import GLRenderer
 
+        if texture_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="cabin_synth_textures_")
+            texture_dir = Path(self._tmp.name)
+        self.texture_dir = Path(texture_dir)
         self.preset = preset
         self.seed = seed
         self.sensor = preset.section("sensor")
@@ -91,7 +101,7 @@ class FrameMaker:
         if key not in self._scenes:
             # Only the topology of this geometry matters; every frame rewrites the points.
             rest = build_driver(params.identity, face_state(params, np.array([1.0, 0.0, 0.0])))
-            scene = Scene(params.cabin, params.drive, rest)
+            scene = Scene(params.cabin, params.drive, rest, self.texture_dir)
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
@@ -107,7 +117,9 @@ class FrameMaker:
         scene, reader = self.scene(params)
         rig = build_rig(params, scene.cabin, sensor)
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
-        light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
+        light = daylight(params.lighting, params.environment, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
+        world = world_layout(params.environment, params.cabin, params.drive,
+                             np.random.default_rng(params.environment.layout_seed))
         materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
                                      ident.hair_colour, ident.facial_hair, ident.brow_colour)
         lit = params.lighting
@@ -115,7 +127,8 @@ class FrameMaker:
                             sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
                 if lit.dome_light != "none" else None)
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
-                     skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry))
+                     skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry),
+                     world=world)
         body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
                           scene.body_anchors)
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
@@ -149,11 +162,23 @@ class FrameMaker:
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
                          "dome_light": dome_light_labels(dome, scene.dome_light_position)},
+            "environment": environment_labels(params, light, world),
             "sensor_state": {"rgb": rgb_state},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         timings.add("sensor", t)
         return Frame(params, geometry, view, labels, buffers, images, body)
+
+
+def environment_labels(params: FrameParams, light, world) -> dict[str, Any]:
+    """What surrounds the vehicle and how it is lit (docs/labels.md)."""
+    out = light.outdoors
+    return {"setting": world.setting, "time_of_day": time_of_day(params.lighting.sun_elevation_deg),
+            "road_lights": out.road_lights, "road_light_lux": out.road_lux,
+            "outside_sun_lux": 0.0 if out.sheltered else out.sun_lux,
+            "outside_sky_lux": 0.0 if out.sheltered else out.sky_lux,
+            "vehicles": len(world.vehicles), "buildings": len(world.buildings), "trees": len(world.trees),
+            "street_lamps": len(world.lamps)}
 
 
 def dome_light_labels(dome, position: np.ndarray) -> dict[str, Any]:
@@ -188,6 +213,18 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
     }
 
 
+def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timings: Timings,
+                    params: FrameParams | None = None, folder: str = "frames") -> dict[str, Any]:
+    """Make, encode and write frame `index` into `folder`; its manifest entry."""
+    frame = maker.make(index, timings, params=params)
+    t = time.perf_counter()
+    payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
+    t = timings.add("encode", t)
+    entry = writer.write_frame(index, payloads, frame.labels, folder=folder)
+    timings.add("write", t)
+    return entry
+
+
 def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
     """Write `frames` frames of `preset` into `out`; skip frames already committed."""
     from tqdm import tqdm
@@ -202,43 +239,31 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
             entries.append(writer.entry(index))
             skipped += 1
             continue
-        maker = maker or FrameMaker(preset, seed)
-        frame = maker.make(index, timings)
-        t = time.perf_counter()
-        payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
-        t = timings.add("encode", t)
-        entries.append(writer.write_frame(index, payloads, frame.labels))
-        timings.add("write", t)
+        maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
+        entries.append(write_new_frame(maker, writer, index, timings))
     writer.write_manifest(entries)
     elapsed = time.perf_counter() - started
     return {"out": str(out), "frames": frames, "skipped": skipped, "seconds": elapsed,
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
 
 
-def clip_committed(out: Path, clip: int, rendered: bool) -> bool:
-    """True when the clip's clip.json is on disk, was made with (rendered) or without
-    frames as asked, and every frame it lists and every file those list check out."""
-    from .dataset.writer import sha256
-
-    path = out / clip_folder(clip) / "clip.json"
-
-    def ok(folder: Path, entry: dict) -> bool:
-        f = folder / entry["path"]
-        return f.is_file() and f.stat().st_size == entry["bytes"] and sha256(f.read_bytes()) == entry["sha256"]
-
+def committed_clip(writer: DatasetWriter, clip: int, render: bool) -> dict[str, Any] | None:
+    """The clip's clip.json when it serves this run as it is: every frame it lists
+    is committed, and it was rendered if this run renders (a rendered clip also
+    serves a labels-only run, which must not drop its frames). None otherwise."""
+    folder = clip_folder(clip)
+    path = writer.out / folder / "clip.json"
     try:
         document = json.loads(path.read_text())
-        if document["rendered"] != rendered:
-            return False
-        for entry in document["frames"]:
-            if not ok(path.parent, entry):
-                return False
-            files = json.loads((path.parent / entry["path"]).read_text())["files"]
-            if not all(ok(path.parent, e) for e in files.values()):
-                return False
-        return True
+        rendered = bool(document["rendered"])
+        whole = all(file_matches(path.parent, entry) and writer.committed(entry["index"], folder)
+                    for entry in document["frames"])
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        return None
+    if rendered and not render and not whole:
+        raise UserError(f"clip {clip} was rendered and has damaged or missing frames; --labels-only would drop "
+                        "them. Rerun without --labels-only to repair it; the clip was left as it is", file=str(path))
+    return document if whole and (rendered or not render) else None
 
 
 def clip_folder(clip: int) -> str:
@@ -261,21 +286,20 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
     for c in tqdm(range(clips), desc="clips", unit="clip", disable=not progress):
         folder = clip_folder(c)
         path = out / folder / "clip.json"
-        if clip_committed(out, c, render):
-            document = json.loads(path.read_text())
+        document = committed_clip(writer, c, render)
+        if document is not None:
             skipped += 1
         else:
             clip = make_clip(preset, seed, c)
             listed = []
             if render:
-                maker = maker or FrameMaker(preset, seed)
                 for params in clip.params:
-                    frame = maker.make(params.index, timings, params=params)
-                    t = time.perf_counter()
-                    payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
-                    t = timings.add("encode", t)
-                    entry = writer.write_frame(params.index, payloads, frame.labels, folder=folder)
-                    timings.add("write", t)
+                    # Frames committed before an interrupted run are kept, as in frame mode.
+                    if writer.committed(params.index, folder):
+                        entry = writer.entry(params.index, folder)
+                    else:
+                        maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
+                        entry = write_new_frame(maker, writer, params.index, timings, params, folder)
                     listed.append(dict(entry, path=entry["path"].rsplit("/", 1)[1]))
             document = dict(clip.labels, rendered=render, frames=listed)
             problems = schemas.errors("clip", document)
