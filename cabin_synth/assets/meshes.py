@@ -354,13 +354,39 @@ def rounded(x, nd: int = 5) -> float:
     return float(round(float(x), nd)) + 0.0
 
 
+# A quad whose fourth corner lies further than this off the plane of the other three is split
+# (points are rounded to 0.01 mm, so a flat quad's corners may stray that much).
+WARP_M = 2e-5
+
+
+def _split_warped(P: np.ndarray, counts: list[int], indices: np.ndarray) -> tuple[list[int], list[int]]:
+    """Face counts and indices with every warped quad split into two triangles across its
+    shorter diagonal: a renderer would otherwise pick a diagonal of its own, and the
+    shorter one is the same for a part and its mirror image."""
+    out_counts, out_indices, k = [], [], 0
+    for c in counts:
+        f = [int(i) for i in indices[k:k + c]]
+        k += c
+        if c == 4:
+            p0, p1, p2, p3 = P[f]
+            n = np.cross(p1 - p0, p2 - p0)
+            if abs(np.dot(n, p3 - p0)) > WARP_M * np.linalg.norm(n):
+                a, b, cc, d = f if np.linalg.norm(p2 - p0) <= np.linalg.norm(p3 - p1) else f[1:] + f[:1]
+                out_counts += [3, 3]
+                out_indices += [a, b, cc, a, cc, d]
+                continue
+        out_counts.append(c)
+        out_indices += f
+    return out_counts, out_indices
+
+
 def author_mesh(stage: Usd.Stage, path: str, m: MeshData, smooth_deg: float,
                 tile_m: float | None = None) -> UsdGeom.Mesh:
     """A polygon mesh prim with per-vertex normals (and, with ``tile_m`` or faces
     that carry their own, per-vertex ``primvars:st``), a vertex split wherever its
-    corners differ; points rounded to 0.01 mm, normals to 1e-4, st to 1e-4 so that
-    regenerated assets are byte-identical. Callers add its material binding and
-    class label."""
+    corners differ, warped quads split into triangles; points rounded to 0.01 mm,
+    normals to 1e-4, st to 1e-4 so that regenerated assets are byte-identical.
+    Callers add its material binding and class label."""
     point, _, _ = _corners(m)
     normals = np.round(corner_normals(m, smooth_deg), 4) + 0.0
     textured = tile_m is not None or any(s is not None for s in m.st)
@@ -370,10 +396,12 @@ def author_mesh(stage: Usd.Stage, path: str, m: MeshData, smooth_deg: float,
     corner_of = np.zeros(len(unique), np.int64)
     corner_of[index] = np.arange(len(point))
     mesh = UsdGeom.Mesh.Define(stage, path)
-    pts = Vt.Vec3fArray([Gf.Vec3f(*(rounded(c) for c in p)) for p in m.points[point[corner_of]]])
+    P = np.array([[rounded(c) for c in p] for p in m.points[point[corner_of]]])
+    pts = Vt.Vec3fArray([Gf.Vec3f(*p) for p in P])
     mesh.CreatePointsAttr(pts)
-    mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(f) for f in m.faces]))
-    mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([int(i) for i in index.ravel()]))
+    counts, indices = _split_warped(P, [len(f) for f in m.faces], index.ravel())
+    mesh.CreateFaceVertexCountsAttr(Vt.IntArray(counts))
+    mesh.CreateFaceVertexIndicesAttr(Vt.IntArray(indices))
     mesh.CreateNormalsAttr(Vt.Vec3fArray([Gf.Vec3f(*(float(c) for c in n)) for n in unique[:, 1:4]]))
     mesh.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
     if textured:

@@ -45,16 +45,16 @@ def section(half_w: float, low: float, high: float, radius: float, rise, n_top: 
             n_low: int = 5, n_arc: int = 3) -> np.ndarray:
     """Counter-clockwise (y, h) outline of a seat cross-section: a rounded rectangle
     from h = low to high, ``half_w`` each side, whose upper (seating) edge stands out by
-    rise(y) (a function of y), fading to nothing down the sides."""
+    rise(y) (a function of y), fading to nothing down the sides. Built as its right half
+    and that half mirrored, so that it is exactly symmetric in y (n_top, n_low odd)."""
     r = min(radius, 0.45 * (high - low), 0.45 * half_w)
-    pts = [(y, low) for y in np.linspace(-half_w + r, half_w - r, n_low)]
-    for cy, ch, a0 in ((half_w - r, low + r, -90.0), (half_w - r, high - r, 0.0)):
-        pts += [(cy + r * math.cos(a), ch + r * math.sin(a)) for a in np.radians(a0 + np.linspace(0, 90, n_arc + 1)[1:])]
-    pts += [(y, high) for y in np.linspace(half_w - r, -half_w + r, n_top)[1:-1]]
     arc = np.radians(np.linspace(0, 90, n_arc + 1))
-    pts += [(-half_w + r + r * math.cos(a), high - r + r * math.sin(a)) for a in arc + math.pi / 2]
-    pts += [(-half_w + r + r * math.cos(a), low + r + r * math.sin(a)) for a in arc[1:-1] + math.pi]
-    p = np.asarray(pts)
+    right = [(y, low) for y in np.linspace(0.0, half_w - r, n_low // 2 + 1)]
+    right += [(half_w - r + r * math.cos(a), low + r + r * math.sin(a)) for a in arc[1:] - math.pi / 2]
+    right += [(half_w - r + r * math.cos(a), high - r + r * math.sin(a)) for a in arc[:-1]]
+    right += [(y, high) for y in np.linspace(half_w - r, 0.0, n_top // 2 + 1)]
+    right = np.asarray(right)                      # bottom centre round the right side to the top centre
+    p = np.vstack([right, right[-2:0:-1] * (-1.0, 1.0)])
     mid = 0.5 * (low + high)
     p[:, 1] += rise(p[:, 0]) * smoothstep(mid, high, p[:, 1])
     return p
