@@ -4,7 +4,8 @@
     python bench/cabin_renders.py --sheets-only out_dir   (contact sheets and overviews only)
 
 Each image is one frame of the default preset, pinned to one cabin (LHD), one
-mount, a neutral head pose, no accessories, at 320 x 240 (the default lens at
+mount, a neutral head pose, no accessories, a suburban road with LED road lights
+(lit at night) and two vehicles around, at 320 x 240 (the default lens at
 half resolution, same field of view). Per mount, a day frame (30,000 lux, sun
 35 deg up) is written as <cabin>_<mount>.rgb/.nir.png; a last pair shows
 accessories (glasses, cap, surgical mask, phone on the wheel hub) from the
@@ -13,7 +14,8 @@ by day and by night (1 lux, the sun below the horizon), RGB and NIR (rows), at
 160 x 120 a tile; <cabin>_overview.png shows the cabin from behind the front
 seats, by day and by night, RGB, with the same sensor model (both in 256
 colours). The "before" sheets in docs/renders/before/ were made by this script's
---sheets-only run against the code and assets of main at 7c88950 (the box cabins). The pipeline is
+--sheets-only run against the code and assets of main at a877aa6 (the box cabins,
+with the world outside). The pipeline is
 FrameMaker.make, exactly as `cabin-synth generate` runs it.
 """
 
@@ -56,6 +58,7 @@ def pinned(cabin: str, mount: str, accessories: dict, lighting: dict = DAY) -> P
     d["expression"] = {k: 0.0 for k in d["expression"]}
     d["camera"] = {"mount": mount, "position_jitter_m": 0.0, "aim_jitter_deg": 0.0}
     d["lighting"] = dict(lighting)
+    d["environment"] = {"setting": "suburban", "road_lights": "led", "road_light_lux": 15.0, "traffic": 2}
     d["accessories"] = accessories
     return Preset(f"renders_{cabin}_{mount}", base.path, d)
 
