@@ -91,17 +91,22 @@ def _select_drive(stage: Usd.Stage, prim: Usd.Prim, drive: str) -> None:
         prim.GetVariantSets().GetVariantSet("drive").SetVariantSelection(drive)
 
 
-def mesh_triangles(mesh: UsdGeom.Mesh, to_vehicle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T,3,3) triangles of a mesh's polygons, fanned from each one's first vertex and
-    moved by the row-vector 4x4 `to_vehicle`, and (T,) the polygon each came from."""
-    points = np.asarray(mesh.GetPointsAttr().Get(), float) @ to_vehicle[:3, :3] + to_vehicle[3, :3]
-    counts = np.asarray(mesh.GetFaceVertexCountsAttr().Get(), int)
-    indices = np.asarray(mesh.GetFaceVertexIndicesAttr().Get(), int)
+def fan_triangles(counts: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T,3) point indices of USD polygons (faceVertexCounts, faceVertexIndices) fanned from
+    each one's first vertex, and (T,) the polygon each triangle came from."""
+    counts, indices = np.asarray(counts, np.int64), np.asarray(indices)
     fans = np.maximum(counts - 2, 0)
     face = np.repeat(np.arange(len(counts)), fans)
     first = np.repeat(np.cumsum(counts) - counts, fans)
     j = np.arange(len(face)) - np.repeat(np.cumsum(fans) - fans, fans) + 1
-    corners = np.stack([indices[first], indices[first + j], indices[first + j + 1]], axis=1)
+    return np.stack([indices[first], indices[first + j], indices[first + j + 1]], axis=1), face
+
+
+def mesh_triangles(mesh: UsdGeom.Mesh, to_vehicle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T,3,3) triangles of a mesh's polygons, fanned from each one's first vertex and
+    moved by the row-vector 4x4 `to_vehicle`, and (T,) the polygon each came from."""
+    points = np.asarray(mesh.GetPointsAttr().Get(), float) @ to_vehicle[:3, :3] + to_vehicle[3, :3]
+    corners, face = fan_triangles(mesh.GetFaceVertexCountsAttr().Get(), mesh.GetFaceVertexIndicesAttr().Get())
     return points[corners].reshape(-1, 3, 3), face
 
 
