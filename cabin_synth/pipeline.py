@@ -35,9 +35,10 @@ from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
 from .scene.skin import eye_occlusion, head_detail
 from .scene.stage import Scene
+from .sensor import optics
 from .sensor.model import fixed_pattern, nir_image, rgb_image
 
-STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
+STAGES = ("sample", "scene", "labels", "render", "optics", "sensor", "encode", "write")
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Frame:
     geometry: DriverGeometry
     view: SceneView
     labels: dict[str, Any]
-    buffers: Buffers
+    buffers: Buffers           # as rendered: scene radiance before the lens (sensor/optics.py)
     images: dict[str, np.ndarray]
     body: BodyGeometry | None = None
 
@@ -127,18 +128,15 @@ class FrameMaker:
         t = timings.add("labels", t)
 
         buffers = distort.render(self.renderer, view)
-        t = timings.add("render", t)
-
-        nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))
-        rgb, rgb_state = rgb_image(buffers.rgb, sensor, stream(self.seed, index, "sensor.rgb_noise"))
         classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
-        images = {
-            "rgb": rgb,
-            "nir": nir,
+        truth = {
             "depth": np.clip(np.rint(buffers.depth * 1000.0), 0, 65535).astype(np.uint16),
             "seg": classes[buffers.instance],
             "ids": buffers.instance.astype(np.uint16),
         }
+        timings.add("render", t)
+        nir, rgb, rgb_state = capture(buffers, view.camera, sensor, self.pattern, self.seed, index, timings)
+        images = {"rgb": rgb, "nir": nir, **truth}
         labels.update({
             "frame": index,
             "seed": self.seed,
@@ -152,8 +150,22 @@ class FrameMaker:
             "sensor_state": {"rgb": rgb_state},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
-        timings.add("sensor", t)
         return Frame(params, geometry, view, labels, buffers, images, body)
+
+
+def capture(buffers: Buffers, camera, sensor, pattern, seed: int, index: int,
+            timings: Timings | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(NIR image, RGB image, RGB camera state) of frame `index`: the rendered
+    radiance through the lens (sensor/optics.py), then the sensors, whose noise is
+    keyed by (seed, index)."""
+    timings = timings or Timings()
+    t = time.perf_counter()
+    received = optics.apply(buffers, camera, sensor)
+    t = timings.add("optics", t)
+    nir = nir_image(received.nir, sensor, pattern, stream(seed, index, "sensor.nir_noise"))
+    rgb, rgb_state = rgb_image(received.rgb, sensor, stream(seed, index, "sensor.rgb_noise"))
+    timings.add("sensor", t)
+    return nir, rgb, rgb_state
 
 
 def dome_light_labels(dome, position: np.ndarray) -> dict[str, Any]:

@@ -153,7 +153,8 @@ def load(name_or_path: str) -> Preset:
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
-                or _range_errors(data) + _distortion_errors(data["sensor"]) or _seat_errors(data) or _link_errors(data))
+                or _range_errors(data) + _distortion_errors(data["sensor"]) + _lens_errors(data["sensor"])
+                or _seat_errors(data) or _link_errors(data))
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
     return Preset(name=data["name"], path=path, data=data)
@@ -330,6 +331,20 @@ def _distortion_errors(sensor: Mapping[str, Any]) -> list[str]:
         return ["'sensor.distortion.coefficients': the lens folds the image before its corners "
                 "(the distorted radius must grow with the field angle out to the corners)"]
     return []
+
+
+def _lens_errors(sensor: Mapping[str, Any]) -> list[str]:
+    """What the schema cannot say about the lens: it must focus beyond its own focal
+    length, and the barrel clips the aperture further out than it starts to."""
+    problems = []
+    if sensor.get("focus_distance_m", math.inf) * 1e3 <= sensor["focal_length_mm"]:
+        problems.append(f"'sensor.focus_distance_m': {sensor['focus_distance_m']} m is not beyond the focal length "
+                        f"({sensor['focal_length_mm']} mm): a lens cannot focus there")
+    vignetting = (sensor.get("optics") or {}).get("vignetting") or {}
+    if "mechanical_onset_deg" in vignetting and vignetting["mechanical_half_deg"] <= vignetting["mechanical_onset_deg"]:
+        problems.append("'sensor.optics.vignetting.mechanical_half_deg': must be larger than mechanical_onset_deg "
+                        f"({vignetting['mechanical_half_deg']} <= {vignetting['mechanical_onset_deg']} degrees)")
+    return problems
 
 
 def _choice_errors(field: str, choice, check, expected: str, kind: str = "choice") -> list[str]:

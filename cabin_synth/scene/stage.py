@@ -23,6 +23,7 @@ from ..body.anchors import BodyAnchors, body_anchors
 from ..body.build import BodyGeometry, body_topology
 from ..driver import DriverGeometry
 from ..render.specular import FIBRE_PRIMVAR
+from ..sensor.optics import focus_distance_m
 from . import accessories as acc
 from . import skin
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
@@ -236,6 +237,8 @@ class Scene:
         self.camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm)
         self.camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
         self.camera.GetFStopAttr().Set(float(sensor["f_number"]))
+        # In plain scene units (metres), unlike the lens's tenths of a unit.
+        self.camera.GetFocusDistanceAttr().Set(focus_distance_m(sensor))
         # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
         cam_prim = self.camera.GetPrim()
         cam_prim.CreateAttribute("cabin_synth:distortion_model", Sdf.ValueTypeNames.Token).Set(cam.distortion_model)
