@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from cabin_synth import presets
-from cabin_synth.dataset.writer import DatasetWriter, encode_png
+from cabin_synth.dataset.writer import DatasetWriter, encode_frame
 from cabin_synth.pipeline import STAGES, FrameMaker, Timings, dataset_document
 
 
@@ -44,7 +44,7 @@ def bench(preset: presets.Preset, frames: int) -> None:
             start = time.perf_counter()
             frame = maker.make(i, timings if i else Timings())
             t = time.perf_counter()
-            payloads = {k: encode_png(v) for k, v in frame.images.items()}
+            payloads = encode_frame(frame.images, preset.output)
             if i:
                 t = timings.add("encode", t)
             writer.write_frame(i, payloads, frame.labels)

@@ -24,7 +24,7 @@ def cmd_generate(args) -> int:
     from . import presets
     from .pipeline import generate, generate_clips
 
-    preset = presets.load(args.preset)
+    preset = presets.with_output(presets.load(args.preset), image_format=args.image_format, quality=args.quality)
     if (args.frames is None) == (args.clips is None):
         raise UserError("give either --frames (frame presets) or --clips (clip presets)")
     if preset.is_clips != (args.clips is not None):
@@ -116,6 +116,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--labels-only", action="store_true", help="clips: write clip.json labels without rendering frames")
     g.add_argument("--seed", type=_nonnegative, default=0)
     g.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same preset and seed to resume)")
+    g.add_argument("--image-format", choices=("png", "jpeg", "webp"),
+                   help="store the RGB and NIR images as lossless png (default) or lossy jpeg/webp "
+                        "(depth, seg and ids stay png; replaces the preset's output.image_format)")
+    g.add_argument("--quality", type=int, help="jpeg/webp quality 1-100 (default 90; replaces output.quality)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(run=cmd_generate)
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")

@@ -19,7 +19,7 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
-from .dataset.writer import DatasetWriter, encode_png
+from .dataset.writer import IMAGE_FORMATS, DatasetWriter, camera_format, encode_frame
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .labels.frame import frame_labels
 from .labels.semantics import CLASS_ID, CLASSES
@@ -182,6 +182,8 @@ def preset_digest(preset: Preset) -> str:
 
 
 def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
+    image_format, quality = camera_format(preset.output)
+    stored = "PNG" if quality is None else f"{IMAGE_FORMATS[image_format][0]} at quality {quality} (lossy)"
     return {
         "format": "cabin-synth",
         "identity": {"preset": preset.name, "preset_sha256": preset_digest(preset), "seed": seed,
@@ -191,8 +193,8 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
         "classes": [{"id": i, "name": name} for i, name in enumerate(CLASSES)],
         "landmarks": {"scheme": "ibug68+pupils", "names": list(LANDMARK_NAMES)},
         "images": {
-            "rgb": "8-bit sRGB PNG, H x W x 3",
-            "nir": "PNG, uint8 for 8-bit sensors, uint16 holding the sensor's DN for 10/12-bit",
+            "rgb": f"8-bit sRGB {stored}, H x W x 3",
+            "nir": f"{stored}, uint8 for 8-bit sensors, uint16 holding the sensor's DN for 10/12-bit (PNG only)",
             "depth": "uint16 PNG, millimetres, Z in the OpenCV camera frame, 0 = no surface",
             "seg": "uint8 PNG, class id (see classes)",
             "ids": "uint16 PNG, instance id (see each frame's instances), 0 = no surface",
@@ -217,7 +219,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
         maker = maker or FrameMaker(preset, seed)
         frame = maker.make(index, timings)
         t = time.perf_counter()
-        payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
+        payloads = encode_frame(frame.images, preset.output)
         t = timings.add("encode", t)
         entries.append(writer.write_frame(index, payloads, frame.labels))
         timings.add("write", t)
@@ -284,7 +286,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
                 for params in clip.params:
                     frame = maker.make(params.index, timings, params=params)
                     t = time.perf_counter()
-                    payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
+                    payloads = encode_frame(frame.images, preset.output)
                     t = timings.add("encode", t)
                     entry = writer.write_frame(params.index, payloads, frame.labels, folder=folder)
                     timings.add("write", t)
