@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +29,27 @@ from .presets.streams import stream
 from .render import distort
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
-from .scene.lamps import lamp_output
+from .scene.lamps import LampOutput, lamp_output
 from .scene.lighting import daylight
 from .scene.materials import body_materials, driver_materials
-from .scene.rig import build_rig
+from .scene.rig import Rig, build_rig
 from .scene.skin import eye_occlusion, head_detail
 from .scene.stage import Scene
-from .sensor import optics
-from .sensor.model import fixed_pattern, nir_image, rgb_image
+from .sensor import optics, shutter
+from .sensor.model import fixed_pattern, nir_image, rgb_exposure, rgb_exposure_share, rgb_image
 
-STAGES = ("sample", "scene", "labels", "render", "optics", "sensor", "encode", "write")
+STAGES = ("sample", "scene", "labels", "render", "subframes", "optics", "sensor", "encode", "write")
+
+
+@dataclass(frozen=True)
+class Staged:
+    """One instant of the scene: the stage posed, and what was posed on it."""
+    scene: Scene
+    rig: Rig
+    geometry: DriverGeometry
+    body: BodyGeometry
+    view: SceneView
+    dome: LampOutput | None
 
 
 @dataclass
@@ -96,14 +107,9 @@ class FrameMaker:
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
-    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Frame:
-        """Frame `index`; its parameters are sampled unless given (clip frames, behaviour/clips.py)."""
-        timings = timings or Timings()
+    def stage(self, params: FrameParams) -> Staged:
+        """The stage posed as `params` say, read back as a SceneView."""
         sensor = self.sensor
-        t = time.perf_counter()
-        params = params or sample_frame(self.preset, self.seed, index)
-        t = timings.add("sample", t)
-
         ident = params.identity
         scene, reader = self.scene(params)
         rig = build_rig(params, scene.cabin, sensor)
@@ -122,9 +128,24 @@ class FrameMaker:
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
                           params.body.steering_wheel_deg)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
+        return Staged(scene, rig, geometry, body, view, dome)
+
+    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None,
+             at=None) -> Frame:
+        """Frame `index`; its parameters are sampled unless given (clip frames,
+        behaviour/clips.py). Clip frames also pass `at`, the frame's parameters at
+        times (s) from its own, over which a preset's `sensor.shutter` exposes."""
+        timings = timings or Timings()
+        sensor = self.sensor
+        t = time.perf_counter()
+        params = params or sample_frame(self.preset, self.seed, index)
+        t = timings.add("sample", t)
+
+        staged = self.stage(params)
+        rig, geometry, body, view, dome = staged.rig, staged.geometry, staged.body, staged.view, staged.dome
         t = timings.add("scene", t)
 
-        labels = frame_labels(params, rig, geometry, view, scene.zones, body)
+        labels = frame_labels(params, rig, geometry, view, staged.scene.zones, body)
         t = timings.add("labels", t)
 
         buffers = distort.render(self.renderer, view)
@@ -134,8 +155,13 @@ class FrameMaker:
             "seg": classes[buffers.instance],
             "ids": buffers.instance.astype(np.uint16),
         }
-        timings.add("render", t)
-        nir, rgb, rgb_state = capture(buffers, view.camera, sensor, self.pattern, self.seed, index, timings)
+        t = timings.add("render", t)
+        seen, exposure, shutter_state = buffers, None, None
+        if at is not None and "shutter" in sensor:
+            seen, exposure, shutter_state = self.expose_over_time(buffers, view.camera, at)
+            timings.add("subframes", t)
+        nir, rgb, rgb_state = capture(seen, view.camera, sensor, self.pattern, self.seed, index, timings,
+                                      rgb_exposure=exposure)
         images = {"rgb": rgb, "nir": nir, **truth}
         labels.update({
             "frame": index,
@@ -146,24 +172,63 @@ class FrameMaker:
                          "sky_lux_in_cabin": view.sky_lux, "sun_nir_w_m2": view.sun_nir_w_m2,
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
-                         "dome_light": dome_light_labels(dome, scene.dome_light_position)},
-            "sensor_state": {"rgb": rgb_state},
+                         "dome_light": dome_light_labels(dome, staged.scene.dome_light_position)},
+            "sensor_state": {"rgb": rgb_state, **({"shutter": shutter_state} if shutter_state else {})},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         return Frame(params, geometry, view, labels, buffers, images, body)
 
+    def expose_over_time(self, buffers: Buffers, camera, at) -> tuple[Buffers, tuple[float, float], dict]:
+        """The radiance each row collects over its exposure window (sensor/shutter.py),
+        the RGB exposure (metered at the frame's time, as the window needs it) and the
+        shutter's state. Depth and ids stay the frame's instant's."""
+        sensor = self.sensor
+        target = sensor["rgb"]["auto_exposure_target"]
+        metered = rgb_exposure(optics.apply(buffers, camera, sensor).rgb, target)
+        rgb_time = shutter.max_exposure_s(sensor, self.preset.section("clip")["fps"]) * \
+            rgb_exposure_share(*metered, target)
+        blur = sensor["shutter"].get("motion_blur", False)
+        windows = {"nir": shutter.nir_window(sensor), "rgb": shutter.rgb_window(sensor, rgb_time)}
+        windows = {band: w if blur else replace(w, length_s=0.0) for band, w in windows.items()}
+        rendered = {0.0: buffers}
+        seen, count = {}, {}
+        for band, window in windows.items():
+            times = shutter.instants(window, self.image_motion_px(at, window.span_s), sensor)
+            for dt in times:
+                if float(dt) not in rendered:
+                    rendered[float(dt)] = distort.render(self.renderer, self.stage(at(np.array([dt]))[0]).view)
+            seen[band] = shutter.integrate(window, times, [getattr(rendered[float(dt)], band) for dt in times])
+            count[band] = len(times)
+        state = {"rgb_exposure_time_ms": rgb_time * 1e3, "rgb_line_time_us": float(sensor["shutter"].get(
+            "rgb_line_time_us", 0.0)), "rgb_subframes": count["rgb"], "nir_subframes": count["nir"]}
+        return replace(buffers, rgb=seen["rgb"], nir=seen["nir"]), metered, state
 
-def capture(buffers: Buffers, camera, sensor, pattern, seed: int, index: int,
-            timings: Timings | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    def image_motion_px(self, at, span_s: tuple[float, float]) -> float:
+        """Longest path in the image of any vertex of the driver's head over a time
+        span (probed at its ends and middle): how far the picture moves meanwhile."""
+        if span_s[1] <= span_s[0]:
+            return 0.0
+        uv = []
+        for params in at(np.array([span_s[0], sum(span_s) / 2, span_s[1]])):
+            scene, _ = self.scene(params)
+            rig = build_rig(params, scene.cabin, self.sensor)
+            geometry = build_driver(params.identity, face_state(params, rig.gaze_target_head))
+            points = np.concatenate([part.points for part in geometry.parts]) @ rig.R_vehicle_head.T + rig.t_vehicle_head
+            uv.append(rig.camera.project(rig.camera.to_camera(points)))
+        return float(np.max(sum(np.linalg.norm(b - a, axis=1) for a, b in zip(uv, uv[1:]))))
+
+
+def capture(buffers: Buffers, camera, sensor, pattern, seed: int, index: int, timings: Timings | None = None,
+            rgb_exposure: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
     """(NIR image, RGB image, RGB camera state) of frame `index`: the rendered
     radiance through the lens (sensor/optics.py), then the sensors, whose noise is
-    keyed by (seed, index)."""
+    keyed by (seed, index); the RGB exposure is the auto-exposure's unless given."""
     timings = timings or Timings()
     t = time.perf_counter()
     received = optics.apply(buffers, camera, sensor)
     t = timings.add("optics", t)
     nir = nir_image(received.nir, sensor, pattern, stream(seed, index, "sensor.nir_noise"))
-    rgb, rgb_state = rgb_image(received.rgb, sensor, stream(seed, index, "sensor.rgb_noise"))
+    rgb, rgb_state = rgb_image(received.rgb, sensor, stream(seed, index, "sensor.rgb_noise"), exposure=rgb_exposure)
     timings.add("sensor", t)
     return nir, rgb, rgb_state
 
@@ -283,8 +348,11 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
             listed = []
             if render:
                 maker = maker or FrameMaker(preset, seed)
-                for params in clip.params:
-                    frame = maker.make(params.index, timings, params=params)
+                sensor = preset.section("sensor")
+                for k, params in enumerate(clip.params):
+                    def at(dt, k=k, index=params.index):
+                        return clip.params_at(k / clip.fps + dt, index, sensor)
+                    frame = maker.make(params.index, timings, params=params, at=at)
                     t = time.perf_counter()
                     payloads = encode_frame(frame.images, preset.output)
                     t = timings.add("encode", t)

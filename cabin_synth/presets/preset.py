@@ -172,7 +172,7 @@ def with_output(preset: Preset, **fields: Any) -> Preset:
 def _checked(data: dict[str, Any], path: Path) -> Preset:
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
                 or _range_errors(data) + _distortion_errors(data["sensor"]) + _lens_errors(data["sensor"])
-                + _output_errors(data) or _seat_errors(data) or _link_errors(data))
+                + _output_errors(data) + _shutter_errors(data) or _seat_errors(data) or _link_errors(data))
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=display(path))
     return Preset(name=data["name"], path=path, data=data)
@@ -362,6 +362,26 @@ def _lens_errors(sensor: Mapping[str, Any]) -> list[str]:
     if "mechanical_onset_deg" in vignetting and vignetting["mechanical_half_deg"] <= vignetting["mechanical_onset_deg"]:
         problems.append("'sensor.optics.vignetting.mechanical_half_deg': must be larger than mechanical_onset_deg "
                         f"({vignetting['mechanical_half_deg']} <= {vignetting['mechanical_onset_deg']} degrees)")
+    return problems
+
+
+def _shutter_errors(data: Mapping[str, Any]) -> list[str]:
+    """Exposure over time needs a clip's motion, and must fit in its frame period."""
+    shutter = data["sensor"].get("shutter")
+    if shutter is None:
+        return []
+    if "clip" not in data:
+        return ["'sensor.shutter': exposure over time needs motion, which only clip presets have (no clip section)"]
+    period_ms = 1e3 / data["clip"]["fps"]
+    problems = []
+    if shutter.get("rgb_max_exposure_ms", 0) > period_ms:
+        problems.append(f"'sensor.shutter.rgb_max_exposure_ms': {shutter['rgb_max_exposure_ms']} ms is longer than "
+                        f"the frame period at {data['clip']['fps']} fps ({period_ms:.2f} ms)")
+    readout_ms = shutter.get("rgb_line_time_us", 0) * 1e-3 * data["sensor"]["height"]
+    if readout_ms > period_ms:
+        problems.append(f"'sensor.shutter.rgb_line_time_us': reading {data['sensor']['height']} rows takes "
+                        f"{readout_ms:.2f} ms, longer than the frame period at {data['clip']['fps']} fps "
+                        f"({period_ms:.2f} ms)")
     return problems
 
 
