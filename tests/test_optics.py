@@ -114,6 +114,23 @@ def test_a_sharp_foreground_keeps_its_pixels_and_a_blurred_one_spreads_over_the_
     assert out[30, 42 + int(math.ceil(r)) + 4] == pytest.approx(0.25, abs=1e-6)   # beyond it: untouched
 
 
+def test_a_uniform_scene_stays_uniform_whatever_its_depths():
+    """Every output pixel is a weighted mean of input pixels: with one radiance
+    everywhere it must come out unchanged, over steep near surfaces (wide discs on
+    coarse cells, depth changing several fold within a cell), far ones and holes."""
+    h, w = 96, 128
+    rng = np.random.default_rng(3)
+    v, u = np.mgrid[0:h, 0:w]
+    depth = np.where(u < 64, 0.02 + 0.004 * u, 0.6 + 2.0 * rng.random((h, w)))
+    depth[(v - 60) ** 2 + (u - 90) ** 2 < 200] = 0.0                     # no surface: infinitely far
+    depth[10:30, 70:110] = 0.1 + 0.002 * v[10:30, 70:110]
+    buffers = replace(flat_buffers(h, w, 0.0, rgb=np.full((h, w, 3), 0.7), nir=np.full((h, w), 2.5)),
+                      depth=depth.astype(np.float32))
+    assert (optics.blur_diameter_px(buffers.depth, LENS) / 2).max() > optics.MAX_BLUR_RADIUS_PX
+    out = optics.apply(buffers, camera_at_origin(w, h), defocus_only())
+    assert np.allclose(out.rgb, 0.7, rtol=1e-5) and np.allclose(out.nir, 2.5, rtol=1e-5)
+
+
 def field_angle(camera, u, v):
     return math.atan(math.hypot((u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy))
 

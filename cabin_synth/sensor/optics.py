@@ -24,8 +24,8 @@ from ..scene.distortion import undistort
 # A fixed-focus DMS lens is focused inside the driver's working range
 # (docs/sensors.md, Optics); used when the preset's sensor names none.
 DEFAULT_FOCUS_DISTANCE_M = 0.6
-# Blur discs are cut at this radius: beyond it the scatter loop grows with the
-# square of the radius, and only a surface a few centimetres from the lens gets there.
+# Blur discs are cut at this radius, which only a surface a few centimetres from
+# the lens reaches (docs/sensors.md, Defocus).
 MAX_BLUR_RADIUS_PX = 16.0
 # Discs up to this radius are spread pixel by pixel; wider ones on a coarser grid.
 FINE_RADIUS_PX = 3.0
@@ -68,7 +68,7 @@ def _disc_area_table() -> tuple[np.ndarray, np.ndarray]:
     o: each term is linear in r between |o| - 1/2 and |o| + 1/2, so the sum is
     piecewise linear and interpolating it between those breakpoints is exact."""
     _, _, dist = _disc_offsets(MAX_BLUR_RADIUS_PX + 1.5)
-    radii = np.unique(np.concatenate([[0.0], np.clip(dist - 0.5, 0, None), dist + 0.5]))
+    radii = np.unique(np.concatenate([[0.0, MAX_BLUR_RADIUS_PX], np.clip(dist - 0.5, 0, None), dist + 0.5]))
     radii = radii[radii <= MAX_BLUR_RADIUS_PX + 1e-9]
     area = np.clip(radii[:, None] + 0.5 - dist[None, :], 0.0, 1.0).sum(axis=1)
     return radii, area
@@ -109,7 +109,7 @@ def defocus(image: np.ndarray, depth_m: np.ndarray, radius_px: np.ndarray) -> np
              r.ravel()[spreading], z.ravel()[spreading], z.ravel(), r.ravel(), with_self=False)
     for k in range(1, int(level.max()) + 1):
         if (level == k).any():
-            _add_upsampled(acc, total, *_coarse_scatter(image, z, r, level == k, 2**k), z, 2**k)
+            _add_upsampled(acc, total, *_coarse_scatter(image, z, r, level == k, 2**k), z, r, 2**k)
     return (acc / total[:, None]).reshape(h, w, c).astype(np.float32)
 
 
@@ -210,12 +210,14 @@ def _coarse_scatter(image, z, r, band, s):
             (back[0].reshape(*shape, -1), back[1].reshape(shape), back_z.reshape(shape)), (y0, x0))
 
 
-def _add_upsampled(acc, total, front, back, origin, z, s) -> None:
+def _add_upsampled(acc, total, front, back, origin, z, r, s) -> None:
     """Add coarse-cell results to every pixel by bilinear interpolation between cell
     centres. A pixel takes what a cell received from in front of the cell's nearest
     surface unless that surface lies behind the pixel, and what it received from
-    behind only if the pixel lies as far back as where that came from: a blurred
-    background reaches no sharp foreground pixel next to it or in its cell."""
+    behind only if the pixel lies as far back as where that came from or its own
+    disc spans a cell: a blurred background reaches no sharp foreground pixel next
+    to it or in its cell (as at full resolution, where a source behind a pixel
+    reaches it only within the pixel's own disc)."""
     h, w = z.shape
     rows, cols = np.nonzero(front[1] + back[1])
     if not len(rows):
@@ -231,6 +233,7 @@ def _add_upsampled(acc, total, front, back, origin, z, s) -> None:
     b, a = cv - v0, cu - u0
     zone = z[v_lo:v_hi, u_lo:u_hi]
     limit = zone * np.float32(1 + DEPTH_TOLERANCE)      # depths not behind the pixel
+    wide = r[v_lo:v_hi, u_lo:u_hi] >= s
     # Channels first: the takes below copy whole rows and columns.
     colour = [np.ascontiguousarray(np.moveaxis(part[0], 2, 0)) for part in (front, back)]
     num = np.zeros((acc.shape[1], *zone.shape), np.float32)
@@ -245,7 +248,7 @@ def _add_upsampled(acc, total, front, back, origin, z, s) -> None:
                 return np.take(np.take(cells, iv, axis=axis), iu, axis=axis + 1)
 
             wt = np.where(take(front[2]) <= limit, wv[:, None] * wu[None, :], np.float32(0))
-            wb = np.where(take(back[2]) <= limit, wt, np.float32(0))
+            wb = np.where((take(back[2]) <= limit) | wide, wt, np.float32(0))
             num += take(colour[0], 1) * wt + take(colour[1], 1) * wb
             den += take(front[1]) * wt + take(back[1]) * wb
             norm += wt
