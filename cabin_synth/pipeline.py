@@ -213,8 +213,8 @@ class FrameMaker:
             scene, _ = self.scene(params)
             rig = build_rig(params, scene.cabin, self.sensor)
             geometry = build_driver(params.identity, face_state(params, rig.gaze_target_head))
-            points = np.concatenate([part.points for part in geometry.parts]) @ rig.R_vehicle_head.T + rig.t_vehicle_head
-            uv.append(rig.camera.project(rig.camera.to_camera(points)))
+            head = np.concatenate([part.points for part in geometry.parts])
+            uv.append(rig.camera.project(rig.camera.to_camera(head @ rig.R_vehicle_head.T + rig.t_vehicle_head)))
         return float(np.max(sum(np.linalg.norm(b - a, axis=1) for a, b in zip(uv, uv[1:]))))
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.optimize import brentq
 
 from ..render.buffers import Buffers
 from ..render.distort import bilinear
@@ -267,17 +268,9 @@ def _mechanical_factor(theta: np.ndarray, onset_deg: float, half_deg: float) -> 
     t0, th = math.tan(math.radians(onset_deg)), math.tan(math.radians(half_deg))
 
     def half_shift(radius: float) -> float:    # centre distance at which half the pupil is covered
-        lo, hi = radius - 1.0, radius + 1.0
-        for _ in range(80):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if _overlap(radius, mid) > 0.5 * math.pi else (lo, mid)
-        return 0.5 * (lo + hi)
+        return brentq(lambda d: float(_overlap(radius, d)) - 0.5 * math.pi, radius - 1.0, radius + 1.0)
 
-    lo, hi = 1.0, 1e4                          # R: (R - 1) th / t0 = half_shift(R)
-    for _ in range(200):
-        mid = math.sqrt(lo * hi)
-        lo, hi = (mid, hi) if (mid - 1.0) * th / t0 < half_shift(mid) else (lo, mid)
-    radius = math.sqrt(lo * hi)
+    radius = brentq(lambda r: (r - 1.0) * th / t0 - half_shift(r), 1.0 + 1e-9, 1e8)
     shift = (radius - 1.0) / t0 * np.tan(theta)
     return _overlap(radius, shift) / math.pi
 
@@ -290,7 +283,8 @@ def _overlap(big: float, d):
     dd = np.clip(d, big - 1.0 + 1e-12, big + 1.0 - 1e-12)
     a = np.arccos(np.clip((dd**2 + 1.0 - big**2) / (2 * dd), -1, 1))
     b = np.arccos(np.clip((dd**2 + big**2 - 1.0) / (2 * dd * big), -1, 1))
-    lens = a + big**2 * b - 0.5 * np.sqrt(np.clip((-dd + 1 + big) * (dd + 1 - big) * (dd - 1 + big) * (dd + 1 + big), 0, None))
+    kite = (-dd + 1 + big) * (dd + 1 - big) * (dd - 1 + big) * (dd + 1 + big)
+    lens = a + big**2 * b - 0.5 * np.sqrt(np.clip(kite, 0, None))
     return np.where(inside, math.pi, np.where(apart, 0.0, lens))
 
 
