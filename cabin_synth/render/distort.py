@@ -63,27 +63,24 @@ def wide_camera(camera: Camera) -> tuple[Camera, np.ndarray, np.ndarray]:
     return wide, mu, mv
 
 
-def bilinear(image: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """(H, W) or (H, W, C) `image` sampled at pixel coordinates (u, v) bilinearly, float32; 0 outside."""
-    h, w = image.shape[:2]
-    inside = (u >= -0.5) & (u < w - 0.5) & (v >= -0.5) & (v < h - 0.5)
-    u0 = np.clip(np.floor(u).astype(int), 0, w - 2)
-    v0 = np.clip(np.floor(v).astype(int), 0, h - 2)
-    a = np.clip(u - u0, 0.0, 1.0)[..., None]
-    b = np.clip(v - v0, 0.0, 1.0)[..., None]
-    im = image if image.ndim == 3 else image[..., None]
-    out = ((1 - a) * (1 - b) * im[v0, u0] + a * (1 - b) * im[v0, u0 + 1]
-           + (1 - a) * b * im[v0 + 1, u0] + a * b * im[v0 + 1, u0 + 1])
-    out = np.where(inside[..., None], out, 0.0).astype(np.float32)
-    return out if image.ndim == 3 else out[..., 0]
-
-
 def remap(buffers: Buffers, mu: np.ndarray, mv: np.ndarray) -> Buffers:
     h, w = buffers.depth.shape
     inside = (mu >= -0.5) & (mu < w - 0.5) & (mv >= -0.5) & (mv < h - 0.5)
     ni = np.clip(np.rint(mu).astype(int), 0, w - 1)
     nj = np.clip(np.rint(mv).astype(int), 0, h - 1)
-    return Buffers(rgb=bilinear(buffers.rgb, mu, mv), nir=bilinear(buffers.nir, mu, mv),
+    u0 = np.clip(np.floor(mu).astype(int), 0, w - 2)
+    v0 = np.clip(np.floor(mv).astype(int), 0, h - 2)
+    a = np.clip(mu - u0, 0.0, 1.0)[..., None]
+    b = np.clip(mv - v0, 0.0, 1.0)[..., None]
+
+    def bilinear(img):
+        im = img if img.ndim == 3 else img[..., None]
+        out = ((1 - a) * (1 - b) * im[v0, u0] + a * (1 - b) * im[v0, u0 + 1]
+               + (1 - a) * b * im[v0 + 1, u0] + a * b * im[v0 + 1, u0 + 1])
+        out = np.where(inside[..., None], out, 0.0).astype(np.float32)
+        return out if img.ndim == 3 else out[..., 0]
+
+    return Buffers(rgb=bilinear(buffers.rgb), nir=bilinear(buffers.nir),
                    depth=np.where(inside, buffers.depth[nj, ni], 0.0).astype(np.float32),
                    instance=np.where(inside, buffers.instance[nj, ni], 0).astype(np.int32))
 

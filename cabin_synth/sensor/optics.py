@@ -15,10 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.ndimage import affine_transform, maximum_filter, zoom
 from scipy.optimize import brentq
 
 from ..render.buffers import Buffers
-from ..render.distort import bilinear
 from ..scene.camera import Camera
 from ..scene.distortion import undistort
 
@@ -30,6 +30,11 @@ DEFAULT_FOCUS_DISTANCE_M = 0.6
 MAX_BLUR_RADIUS_PX = 16.0
 # Discs up to this radius are spread pixel by pixel; wider ones on a coarser grid.
 FINE_RADIUS_PX = 3.0
+# Discs up to this radius (reaching the 8 neighbours) are spread over shifted views
+# of the whole image; the fewer, wider ones source by source.
+DENSE_RADIUS_PX = 1.5
+# Depth standing for "no surface" (depth 0) where surfaces are compared: behind all.
+NO_SURFACE_M = 1e6
 # A coarse cell whose nearest surface is farther than the pixel by more than this
 # fraction is behind it (a continuous surface changes less across one cell).
 DEPTH_TOLERANCE = 0.05
@@ -98,20 +103,45 @@ def defocus(image: np.ndarray, depth_m: np.ndarray, radius_px: np.ndarray) -> np
     r = np.minimum(np.asarray(radius_px, np.float32), np.float32(MAX_BLUR_RADIUS_PX))
     if not (r > 0.5).any():
         return image
-    z = np.where(depth_m > 0, depth_m, np.inf).astype(np.float32)
+    z = np.where(depth_m > 0, depth_m, NO_SURFACE_M).astype(np.float32)
     level = np.maximum(0, np.ceil(np.log2(np.maximum(r, 1e-6) / FINE_RADIUS_PX))).astype(np.int8)
     fine = level == 0
     inv_area = _inv_disc_area(r)
     self_w = np.where(fine, np.clip(r + np.float32(0.5), 0, 1) * inv_area, 0).astype(np.float32)
-    acc = (image * self_w[..., None]).reshape(-1, c)
-    total = self_w.ravel().copy()
-    spreading = np.flatnonzero((fine & (r > 0.5)).ravel())
-    _scatter(acc, total, (h, w), spreading, image.reshape(-1, c)[spreading], inv_area.ravel()[spreading],
-             r.ravel()[spreading], z.ravel()[spreading], z.ravel(), r.ravel(), with_self=False)
+    acc = image * self_w[..., None]
+    total = self_w.copy()
+    # The many narrow discs over shifted views of the image, the few wider ones source by source.
+    narrow = fine & (r > 0.5) & (r <= DENSE_RADIUS_PX)
+    _spread_fine(acc, total, image, z, r, np.where(narrow, inv_area, 0).astype(np.float32))
+    acc, total = acc.reshape(-1, c), total.ravel()
+    wider = np.flatnonzero((fine & (r > DENSE_RADIUS_PX)).ravel())
+    _scatter(acc, total, (h, w), wider, image.reshape(-1, c)[wider], inv_area.ravel()[wider], r.ravel()[wider],
+             z.ravel()[wider], z.ravel(), r.ravel(), with_self=False)
     for k in range(1, int(level.max()) + 1):
         if (level == k).any():
             _add_upsampled(acc, total, *_coarse_scatter(image, z, r, level == k, 2**k), z, r, 2**k)
     return (acc / total[:, None]).reshape(h, w, c).astype(np.float32)
+
+
+def _spread_fine(acc, total, image, z, r, weight) -> None:
+    """Add the discs of the pixels with a nonzero `weight` (1 / their disc's area) to
+    `acc` (H, W, C) and `total` (H, W), one offset at a time over shifted views of
+    the whole region they reach, each pixel receiving as described in defocus()."""
+    rows, cols = np.nonzero(weight)
+    if not len(rows):
+        return
+    h, w = r.shape
+    dys, dxs, dists = _disc_offsets(float(r[rows, cols].max()) + 0.5)
+    y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    for dy, dx, dist in zip(dys[1:], dxs[1:], dists[1:]):
+        sy = slice(max(y0, -dy), min(y1, h - dy))
+        sx = slice(max(x0, -dx), min(x1, w - dx))
+        ty, tx = slice(sy.start + dy, sy.stop + dy), slice(sx.start + dx, sx.stop + dx)
+        src_r, recv_r = r[sy, sx], r[ty, tx]
+        extent = np.where(z[sy, sx] > z[ty, tx], np.minimum(src_r, recv_r), src_r)
+        share = np.clip(extent + np.float32(0.5 - dist), 0, 1) * weight[sy, sx]
+        acc[ty, tx] += image[sy, sx] * share[..., None]
+        total[ty, tx] += share
 
 
 def _inv_disc_area(r: np.ndarray) -> np.ndarray:
@@ -137,16 +167,18 @@ def _scatter(acc, total, shape, index, colour, weight, src_r, src_z, recv_z, rec
     sy, sx = np.divmod(index, w)
     dys, dxs, dists = _disc_offsets(float(src_r[0]) + 0.5)
     reaching = np.searchsorted(-np.floor(2 * src_r), -np.floor(2 * (dists - 0.5)), side="right")
+    # Sources whose every disc pixel is inside the image need no bounds check.
+    reach_px = int(np.abs(dys).max())
+    border = (sy < reach_px) | (sy >= h - reach_px) | (sx < reach_px) | (sx >= w - reach_px)
     first = 0 if with_self else 1
     for dy, dx, dist, n in zip(dys[first:], dxs[first:], dists[first:], reaching[first:]):
-        ty, tx = sy[:n] + dy, sx[:n] + dx
-        inside = np.flatnonzero((ty >= 0) & (ty < h) & (tx >= 0) & (tx < w))
-        target = ty[inside] * w + tx[inside]
-        back = src_z[inside] > recv_z[target]
-        reach = np.where(back, np.minimum(src_r[inside], recv_r[target]), src_r[inside])
+        source = np.flatnonzero(~border[:n] | ((sy[:n] + dy >= 0) & (sy[:n] + dy < h)
+                                               & (sx[:n] + dx >= 0) & (sx[:n] + dx < w))) \
+            if border[:n].any() else np.arange(n)
+        target = index[source] + (dy * w + dx)
+        back = src_z[source] > recv_z[target]
+        reach = np.where(back, np.minimum(src_r[source], recv_r[target]), src_r[source])
         share = np.clip(reach + np.float32(0.5 - dist), 0, 1)
-        hit = np.flatnonzero(share)
-        target, share, source, back = target[hit], share[hit], inside[hit], back[hit]
         # Each source lands on a different pixel at one offset: no index repeats.
         if behind is None:
             acc[target] += colour[source] * share[:, None]
@@ -196,7 +228,7 @@ def _coarse_scatter(image, z, r, band, s):
     # of an s-wide box and an s-wide tent, s^2 / 2 in all (a disc's is r^2 / 2):
     # spread the cell over a disc that much narrower.
     src_r = np.sqrt(np.maximum(mean(r * r) - s * s, 0)) / s
-    zb = _blocks(z, s, np.inf)
+    zb = _blocks(z, s, NO_SURFACE_M)
     nearest = np.argmin(zb, axis=2)
     recv_z = np.take_along_axis(zb, nearest[..., None], axis=2)[..., 0]
     recv_r = np.take_along_axis(_blocks(r, s, 0), nearest[..., None], axis=2)[..., 0] / s
@@ -205,57 +237,61 @@ def _coarse_scatter(image, z, r, band, s):
     weight = (count.ravel() / (s * s))[cells] * _inv_disc_area(src_r)
     _scatter(*front, shape, cells, colour, weight, src_r, mean(z), recv_z.ravel(), recv_r.ravel(), with_self=True,
              behind=back)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        back_z = np.where(back[1] > 0, back[2] / back[1], np.inf)
+    # Mean depth of what came from behind (0 where nothing did: no gate to pass).
+    back_z = np.divide(back[2], back[1], out=np.zeros_like(back[1]), where=back[1] > 0)
     return ((front[0].reshape(*shape, -1), front[1].reshape(shape), recv_z),
             (back[0].reshape(*shape, -1), back[1].reshape(shape), back_z.reshape(shape)), (y0, x0))
 
 
 def _add_upsampled(acc, total, front, back, origin, z, r, s) -> None:
     """Add coarse-cell results to every pixel by bilinear interpolation between cell
-    centres. A pixel takes what a cell received from in front of the cell's nearest
-    surface unless that surface lies behind the pixel, and what it received from
-    behind only if the pixel lies as far back as where that came from or its own
-    disc spans a cell: a blurred background reaches no sharp foreground pixel next
-    to it or in its cell (as at full resolution, where a source behind a pixel
-    reaches it only within the pixel's own disc)."""
+    centres. A pixel whose own disc spans a cell takes everything (as at full
+    resolution, where a source behind a pixel reaches it within the pixel's own
+    disc). Any other pixel takes what a cell received from in front of the cell's
+    nearest surface unless that surface lies behind the pixel, and what it
+    received from behind only if the pixel lies as far back as where that came
+    from: a blurred background reaches no sharp foreground pixel next to it or in
+    its cell."""
     h, w = z.shape
-    rows, cols = np.nonzero(front[1] + back[1])
-    if not len(rows):
-        return
-    # Only the pixels whose interpolation can reach a cell that received anything.
-    y0, x0 = origin
     ch, cw = front[1].shape
-    v_lo, v_hi = max(0, y0 + (rows.min() - 1) * s), min(h, y0 + (rows.max() + 2) * s)
-    u_lo, u_hi = max(0, x0 + (cols.min() - 1) * s), min(w, x0 + (cols.max() + 2) * s)
-    cv = (np.arange(v_lo - y0, v_hi - y0, dtype=np.float32) + 0.5) / s - 0.5
-    cu = (np.arange(u_lo - x0, u_hi - x0, dtype=np.float32) + 0.5) / s - 0.5
-    v0, u0 = np.floor(cv).astype(np.int32), np.floor(cu).astype(np.int32)
-    b, a = cv - v0, cu - u0
-    zone = z[v_lo:v_hi, u_lo:u_hi]
-    limit = zone * np.float32(1 + DEPTH_TOLERANCE)      # depths not behind the pixel
-    wide = r[v_lo:v_hi, u_lo:u_hi] >= s
-    # Channels first: the takes below copy whole rows and columns.
-    colour = [np.ascontiguousarray(np.moveaxis(part[0], 2, 0)) for part in (front, back)]
-    num = np.zeros((acc.shape[1], *zone.shape), np.float32)
-    den = np.zeros(zone.shape, np.float32)
-    norm = np.zeros(zone.shape, np.float32)
+    y0, x0 = origin
+    v1, u1 = min(h, y0 + ch * s), min(w, x0 + cw * s)
+    zone = np.s_[y0:v1, x0:u1]
+    limit = z[zone] * np.float32(1 + DEPTH_TOLERANCE)      # depths not behind the pixel
+    wide = r[zone] >= s
+
+    def smooth(cells):      # bilinear between cell centres over the zone (scipy's grid mode: the same mapping)
+        return zoom(cells, s, order=1, grid_mode=True, mode="nearest")[:v1 - y0, :u1 - x0]
+
+    # Everywhere but at depth edges every tap passes both gates: plain interpolation.
+    colour = front[0] + back[0]
+    num = np.stack([smooth(colour[..., k]) for k in range(colour.shape[2])], axis=2)
+    den = smooth(front[1] + back[1])
+
+    def nearby_max(cells):  # the most any of a pixel's four taps can hold (3 x 3 cells round its own)
+        return np.repeat(np.repeat(maximum_filter(cells, size=3, mode="nearest"), s, 0), s, 1)[:v1 - y0, :u1 - x0]
+
+    # At depth edges: each tap's share by its gates, renormalised over the taps kept.
+    ev, eu = np.nonzero(((nearby_max(front[2]) > limit) | (nearby_max(back[2]) > limit)) & ~wide)
+    cv, cu = (ev + 0.5) / s - 0.5, (eu + 0.5) / s - 0.5
+    iv, iu = np.floor(cv).astype(np.int64), np.floor(cu).astype(np.int64)
+    b, a = (cv - iv).astype(np.float32), (cu - iu).astype(np.float32)
+    e_num = np.zeros((len(ev), colour.shape[2]), np.float32)
+    e_den = np.zeros(len(ev), np.float32)
+    norm = np.zeros(len(ev), np.float32)
     for dv, wv in ((0, 1 - b), (1, b)):
-        iv = np.clip(v0 + dv, 0, ch - 1)
         for du, wu in ((0, 1 - a), (1, a)):
-            iu = np.clip(u0 + du, 0, cw - 1)
-
-            def take(cells, axis=0):   # cell indices vary by row and by column only: two takes
-                return np.take(np.take(cells, iv, axis=axis), iu, axis=axis + 1)
-
-            wt = np.where(take(front[2]) <= limit, wv[:, None] * wu[None, :], np.float32(0))
-            wb = np.where((take(back[2]) <= limit) | wide, wt, np.float32(0))
-            num += take(colour[0], 1) * wt + take(colour[1], 1) * wb
-            den += take(front[1]) * wt + take(back[1]) * wb
+            ci, cj = np.clip(iv + dv, 0, ch - 1), np.clip(iu + du, 0, cw - 1)
+            wt = np.where(front[2][ci, cj] <= limit[ev, eu], wv * wu, np.float32(0))
+            wb = np.where(back[2][ci, cj] <= limit[ev, eu], wt, np.float32(0))
+            e_num += front[0][ci, cj] * wt[:, None] + back[0][ci, cj] * wb[:, None]
+            e_den += front[1][ci, cj] * wt + back[1][ci, cj] * wb
             norm += wt
     scale = np.float32(1) / np.maximum(norm, np.float32(1e-12))
-    acc.reshape(h, w, -1)[v_lo:v_hi, u_lo:u_hi] += np.moveaxis(num * scale, 0, 2)
-    total.reshape(h, w)[v_lo:v_hi, u_lo:u_hi] += den * scale
+    num[ev, eu] = e_num * scale[:, None]
+    den[ev, eu] = e_den * scale
+    acc.reshape(h, w, -1)[zone] += num
+    total.reshape(h, w)[zone] += den
 
 
 def _mechanical_factor(theta: np.ndarray, onset_deg: float, half_deg: float) -> np.ndarray:
@@ -338,16 +374,15 @@ def lateral_colour(rgb: np.ndarray, camera: Camera, red: float, blue: float) -> 
     """Red and blue images magnified by (1 + red) and (1 + blue) about the principal
     point relative to green (lateral chromatic aberration), bilinearly resampled;
     the same light spread over (1 + k)^2 the area lowers their irradiance by that."""
-    h, w = rgb.shape[:2]
-    v, u = np.mgrid[0:h, 0:w].astype(np.float32)
     out = rgb.copy()
+    centre = np.array([camera.cy, camera.cx])
     for channel, k in ((0, red), (2, blue)):
         if k == 0:
             continue
         m = 1.0 + k
-        su = np.float32(camera.cx) + (u - np.float32(camera.cx)) / np.float32(m)
-        sv = np.float32(camera.cy) + (v - np.float32(camera.cy)) / np.float32(m)
-        out[..., channel] = bilinear(rgb[..., channel], su, sv) / np.float32(m * m)
+        # Output pixel p shows the input at centre + (p - centre) / m.
+        out[..., channel] = affine_transform(rgb[..., channel], np.full(2, 1 / m), offset=centre * (1 - 1 / m),
+                                             order=1, mode="constant", cval=0.0) / np.float32(m * m)
     return out
 
 
