@@ -26,7 +26,7 @@ def cmd_generate(args) -> int:
     from . import presets
     from .pipeline import generate, generate_clips
 
-    preset = presets.load(args.preset)
+    preset = presets.with_output(presets.load(args.preset), image_format=args.image_format, quality=args.quality)
     if args.renderer:
         # Recorded in dataset.json's preset (and its digest): the pixels depend on it.
         preset = replace(preset, data=dict(preset.data, render=dict(preset.data.get("render", {}), renderer=args.renderer)))
@@ -126,6 +126,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--renderer", choices=RENDERERS,
                    help="gl: the embedded rasteriser; cycles: Blender Cycles, path traced (pip install "
                         "'cabin-synth[cycles]'); default: the preset's render.renderer, else gl")
+    g.add_argument("--image-format", choices=("png", "jpeg", "webp"),
+                   help="store the RGB and NIR images as lossless png (default) or lossy jpeg/webp "
+                        "(depth, seg and ids stay png; replaces the preset's output.image_format)")
+    g.add_argument("--quality", type=int, help="jpeg/webp quality 1-100 (default 90; replaces output.quality)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(run=cmd_generate)
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")

@@ -10,7 +10,7 @@ import json
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
-from .dataset.writer import DatasetWriter, encode_png, file_matches
+from .dataset.writer import IMAGE_FORMATS, DatasetWriter, camera_format, encode_frame, file_matches
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .errors import UserError
 from .labels.frame import frame_labels
@@ -31,18 +31,33 @@ from .presets.streams import stream
 from .render import distort, make_renderer
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
-from .scene.lamps import lamp_output
-from .scene.lighting import daylight, time_of_day
+from .scene.lamps import LampOutput, lamp_output
+from .scene.lighting import Daylight, daylight, time_of_day
 from .scene.materials import body_materials, driver_materials
-from .scene.rig import build_rig
+from .scene.rig import Rig, build_rig
 from .scene.skin import atlas_size, eye_occlusion, skin_maps
 from .scene.stage import Scene
 from .scene.textures import TextureFolder
+from .scene.world import WorldLayout
 from .scene.world import layout as world_layout
-from .sensor.model import fixed_pattern, nir_image, rgb_image
+from .sensor import optics, shutter
+from .sensor.model import fixed_pattern, nir_image, rgb_exposure, rgb_exposure_share, rgb_image
 
 TEXTURES = "textures"   # the stage's texture files, inside the output folder
-STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
+STAGES = ("sample", "scene", "labels", "render", "subframes", "optics", "sensor", "encode", "write")
+
+
+@dataclass(frozen=True)
+class Staged:
+    """One instant of the scene: the stage posed, and what was posed on it."""
+    scene: Scene
+    rig: Rig
+    geometry: DriverGeometry
+    body: BodyGeometry
+    view: SceneView
+    dome: LampOutput | None
+    light: Daylight
+    world: WorldLayout
 
 
 @dataclass
@@ -51,7 +66,7 @@ class Frame:
     geometry: DriverGeometry
     view: SceneView
     labels: dict[str, Any]
-    buffers: Buffers
+    buffers: Buffers           # as rendered: scene radiance before the lens (sensor/optics.py)
     images: dict[str, np.ndarray]
     body: BodyGeometry | None = None
 
@@ -106,14 +121,9 @@ class FrameMaker:
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
-    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Frame:
-        """Frame `index`; its parameters are sampled unless given (clip frames, behaviour/clips.py)."""
-        timings = timings or Timings()
+    def stage(self, params: FrameParams) -> Staged:
+        """The stage posed as `params` say, read back as a SceneView."""
         sensor = self.sensor
-        t = time.perf_counter()
-        params = params or sample_frame(self.preset, self.seed, index)
-        t = timings.add("sample", t)
-
         ident = params.identity
         scene, reader = self.scene(params)
         rig = build_rig(params, scene.cabin, sensor)
@@ -136,26 +146,43 @@ class FrameMaker:
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
                           params.body.steering_wheel_deg)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
+        return Staged(scene, rig, geometry, body, view, dome, light, world)
+
+    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None,
+             at=None) -> Frame:
+        """Frame `index`; its parameters are sampled unless given (clip frames,
+        behaviour/clips.py). Clip frames also pass `at`, the frame's parameters at
+        times (s) from its own, over which a preset's `sensor.shutter` exposes."""
+        timings = timings or Timings()
+        sensor = self.sensor
+        t = time.perf_counter()
+        params = params or sample_frame(self.preset, self.seed, index)
+        t = timings.add("sample", t)
+
+        staged = self.stage(params)
+        rig, geometry, body, view, dome = staged.rig, staged.geometry, staged.body, staged.view, staged.dome
         t = timings.add("scene", t)
 
-        labels = frame_labels(params, rig, geometry, view, scene.zones, body)
+        labels = frame_labels(params, rig, geometry, view, staged.scene.zones, body)
         t = timings.add("labels", t)
 
         # Path tracers draw their samples from the frame's own stream.
         sampling_seed = int(stream(self.seed, index, "render.sampling").integers(2**31))
-        buffers = distort.render(self.renderer, view, scene.stage, sampling_seed)
-        t = timings.add("render", t)
-
-        nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))
-        rgb, rgb_state = rgb_image(buffers.rgb, sensor, stream(self.seed, index, "sensor.rgb_noise"))
+        buffers = distort.render(self.renderer, view, staged.scene.stage, sampling_seed)
         classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
-        images = {
-            "rgb": rgb,
-            "nir": nir,
+        truth = {
             "depth": np.clip(np.rint(buffers.depth * 1000.0), 0, 65535).astype(np.uint16),
             "seg": classes[buffers.instance],
             "ids": buffers.instance.astype(np.uint16),
         }
+        t = timings.add("render", t)
+        seen, exposure, shutter_state = buffers, None, None
+        if at is not None and "shutter" in sensor:
+            seen, exposure, shutter_state = self.expose_over_time(buffers, view.camera, at, sampling_seed)
+            timings.add("subframes", t)
+        nir, rgb, rgb_state = capture(seen, view.camera, sensor, self.pattern, self.seed, index, timings,
+                                      rgb_exposure=exposure)
+        images = {"rgb": rgb, "nir": nir, **truth}
         labels.update({
             "frame": index,
             "seed": self.seed,
@@ -165,13 +192,67 @@ class FrameMaker:
                          "sky_lux_in_cabin": view.sky_lux, "sun_nir_w_m2": view.sun_nir_w_m2,
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
-                         "dome_light": dome_light_labels(dome, scene.dome_light_position)},
-            "environment": environment_labels(params, light, world),
-            "sensor_state": {"rgb": rgb_state},
+                         "dome_light": dome_light_labels(dome, staged.scene.dome_light_position)},
+            "environment": environment_labels(params, staged.light, staged.world),
+            "sensor_state": {"rgb": rgb_state, **({"shutter": shutter_state} if shutter_state else {})},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
-        timings.add("sensor", t)
         return Frame(params, geometry, view, labels, buffers, images, body)
+
+    def expose_over_time(self, buffers: Buffers, camera, at, sampling_seed: int) -> tuple[Buffers, tuple[float, float], dict]:
+        """The radiance each row collects over its exposure window (sensor/shutter.py),
+        the RGB exposure (metered at the frame's time, as the window needs it) and the
+        shutter's state. Depth and ids stay the frame's instant's."""
+        sensor = self.sensor
+        target = sensor["rgb"]["auto_exposure_target"]
+        metered = rgb_exposure(optics.apply(buffers, camera, sensor).rgb, target)
+        rgb_time = shutter.max_exposure_s(sensor, self.preset.section("clip")["fps"]) * \
+            rgb_exposure_share(*metered, target)
+        blur = sensor["shutter"].get("motion_blur", False)
+        windows = {"nir": shutter.nir_window(sensor), "rgb": shutter.rgb_window(sensor, rgb_time)}
+        windows = {band: w if blur else replace(w, length_s=0.0) for band, w in windows.items()}
+        rendered = {0.0: buffers}
+        seen, count = {}, {}
+        for band, window in windows.items():
+            times = shutter.instants(window, self.image_motion_px(at, window.span_s), sensor)
+            for dt in times:
+                if float(dt) not in rendered:
+                    instant = self.stage(at(np.array([dt]))[0])
+                    rendered[float(dt)] = distort.render(self.renderer, instant.view, instant.scene.stage, sampling_seed)
+            seen[band] = shutter.integrate(window, times, [getattr(rendered[float(dt)], band) for dt in times])
+            count[band] = len(times)
+        state = {"rgb_exposure_time_ms": rgb_time * 1e3, "rgb_line_time_us": float(sensor["shutter"].get(
+            "rgb_line_time_us", 0.0)), "rgb_subframes": count["rgb"], "nir_subframes": count["nir"]}
+        return replace(buffers, rgb=seen["rgb"], nir=seen["nir"]), metered, state
+
+    def image_motion_px(self, at, span_s: tuple[float, float]) -> float:
+        """Longest path in the image of any vertex of the driver's head over a time
+        span (probed at its ends and middle): how far the picture moves meanwhile."""
+        if span_s[1] <= span_s[0]:
+            return 0.0
+        uv = []
+        for params in at(np.array([span_s[0], sum(span_s) / 2, span_s[1]])):
+            scene, _ = self.scene(params)
+            rig = build_rig(params, scene.cabin, self.sensor)
+            geometry = build_driver(params.identity, face_state(params, rig.gaze_target_head))
+            head = np.concatenate([part.points for part in geometry.parts])
+            uv.append(rig.camera.project(rig.camera.to_camera(head @ rig.R_vehicle_head.T + rig.t_vehicle_head)))
+        return float(np.max(sum(np.linalg.norm(b - a, axis=1) for a, b in zip(uv, uv[1:]))))
+
+
+def capture(buffers: Buffers, camera, sensor, pattern, seed: int, index: int, timings: Timings | None = None,
+            rgb_exposure: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(NIR image, RGB image, RGB camera state) of frame `index`: the rendered
+    radiance through the lens (sensor/optics.py), then the sensors, whose noise is
+    keyed by (seed, index); the RGB exposure is the auto-exposure's unless given."""
+    timings = timings or Timings()
+    t = time.perf_counter()
+    received = optics.apply(buffers, camera, sensor)
+    t = timings.add("optics", t)
+    nir = nir_image(received.nir, sensor, pattern, stream(seed, index, "sensor.nir_noise"))
+    rgb, rgb_state = rgb_image(received.rgb, sensor, stream(seed, index, "sensor.rgb_noise"), exposure=rgb_exposure)
+    timings.add("sensor", t)
+    return nir, rgb, rgb_state
 
 
 def environment_labels(params: FrameParams, light, world) -> dict[str, Any]:
@@ -199,6 +280,8 @@ def preset_digest(preset: Preset) -> str:
 
 
 def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
+    image_format, quality = camera_format(preset.output)
+    stored = "PNG" if quality is None else f"{IMAGE_FORMATS[image_format][0]} at quality {quality} (lossy)"
     return {
         "format": "cabin-synth",
         "identity": {"preset": preset.name, "preset_sha256": preset_digest(preset), "seed": seed,
@@ -208,8 +291,8 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
         "classes": [{"id": i, "name": name} for i, name in enumerate(CLASSES)],
         "landmarks": {"scheme": "ibug68+pupils", "names": list(LANDMARK_NAMES)},
         "images": {
-            "rgb": "8-bit sRGB PNG, H x W x 3",
-            "nir": "PNG, uint8 for 8-bit sensors, uint16 holding the sensor's DN for 10/12-bit",
+            "rgb": f"8-bit sRGB {stored}, H x W x 3",
+            "nir": f"{stored}, uint8 for 8-bit sensors, uint16 holding the sensor's DN for 10/12-bit (PNG only)",
             "depth": "uint16 PNG, millimetres, Z in the OpenCV camera frame, 0 = no surface",
             "seg": "uint8 PNG, class id (see classes)",
             "ids": "uint16 PNG, instance id (see each frame's instances), 0 = no surface",
@@ -218,11 +301,12 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
 
 
 def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timings: Timings,
-                    params: FrameParams | None = None, folder: str = "frames") -> dict[str, Any]:
-    """Make, encode and write frame `index` into `folder`; its manifest entry."""
-    frame = maker.make(index, timings, params=params)
+                    params: FrameParams | None = None, folder: str = "frames", at=None) -> dict[str, Any]:
+    """Make (clip frames: with `at`, FrameMaker.make), encode and write frame `index`
+    into `folder`; its manifest entry."""
+    frame = maker.make(index, timings, params=params, at=at)
     t = time.perf_counter()
-    payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
+    payloads = encode_frame(frame.images, maker.preset.output)
     t = timings.add("encode", t)
     entry = writer.write_frame(index, payloads, frame.labels, folder=folder)
     timings.add("write", t)
@@ -299,13 +383,16 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
             clip = make_clip(preset, seed, c)
             listed = []
             if render:
-                for params in clip.params:
+                sensor = preset.section("sensor")
+                for k, params in enumerate(clip.params):
                     # Frames committed before an interrupted run are kept, as in frame mode.
                     if writer.committed(params.index, folder):
                         entry = writer.entry(params.index, folder)
                     else:
+                        def at(dt, k=k, index=params.index):
+                            return clip.params_at(k / clip.fps + dt, index, sensor)
                         maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
-                        entry = write_new_frame(maker, writer, params.index, timings, params, folder)
+                        entry = write_new_frame(maker, writer, params.index, timings, params, folder, at)
                     listed.append(dict(entry, path=entry["path"].rsplit("/", 1)[1]))
             document = dict(clip.labels, rendered=render, frames=listed)
             problems = schemas.errors("clip", document)

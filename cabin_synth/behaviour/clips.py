@@ -51,6 +51,19 @@ class Clip:
     params: tuple[FrameParams, ...]   # one per frame
     labels: dict[str, Any]            # clip.json without `frames` files
 
+    def params_at(self, t: np.ndarray, index: int, sensor) -> tuple[FrameParams, ...]:
+        """Frame parameters at clip times `t` (s; any, not only the frame times), all
+        carrying frame index `index`: what a sensor sees during frame `index`'s exposure."""
+        t = np.asarray(t, float)
+        cabin = cabin_info(self.base.cabin, self.base.drive)
+        euler, offset = self.behaviour.head(t)
+        R, origin = head_poses(self.base, cabin, sensor, euler, offset)
+        direction, distance = self.behaviour.gaze(t, origin)
+        eye_yaw, eye_pitch = eye_in_head(R, direction)
+        return frame_params(self.base, np.full(len(t), index), euler, offset, eye_yaw, eye_pitch, distance,
+                            self.behaviour.closure(t), self.behaviour.expression(t),
+                            self.behaviour.active("phone_in_hand", t))
+
 
 def head_poses(base: FrameParams, cabin: CabinInfo, sensor, euler: np.ndarray, offset: np.ndarray):
     """Head rotation (N,3,3) and origin (N,3) for per-time head euler angles and offset increments."""
@@ -75,6 +88,28 @@ def sample_behaviour(preset: Preset, seed: int, clip: int, t: np.ndarray):
     R, origin = head_poses(base, cabin, sensor, euler, offset)
     direction, distance = behaviour.gaze(t, origin)
     return base, behaviour, cabin, euler, offset, R, origin, direction, distance
+
+
+def eye_in_head(R: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gaze yaw and pitch in the head frame, degrees, of vehicle-frame gaze directions."""
+    eye = np.einsum("nji,nj->ni", R, direction)
+    return np.degrees(np.arctan2(eye[:, 1], eye[:, 0])), np.degrees(-np.arcsin(np.clip(eye[:, 2], -1, 1)))
+
+
+def frame_params(base: FrameParams, index, euler, offset, eye_yaw, eye_pitch, distance, closure,
+                 expression, in_hand) -> tuple[FrameParams, ...]:
+    """Per-time frame parameters: the clip's base with each time's head, gaze, lids,
+    expression and phone in hand."""
+    base_expr = dict(base.expression)
+    return tuple(replace(
+        base, index=int(i),
+        head_euler_deg=tuple(float(x) for x in euler[k]),
+        head_offset_m=tuple(float(x) for x in np.add(base.head_offset_m, offset[k])),
+        gaze_yaw_deg=float(eye_yaw[k]), gaze_pitch_deg=float(eye_pitch[k]), gaze_distance_m=float(distance[k]),
+        eyelid_closure=float(closure[k]),
+        expression={name: float(max(base_expr.get(name, 0.0), expression[name][k])) for name in base_expr},
+        **(holding_phone(base) if in_hand[k] else {}))
+        for k, i in enumerate(index))
 
 
 def open_aperture_table(base: FrameParams) -> tuple[np.ndarray, np.ndarray]:
@@ -137,9 +172,7 @@ def make_clip(preset: Preset, seed: int, clip: int) -> Clip:
     phone = behaviour.active("phone_use", t)
     in_hand = behaviour.active("phone_in_hand", t)
 
-    eye = np.einsum("nji,nj->ni", R, direction)          # gaze direction in the head frame
-    eye_yaw = np.degrees(np.arctan2(eye[:, 1], eye[:, 0]))
-    eye_pitch = np.degrees(-np.arcsin(np.clip(eye[:, 2], -1, 1)))
+    eye_yaw, eye_pitch = eye_in_head(R, direction)
     soup = zone_soup(cabin)
     zones = [gaze_zone(soup, o, d)[0] for o, d in zip(origin, direction)]
 
@@ -150,16 +183,8 @@ def make_clip(preset: Preset, seed: int, clip: int) -> Clip:
     series, window_s = perclos(closed80, fps)
 
     first = clip * n
-    base_expr = dict(base.expression)
-    params = tuple(replace(
-        base, index=first + k,
-        head_euler_deg=tuple(float(x) for x in euler[k]),
-        head_offset_m=tuple(float(x) for x in np.add(base.head_offset_m, offset[k])),
-        gaze_yaw_deg=float(eye_yaw[k]), gaze_pitch_deg=float(eye_pitch[k]), gaze_distance_m=float(distance[k]),
-        eyelid_closure=float(closure[k]),
-        expression={name: float(max(base_expr.get(name, 0.0), expression[name][k])) for name in base_expr},
-        **(holding_phone(base) if in_hand[k] else {}))
-        for k in range(n))
+    params = frame_params(base, first + np.arange(n), euler, offset, eye_yaw, eye_pitch, distance, closure, expression,
+                          in_hand)
 
     model = {kind: [dict(start_s=iv.start_s, end_s=iv.end_s, duration_s=iv.end_s - iv.start_s, **iv.info)
                     for iv in behaviour.intervals if iv.kind == kind]

@@ -117,6 +117,11 @@ class Preset:
         return design.parse(self.data.get("design"), self.data)[0]
 
     @property
+    def output(self) -> Mapping[str, Any]:
+        """How the camera images are stored (docs/presets.md); empty: lossless PNG."""
+        return self.data.get("output") or {}
+
+    @property
     def is_clips(self) -> bool:
         return "clip" in self.data
 
@@ -158,16 +163,30 @@ def load(name_or_path: str) -> Preset:
         data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
+    return _checked(data, path)
+
+
+def with_output(preset: Preset, **fields: Any) -> Preset:
+    """The preset with `fields` of its `output` section replaced (those given as None
+    are kept), checked again: the command line's --image-format and --quality."""
+    given = {k: v for k, v in fields.items() if v is not None}
+    if not given:
+        return preset
+    return _checked(dict(preset.data, output=dict(preset.data.get("output") or {}, **given)), preset.path)
+
+
+def _checked(data: dict[str, Any], path: Path) -> Preset:
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
-                or _range_errors(data) + _distortion_errors(data["sensor"]) or _seat_errors(data) or _link_errors(data))
+                or _range_errors(data) + _distortion_errors(data["sensor"]) + _lens_errors(data["sensor"])
+                + _output_errors(data) + _shutter_errors(data) or _seat_errors(data) or _link_errors(data))
     if problems:
-        raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
+        raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=display(path))
     return Preset(name=data["name"], path=path, data=data)
 
 
 def fields(data: Mapping[str, Any]) -> set[str]:
     """Every randomizer field 'section.field' of a preset (sections of scalars or distributions)."""
-    skip = {"name", "description", "sensor", "render", "design", "conditional", "correlated"}
+    skip = {"name", "description", "sensor", "render", "output", "design", "conditional", "correlated"}
     return {f"{s}.{k}" for s, v in data.items() if s not in skip and isinstance(v, Mapping) for k in v}
 
 
@@ -335,6 +354,53 @@ def _distortion_errors(sensor: Mapping[str, Any]) -> list[str]:
     if not monotonic_up_to(d["model"], d["coefficients"], corner):
         return ["'sensor.distortion.coefficients': the lens folds the image before its corners "
                 "(the distorted radius must grow with the field angle out to the corners)"]
+    return []
+
+
+def _lens_errors(sensor: Mapping[str, Any]) -> list[str]:
+    """What the schema cannot say about the lens: it must focus beyond its own focal
+    length, and the barrel clips the aperture further out than it starts to."""
+    problems = []
+    if sensor.get("focus_distance_m", math.inf) * 1e3 <= sensor["focal_length_mm"]:
+        problems.append(f"'sensor.focus_distance_m': {sensor['focus_distance_m']} m is not beyond the focal length "
+                        f"({sensor['focal_length_mm']} mm): a lens cannot focus there")
+    vignetting = (sensor.get("optics") or {}).get("vignetting") or {}
+    if "mechanical_onset_deg" in vignetting and vignetting["mechanical_half_deg"] <= vignetting["mechanical_onset_deg"]:
+        problems.append("'sensor.optics.vignetting.mechanical_half_deg': must be larger than mechanical_onset_deg "
+                        f"({vignetting['mechanical_half_deg']} <= {vignetting['mechanical_onset_deg']} degrees)")
+    return problems
+
+
+def _shutter_errors(data: Mapping[str, Any]) -> list[str]:
+    """Exposure over time needs a clip's motion, and must fit in its frame period."""
+    shutter = data["sensor"].get("shutter")
+    if shutter is None:
+        return []
+    if "clip" not in data:
+        return ["'sensor.shutter': exposure over time needs motion, which only clip presets have (no clip section)"]
+    period_ms = 1e3 / data["clip"]["fps"]
+    problems = []
+    if shutter.get("rgb_max_exposure_ms", 0) > period_ms:
+        problems.append(f"'sensor.shutter.rgb_max_exposure_ms': {shutter['rgb_max_exposure_ms']} ms is longer than "
+                        f"the frame period at {data['clip']['fps']} fps ({period_ms:.2f} ms)")
+    readout_ms = shutter.get("rgb_line_time_us", 0) * 1e-3 * data["sensor"]["height"]
+    if readout_ms > period_ms:
+        problems.append(f"'sensor.shutter.rgb_line_time_us': reading {data['sensor']['height']} rows takes "
+                        f"{readout_ms:.2f} ms, longer than the frame period at {data['clip']['fps']} fps "
+                        f"({period_ms:.2f} ms)")
+    return problems
+
+
+def _output_errors(data: Mapping[str, Any]) -> list[str]:
+    """Lossy formats hold 8 bits a sample, and only they take a quality."""
+    output = data.get("output") or {}
+    image_format = output.get("image_format", "png")
+    bits = data["sensor"]["nir"]["bit_depth"]
+    if image_format != "png" and bits > 8:
+        return [f"'output.image_format': {image_format} holds 8 bits a sample, but 'sensor.nir.bit_depth' is {bits}: "
+                "use png, or an 8-bit NIR sensor"]
+    if image_format == "png" and "quality" in output:
+        return ["'output.quality': png is lossless and takes no quality; give image_format jpeg or webp with it"]
     return []
 
 

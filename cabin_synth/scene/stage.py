@@ -25,6 +25,7 @@ from ..body.anchors import BodyAnchors, body_anchors
 from ..body.build import BodyGeometry, body_topology
 from ..driver import DriverGeometry, uvs
 from ..render.specular import FIBRE_PRIMVAR
+from ..sensor.optics import focus_distance_m
 from . import accessories as acc
 from . import road_lights, screens, skin
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
@@ -334,17 +335,17 @@ class Scene:
 def write_lens(camera: UsdGeom.Camera, cam, sensor: dict) -> None:
     """Focal length and apertures in tenths of a stage unit, as UsdGeom.Camera defines
     them (the stage is in metres, so 3.6 mm is 0.036); the focus distance in stage units.
-    A sensor without a focus distance has no depth of field: fStop 0, which UsdGeom
-    defines as a pinhole (docs/sensors.md, The camera in USD)."""
+    A lens whose defocus is off (sensor.optics.defocus) has no depth of field: fStop 0,
+    which UsdGeom defines as a pinhole (docs/sensors.md, The camera in USD)."""
     tenths = 0.01 / UsdGeom.GetStageMetersPerUnit(camera.GetPrim().GetStage())   # one millimetre
     pitch_mm = sensor["pixel_pitch_um"] * 1e-3
     camera.GetFocalLengthAttr().Set(cam.fx * pitch_mm * tenths)
     camera.GetHorizontalApertureAttr().Set(cam.width * pitch_mm * tenths)
     camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm * tenths)
     camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
-    focus = sensor.get("focus_distance_m")
-    camera.GetFStopAttr().Set(float(sensor["f_number"]) if focus else 0.0)
-    camera.GetFocusDistanceAttr().Set(float(focus) if focus else 0.0)
+    blurs = (sensor.get("optics") or {}).get("defocus", False)
+    camera.GetFStopAttr().Set(float(sensor["f_number"]) if blurs else 0.0)
+    camera.GetFocusDistanceAttr().Set(focus_distance_m(sensor))
     prim = camera.GetPrim()
     prim.CreateAttribute("cabin_synth:f_number", Sdf.ValueTypeNames.Float).Set(float(sensor["f_number"]))
     # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).

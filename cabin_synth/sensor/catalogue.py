@@ -18,12 +18,15 @@ from ..scene.distortion import undistort
 
 _NOISE = dict(read_noise_e=5.0, dark_current_e_per_s=50.0, dsnu_e=2.0, prnu=0.01)
 _RGB = dict(auto_exposure_target=0.18, full_well_e=8000, read_noise_e=3.0, channel_sensitivity=[0.55, 1.0, 0.7])
+# Fixed focus inside the driver's working range; the lens's own artefacts (docs/sensors.md, Optics).
+_LENS = dict(focus_distance_m=0.6, optics=dict(defocus=True, vignetting={"natural": True},
+                                               lateral_chromatic_aberration={"red": 4e-4, "blue": -4e-4}))
 
 SENSORS: dict[str, dict[str, Any]] = {
     # A 2 MP-class DMS camera: global shutter, 3.0 um pixels, 940 nm, short wide lens
     # with strong barrel distortion (OpenCV radial-tangential).
     "nir940_1600x1300": {
-        "width": 1600, "height": 1300, "focal_length_mm": 2.8, "pixel_pitch_um": 3.0, "f_number": 2.0,
+        "width": 1600, "height": 1300, "focal_length_mm": 2.8, "pixel_pitch_um": 3.0, "f_number": 2.0, **_LENS,
         "nir": dict(wavelength_nm=940, bandwidth_nm=50, exposure_us=500, quantum_efficiency=0.15,
                     system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, **_NOISE),
         "rgb": dict(_RGB),
@@ -33,7 +36,7 @@ SENSORS: dict[str, dict[str, Any]] = {
     # A 1 MP global-shutter NIR camera (1280 x 800, 3.0 um pixels, e.g. OV9282 / AR0144 class)
     # at 850 nm behind a fisheye-type wide lens (OpenCV fisheye model).
     "nir850_1280x800": {
-        "width": 1280, "height": 800, "focal_length_mm": 2.0, "pixel_pitch_um": 3.0, "f_number": 2.0,
+        "width": 1280, "height": 800, "focal_length_mm": 2.0, "pixel_pitch_um": 3.0, "f_number": 2.0, **_LENS,
         "nir": dict(wavelength_nm=850, bandwidth_nm=50, exposure_us=400, quantum_efficiency=0.3,
                     system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, **_NOISE),
         "rgb": dict(_RGB),
@@ -42,7 +45,7 @@ SENSORS: dict[str, dict[str, Any]] = {
     },
     # VGA RGB-IR camera as in the default preset: 6 um pixels, 3.6 mm lens, no distortion.
     "rgb_640x480": {
-        "width": 640, "height": 480, "focal_length_mm": 3.6, "pixel_pitch_um": 6.0, "f_number": 2.0,
+        "width": 640, "height": 480, "focal_length_mm": 3.6, "pixel_pitch_um": 6.0, "f_number": 2.0, **_LENS,
         "nir": dict(wavelength_nm=940, bandwidth_nm=50, exposure_us=500, quantum_efficiency=0.2,
                     system_gain_dn_per_e=0.05, full_well_e=10000, bit_depth=8, black_level_dn=4, **_NOISE),
         "rgb": dict(_RGB),

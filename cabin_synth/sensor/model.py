@@ -105,19 +105,32 @@ def srgb_8bit(linear: np.ndarray) -> np.ndarray:
     return _SRGB_LUT[np.clip(linear * np.float32(top), 0, top - 1).astype(np.int32)]
 
 
+def unity_gain_scale(target: float) -> float:
+    """Scale from radiance to linear level at the longest exposure and unity gain."""
+    return target * np.pi / (0.18 * RGB_UNITY_GAIN_LUX)
+
+
 def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
     """(scale to linear level, analog gain) chosen by centre-weighted auto-exposure."""
     h, w = radiance.shape[:2]
     centre = radiance[h // 4: 3 * h // 4, w // 4: 3 * w // 4]
     luminance = float(np.mean(centre @ np.array([0.2126, 0.7152, 0.0722])))
-    unity = target * np.pi / (0.18 * RGB_UNITY_GAIN_LUX)
+    unity = unity_gain_scale(target)
     scale = target / luminance if luminance > 0 else unity * RGB_MAX_GAIN
     gain = float(np.clip(scale / unity, 1.0, RGB_MAX_GAIN))
     return min(scale, unity * RGB_MAX_GAIN), gain
 
 
-def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def rgb_exposure_share(scale: float, gain: float, target: float) -> float:
+    """Share of the longest exposure time that an exposure (scale, gain) uses: the
+    auto-exposure lengthens the exposure up to the longest before it adds gain."""
+    return scale / (unity_gain_scale(target) * gain)
+
+
+def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Generator,
+              exposure: tuple[float, float] | None = None) -> tuple[np.ndarray, dict]:
     """8-bit sRGB image and the camera state: exposure, analog gain, white-balance gains.
+    The exposure (scale, gain) is the auto-exposure's choice on `radiance` unless given.
 
     Raw channel c collects `channel_sensitivity[c]` times the electrons of the
     green channel for a white (D65) surface; white balance (for daylight, the
@@ -125,7 +138,7 @@ def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Ge
     the noisier ones, as in a real colour camera."""
     rgb = sensor["rgb"]
     sensitivity = np.asarray(rgb["channel_sensitivity"], np.float32)
-    scale, gain = rgb_exposure(radiance, rgb["auto_exposure_target"])
+    scale, gain = exposure or rgb_exposure(radiance, rgb["auto_exposure_target"])
     electrons = radiance * np.float32(scale * rgb["full_well_e"] / gain) * sensitivity
     noisy = noisy_electrons(electrons, rgb["read_noise_e"], rng)
     level = noisy * (np.float32(gain / rgb["full_well_e"]) / sensitivity)
