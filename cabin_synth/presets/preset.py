@@ -48,6 +48,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "expression.brow_furrow": (0, 1),
     "camera.position_jitter_m": (0, 0.1),
     "camera.aim_jitter_deg": (0, 15),
+    "camera.clearance_m": (0, 0.3),
     "lighting.sun_illuminance_lux": (0, 150000),
     "lighting.sun_elevation_deg": (-90, 90),
     "lighting.sun_azimuth_deg": (-360, 360),
