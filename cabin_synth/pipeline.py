@@ -22,6 +22,7 @@ from .dataset import schemas
 from .dataset.writer import DatasetWriter, encode_png
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .labels.frame import frame_labels
+from .labels.occluders import occlusion_labels
 from .labels.semantics import CLASS_ID, CLASSES
 from .presets.preset import Preset
 from .presets.sampler import FrameParams, sample_frame
@@ -35,6 +36,7 @@ from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
 from .scene.skin import eye_occlusion, head_detail
 from .scene.stage import Scene
+from .sensor.exposure import expose, lit_radiance
 from .sensor.model import fixed_pattern, nir_image, rgb_image
 
 STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
@@ -95,8 +97,11 @@ class FrameMaker:
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
-    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Frame:
-        """Frame `index`; its parameters are sampled unless given (clip frames, behaviour/clips.py)."""
+    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None,
+             exposure: tuple[float, float] | None = None) -> Frame:
+        """Frame `index`; its parameters are sampled unless given (clip frames, behaviour/clips.py).
+        `exposure`: the previous clip frame's (exposure index, metered level), which the NIR
+        camera's exposure loop steps from (sensor/exposure.py); None: its steady state."""
         timings = timings or Timings()
         sensor = self.sensor
         t = time.perf_counter()
@@ -124,12 +129,15 @@ class FrameMaker:
         t = timings.add("scene", t)
 
         labels = frame_labels(params, rig, geometry, view, scene.zones, body)
+        labels.update(occlusion_labels(rig, geometry, view))
         t = timings.add("labels", t)
 
         buffers = distort.render(self.renderer, view)
         t = timings.add("render", t)
 
-        nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))
+        shot, control = expose(buffers.nir, buffers.nir_illuminators, labels["face_bbox_xyxy"], sensor, exposure)
+        nir = nir_image(lit_radiance(buffers.nir, buffers.nir_illuminators, shot.led_drive), sensor, self.pattern,
+                        stream(self.seed, index, "sensor.nir_noise"), shot.exposure_us, shot.analog_gain)
         rgb, rgb_state = rgb_image(buffers.rgb, sensor, stream(self.seed, index, "sensor.rgb_noise"))
         classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
         images = {
@@ -149,7 +157,7 @@ class FrameMaker:
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
                          "dome_light": dome_light_labels(dome, scene.dome_light_position)},
-            "sensor_state": {"rgb": rgb_state},
+            "sensor_state": {"rgb": rgb_state, "nir": shot.to_dict(control)},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         timings.add("sensor", t)
@@ -269,8 +277,11 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
             listed = []
             if render:
                 maker = maker or FrameMaker(preset, seed)
+                exposure = None   # the camera's exposure loop runs on through the clip
                 for params in clip.params:
-                    frame = maker.make(params.index, timings, params=params)
+                    frame = maker.make(params.index, timings, params=params, exposure=exposure)
+                    state = frame.labels["sensor_state"]["nir"]
+                    exposure = (state["exposure_index_log2_s"], state["metered_level"])
                     t = time.perf_counter()
                     payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
                     t = timings.add("encode", t)

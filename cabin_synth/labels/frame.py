@@ -159,6 +159,18 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     return in_frame & ~hidden, reasons
 
 
+def head_prims(view: SceneView) -> set[str]:
+    """The driver's own head parts: what hides them of themselves is self-occlusion.
+    Accessories hang under /World/Driver to follow the head, but they occlude as themselves."""
+    return {inst.prim for inst in view.instances
+            if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
+
+
+def face_landmarks_vehicle(rig: Rig, geometry: DriverGeometry) -> np.ndarray:
+    """The 68 face landmarks (no pupils), vehicle frame."""
+    return geometry.landmarks[:68] @ rig.R_vehicle_head.T + rig.t_vehicle_head
+
+
 def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[dict]:
     """Per eye and illuminator: the corneal reflection point, its pixel and
     whether the camera sees it (on the cornea cap, lit by the illuminator, in
@@ -236,10 +248,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
     lm_vehicle = to_vehicle(geometry.landmarks)
     lm_cam = cam.to_camera(lm_vehicle)
     lm_uv = cam.project(lm_cam)
-    # Accessories hang under /World/Driver to follow the head, but they occlude as themselves.
-    own = {inst.prim for inst in view.instances
-           if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
-    visible, reasons = landmark_visibility(lm_vehicle, cam, view, own)
+    visible, reasons = landmark_visibility(lm_vehicle, cam, view, head_prims(view))
     zone, zone_t = gaze_zone(zones, combined["origin_vehicle_m"], combined["direction_vehicle"])
     open_mm = dimensions(params.identity)["eye_aperture"]
     ratio = geometry.aperture_mm / open_mm

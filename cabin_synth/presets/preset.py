@@ -154,7 +154,8 @@ def load(name_or_path: str) -> Preset:
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
-                or _range_errors(data) + _distortion_errors(data["sensor"]) or _seat_errors(data) or _link_errors(data))
+                or _range_errors(data) + _distortion_errors(data["sensor"]) + _exposure_errors(data)
+                or _seat_errors(data) or _link_errors(data))
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
     return Preset(name=data["name"], path=path, data=data)
@@ -311,6 +312,22 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
             problems += _choice_errors(field, spec[kind], check, expected, kind)
         elif not check(spec):
             problems.append(f"'{field}': {spec!r} is not {expected}")
+    return problems
+
+
+def _exposure_errors(data: Mapping[str, Any]) -> list[str]:
+    nir = data["sensor"]["nir"]
+    auto = nir.get("auto_exposure")
+    if auto is None:
+        return []
+    problems = []
+    if auto["min_exposure_us"] > nir["exposure_us"]:
+        problems.append(f"'sensor.nir.auto_exposure.min_exposure_us': {auto['min_exposure_us']} is longer than "
+                        f"'sensor.nir.exposure_us' ({nir['exposure_us']}), the longest exposure")
+    fps = (data.get("clip") or {}).get("fps")
+    if fps is not None and fps != auto["frame_rate_hz"]:
+        problems.append(f"'sensor.nir.auto_exposure.frame_rate_hz': {auto['frame_rate_hz']} differs from 'clip.fps' "
+                        f"({fps}); the exposure loop steps once per clip frame")
     return problems
 
 

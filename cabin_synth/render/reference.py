@@ -118,6 +118,7 @@ def render_reference(view: SceneView) -> Buffers:
         e_ill += e
         retro += e * np.exp(-(alpha / RETRO_ANGLE_RAD) ** 2)
         s_ill += e * brdf(l)
+    led = rho / np.pi * e_ill + retro_strength / np.pi * retro + s_ill
 
     e_lamp = np.zeros((len(pos), 3))
     s_lamp = np.zeros((len(pos), 4))
@@ -138,7 +139,9 @@ def render_reference(view: SceneView) -> Buffers:
                 + (view.sun_lux * s_sun + view.sky_lux * s_sky)[:, None] + s_lamp[:, :3])
     nir[hit] = (rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
                 + glow[:, 3] + s_ill + view.sun_nir_w_m2 * s_sun + view.sky_nir_w_m2 * s_sky + s_lamp[:, 3])
+    nir_illuminators = np.zeros((H, W), np.float32)
+    nir_illuminators[hit] = led
     depth = np.where(hit, zbuf, 0.0).astype(np.float32)
     instance = np.zeros((H, W), np.int32)
     instance[hit] = inst
-    return Buffers(rgb=rgb, nir=nir, depth=depth, instance=instance)
+    return Buffers(rgb=rgb, nir=nir, depth=depth, instance=instance, nir_illuminators=nir_illuminators)
