@@ -128,8 +128,9 @@ class FrameMaker:
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
         t = timings.add("scene", t)
 
-        labels = frame_labels(params, rig, geometry, view, scene.zones, body)
-        labels.update(occlusion_labels(rig, geometry, view))
+        hits: list = []
+        labels = frame_labels(params, rig, geometry, view, scene.zones, body, hits)
+        labels.update(occlusion_labels(rig.camera, view, labels["landmarks"], hits))
         t = timings.add("labels", t)
 
         buffers = distort.render(self.renderer, view)

@@ -73,14 +73,16 @@ def small_sensor(preset: presets.Preset) -> presets.Preset:
 
 
 # Frames whose camera looked into the column shroud, cluster hood or mirror housing
-# before the module stood off its mount (issue 16, seed 0).
-BLOCKED_BEFORE = {"default": (9, 11, 15), "occlusions": (1, 2, 5, 9), "night_nir": (11,)}
+# before the module stood off its mount (issue 16; a clip preset's frame c is clip c's
+# camera and driver at rest: seed 1's first distraction clip was 37 % shroud throughout).
+BLOCKED_BEFORE = {("default", 0): (9, 11, 15), ("occlusions", 0): (1, 2, 5, 9), ("night_nir", 0): (11,),
+                  ("distraction_clips", 1): (0,)}
 
 
-@pytest.mark.parametrize("name", sorted(BLOCKED_BEFORE))
-def test_rendered_frames_show_no_static_part_within_10_cm(name, gl_renderer):
-    maker = FrameMaker(small_sensor(presets.load(name)), seed=0, renderer=gl_renderer)
-    for index in BLOCKED_BEFORE[name]:
+@pytest.mark.parametrize("name, seed", sorted(BLOCKED_BEFORE))
+def test_rendered_frames_show_no_static_part_within_10_cm(name, seed, gl_renderer):
+    maker = FrameMaker(small_sensor(presets.load(name)), seed=seed, renderer=gl_renderer)
+    for index in BLOCKED_BEFORE[name, seed]:
         frame = maker.make(index)
         prims = {inst.id: inst.prim for inst in frame.view.instances}
         static = np.array([False] + [prims[i].startswith("/World/Cabin/") and not prims[i].startswith(

@@ -166,11 +166,6 @@ def head_prims(view: SceneView) -> set[str]:
             if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
 
 
-def face_landmarks_vehicle(rig: Rig, geometry: DriverGeometry) -> np.ndarray:
-    """The 68 face landmarks (no pupils), vehicle frame."""
-    return geometry.landmarks[:68] @ rig.R_vehicle_head.T + rig.t_vehicle_head
-
-
 def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[dict]:
     """Per eye and illuminator: the corneal reflection point, its pixel and
     whether the camera sees it (on the cornea cap, lit by the illuminator, in
@@ -219,9 +214,11 @@ def body_keypoint_labels(body, camera: Camera, view: SceneView) -> list[dict[str
 
 
 def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,
-                 zones: tuple[np.ndarray, tuple[str, ...]], body=None) -> dict[str, Any]:
+                 zones: tuple[np.ndarray, tuple[str, ...]], body=None, hits: list | None = None) -> dict[str, Any]:
     """zones: the cabin's zone_soup (cabin_synth.scene.zones); body: the frame's
-    cabin_synth.body.build.BodyGeometry, if it has one (body_keypoints)."""
+    cabin_synth.body.build.BodyGeometry, if it has one (body_keypoints); hits, if
+    given, receives per landmark what hides it (landmark_visibility), for the
+    occlusion labels (labels/occluders.py)."""
     cam = rig.camera
     R_vh, t_vh = rig.R_vehicle_head, rig.t_vehicle_head
     to_vehicle = lambda p: np.asarray(p) @ R_vh.T + t_vh
@@ -248,7 +245,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
     lm_vehicle = to_vehicle(geometry.landmarks)
     lm_cam = cam.to_camera(lm_vehicle)
     lm_uv = cam.project(lm_cam)
-    visible, reasons = landmark_visibility(lm_vehicle, cam, view, head_prims(view))
+    visible, reasons = landmark_visibility(lm_vehicle, cam, view, head_prims(view), hits)
     zone, zone_t = gaze_zone(zones, combined["origin_vehicle_m"], combined["direction_vehicle"])
     open_mm = dimensions(params.identity)["eye_aperture"]
     ratio = geometry.aperture_mm / open_mm

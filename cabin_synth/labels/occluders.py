@@ -23,8 +23,7 @@ import numpy as np
 from ..render.view import SceneView
 from ..scene.camera import Camera
 from ..scene.distortion import undistort
-from ..scene.rig import Rig
-from .frame import EYE_LANDMARKS, face_landmarks_vehicle, head_prims, landmark_visibility
+from .frame import EYE_LANDMARKS, head_prims, landmark_visibility
 
 VIEW_GRID = (16, 12)
 NEAR_M = 0.3
@@ -42,16 +41,16 @@ def static_part(prim: str) -> bool:
                                                                      "/World/Cabin/PhoneAnchors"))
 
 
-def occlusion_labels(rig: Rig, geometry, view: SceneView) -> dict[str, Any]:
-    """The frame's view_occlusion and illumination labels."""
-    camera = rig.camera
+def occlusion_labels(camera: Camera, view: SceneView, landmarks: list[dict], hits: list) -> dict[str, Any]:
+    """The frame's view_occlusion and illumination labels, from its landmark labels
+    and what hides each landmark (frame_labels' hits)."""
+    face = landmarks[:68]
     own = head_prims(view)
-    face = face_landmarks_vehicle(rig, geometry)
-    hits: list = []
-    visible, reasons = landmark_visibility(face, camera, view, own, hits)
-    in_frame = np.array([r != "out_of_frame" for r in reasons])
-    return {"view_occlusion": view_occlusion(camera, view, hits, in_frame, own),
-            "illumination": illuminator_reach(camera, view, face[visible], own)}
+    in_frame = np.array([lm["occluded_by"] != "out_of_frame" for lm in face])
+    visible = np.array([lm["visible"] for lm in face])
+    points = (np.array([lm["camera_m"] for lm in face]) - camera.t_cam_vehicle) @ camera.R_cam_vehicle
+    return {"view_occlusion": view_occlusion(camera, view, hits[:68], in_frame, own),
+            "illumination": illuminator_reach(camera, view, points[visible], own)}
 
 
 def near_grid_points(camera: Camera) -> np.ndarray:
