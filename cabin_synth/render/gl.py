@@ -6,6 +6,8 @@ is in the fragment shader; what the sensor makes of it is cabin_synth.sensor.mod
 See docs/sensors.md for the light model.
 """
 
+from collections import OrderedDict
+
 import numpy as np
 
 from ..errors import UserError
@@ -16,6 +18,7 @@ from ..scene.skin import GLSL as SKIN_GLSL
 from .buffers import Buffers
 from .specular import GLSL as SPECULAR_GLSL
 from .specular import albedo_table
+from .textures import MIN_ROUGHNESS_M, MipImage
 from .view import SceneView
 
 VERTEX = """
@@ -34,6 +37,8 @@ in vec4 in_melanin;       // optical depth per melanin type step (r, g, b, nir)
 in vec4 in_relief;        // pores, forehead lines, crow's feet, freckle threshold
 in float in_occlusion;    // ambient occlusion 0..1
 in vec3 in_fibre;         // hair fibre direction (cabin_synth.render.specular), zero elsewhere
+in vec2 in_uv;            // texture coordinates st (textured materials)
+in vec4 in_tangent;       // direction of increasing s and handedness (materials with a normal map)
 out vec3 v_pos;
 out vec3 v_normal;
 out float v_zcam;
@@ -45,6 +50,8 @@ out vec4 v_relief;
 out float v_occlusion;
 out float v_footprint;    // a pixel's width on the surface facing the camera, mm
 out vec3 v_fibre;
+out vec2 v_uv;
+out vec4 v_tangent;
 void main() {
     vec3 pc = R_cam * in_pos + t_cam;
     // OpenCV pixel (u, v), centres at integers, maps to window (u + 0.5, H - 0.5 - v).
@@ -64,6 +71,8 @@ void main() {
     v_occlusion = in_occlusion;
     v_footprint = 1000.0 * pc.z / intr.x;
     v_fibre = in_fibre;
+    v_uv = in_uv;
+    v_tangent = in_tangent;
 }
 """
 
@@ -182,14 +191,15 @@ float ill_reach(int k, vec3 p, vec3 n) {
 }
 
 // Lamp k's on-axis-normalised irradiance cos^m(theta) cos(incidence) / d^2 at p
-// (multiply by its intensities), shadowed and filtered per band: (visible, NIR).
-vec2 lamp_reach(int k, vec3 p, vec3 n) {
+// (multiply by its intensities), shadowed and filtered per band: (visible, NIR); the shadow
+// lookup offsets along n_shadow, the mesh's own normal where a normal map tilts n.
+vec2 lamp_reach(int k, vec3 p, vec3 n, vec3 n_shadow) {
     vec3 to_lamp = lamp_pos[k] - p;
     float d2 = dot(to_lamp, to_lamp);
     vec3 l = to_lamp * inversesqrt(d2);
     float g = pow(max(dot(-l, lamp_axis[k]), 0.0), lamp_exp[k]) * max(dot(n, l), 0.0) / d2;
     if (g <= 0.0) return vec2(0.0);
-    return g * tile_reach(n_ill + k, lamp_pos[k], lamp_R[k], lamp_map[k], p, n);
+    return g * tile_reach(n_ill + k, lamp_pos[k], lamp_R[k], lamp_map[k], p, n_shadow);
 }
 
 // Irradiance (W/m^2) on a surface facing the illuminator, before shadows.
@@ -202,6 +212,29 @@ float ill_irradiance(int k, vec3 p, out vec3 l) {
 """
 
 FRAGMENT = """
+// The textures of the instance drawn (cabin_synth.render.textures): bit k of tex_on is set when
+// input k (TEXTURE_INPUTS: diffuse colour, NIR reflectance, roughness, normal, emission) reads
+// its sampler; its value is texel * tex_scale[k] + tex_bias[k], channel tex_channel[k] (-1: rgb).
+uniform int tex_on;
+uniform sampler2D tex_diffuse;
+uniform sampler2D tex_nir;
+uniform sampler2D tex_roughness;
+uniform sampler2D tex_normal;
+uniform sampler2D tex_emission;
+uniform vec4 tex_scale[5];
+uniform vec4 tex_bias[5];
+uniform int tex_channel[5];
+in vec2 v_uv;
+in vec4 v_tangent;
+// The level of detail as the GL specification defines it (log2 of the longer of the pixel's
+// steps in texels), not a driver's approximation of it: the numpy reference takes the same.
+vec4 tex_value(sampler2D s, int k, vec2 dx, vec2 dy) {
+    vec2 size = vec2(textureSize(s, 0));
+    float lod = log2(max(length(dx * size), length(dy * size)));
+    return textureLod(s, v_uv, lod) * tex_scale[k] + tex_bias[k];
+}
+vec3 tex_rgb(vec4 value, int k) { return tex_channel[k] < 0 ? value.rgb : vec3(value[tex_channel[k]]); }
+float tex_one(vec4 value, int k) { return value[max(tex_channel[k], 0)]; }
 uniform float retro_angle;     // 1/e angle of the bright-pupil retro-reflection, rad
 uniform vec4 skin_line_gain;   // relief contrast left by subsurface scattering (r, g, b, nir): cabin_synth.scene.skin
 uniform vec4 skin_pore_gain;
@@ -223,14 +256,35 @@ void main() {
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
     vec3 n = normalize(v_normal);
     vec3 v = normalize(cam_pos - v_pos);
-    if (dot(n, v) < 0.0) n = -n;                     // two-sided: shade the side we see
+    float side = dot(n, v) < 0.0 ? -1.0 : 1.0;       // two-sided: shade the side we see
     vec3 gloss = texelFetch(materials, ivec2(v_instance, 4), 0).xyz;
+    vec4 glow = texelFetch(materials, ivec2(v_instance, 3), 0);
+    // Texture lookups take their level of detail from st's change across the pixel
+    // (derivatives taken here, in uniform control flow).
+    vec2 uv_dx = dFdx(v_uv), uv_dy = dFdy(v_uv);
+    if ((tex_on & 1) != 0) m.rgb = tex_rgb(tex_value(tex_diffuse, 0, uv_dx, uv_dy), 0);
+    if ((tex_on & 2) != 0) m.a = tex_one(tex_value(tex_nir, 1, uv_dx, uv_dy), 1);
+    if ((tex_on & 4) != 0 && gloss.x > 0.0) {
+        float r = tex_one(tex_value(tex_roughness, 2, uv_dx, uv_dy), 2);
+        gloss.x = max(r * r, %(min_roughness)r);   // UsdPreviewSurface roughness r: Beckmann m = r^2
+    }
+    vec3 n_geometric = side * n;                     // shadow lookups keep the mesh's own normal
+    if ((tex_on & 8) != 0) {                         // the map tilts the front's normal; the back sees its opposite
+        vec3 tn = tex_value(tex_normal, 3, uv_dx, uv_dy).xyz;
+        vec3 t_s = v_tangent.xyz - n * dot(n, v_tangent.xyz);
+        if (dot(t_s, t_s) > 1e-12) {
+            t_s = normalize(t_s);
+            n = normalize(tn.x * t_s + tn.y * v_tangent.w * cross(n, t_s) + tn.z * n);
+        }
+    }
+    n *= side;
+    if ((tex_on & 16) != 0) glow.rgb = tex_rgb(tex_value(tex_emission, 4, uv_dx, uv_dy), 4);
     bool glossy = gloss.x > 0.0 || gloss.z > 0.5;
     float fibre_len = length(v_fibre);   // zero where a hair mesh carries no fibre directions: no sheen
     vec3 t = glossy && gloss.z > 0.5 && fibre_len > 1e-6 ? v_fibre / fibre_len : vec3(0.0);
     float sun = max(dot(n, sun_dir), 0.0);
     // Shadow lookups only where they can change the result (llvmpipe pays per fragment).
-    vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n) : vec2(0.0);
+    vec2 sun_t = sun > 0.0 && daylight.x + daylight.z > 0.0 ? sun_reach(v_pos, n_geometric) : vec2(0.0);
     float sky = (0.5 + 0.5 * n.z) * (1.0 - v_occlusion);   // share of the upper hemisphere seen, less what the skin blocks
     // Specular radiance per unit of each light's irradiance, white in every band (cabin_synth.render.specular).
     float s_sun = 0.0, s_sky = 0.0, s_ill = 0.0, s_lamp_nir = 0.0;
@@ -245,7 +299,7 @@ void main() {
         vec3 l;
         float e = ill_irradiance(k, v_pos, l) * max(dot(n, l), 0.0);
         if (e <= 0.0) continue;
-        e *= ill_reach(k, v_pos, n);
+        e *= ill_reach(k, v_pos, n_geometric);
         e_ill += e;
         if (glossy) s_ill += e * surface_brdf(n, t, l, v, gloss);
         if (optics.b > 0.0) {
@@ -256,7 +310,7 @@ void main() {
     vec3 e_lamp = vec3(0.0);
     float e_lamp_nir = 0.0;
     for (int k = 0; k < n_lamp; ++k) {
-        vec2 g = lamp_reach(k, v_pos, n);
+        vec2 g = lamp_reach(k, v_pos, n, n_geometric);
         e_lamp += lamp[k].rgb * g.x;
         e_lamp_nir += lamp[k].a * g.y;
         if (glossy && g.x + g.y > 0.0) {
@@ -272,7 +326,6 @@ void main() {
              + daylight.x * s_sun * sun_t.x + daylight.y * s_sky + s_lamp;
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro
               + s_ill + daylight.z * s_sun * sun_t.y + daylight.w * s_sky + s_lamp_nir;
-    vec4 glow = texelFetch(materials, ivec2(v_instance, 3), 0);
     out_radiance = vec4(rgb, nir) + glow;
     out_geometry = vec4(v_zcam, float(v_instance), m.a / PI * e_ill + optics.b / PI * retro + s_ill, 1.0);
 }
@@ -449,6 +502,64 @@ GLINT_MAX_RADIUS_M = 0.02
 
 EGL_PACKAGES = "libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1"
 
+# Textured inputs in the fragment shader's order (bit k of tex_on), their samplers, and the
+# first texture unit they take (units 0-4 hold the material table and the shadow maps).
+TEXTURE_INPUTS = (("diffuseColor", "tex_diffuse"), ("nir", "tex_nir"), ("roughness", "tex_roughness"),
+                  ("normal", "tex_normal"), ("emissiveColor", "tex_emission"))
+TEXTURE_UNIT = 5
+# GL textures kept between frames (one per texture file and colour space).
+TEXTURE_CACHE = 24
+
+
+class GLTextures:
+    """Texture files uploaded once each, with the levels of cabin_synth.render.textures
+    (so GL filters the numbers the reference renderer filters), and the samplers of their wraps."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._textures: "OrderedDict[str, object]" = OrderedDict()
+        self._samplers: dict[tuple[str, str], object] = {}
+
+    def _texture(self, image: MipImage):
+        tex = self._textures.get(image.key)
+        if tex is None:
+            levels = image.levels
+            tex = self.ctx.texture(image.size, 4, levels[0].tobytes(), dtype="f2")
+            tex.build_mipmaps()            # allocates every level ...
+            for k, level in enumerate(levels[1:], 1):
+                tex.write(level.tobytes(), level=k)   # ... which take our own reductions
+            self._textures[image.key] = tex
+            while len(self._textures) > TEXTURE_CACHE:
+                self._textures.popitem(last=False)[1].release()
+        self._textures.move_to_end(image.key)
+        return tex
+
+    def _sampler(self, wrap: tuple[str, str]):
+        if wrap not in self._samplers:
+            ctx = self.ctx
+            black = {"border_color": (0.0, 0.0, 0.0, 0.0)} if "black" in wrap else {}
+            self._samplers[wrap] = ctx.sampler(repeat_x=wrap[0] == "repeat", repeat_y=wrap[1] == "repeat",
+                                               filter=(ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR), **black)
+        return self._samplers[wrap]
+
+    def bind(self, program, bindings: dict) -> None:
+        """Bind an instance's textures to their units and set the shader's texture uniforms."""
+        on, scale, bias, channel = 0, np.ones((5, 4), np.float32), np.zeros((5, 4), np.float32), np.full(5, -1, np.int32)
+        for k, (name, sampler) in enumerate(TEXTURE_INPUTS):
+            program[sampler].value = TEXTURE_UNIT + k
+            binding = bindings.get(name)
+            if binding is None:
+                continue
+            on |= 1 << k
+            self._texture(binding.image).use(TEXTURE_UNIT + k)
+            self._sampler(binding.wrap).use(TEXTURE_UNIT + k)
+            scale[k], bias[k] = binding.scale, binding.bias
+            channel[k] = -1 if len(binding.channels) == 3 else binding.channels[0]
+        program["tex_on"].value = on
+        program["tex_scale"].write(scale.tobytes())
+        program["tex_bias"].write(bias.tobytes())
+        program["tex_channel"].write(channel.tobytes())
+
 
 def create_context():
     import moderngl
@@ -514,7 +625,8 @@ class GLRenderer:
         self.ctx = ctx = create_context()
         lights = LIGHTS % {"max_ill": MAX_ILLUMINATORS, "max_lamp": MAX_LAMPS, "sun_diameter": SUN_DIAMETER_RAD,
                            "blocker_range": SUN_BLOCKER_RANGE_M}
-        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + SPECULAR_GLSL + FRAGMENT)
+        self.program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + SKIN_GLSL + SPECULAR_GLSL
+                                   + FRAGMENT % {"min_roughness": MIN_ROUGHNESS_M})
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
         self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)
@@ -524,6 +636,7 @@ class GLRenderer:
         self._sun = self._shadow_target(SUN_SHADOW_PX, SUN_SHADOW_PX)
         self._ill = None
         self._ill_count = 0
+        self._textures = GLTextures(ctx)
 
     def _framebuffer(self, width: int, height: int):
         if self._size != (width, height):
@@ -626,8 +739,11 @@ class GLRenderer:
         # Cabin glazing filters no light in the maps: its transmittance is in the
         # daylight figures (scene/lighting.py), and the illuminators light nothing beyond it.
         window = np.array([False] + [inst.semantic == "window" for inst in view.instances])
+        textured = [inst for inst in view.instances if inst.textures and inst.material.opacity >= 1.0]
         groups = {
             "opaque": opacity[tri_id] >= 1.0,
+            "plain": (opacity[tri_id] >= 1.0) & ~np.isin(tri_id, [inst.id for inst in textured]),
+            **{inst.id: tri_id == inst.id for inst in textured},
             "filter": filters[tri_id],
             "light_filter": filters[tri_id] & ~window[tri_id],
             "glint": np.isin(tri_id, spheres),
@@ -637,8 +753,10 @@ class GLRenderer:
         materials.filter = (ctx.NEAREST, ctx.NEAREST)
         detail = view.detail if view.detail is not None else np.zeros((len(view.positions), DETAIL_WIDTH), np.float32)
         fibres = view.fibres if view.fibres is not None else np.zeros((len(view.positions), 3), np.float32)
+        uv = view.uv if view.uv is not None else np.zeros((len(view.positions), 2), np.float32)
+        tangents = view.tangents if view.tangents is not None else np.zeros((len(view.positions), 4), np.float32)
         vertices = np.concatenate([view.positions, view.normals, view.instance_ids[:, None].astype(np.float32),
-                                   detail, fibres], axis=1).astype(np.float32)
+                                   detail, fibres, uv, tangents], axis=1).astype(np.float32)
         vbo = ctx.buffer(vertices.tobytes())
         released = [vbo, materials]
 
@@ -649,7 +767,8 @@ class GLRenderer:
             ibo = ctx.buffer(tris.astype(np.int32).tobytes())
             # The linker drops attributes a program does not read; skip their bytes.
             attributes = {"in_pos": "3f", "in_normal": "3f", "in_instance": "1f", "in_rest": "4f", "in_tint": "4f",
-                          "in_melanin": "4f", "in_relief": "4f", "in_occlusion": "1f", "in_fibre": "3f"}
+                          "in_melanin": "4f", "in_relief": "4f", "in_occlusion": "1f", "in_fibre": "3f",
+                          "in_uv": "2f", "in_tangent": "4f"}
             names = [n for n in attributes if n in prog]
             fmt = " ".join(f if n in names else f"{4 * int(f[0])}x" for n, f in attributes.items())
             v = ctx.vertex_array(prog, [(vbo, fmt, *names)], index_buffer=ibo, index_element_size=4)
@@ -738,7 +857,14 @@ class GLRenderer:
         fbo.viewport = (0, 0, cam.width, cam.height)
         fbo.depth_mask = True
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        vao(self.program, "opaque").render()
+        # Untextured opaque parts in one draw, then each textured part with its textures bound.
+        self.program["tex_on"].value = 0
+        plain = vao(self.program, "plain")
+        if plain is not None:
+            plain.render()
+        for inst in textured:
+            self._textures.bind(self.program, inst.textures)
+            vao(self.program, inst.id).render()
         # See-through passes: test against the opaque depth, never write it.
         fbo.depth_mask = False
         ctx.enable(ctx.BLEND)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..scene import skin
 from ..scene.materials import RETRO_ANGLE_RAD
-from . import specular
+from . import specular, textures
 from .buffers import Buffers
 from .view import SceneView
 
@@ -31,6 +31,10 @@ def render_reference(view: SceneView) -> Buffers:
     zbuf = np.full((H, W), np.inf)
     tri_at = np.full((H, W), -1, np.int64)
     bary_at = np.zeros((H, W, 3))
+    # The change of the perspective-correct weights across the pixel, which sets a texture's level
+    # of detail, taken as GL takes it: between the two pixels of the pixel's 2 x 2 quad in its own
+    # row (x) and column (y) ("fine" derivatives), quads paired in window coordinates (y up).
+    bary_dx, bary_dy = np.zeros((H, W, 3)), np.zeros((H, W, 3))
     for t_index, (a, b, c) in enumerate(tris):
         z = pc[[a, b, c], 2]
         if np.any(z < cam.near_m):
@@ -45,18 +49,27 @@ def render_reference(view: SceneView) -> Buffers:
         d = (p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (p[1, 1] - p[0, 1])
         if abs(d) < 1e-12:
             continue
-        w1 = ((uu - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (vv - p[0, 1])) / d
-        w2 = ((p[1, 0] - p[0, 0]) * (vv - p[0, 1]) - (uu - p[0, 0]) * (p[1, 1] - p[0, 1])) / d
-        w0 = 1.0 - w1 - w2
-        inside = (w0 >= 0) & (w1 >= 0) & (w2 >= 0)
-        # Perspective-correct: 1/z is linear in screen space.
-        inv_z = w0 / z[0] + w1 / z[1] + w2 / z[2]
-        zz = 1.0 / np.where(inside, inv_z, 1.0)
+        def weights(uu, vv):
+            """Screen-space barycentrics and their perspective-correct form at pixels (uu, vv)."""
+            w1 = ((uu - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (vv - p[0, 1])) / d
+            w2 = ((p[1, 0] - p[0, 0]) * (vv - p[0, 1]) - (uu - p[0, 0]) * (p[1, 1] - p[0, 1])) / d
+            w = np.stack([1.0 - w1 - w2, w1, w2], axis=-1)
+            # Perspective-correct: 1/z is linear in screen space.
+            persp = w / z
+            return w, persp / persp.sum(axis=-1, keepdims=True)
+
+        w, persp = weights(uu, vv)
+        inside = np.all(w >= 0, axis=-1)
+        zz = 1.0 / np.where(inside, (w / z).sum(axis=-1), 1.0)
         closer = inside & (zz < zbuf[v0:v1 + 1, u0:u1 + 1])
         zbuf[v0:v1 + 1, u0:u1 + 1][closer] = zz[closer]
         tri_at[v0:v1 + 1, u0:u1 + 1][closer] = t_index
-        persp = np.stack([w0 / z[0], w1 / z[1], w2 / z[2]], axis=-1) * zz[..., None]
         bary_at[v0:v1 + 1, u0:u1 + 1][closer] = persp[closer]
+        if view.uv is not None:
+            left = uu - uu % 2
+            low = H - 1 - ((H - 1 - vv) - (H - 1 - vv) % 2)    # image row of the quad's lower window row
+            bary_dx[v0:v1 + 1, u0:u1 + 1][closer] = (weights(left + 1.0, vv)[1] - weights(left, vv)[1])[closer]
+            bary_dy[v0:v1 + 1, u0:u1 + 1][closer] = (weights(uu, low - 1.0)[1] - weights(uu, low)[1])[closer]
 
     hit = tri_at >= 0
     corners = tris[tri_at[hit]]
@@ -80,6 +93,40 @@ def render_reference(view: SceneView) -> Buffers:
         albedo[some] *= factor[:, :3]
         rho[some] *= factor[:, 3]
 
+    by_id = [None] + [i.material for i in view.instances]
+    glossy = np.array([False] + [m.glossy for m in by_id[1:]])[inst]
+    rough = np.array([1.0] + [m.roughness if m.glossy else 1.0 for m in by_id[1:]])[inst]
+    glow = np.array([(*by_id[i].emission_rgb, by_id[i].emission_nir) for i in inst]).reshape(-1, 4)
+    if view.uv is not None:
+        uv = np.einsum("nk,nkj->nj", w, view.uv[corners].astype(np.float64))
+        uv_dx = np.einsum("nk,nkj->nj", bary_dx[hit], view.uv[corners].astype(np.float64))
+        uv_dy = np.einsum("nk,nkj->nj", bary_dy[hit], view.uv[corners].astype(np.float64))
+        for instance in view.instances:
+            sel = inst == instance.id
+            if not instance.textures or not sel.any():
+                continue
+            value = {name: textures.sample(b, uv[sel], uv_dx[sel], uv_dy[sel])
+                     for name, b in instance.textures.items()}
+            colour = lambda v: np.repeat(v, 3, axis=1) if v.shape[1] == 1 else v
+            if "diffuseColor" in value:
+                albedo[sel] = colour(value["diffuseColor"])
+            if "nir" in value:
+                rho[sel] = value["nir"][:, 0]
+            if "roughness" in value and instance.material.glossy:
+                rough[sel] = np.maximum(value["roughness"][:, 0] ** 2, textures.MIN_ROUGHNESS_M)
+            if "emissiveColor" in value:
+                glow[sel, :3] = colour(value["emissiveColor"])
+            if "normal" in value:   # the map tilts the front's normal; the back sees its opposite
+                tangent = np.einsum("nk,nkj->nj", w[sel], view.tangents[corners[sel]].astype(np.float64))
+                side = np.where(flip[sel], -1.0, 1.0)[:, None]
+                n = nrm[sel] * side
+                t_s = tangent[:, :3] - n * np.einsum("nj,nj->n", n, tangent[:, :3])[:, None]
+                t_s /= np.maximum(np.linalg.norm(t_s, axis=1, keepdims=True), 1e-12)
+                b_s = np.cross(n, t_s) * tangent[:, 3:4]
+                tn = value["normal"]
+                tilted = tn[:, :1] * t_s + tn[:, 1:2] * b_s + tn[:, 2:3] * n
+                nrm[sel] = side * tilted / np.linalg.norm(tilted, axis=1, keepdims=True)
+
     sun = np.clip(nrm @ view.sun_direction, 0, None)
     sky = (0.5 + 0.5 * nrm[:, 2]) * (1.0 - occlusion)
     retro_strength = np.array([view.instances[i - 1].material.retroreflectance for i in inst])
@@ -87,11 +134,8 @@ def render_reference(view: SceneView) -> Buffers:
     to_cam /= np.linalg.norm(to_cam, axis=1, keepdims=True)
 
     # Glossy surfaces: specular radiance per unit of each light's irradiance, white in every band.
-    by_id = [None] + [i.material for i in view.instances]
-    glossy = np.array([False] + [m.glossy for m in by_id[1:]])[inst]
     fibre = np.array([False] + [m.fibre for m in by_id[1:]])[inst]
     eta = np.array([1.5] + [m.ior if m.glossy or m.fibre else 1.5 for m in by_id[1:]])[inst]
-    rough = np.array([1.0] + [m.roughness if m.glossy else 1.0 for m in by_id[1:]])[inst]
     t = np.zeros_like(pos)
     if view.fibres is not None and fibre.any():
         t = np.einsum("nk,nkj->nj", w, view.fibres[corners].astype(np.float64))
@@ -130,8 +174,6 @@ def render_reference(view: SceneView) -> Buffers:
         e_lamp += g[:, None] * lamp.rgb_cd
         e_ill += g * lamp.nir_w_sr      # no retro-reflection: a lamp is far off the camera axis
         s_lamp += (g * brdf(l))[:, None] * (*lamp.rgb_cd, lamp.nir_w_sr)
-    glow = np.array([(*view.instances[i - 1].material.emission_rgb, view.instances[i - 1].material.emission_nir)
-                     for i in inst]).reshape(-1, 4)
 
     rgb = np.zeros((H, W, 3), np.float32)
     nir = np.zeros((H, W), np.float32)

@@ -6,16 +6,25 @@ would see them. Topology is cached per prim (it is fixed per scene); points and
 transforms are read every frame.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
+from ..errors import UserError
 from ..scene import skin
 from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..scene.materials import Material
+from ..scene.textures import nir_input
+from .textures import OUTPUTS, SUPPORTED_WRAPS, WRAP_DEFAULT, TextureBinding, load, tangent_frames
 from .specular import FIBRE_PRIMVAR
+
+# Material inputs a texture may feed, as Instance.textures names them: "nir" is the
+# NIR reflectance at the view's band (cabin_synth.scene.textures).
+TEXTURED_INPUTS = ("diffuseColor", "roughness", "normal", "emissiveColor", "nir")
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,9 @@ class Instance:
     id: int                # value in the instance-id image (0 = nothing)
     prim: str              # USD prim path
     semantic: str          # class name (cabin_synth.labels.semantics)
-    material: Material
+    material: Material     # untextured values; a textured input's value is its texture's mean
+    # Textured inputs (TEXTURED_INPUTS) -> their texture, read from the material's UsdUVTexture shaders.
+    textures: Mapping[str, TextureBinding] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,11 @@ class SceneView:
     detail: np.ndarray | None = None
     # (V, 3) float32 unit hair fibre directions, root to tip, vehicle frame (zero rows: no hair), or None
     fibres: np.ndarray | None = None
+    # (V, 2) float32 texture coordinates st of textured meshes (zero elsewhere), or None when no
+    # material is textured; (V, 4) float32 tangents of st (render.textures.tangent_frames) of
+    # meshes with a normal map (zero elsewhere), or None.
+    uv: np.ndarray | None = None
+    tangents: np.ndarray | None = None
 
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -86,11 +102,62 @@ def vertex_normals(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
     return acc / np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-12)
 
 
-def _material(prim: Usd.Prim) -> Material:
+def _binding(inp: UsdShade.Input) -> TextureBinding:
+    """The UsdUVTexture an input connects to, resolved (files, wraps, st primvar)."""
+    source, output, _ = inp.GetConnectedSource()
+    shader = UsdShade.Shader(source.GetPrim())
+    where = f"{inp.GetAttr().GetPath()}"
+    if shader.GetShaderId() != "UsdUVTexture":
+        raise UserError(f"{where} connects to a {shader.GetShaderId()} shader; the embedded renderer reads "
+                        "UsdUVTexture shaders only")
+    if output not in OUTPUTS:
+        raise UserError(f"{where} reads output '{output}' of its texture; expected one of {sorted(OUTPUTS)}")
+    value = lambda name, default: v if (i := shader.GetInput(name)) and (v := i.Get()) is not None else default
+    asset = value("file", None)
+    if asset is None or not asset.resolvedPath:
+        raise UserError(f"the texture file of {shader.GetPath()} does not resolve to a file",
+                        file=asset.path if asset is not None else None)
+    wrap = tuple(str(value(k, "useMetadata")) for k in ("wrapS", "wrapT"))
+    wrap = tuple(WRAP_DEFAULT if w == "useMetadata" else w for w in wrap)
+    if any(w not in SUPPORTED_WRAPS for w in wrap) or ("black" in wrap and len(set(wrap)) > 1):
+        raise UserError(f"wrapS/wrapT {wrap} of {shader.GetPath()}: the embedded renderer takes repeat or clamp "
+                        "on each axis, or black on both")
+    st = shader.GetInput("st")
+    varname = "st"
+    if st and st.HasConnectedSource():
+        reader = UsdShade.Shader(st.GetConnectedSource()[0].GetPrim())
+        varname = str(reader.GetInput("varname").Get() or "st") if reader.GetInput("varname") else "st"
+    return TextureBinding(
+        load(asset.resolvedPath, str(value("sourceColorSpace", "auto")), str(shader.GetPath())),
+        OUTPUTS[output], tuple(float(v) for v in value("scale", (1.0,) * 4)),
+        tuple(float(v) for v in value("bias", (0.0,) * 4)), wrap, varname)
+
+
+def _textures(prim: Usd.Prim, wavelength_nm: int) -> Mapping[str, TextureBinding]:
+    """The textured inputs (TEXTURED_INPUTS) of a mesh's bound material."""
+    _, shader = _surface(prim)
+    out = {}
+    if not shader:
+        return MappingProxyType(out)
+    for key in TEXTURED_INPUTS:
+        inp = shader.GetInput(nir_input(wavelength_nm) if key == "nir" else key)
+        if inp and inp.HasConnectedSource():
+            out[key] = _binding(inp)
+    if len({b.st for b in out.values()}) > 1:
+        raise UserError(f"the textures of {shader.GetPath()} read different st primvars; one per material")
+    return MappingProxyType(out)
+
+
+def _surface(prim: Usd.Prim) -> tuple[UsdShade.Material | None, UsdShade.Shader | None]:
+    """The bound material of a mesh and its surface shader (None, None: no material)."""
     bound, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+    return (bound, bound.ComputeSurfaceSource()[0]) if bound else (None, None)
+
+
+def _material(prim: Usd.Prim) -> Material:
+    bound, shader = _surface(prim)
     if not bound:
         return Material((0.18, 0.18, 0.18), 0.3, 0.3)
-    shader = bound.ComputeSurfaceSource()[0]
     color = shader.GetInput("diffuseColor").Get() if shader and shader.GetInput("diffuseColor") else (0.18,) * 3
     opacity = shader.GetInput("opacity").Get() if shader and shader.GetInput("opacity") else 1.0
     ior = shader.GetInput("ior").Get() if shader and shader.GetInput("ior") else None
@@ -109,6 +176,52 @@ def _material(prim: Usd.Prim) -> Material:
                     custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0),
                     tuple(float(c) for c in emissive) if emissive is not None else (0.0, 0.0, 0.0),
                     custom("emissive_nir_w_m2_sr", 0.0), float(rough) ** 2 if rough is not None else 0.0, fibre)
+
+
+@dataclass(frozen=True)
+class _Corners:
+    """A mesh's vertices as the renderer draws them: one per distinct (point, st) pair."""
+    points: np.ndarray      # (K,) the point each vertex is
+    triangles: np.ndarray   # (T, 3) into the K vertices
+    st: np.ndarray          # (K, 2) float32
+
+
+def _corners(mesh: UsdGeom.Mesh, name: str, triangles: np.ndarray) -> _Corners:
+    """Texture coordinates of a mesh from its primvar `name`; a faceVarying primvar splits
+    the points where their corners differ (seams), so each vertex has one st."""
+    primvar = UsdGeom.PrimvarsAPI(mesh).GetPrimvar(name)
+    values = primvar.Get() if primvar else None
+    if values is None:
+        raise UserError(f"{mesh.GetPath()} has a textured material but no texture coordinates "
+                        f"(primvars:{name}, float2[] or texCoord2f[])")
+    st = np.asarray(values, np.float32).reshape(-1, 2)
+    st_ids = np.asarray(primvar.GetIndices() or np.arange(len(st)), np.int64) if primvar.IsIndexed() \
+        else np.arange(len(st))
+    interpolation = primvar.GetInterpolation()
+    n_points = len(mesh.GetPointsAttr().Get())
+    if interpolation in (UsdGeom.Tokens.vertex, UsdGeom.Tokens.varying) and len(st_ids) == n_points:
+        return _Corners(np.arange(n_points), triangles, st[st_ids])
+    counts = np.asarray(mesh.GetFaceVertexCountsAttr().Get(), np.int32)
+    indices = np.asarray(mesh.GetFaceVertexIndicesAttr().Get(), np.int64)
+    if interpolation != UsdGeom.Tokens.faceVarying or len(st_ids) != len(indices):
+        raise UserError(f"primvars:{name} of {mesh.GetPath()} is {interpolation} with {len(st_ids)} values; "
+                        f"expected vertex ({n_points}) or faceVarying ({len(indices)})")
+    corner = np.column_stack([indices, st[st_ids].astype(np.float64)])   # (point, s, t) of each face corner
+    pairs, vertex_of_slot = np.unique(corner, axis=0, return_inverse=True)
+    slots = _triangulate(counts, np.arange(len(indices), dtype=np.int32))
+    return _Corners(pairs[:, 0].astype(np.int64), vertex_of_slot.ravel()[slots].astype(np.int32),
+                    pairs[:, 1:].astype(np.float32))
+
+
+def _gather(parts: dict[int, np.ndarray], n_vertices: int, width: int) -> np.ndarray | None:
+    """One (n_vertices, width) float32 array of rows given from some first vertices on, zero
+    elsewhere; None when no mesh gave any."""
+    if not parts:
+        return None
+    out = np.zeros((n_vertices, width), np.float32)
+    for start, rows in parts.items():
+        out[start:start + len(rows)] = np.asarray(rows).reshape(len(rows), width)
+    return out
 
 
 def _semantic(prim: Usd.Prim) -> str:
@@ -139,11 +252,13 @@ class StageReader:
         self._occlusion = {m.GetPath() for m in self._meshes
                            if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")} - self._detail
         self._fibre = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar(FIBRE_PRIMVAR)}
+        self._corners: dict[tuple, _Corners] = {}   # (mesh, st primvar) -> its vertices as drawn
 
     def read(self, wavelength_nm: int, width: int, height: int) -> SceneView:
         cache = UsdGeom.XformCache(Usd.TimeCode.Default())
         positions, normals, ids, tris, instances = [], [], [], [], []
-        details, fibres = {}, {}
+        # Per-vertex arrays only some meshes carry: name -> {first vertex: rows}.
+        sparse = {"detail": {}, "fibres": {}, "uv": {}, "tangents": {}}
         offset = 0
         for mesh in self._meshes:
             prim = mesh.GetPrim()
@@ -159,38 +274,46 @@ class StageReader:
                 n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
             else:
                 n = vertex_normals(world, t)
-            instance = Instance(len(instances) + 1, str(prim.GetPath()), self._semantics[mesh.GetPath()], _material(prim))
+            maps = _textures(prim, wavelength_nm)
+            instance = Instance(len(instances) + 1, str(prim.GetPath()), self._semantics[mesh.GetPath()],
+                                _material(prim), maps)
             instances.append(instance)
+            rows = {}
             if mesh.GetPath() in self._detail:
                 api = UsdGeom.PrimvarsAPI(mesh)
                 values = {name: api.GetPrimvar(f"cabin_synth:{name}").Get() for name in skin.PRIMVARS}
                 if all(v is not None for v in values.values()):
-                    details[offset] = skin.from_primvars(values).rows(wavelength_nm)
+                    rows["detail"] = skin.from_primvars(values).rows(wavelength_nm)
             elif mesh.GetPath() in self._occlusion:
                 values = UsdGeom.PrimvarsAPI(mesh).GetPrimvar("cabin_synth:occlusion").Get()
                 if values is not None and len(values) == len(local):
-                    details[offset] = np.zeros((len(local), skin.DETAIL_WIDTH), np.float32)
-                    details[offset][:, skin.OCCLUSION] = values
+                    rows["detail"] = np.zeros((len(local), skin.DETAIL_WIDTH), np.float32)
+                    rows["detail"][:, skin.OCCLUSION] = values
             fibre = UsdGeom.PrimvarsAPI(mesh).GetPrimvar(FIBRE_PRIMVAR).Get() if mesh.GetPath() in self._fibre else None
             if fibre is not None and len(fibre) == len(local):
                 # A direction in the surface: it turns with the mesh (no shear in a rigid transform).
                 f = np.asarray(fibre, np.float64) @ M[:3, :3]
-                fibres[offset] = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+                rows["fibres"] = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+            if maps:
+                st = next(iter(maps.values())).st
+                key = (mesh.GetPath(), st)
+                if key not in self._corners:
+                    self._corners[key] = _corners(mesh, st, t)
+                corners = self._corners[key]
+                # Seams split points into several vertices: every per-point array follows.
+                world, n, t = world[corners.points], n[corners.points], corners.triangles
+                rows = {name: r[corners.points] for name, r in rows.items()}
+                rows["uv"] = corners.st
+                if "normal" in maps:
+                    rows["tangents"] = tangent_frames(world, n, corners.st, t)
+            for name, r in rows.items():
+                sparse[name][offset] = r
             positions.append(world)
             normals.append(n)
             ids.append(np.full(len(world), instance.id, np.int32))
             tris.append(t + offset)
             offset += len(world)
-        detail = None
-        if details:
-            detail = np.zeros((offset, skin.DETAIL_WIDTH), np.float32)
-            for start, rows in details.items():
-                detail[start:start + len(rows)] = rows
-        fibre_rows = None
-        if fibres:
-            fibre_rows = np.zeros((offset, 3), np.float32)
-            for start, rows in fibres.items():
-                fibre_rows[start:start + len(rows)] = rows
+        widths = {"detail": skin.DETAIL_WIDTH, "fibres": 3, "uv": 2, "tangents": 4}
         return SceneView(
             positions=np.concatenate(positions).astype(np.float32),
             normals=np.concatenate(normals).astype(np.float32),
@@ -199,8 +322,7 @@ class StageReader:
             instances=tuple(instances),
             camera=self._camera(width, height),
             wavelength_nm=wavelength_nm,
-            detail=detail,
-            fibres=fibre_rows,
+            **{name: _gather(parts, offset, widths[name]) for name, parts in sparse.items()},
             **self._lights(cache),
         )
 

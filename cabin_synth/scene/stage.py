@@ -15,6 +15,7 @@ next to the standard UsdLux/UsdPreviewSurface ones.
 """
 
 import math
+from typing import Mapping
 
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
@@ -31,6 +32,7 @@ from .lamps import LampOutput
 from .lighting import Daylight
 from .materials import Material
 from .rig import Rig
+from .textures import TextureMap, connect_textures
 from .zones import zone_soup
 
 ATTR_NIR = {850: "cabin_synth:nir_reflectance_850", 940: "cabin_synth:nir_reflectance_940"}
@@ -48,7 +50,11 @@ def set_semantic(prim: Usd.Prim, taxonomy: str, label: str) -> None:
     UsdSemantics.LabelsAPI.Apply(prim, taxonomy).CreateLabelsAttr().Set(Vt.TokenArray([label]))
 
 
-def write_material(stage: Usd.Stage, path: str, material: Material) -> UsdShade.Material:
+def write_material(stage: Usd.Stage, path: str, material: Material,
+                   textures: Mapping[str, TextureMap] | None = None) -> UsdShade.Material:
+    """A UsdPreviewSurface material of `material`'s values; `textures` (input name ->
+    TextureMap, cabin_synth.scene.textures) connects inputs to texture files, whose
+    means the values should then be (renderers read them where no texture is)."""
     mat = UsdShade.Material.Define(stage, path)
     shader = UsdShade.Shader.Define(stage, f"{path}/PreviewSurface")
     shader.CreateIdAttr("UsdPreviewSurface")
@@ -68,6 +74,7 @@ def write_material(stage: Usd.Stage, path: str, material: Material) -> UsdShade.
         _set_custom(mat.GetPrim(), retroreflectance=material.retroreflectance)
     # Always authored: a driver's look is rewritten each frame, and a beard's may become stubble.
     _set_custom(mat.GetPrim(), hair_fibre=float(material.fibre))
+    connect_textures(mat, shader, textures or {})
     return mat
 
 

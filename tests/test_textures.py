@@ -1,0 +1,337 @@
+"""Textured materials: UsdUVTexture networks authored in USD, read back by render/view.py,
+sampled by the GL renderer and by the numpy reference, checked against values computed by
+hand (texels where the texture coordinates say, Lambert's law for a tilted normal)."""
+
+import numpy as np
+import pytest
+from PIL import Image
+from pxr import Gf, Sdf, Usd, UsdGeom, UsdLux, UsdShade, Vt
+
+from cabin_synth.errors import UserError
+from cabin_synth.render import textures
+from cabin_synth.render.gl import GLRenderer
+from cabin_synth.render.reference import render_reference
+from cabin_synth.render.view import StageReader
+from cabin_synth.scene.camera import R_USDCAM_CV
+from cabin_synth.scene.materials import Material
+from cabin_synth.scene.stage import usd_matrix, write_material
+from cabin_synth.scene.textures import TextureFolder, TextureImage, nir_input, texture_map
+from cabin_synth.transforms import look_at_opencv
+
+SIZE, F_PX = 64, 64.0          # image side (px) and focal length (px): a pixel is 1/64 m at 1 m
+GREY = Material((0.5, 0.5, 0.5), 0.5, 0.5)
+
+
+@pytest.fixture(scope="module")
+def gl():
+    return GLRenderer()
+
+
+def plate(centre, s_axis, t_axis, size, st=((0, 0), (1, 0), (1, 1), (0, 1))):
+    """A square's corners (counter-clockwise seen from s_axis x t_axis), triangles, and st."""
+    c, a, b = np.asarray(centre, float), np.asarray(s_axis, float) * size / 2, np.asarray(t_axis, float) * size / 2
+    return np.array([c - a - b, c + a - b, c + a + b, c - a + b]), np.array([[0, 1, 2], [0, 2, 3]]), np.array(st, float)
+
+
+def stage_of(meshes, *, sun_direction=(0.0, 0.0, 1.0), sun_lux=0.0, sky_lux=0.0, sun_nir=0.0, sky_nir=0.0,
+             illuminator_w_sr=0.0):
+    """A stage with a camera at the origin looking along +x (SIZE x SIZE px, F_PX), the sun,
+    the sky and one illuminator at the camera; meshes: (name, points, triangles, st or None,
+    st interpolation, material path)."""
+    stage = Usd.Stage.CreateInMemory()
+    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
+    R_vehicle_cam = look_at_opencv(np.zeros(3), np.array([1.0, 0.0, 0.0]))
+    camera = UsdGeom.Camera.Define(stage, "/World/Camera")
+    camera.AddTransformOp().Set(usd_matrix(R_vehicle_cam @ R_USDCAM_CV, np.zeros(3)))
+    camera.GetFocalLengthAttr().Set(F_PX * 0.01)
+    camera.GetHorizontalApertureAttr().Set(SIZE * 0.01)
+    camera.GetClippingRangeAttr().Set(Gf.Vec2f(0.02, 20.0))
+    z = np.asarray(sun_direction, float) / np.linalg.norm(sun_direction)
+    x = np.cross([0.0, 1.0, 0.0], z)
+    x /= np.linalg.norm(x)
+    for name, schema, lux, nir in (("Sun", UsdLux.DistantLight, sun_lux, sun_nir), ("Sky", UsdLux.DomeLight, sky_lux, sky_nir)):
+        light = schema.Define(stage, f"/World/Lights/{name}")
+        if name == "Sun":
+            light.AddTransformOp().Set(usd_matrix(np.stack([x, np.cross(z, x), z], axis=1), np.zeros(3)))
+        light.GetPrim().CreateAttribute("cabin_synth:illuminance_lux", Sdf.ValueTypeNames.Float).Set(lux)
+        light.GetPrim().CreateAttribute("cabin_synth:nir_irradiance_w_m2", Sdf.ValueTypeNames.Float).Set(nir)
+    ill = UsdLux.SphereLight.Define(stage, "/World/Lights/Illuminator0")
+    ill.AddTransformOp().Set(usd_matrix(R_vehicle_cam @ R_USDCAM_CV, np.zeros(3)))
+    UsdLux.ShapingAPI.Apply(ill.GetPrim()).CreateShapingFocusAttr().Set(1e-6)
+    ill.GetPrim().CreateAttribute("cabin_synth:radiant_intensity_w_sr", Sdf.ValueTypeNames.Float).Set(illuminator_w_sr)
+    for name, points, tris, st, interpolation, material in meshes:
+        mesh = UsdGeom.Mesh.Define(stage, f"/World/{name}")
+        mesh.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(np.asarray(points, np.float32)))
+        mesh.CreateFaceVertexCountsAttr(Vt.IntArray([3] * len(tris)))
+        mesh.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(np.asarray(tris, np.int32).ravel()))
+        if st is not None:
+            api = UsdGeom.PrimvarsAPI(mesh)
+            api.CreatePrimvar("st", Sdf.ValueTypeNames.TexCoord2fArray, interpolation).Set(Vt.Vec2fArray.FromNumpy(np.asarray(st, np.float32)))
+        UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(UsdShade.Material.Define(stage, material))
+    return stage
+
+
+def read(stage, wavelength=940):
+    return StageReader(stage).read(wavelength, SIZE, SIZE)
+
+
+def facing_plate(size=0.5, st=((0, 0), (1, 0), (1, 1), (0, 1))):
+    """A plate 1 m ahead facing the camera, s along the image's +u (vehicle -y), t up (+z),
+    shifted half a pixel so that the centres of 8 x 8 texels fall on pixel centres."""
+    half_px = 0.5 / F_PX
+    return plate([1.0, -half_px, -half_px], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0], size, st)
+
+
+def texel_pixels(n, size=0.5):
+    """Pixel column (or row) of the centres of texel columns (rows, row 0 at the top) of an
+    n x n texture over facing_plate, projected by hand: column c sits at y = -(s - 1/2) size
+    - half a pixel with s = (c + 1/2) / n, row r at z = (t - 1/2) size - half a pixel with
+    t = 1 - (r + 1/2) / n; u = cx + f (-y) / x and v = cy + f (-z) / x give the same numbers."""
+    k = (np.arange(n) + 0.5) / n - 0.5
+    u = (SIZE - 1) / 2 + F_PX * (k * size + 0.5 / F_PX)
+    return np.rint(u).astype(int), u
+
+
+# ------------------------------------------------------------------ the texture is where its st says
+@pytest.mark.parametrize("renderer", ["gl", "reference"])
+def test_texels_render_where_the_texture_coordinates_put_them(tmp_path, gl, renderer):
+    # A facing plate under the sky alone: each pixel's radiance is albedo / pi * sky lux * 1/2
+    # (a vertical surface sees half the sky). At a texel's centre the albedo is that texel.
+    rng = np.random.default_rng(1)
+    n = 8
+    rgb = rng.integers(10, 250, (n, n, 3)).astype(np.uint8)
+    nir = rng.integers(3000, 60000, (n, n)).astype(np.uint16)
+    folder = TextureFolder(tmp_path)
+    maps = folder.maps({"diffuseColor": TextureImage("albedo", rgb, "raw"),
+                        nir_input(940): TextureImage("nir", nir, "raw")}, wrap=("clamp", "clamp"))
+    points, tris, st = facing_plate()
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")], sky_lux=1000.0,
+                     sky_nir=3.0)
+    write_material(stage, "/World/Looks/Plate", GREY, maps)
+    view = read(stage)
+    buf = gl.render(view) if renderer == "gl" else render_reference(view)
+    iu, u = texel_pixels(n)
+    iv = iu
+    assert np.allclose(u, iu, atol=1e-9)   # texel centres on pixel centres
+    for r in range(n):
+        for c in range(n):
+            px = buf.rgb[iv[r], iu[c]]
+            assert px == pytest.approx(rgb[r, c] / 255.0 / np.pi * 1000.0 * 0.5, rel=2e-3), (r, c)
+            assert buf.nir[iv[r], iu[c]] == pytest.approx(nir[r, c] / 65535.0 / np.pi * 3.0 * 0.5, rel=2e-3)
+    # Half-way between two texel centres (two pixels on from one, in a 4-pixel texel) the
+    # filter gives their mean.
+    mid = buf.rgb[iv[3], iu[3] + 2]
+    assert mid == pytest.approx((rgb[3, 3] / 255.0 + rgb[3, 4] / 255.0) / 2 / np.pi * 500.0, rel=2e-3)
+    # The 850 nm view reads no texture for its band: the material's own value.
+    other = read(stage, 850)
+    assert "nir" not in other.instances[0].textures and "diffuseColor" in other.instances[0].textures
+
+
+def test_srgb_texels_are_decoded_before_filtering(tmp_path, gl):
+    value = np.full((4, 4, 3), 128, np.uint8)
+    value[:, 2:] = 255
+    folder = TextureFolder(tmp_path)
+    points, tris, st = facing_plate()
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")], sky_lux=1000.0)
+    write_material(stage, "/World/Looks/Plate", GREY,
+                   folder.maps({"diffuseColor": TextureImage("albedo", value, "sRGB")}, wrap=("clamp", "clamp")))
+    buf = gl.render(read(stage))
+    linear = ((128 / 255 + 0.055) / 1.055) ** 2.4           # the sRGB curve, by hand
+    cx = SIZE // 2
+    assert buf.rgb[cx, cx - 8] == pytest.approx([linear / np.pi * 500.0] * 3, rel=2e-3)
+    # On the boundary the filter averages linear values, not encoded ones.
+    assert buf.rgb[cx, cx, 0] == pytest.approx((linear + 1.0) / 2 / np.pi * 500.0, rel=2e-3)
+
+
+# ------------------------------------------------------------------ seams, wraps
+def test_face_varying_st_splits_points_at_a_seam(tmp_path, gl):
+    # Two quads share an edge whose points carry s = 1 on the left quad and s = 0 on the
+    # right one (as at the back of the head): each quad shows the whole 2-texel texture,
+    # and nothing between them smears the texture back across the seam.
+    rgb = np.array([[[200, 0, 0], [0, 0, 200]]], np.uint8)
+    folder = TextureFolder(tmp_path)
+    half_px = 0.5 / F_PX
+    y = np.array([0.25, 0.0, -0.25]) - half_px
+    points = np.array([[1.0, y[0], -0.125], [1.0, y[1], -0.125], [1.0, y[2], -0.125],
+                       [1.0, y[0], 0.125], [1.0, y[1], 0.125], [1.0, y[2], 0.125]])
+    tris = np.array([[0, 1, 4], [0, 4, 3], [1, 2, 5], [1, 5, 4]])
+    st = np.array([[0, 0], [1, 0], [1, 1], [0, 0], [1, 1], [0, 1], [0, 0], [1, 0], [1, 1], [0, 0], [1, 1], [0, 1]])
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.faceVarying, "/World/Looks/Plate")], sky_lux=1000.0)
+    write_material(stage, "/World/Looks/Plate", GREY,
+                   folder.maps({"diffuseColor": TextureImage("albedo", rgb, "raw")}, wrap=("clamp", "clamp")))
+    view = read(stage)
+    assert len(view.positions) == 8    # the two seam points split in two
+    buf = gl.render(view)
+    row = SIZE // 2
+    edges = np.rint((SIZE - 1) / 2 + F_PX * -y).astype(int)     # u = cx + f (-y) / x of each column of points
+    for a, b in ((edges[0], edges[1]), (edges[1], edges[2])):
+        quarter = (b - a) // 4
+        assert buf.rgb[row, a + quarter] == pytest.approx(np.array([200, 0, 0]) / 255 / np.pi * 500.0, rel=2e-3)
+        assert buf.rgb[row, b - quarter] == pytest.approx(np.array([0, 0, 200]) / 255 / np.pi * 500.0, rel=2e-3)
+
+
+@pytest.mark.parametrize("wrap", ["repeat", "clamp", "black"])
+def test_wrap_modes_outside_the_unit_square(tmp_path, gl, wrap):
+    # st runs from -1 to 2 across the plate: a 4 x 1 ramp seen three times over (repeat),
+    # its end texels stretched (clamp), or black (then the bias alone) outside 0..1.
+    ramp = np.array([[40, 100, 160, 220]], np.uint16) * 256
+    folder = TextureFolder(tmp_path)
+    maps = {"diffuseColor": texture_map("diffuseColor", folder.save(TextureImage("ramp", ramp, "raw")),
+                                        colour_space="raw", wrap=(wrap, wrap), bias=(0.1, 0.1, 0.1, 0.0))}
+    points, tris, _ = facing_plate(size=0.75)
+    st = [(-1, 0.25), (2, 0.25), (2, 0.75), (-1, 0.75)]
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")], sky_lux=1000.0)
+    write_material(stage, "/World/Looks/Plate", GREY, maps)
+    for buf in (gl.render(read(stage)), render_reference(read(stage))):
+        row = SIZE // 2
+        u_of = lambda s: int(np.rint((SIZE - 1) / 2 + F_PX * (0.75 * ((s + 1) / 3 - 0.5) + 0.5 / F_PX)))
+        value = lambda s: buf.rgb[row, u_of(s), 0] / (500.0 / np.pi) - 0.1
+        texel = ramp[0] / 65535.0
+        assert value(0.375) == pytest.approx(texel[1], abs=2e-3)          # inside: the texel's centre
+        expected = {"repeat": texel[1], "clamp": texel[0], "black": 0.0}[wrap]
+        assert value(0.375 - 1.0) == pytest.approx(expected, abs=2e-3)
+
+
+# ------------------------------------------------------------------ filtering keeps the mean
+def test_mip_levels_are_box_averages_and_a_distant_plate_shows_the_mean(tmp_path, gl):
+    rng = np.random.default_rng(3)
+    grey = rng.integers(0, 65535, (64, 64)).astype(np.uint16)
+    linear = grey / 65535.0
+    levels = textures.mip_levels(textures.decode(grey, "raw"))
+    assert len(levels) == 7
+    by_hand = linear[::-1].reshape(16, 4, 16, 4).mean(axis=(1, 3))
+    assert np.allclose(levels[2][..., 0], by_hand, atol=2e-3)
+    assert np.allclose(levels[-1][0, 0, :3], linear.mean(), atol=2e-3)
+    # A plate 16 px wide showing 64 texels: each pixel shows the mean of the 4 x 4 texels
+    # it covers, and the whole plate the texture's mean.
+    folder = TextureFolder(tmp_path)
+    points, tris, st = facing_plate(size=0.25)
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")], sky_lux=1000.0)
+    write_material(stage, "/World/Looks/Plate", GREY, folder.maps({"diffuseColor": TextureImage("noise", grey, "raw")},
+                                                                  wrap=("clamp", "clamp")))
+    buf = gl.render(read(stage))
+    inside = buf.rgb[buf.instance == 1][:, 0] / (500.0 / np.pi)
+    assert inside.mean() == pytest.approx(linear.mean(), rel=0.01)
+    assert inside.std() < 0.25 * linear.std()     # a pixel averages ~16 texels: sd falls about 4x
+
+
+# ------------------------------------------------------------------ normal maps
+@pytest.mark.parametrize("tilt_deg,towards_deg,mirrored", [(0.0, 0.0, False), (25.0, 0.0, False), (50.0, 0.0, False),
+                                                             (35.0, 90.0, False), (35.0, 200.0, False),
+                                                             (35.0, 120.0, True)])
+def test_normal_map_tilts_lambert_shading(tmp_path, gl, tilt_deg, towards_deg, mirrored):
+    # A constant tangent-space normal (sin a cos b, sin a sin b, cos a) turns the plate's normal
+    # by a towards the direction b from +s (the image's +u, vehicle -y; -u when the texture is
+    # mirrored on the plate) to +t (up). Under the sun alone the radiance is rho/pi E max(n.l, 0)
+    # for that turned normal: computed here from the 8-bit texel as stored.
+    a, b = np.radians([tilt_deg, towards_deg])
+    texel = np.rint((np.array([np.sin(a) * np.cos(b), np.sin(a) * np.sin(b), np.cos(a)]) + 1.0) / 2.0 * 255)
+    texel = texel.astype(np.uint8)
+    folder = TextureFolder(tmp_path)
+    points, tris, st = facing_plate(st=((1, 0), (0, 0), (0, 1), (1, 1)) if mirrored else ((0, 0), (1, 0), (1, 1), (0, 1)))
+    sun = np.array([-0.6, -0.5, 0.62])
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")], sun_direction=sun,
+                     sun_lux=1000.0, sun_nir=2.0)
+    write_material(stage, "/World/Looks/Plate", GREY,
+                   folder.maps({"normal": TextureImage("normal", np.tile(texel, (4, 4, 1)), "raw")}))
+    view = read(stage)
+    tn = texel / 255.0 * 2.0 - 1.0
+    s_dir = np.array([0.0, 1.0 if mirrored else -1.0, 0.0])
+    t_dir, n_dir = np.array([0.0, 0.0, 1.0]), np.array([-1.0, 0.0, 0.0])
+    n = tn[0] * s_dir + tn[1] * t_dir + tn[2] * n_dir
+    n /= np.linalg.norm(n)
+    l = sun / np.linalg.norm(sun)
+    expected = 0.5 / np.pi * max(n @ l, 0.0)
+    for buf in (gl.render(view), render_reference(view)):
+        centre = buf.rgb[SIZE // 2 - 4:SIZE // 2 + 4, SIZE // 2 - 4:SIZE // 2 + 4, 1]
+        # Texels are filtered as float16: allow 0.2 % of the radiance of the plate lit head-on.
+        assert centre == pytest.approx(np.full(centre.shape, expected * 1000.0), abs=2e-3 * 0.5 / np.pi * 1000.0)
+        assert buf.nir[SIZE // 2, SIZE // 2] == pytest.approx(expected * 2.0, abs=2e-3 * 0.5 / np.pi * 2.0)
+
+
+# ------------------------------------------------------------------ GL against the reference
+def test_gl_matches_reference_on_a_slanted_textured_glossy_plate(tmp_path, gl):
+    # Every input textured, the plate slanted so that the level of detail runs from magnified
+    # texels near the camera to minified ones far away; sky, illuminator, and the sun placed
+    # for a highlight in the middle of the plate, which the roughness and normal maps break up.
+    rng = np.random.default_rng(7)
+    folder = TextureFolder(tmp_path)
+    blocks = lambda shape: np.kron(rng.integers(0, 255, shape), np.ones((4, 4) + (1,) * (len(shape) - 2)))
+    images = {"diffuseColor": TextureImage("albedo", blocks((32, 32, 3)).astype(np.uint8), "sRGB"),
+              nir_input(940): TextureImage("nir", (blocks((32, 32)) * 200).astype(np.uint16)),
+              "roughness": TextureImage("roughness", (60 + blocks((32, 32)) // 3).astype(np.uint8)),
+              "normal": TextureImage("normal", np.clip(128 + (blocks((32, 32, 3)) - 128) // 4, 0, 255).astype(np.uint8))}
+    images["normal"].pixels[..., 2] = 250
+    material = Material((0.4, 0.3, 0.2), 0.5, 0.5, ior=1.4, roughness=0.3)
+    c, d = np.cos(np.radians(70)), np.sin(np.radians(70))
+    points, tris, st = plate([1.2, 0.0, 0.0], [0.0, -1.0, 0.0], [d, 0.0, c], 1.4, st=((0, 0), (3, 0), (3, 3), (0, 3)))
+    lit = dict(sun_direction=(0.77, 0.05, 0.64), sun_lux=2000.0, sky_lux=500.0, sun_nir=3.0, sky_nir=1.0,
+               illuminator_w_sr=1.0)
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")], **lit)
+    write_material(stage, "/World/Looks/Plate", material, folder.maps(images))
+    view = read(stage)
+    a, b = gl.render(view), render_reference(view)
+    both = (a.instance == 1) & (b.instance == 1)
+    assert both.sum() > 1000
+    rel = lambda x, y: np.abs(x - y) / np.maximum(np.abs(y), 1e-6)
+    err = np.maximum(rel(a.rgb[both], b.rgb[both]).max(axis=1), rel(a.nir[both], b.nir[both]))
+    assert np.percentile(err, 99) < 2e-4 and err.max() < 2e-3
+    # The maps matter here: without them the picture changes by far more than that.
+    write_material(stage, "/World/Looks/Plate", material)
+    plain = gl.render(read(stage))
+    assert np.median(rel(plain.rgb[both], a.rgb[both]).max(axis=1)) > 0.1
+
+
+# ------------------------------------------------------------------ files and stage
+def test_texture_files_are_named_by_content_and_written_once(tmp_path):
+    folder = TextureFolder(tmp_path / "textures")
+    image = TextureImage("albedo", np.arange(48, dtype=np.uint8).reshape(4, 4, 3), "sRGB")
+    first = folder.save(image)
+    mtime = first.stat().st_mtime_ns
+    again = TextureFolder(tmp_path / "textures").save(TextureImage("albedo", image.pixels.copy(), "sRGB"))
+    assert again == first and first.stat().st_mtime_ns == mtime
+    assert first.parent == (tmp_path / "textures").resolve() and first.name.startswith("albedo-")
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [first.name]
+    other = folder.save(TextureImage("albedo", image.pixels[::-1].copy(), "sRGB"))
+    assert other != first
+    assert np.array_equal(np.asarray(Image.open(first)), image.pixels)
+
+
+def test_the_stage_holds_a_usd_preview_surface_network(tmp_path):
+    # What Blender's USD importer and RTX read: UsdUVTexture shaders fed by a primvar reader.
+    folder = TextureFolder(tmp_path)
+    stage = Usd.Stage.CreateInMemory()
+    images = {"diffuseColor": TextureImage("a", np.zeros((2, 2, 3), np.uint8), "sRGB"),
+              "normal": TextureImage("n", np.full((2, 2, 3), 128, np.uint8))}
+    mat = write_material(stage, "/Looks/M", GREY, folder.maps(images))
+    surface = UsdShade.Shader(stage.GetPrimAtPath("/Looks/M/PreviewSurface"))
+    source, output, _ = surface.GetInput("normal").GetConnectedSource()
+    tex = UsdShade.Shader(source.GetPrim())
+    assert tex.GetShaderId() == "UsdUVTexture" and output == "rgb"
+    assert tuple(tex.GetInput("scale").Get()) == (2, 2, 2, 1) and tuple(tex.GetInput("bias").Get()) == (-1, -1, -1, 0)
+    assert tex.GetInput("sourceColorSpace").Get() == "raw"
+    assert tex.GetInput("file").Get().resolvedPath == str(folder.save(images["normal"]))
+    reader = UsdShade.Shader(tex.GetInput("st").GetConnectedSource()[0].GetPrim())
+    assert reader.GetShaderId() == "UsdPrimvarReader_float2" and reader.GetInput("varname").Get() == "st"
+    # Written again without textures, the inputs go back to their values and the shaders go.
+    write_material(stage, "/Looks/M", GREY)
+    assert not surface.GetInput("normal").HasConnectedSource()
+    assert [p.GetName() for p in mat.GetPrim().GetChildren()] == ["PreviewSurface"]
+
+
+def test_bad_texture_bindings_are_user_errors(tmp_path):
+    folder = TextureFolder(tmp_path)
+    points, tris, st = facing_plate()
+    image = TextureImage("a", np.zeros((2, 2, 3), np.uint8), "sRGB")
+    stage = stage_of([("Plate", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Plate")])
+    write_material(stage, "/World/Looks/Plate", GREY, {"diffuseColor": texture_map("diffuseColor", tmp_path / "gone.png")})
+    with pytest.raises(UserError, match="does not resolve"):
+        read(stage)
+    write_material(stage, "/World/Looks/Plate", GREY,
+                   {"diffuseColor": texture_map("diffuseColor", folder.save(image), wrap=("repeat", "black"))})
+    with pytest.raises(UserError, match="wrapS/wrapT"):
+        read(stage)
+    write_material(stage, "/World/Looks/Plate", GREY, folder.maps({"diffuseColor": image}))
+    UsdGeom.PrimvarsAPI(stage.GetPrimAtPath("/World/Plate")).RemovePrimvar("st")
+    with pytest.raises(UserError, match="no texture coordinates"):
+        read(stage)
