@@ -32,6 +32,8 @@ EYES = np.r_[EYE_LANDMARKS[0], EYE_LANDMARKS[1]]
 # An illuminator's reach is cast over tangents up to this off its axis (76 degrees), where
 # a cos^m beam with a half-intensity angle of 30-40 degrees has 0.1-5 % of its peak left.
 BEAM_TAN = 4.0
+# Half-width of that pinhole, px: about 1.5 mm per pixel at 0.6 m, as fine as the camera's,
+# or landmark_visibility's screen-box culling keeps every head triangle for every point.
 BEAM_PX = 1500
 
 
@@ -109,6 +111,7 @@ def illuminator_reach(camera: Camera, view: SceneView, points: np.ndarray, own: 
     the driver's own head, outside_beam beyond BEAM_TAN off its axis)."""
     out = []
     for k, ill in enumerate(view.illuminators):
+        # the illuminators face along the camera's optical axis (docs/sensors.md)
         size = 2 * BEAM_PX
         beam = Camera(size, size, BEAM_PX / BEAM_TAN, BEAM_PX / BEAM_TAN, (size - 1) / 2, (size - 1) / 2,
                       camera.R_cam_vehicle, -camera.R_cam_vehicle @ ill.position, near_m=1e-4)

@@ -23,6 +23,7 @@ products of their edges). Pure numpy.
 
 import numpy as np
 
+from ..labels.raycast import hit_t
 from .camera import Camera
 from .distortion import undistort
 
@@ -90,8 +91,6 @@ def triangles_meet_pyramids(tris: np.ndarray, pyramids: np.ndarray, normals: np.
 
 def segments_hit(origins: np.ndarray, target: np.ndarray, tris: np.ndarray) -> np.ndarray:
     """(P,) bool: does the segment from origins[p] to target cross any of tris?"""
-    from ..labels.raycast import hit_t
-
     out = np.zeros(len(origins), bool)
     for k, o in enumerate(origins):
         out[k] = bool(len(tris)) and bool((hit_t(o, target - o, tris) < 1.0).any())
