@@ -82,11 +82,13 @@ def cmd_export(args) -> int:
     dataset = open_dataset(args.dir)
     if args.format == "coco":
         from .export.coco import export_coco
-        summary = export_coco(dataset, Path(args.out), args.image)
+        summary = export_coco(dataset, Path(args.out), args.image, force=args.force)
     else:
         from .export.xgaze import export_xgaze
-        summary = export_xgaze(dataset, Path(args.out), args.image)
-    print(f"exported {summary['images']} frames of {args.dir} as {args.format} ({args.image} images) to {summary['out']}")
+        summary = export_xgaze(dataset, Path(args.out), args.image, force=args.force)
+    hidden = f"; {summary['left_out']} left out: the camera does not show the face" if summary.get("left_out") else ""
+    print(f"exported {summary['images']} frames of {args.dir} as {args.format} ({args.image} images) "
+          f"to {summary['out']}{hidden}")
     return 0
 
 
@@ -125,6 +127,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("dir", help="dataset folder written by generate")
     e.add_argument("--format", choices=("coco", "xgaze"), required=True)
     e.add_argument("--out", required=True, help="coco: the JSON file to write; xgaze: a new or empty folder")
+    e.add_argument("--force", action="store_true",
+                   help="coco: overwrite an existing --out file; xgaze: replace an earlier xgaze export in --out")
     e.add_argument("--image", choices=("rgb", "nir"), default="rgb", help="which image the entries refer to (default rgb)")
     e.set_defaults(run=cmd_export)
     d = sub.add_parser("describe", help="print a preset's resolved design and the count per cell")

@@ -19,8 +19,9 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
-from .dataset.writer import DatasetWriter, encode_png
+from .dataset.writer import DatasetWriter, encode_png, file_matches
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
+from .errors import UserError
 from .labels.frame import frame_labels
 from .labels.occluders import occlusion_labels
 from .labels.semantics import CLASS_ID, CLASSES
@@ -197,6 +198,20 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
     }
 
 
+def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timings: Timings,
+                    params: FrameParams | None = None, folder: str = "frames",
+                    exposure: tuple[float, float] | None = None) -> dict[str, Any]:
+    """Make, encode and write frame `index` into `folder`; its manifest entry.
+    params and exposure: as FrameMaker.make takes them (clip frames)."""
+    frame = maker.make(index, timings, params=params, exposure=exposure)
+    t = time.perf_counter()
+    payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
+    t = timings.add("encode", t)
+    entry = writer.write_frame(index, payloads, frame.labels, folder=folder)
+    timings.add("write", t)
+    return entry
+
+
 def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
     """Write `frames` frames of `preset` into `out`; skip frames already committed."""
     from tqdm import tqdm
@@ -212,42 +227,30 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
             skipped += 1
             continue
         maker = maker or FrameMaker(preset, seed)
-        frame = maker.make(index, timings)
-        t = time.perf_counter()
-        payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
-        t = timings.add("encode", t)
-        entries.append(writer.write_frame(index, payloads, frame.labels))
-        timings.add("write", t)
+        entries.append(write_new_frame(maker, writer, index, timings))
     writer.write_manifest(entries)
     elapsed = time.perf_counter() - started
     return {"out": str(out), "frames": frames, "skipped": skipped, "seconds": elapsed,
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
 
 
-def clip_committed(out: Path, clip: int, rendered: bool) -> bool:
-    """True when the clip's clip.json is on disk, was made with (rendered) or without
-    frames as asked, and every frame it lists and every file those list check out."""
-    from .dataset.writer import sha256
-
-    path = out / clip_folder(clip) / "clip.json"
-
-    def ok(folder: Path, entry: dict) -> bool:
-        f = folder / entry["path"]
-        return f.is_file() and f.stat().st_size == entry["bytes"] and sha256(f.read_bytes()) == entry["sha256"]
-
+def committed_clip(writer: DatasetWriter, clip: int, render: bool) -> dict[str, Any] | None:
+    """The clip's clip.json when it serves this run as it is: every frame it lists
+    is committed, and it was rendered if this run renders (a rendered clip also
+    serves a labels-only run, which must not drop its frames). None otherwise."""
+    folder = clip_folder(clip)
+    path = writer.out / folder / "clip.json"
     try:
         document = json.loads(path.read_text())
-        if document["rendered"] != rendered:
-            return False
-        for entry in document["frames"]:
-            if not ok(path.parent, entry):
-                return False
-            files = json.loads((path.parent / entry["path"]).read_text())["files"]
-            if not all(ok(path.parent, e) for e in files.values()):
-                return False
-        return True
+        rendered = bool(document["rendered"])
+        whole = all(file_matches(path.parent, entry) and writer.committed(entry["index"], folder)
+                    for entry in document["frames"])
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        return None
+    if rendered and not render and not whole:
+        raise UserError(f"clip {clip} was rendered and has damaged or missing frames; --labels-only would drop "
+                        "them. Rerun without --labels-only to repair it; the clip was left as it is", file=str(path))
+    return document if whole and (rendered or not render) else None
 
 
 def clip_folder(clip: int) -> str:
@@ -270,24 +273,24 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
     for c in tqdm(range(clips), desc="clips", unit="clip", disable=not progress):
         folder = clip_folder(c)
         path = out / folder / "clip.json"
-        if clip_committed(out, c, render):
-            document = json.loads(path.read_text())
+        document = committed_clip(writer, c, render)
+        if document is not None:
             skipped += 1
         else:
             clip = make_clip(preset, seed, c)
             listed = []
             if render:
-                maker = maker or FrameMaker(preset, seed)
                 exposure = None   # the camera's exposure loop runs on through the clip
                 for params in clip.params:
-                    frame = maker.make(params.index, timings, params=params, exposure=exposure)
-                    state = frame.labels["sensor_state"]["nir"]
+                    # Frames committed before an interrupted run are kept, as in frame mode;
+                    # the loop picks up from the state their labels record.
+                    if writer.committed(params.index, folder):
+                        entry = writer.entry(params.index, folder)
+                    else:
+                        maker = maker or FrameMaker(preset, seed)
+                        entry = write_new_frame(maker, writer, params.index, timings, params, folder, exposure)
+                    state = json.loads((out / entry["path"]).read_text())["sensor_state"]["nir"]
                     exposure = (state["exposure_index_log2_s"], state["metered_level"])
-                    t = time.perf_counter()
-                    payloads = {kind: encode_png(image) for kind, image in frame.images.items()}
-                    t = timings.add("encode", t)
-                    entry = writer.write_frame(params.index, payloads, frame.labels, folder=folder)
-                    timings.add("write", t)
                     listed.append(dict(entry, path=entry["path"].rsplit("/", 1)[1]))
             document = dict(clip.labels, rendered=render, frames=listed)
             problems = schemas.errors("clip", document)

@@ -3,6 +3,26 @@ import pytest
 from cabin_synth import presets
 from cabin_synth.pipeline import FrameMaker
 
+REQUIRED = "every test is required: `make test` installs the 'test' extra, so a skip means a broken set-up"
+
+
+# A skipped test proves nothing and CI reads it as green: skips, of a test or of a
+# whole module (pytest.importorskip), are reported as failures.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRED}; it was skipped: {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    report = (yield).get_result()
+    if report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRED}; {collector.nodeid} was skipped: {report.longrepr}"
+
 
 @pytest.fixture(scope="session")
 def default_preset():

@@ -7,6 +7,7 @@ import pathlib
 import numpy as np
 import pytest
 from pxr import Sdf, Usd, UsdGeom, UsdSemantics, UsdShade
+from scipy.spatial import cKDTree
 
 from cabin_synth.assets import cabins as cabin_assets
 from cabin_synth.labels.raycast import hit_t
@@ -337,8 +338,9 @@ def test_meshes_closed_outward_nondegenerate(name, drive):
 
 
 @pytest.mark.parametrize("name", CABINS)
-def test_materials_and_semantics(name):
-    stage = open_cabin(name)
+@pytest.mark.parametrize("drive", DRIVES)
+def test_materials_and_semantics(name, drive):
+    stage = open_cabin(name, drive)
     labels = set()
     for prim, label, _ in geometry(stage):
         assert label in CLASSES, f"{prim.GetPath()} label {label!r}"
@@ -558,12 +560,29 @@ def test_rhd_mirrors_lhd(name):
         cl, cr = area_centre(tris), area_centre(rhd.zones[z])   # independent of how faces are fanned
         expect = cl if z in ABSOLUTE_SIDE_ZONES else cl * flip
         assert np.allclose(cr, expect, atol=1e-4), z
-    # geometry of the driver side mirrors too (wheel rim points)
-    sl, sr = open_cabin(name, "lhd"), open_cabin(name, "rhd")
-    for rel in ("SteeringWheel/Rim", "DriverSeat/Backrest", "Dashboard/Cluster/Screen", "Dashboard/Glovebox"):
-        a = mesh_triangles(sl, sl.GetPrimAtPath(f"/Cabin/{rel}")).reshape(-1, 3)
-        b = mesh_triangles(sr, sr.GetPrimAtPath(f"/Cabin/{rel}")).reshape(-1, 3)
-        assert np.allclose(np.sort((a * flip)[:, 1]), np.sort(b[:, 1]), atol=1e-5), rel
+    # Every mesh mirrors in full: its 3D points as a set, and its area and area
+    # centre (neither depends on how a planar quad is split into triangles). A part
+    # named for a side of the car (the left mirror, the right doors) mirrors onto
+    # its counterpart, since the car's left stays its left; every other part onto itself.
+    stages = open_cabin(name, "lhd"), open_cabin(name, "rhd")       # kept open while their prims are read
+    lhd, rhd = ({str(prim.GetPath()): (prim, tris) for prim, _, tris in geometry(st)} for st in stages)
+    assert set(lhd) == set(rhd)
+    for path, (prim, tris) in lhd.items():
+        side = next((w for w in ("Left", "Right") if w in path), None)
+        twin = path.replace(side, {"Left": "Right", "Right": "Left"}[side]) if side else path
+        a, b = mesh_points(prim) * flip, mesh_points(rhd[twin][0])
+        assert a.shape == b.shape, path
+        assert cKDTree(b).query(a)[0].max() < 1e-5 and cKDTree(a).query(b)[0].max() < 1e-5, (path, twin)
+        area = lambda t: 0.5 * np.linalg.norm(np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]), axis=1).sum()
+        assert area(tris) == pytest.approx(area(rhd[twin][1]), rel=1e-6), (path, twin)
+        assert np.allclose(area_centre(tris) * flip, area_centre(rhd[twin][1]), atol=1e-5), (path, twin)
+
+
+def mesh_points(prim: Usd.Prim) -> np.ndarray:
+    """A mesh's points in the vehicle frame."""
+    pts = np.asarray(UsdGeom.Mesh(prim).GetPointsAttr().Get(), dtype=float)
+    m = _np(UsdGeom.Xformable(prim).ComputeLocalToWorldTransform(Usd.TimeCode.Default()))
+    return (np.hstack([pts, np.ones((len(pts), 1))]) @ m)[:, :3]
 
 
 @pytest.mark.parametrize("drive", DRIVES)

@@ -112,6 +112,7 @@ def crossing(ids, first, guess, half):
 @pytest.mark.parametrize("model,coeffs,size,f_px", [
     ("radtan", RADTAN, (400, 325), 933.33 / 4),   # nir940_1600x1300 scaled by 1/4
     ("fisheye", FISHEYE, (320, 200), 666.67 / 4),  # nir850_1280x800 scaled by 1/4
+    ("none", (), (160, 120), 150.0),               # the pinhole: u = fx X / Z + cx by hand (ray_point)
 ])
 def test_label_pixel_matches_rendered_pixel_at_corners_and_centre(model, coeffs, size, f_px):
     w, h = size
@@ -132,13 +133,6 @@ def test_label_pixel_matches_rendered_pixel_at_corners_and_centre(model, coeffs,
         assert np.hypot(*(rendered - label)) < 0.5, (model, target, rendered, label)
     # depth survives the remap unchanged (nearest neighbour): Z of the marker plane
     assert np.allclose(buffers.depth[buffers.instance > 0], 1.0, atol=1e-5)
-
-
-def test_no_distortion_renders_the_pinhole_directly():
-    cam = camera_at_origin(64, 48, 60.0)
-    view = make_view(quadrant_marker(cam, np.array([0.0, 0.0, 1.0]), 0.1, 0.3), cam, sun_lux=1000.0)
-    r = GLRenderer()
-    assert np.array_equal(render_distort.render(r, view).instance, r.render(view).instance)
 
 
 def test_sensor_presets_resolve_and_report_field_of_view():
@@ -188,9 +182,9 @@ def test_frame_with_a_distorting_lens(tmp_path):
     doc = dict(frame.labels, files={k: {"path": f"000000.{k}.png", "bytes": 1, "sha256": "0" * 64} for k in
                                     ("rgb", "nir", "depth", "seg", "ids")})
     assert not schema_errors("frame", doc)
-    hits = 0
-    for lm in frame.labels["landmarks"][68:]:
-        if lm["visible"]:
-            u, v = np.rint(lm["uv"]).astype(int)
-            hits += CLASSES[frame.images["seg"][v, u]] in ("pupil", "iris")
-    assert hits >= 1
+    seen = [lm for lm in frame.labels["landmarks"][68:] if lm["visible"]]
+    assert seen
+    for lm in seen:     # every visible pupil lands on pupil or iris, within a pixel (a spectacle rim may pass next to it)
+        u, v = np.rint(lm["uv"]).astype(int)
+        near = {CLASSES[c] for c in frame.images["seg"][v - 1:v + 2, u - 1:u + 2].ravel()}
+        assert near & {"pupil", "iris"}, (lm["name"], near)

@@ -317,6 +317,27 @@ def test_lids_stay_outside_the_eyeball_and_cornea():
                         assert not inside_eye(samples, g, ident, i).any(), (side, lid, target, closure)
 
 
+def test_lids_stay_outside_the_eyeball_in_a_randomised_sweep():
+    # Beyond the grid above: random drivers (any sex, age, shape), gaze directions
+    # within the eye's range (yaw and pitch up to 35 deg), per-eye closures and
+    # expressions that move the lids (squint, yawn), from a fixed seed.
+    rng = np.random.default_rng(2024)
+    w = np.array([(a, b, 1 - a - b) for a in np.linspace(0, 1, 4) for b in np.linspace(0, 1, 4) if a + b <= 1])
+    for _ in range(16):
+        ident = sample_identity(rng)
+        yaw, pitch = np.radians(rng.uniform(-35, 35, 2))
+        target = 0.6 * np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), -np.sin(pitch)])
+        expression = {name: float(rng.uniform(0, 1)) for name in ("squint", "yawn") if rng.uniform() < 0.5}
+        st = FaceState(gaze_target_head=target, eyelid_closure=rng.uniform(0, 1, 2),
+                       pupil_diameter_mm=float(rng.uniform(2, 8)), expression=expression)
+        g = build_driver(ident, st)
+        for i, side in enumerate("RL"):
+            for lid in ("UpperLid", "LowerLid"):
+                p = part(g, f"Eye{side}/{lid}")
+                samples = np.einsum("kj,tjd->tkd", w, p.points[p.faces]).reshape(-1, 3)
+                assert not inside_eye(samples, g, ident, i).any(), (ident.to_dict(), st, side, lid)
+
+
 def test_open_fissure_is_not_covered():
     """Rays travelling along -X through the open fissure meet the eye first, not skin."""
     for ident in IDENTITIES:
@@ -339,14 +360,20 @@ def test_faces_point_outwards(geoms):
     g = geoms[0][2]
     head = part(g, "Head")
     assert signed_volume(head.points, head.faces) > 2e-3            # litres of head, positive
-    for name in ("Head", "EyeR/Sclera", "EyeL/Cornea", "EarL", "EarR"):
+    for name in ("Head", "EyeR/Sclera", "EyeL/Cornea"):
         p = part(g, name)
         fn = np.cross(p.points[p.faces[:, 1]] - p.points[p.faces[:, 0]], p.points[p.faces[:, 2]] - p.points[p.faces[:, 0]])
         ok = np.linalg.norm(fn, axis=1) > 0
         away = np.einsum("tj,tj->t", fn, p.points[p.faces].mean(axis=1) - p.points.mean(axis=0))[ok]
-        if name.startswith("Ear"):
-            continue
         assert (away > 0).mean() > 0.95, name
+    # An ear is not convex (half its faces look towards its own centre) but it is a
+    # closed shell, every edge shared by two faces: outward faces enclose a positive
+    # volume, a few cm^3.
+    for name in ("EarL", "EarR"):
+        p = part(g, name)
+        edges = np.sort(p.faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+        assert set(np.unique(edges, axis=0, return_counts=True)[1]) == {2}, name
+        assert 1e-6 < signed_volume(p.points, p.faces) < 2e-5, name
     # vertex normals agree with the faces around them (two-sided sheets hold both windings;
     # a part folded away to no area has nothing to agree with)
     for p in g.parts:

@@ -115,3 +115,62 @@ def test_export_refuses_non_dataset_and_non_empty_out(dataset_dir, tmp_path, cap
     (busy / "keep.txt").write_text("x")
     assert main(["export", str(dataset_dir), "--format", "xgaze", "--out", str(busy)]) == 2
     assert "busy" in capsys.readouterr().err and (busy / "keep.txt").read_text() == "x"
+
+
+def test_export_never_overwrites_unasked(dataset_dir, tmp_path, capsys):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    folder = tmp_path / "unrelated"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("x")
+    for fmt, out in (("coco", precious), ("coco", folder), ("xgaze", precious), ("xgaze", folder)):
+        capsys.readouterr()
+        assert main(["export", str(dataset_dir), "--format", fmt, "--out", str(out)]) == 2, (fmt, out)
+        err = capsys.readouterr().err
+        assert err.startswith("cabin-synth: error:") and out.name in err and "Traceback" not in err
+    assert precious.read_text() == "keep me" and [p.name for p in folder.iterdir()] == ["keep.txt"]
+    # --force overwrites the file the user names ...
+    assert main(["export", str(dataset_dir), "--format", "coco", "--out", str(precious), "--force"]) == 0
+    assert sorted(COCO(str(precious)).getImgIds()) == list(open_dataset(dataset_dir).indices)
+    # ... and replaces an earlier xgaze export, but never a folder of something else
+    assert main(["export", str(dataset_dir), "--format", "xgaze", "--out", str(folder), "--force"]) == 2
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+    crops = tmp_path / "crops"
+    assert main(["export", str(dataset_dir), "--format", "xgaze", "--out", str(crops)]) == 0
+    earlier = json.loads((crops / "labels.json").read_text())
+    earlier["samples"].append(dict(earlier["samples"][0], image="000099.png"))   # a crop the new export will not make
+    (crops / "labels.json").write_text(json.dumps(earlier))
+    (crops / "000099.png").write_bytes(b"old crop")
+    assert main(["export", str(dataset_dir), "--format", "xgaze", "--out", str(crops), "--image", "nir"]) == 2
+    assert main(["export", str(dataset_dir), "--format", "xgaze", "--out", str(crops), "--image", "nir", "--force"]) == 0
+    doc = json.loads((crops / "labels.json").read_text())
+    assert doc["normalisation"]["image_kind"] == "nir" and not (crops / "000099.png").exists()
+    assert sorted(p.name for p in crops.iterdir()) == sorted([s["image"] for s in doc["samples"]] + ["labels.json"])
+
+
+def _hide_pupils(labels_path, occluder):
+    labels = json.loads(labels_path.read_text())
+    for k in (68, 69):
+        labels["landmarks"][k].update(visible=False, occluded_by=occluder)
+    labels_path.write_text(json.dumps(labels))
+
+
+def test_xgaze_leaves_out_faces_the_camera_does_not_show(dataset_dir, tmp_path, capsys):
+    import shutil
+
+    data = tmp_path / "d"
+    shutil.copytree(dataset_dir, data)
+    _hide_pupils(data / "frames/000001.json", "steering_wheel")    # both pupils behind the wheel: no gaze to learn
+    _hide_pupils(data / "frames/000002.json", "self_occlusion")    # both eyes shut: still a face
+    out = tmp_path / "xg"
+    capsys.readouterr()
+    assert main(["export", str(data), "--format", "xgaze", "--out", str(out)]) == 0
+    assert "1 left out" in capsys.readouterr().out
+    samples = json.loads((out / "labels.json").read_text())["samples"]
+    assert [s["frame"] for s in samples] == [0, 2]
+    for s in samples:
+        marks = json.loads((data / f"frames/{s['frame']:06d}.json").read_text())["landmarks"]
+        v = s["visibility"]
+        assert v["landmarks_visible"] == len([m for m in marks if m["visible"]])
+        assert v["pupils_occluded_by"] == [marks[68]["occluded_by"], marks[69]["occluded_by"]]
+        assert set(v["occluders"]) == {m["occluded_by"] for m in marks} - {None, "self_occlusion", "out_of_frame"}

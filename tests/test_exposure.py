@@ -241,3 +241,11 @@ def test_clip_frames_follow_the_loop_from_the_previous_frame(tmp_path, monkeypat
         step = auto["loop_gain"] * math.log2(auto["target_level"] / before["metered_level"])
         step = max(-auto["max_step_stops"], min(auto["max_step_stops"], step))
         assert now["exposure_index_log2_s"] == pytest.approx(before["exposure_index_log2_s"] + step, abs=1e-9)
+    # a resumed clip re-renders a lost frame from the state its kept predecessor records: the same frame
+    folder = tmp_path / "clips/0000"
+    labels = (folder / "000003.json").read_text()
+    (folder / "000003.nir.png").unlink()
+    given.clear()
+    generate_clips(presets.Preset(name=base.name, path=base.path, data=data), 1, 3, tmp_path, progress=False)
+    assert given == [(states[2]["exposure_index_log2_s"], states[2]["metered_level"])]
+    assert (folder / "000003.json").read_text() == labels

@@ -169,6 +169,20 @@ def test_landmarks_behind_the_face_hand_are_occluded_by_hands(small, pose, landm
     assert np.mean([d == "hands" for d in drawn]) > 0.8
     prim = f"/World/Body/{'HandR' if side == 0 else 'HandL'}"
     assert any(b["class"] == "hands" and b["prim"] == prim for b in frame.labels["object_boxes"])
+    if pose == "eye_rub":
+        # The fingertip hides part of the rubbed eye's contour (36-41 or 42-47): those
+        # points say hands, the others do not, as the instance image shows within a pixel.
+        ids = frame.images["ids"]
+        contour = [frame.labels["landmarks"][k] for k in range(36 + 6 * side, 42 + 6 * side)]
+        by_hand = [lm["occluded_by"] == "hands" for lm in contour]
+        centre, near = [], []
+        for lm in contour:
+            u, v = np.rint(lm["uv"]).astype(int)
+            centre.append(cls.get(int(ids[v, u])) == "hands")
+            near.append({cls.get(int(i)) for i in ids[v - 1:v + 2, u - 1:u + 2].ravel()})
+        assert 2 <= sum(by_hand) <= 5, by_hand
+        assert sum(a == b for a, b in zip(by_hand, centre)) >= 5, (by_hand, centre)
+        assert all("hands" in n if h else n != {"hands"} for h, n in zip(by_hand, near)), (by_hand, near)
 
 
 @pytest.mark.parametrize("pose, field, worn", [("eye_rub", "eyewear", "glasses_round"),

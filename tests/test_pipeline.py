@@ -75,6 +75,30 @@ def test_pupil_label_at_centroid_of_rendered_pupil(frames):
     assert checked >= 4
 
 
+def test_eye_boxes_frame_the_rendered_eyes(frames):
+    # The eyeball the camera sees through the lids (sclera, iris, pupil pixels of the
+    # instance image) lies inside the eye's box, and spans most of it: the box is
+    # neither shifted, nor the other eye's, nor blown up. The lids and the caruncle
+    # cover the corners, so the visible eyeball is narrower than canthus to canthus.
+    checked = 0
+    for frame in frames:
+        labels = frame.labels
+        if _facing_camera_deg(labels) > 30:
+            continue
+        for eye, tag in zip(labels["eyes"], ("EyeR", "EyeL")):
+            ids = [i["id"] for i in labels["instances"] if f"/{tag}/" in i["prim"] and i["class"] in ("sclera", "iris", "pupil")]
+            v, u = np.nonzero(np.isin(frame.buffers.instance, ids))
+            if len(u) < 50:      # a shut or hidden eye
+                continue
+            u0, v0, u1, v1 = eye["bbox_xyxy"]
+            assert u0 - 1.5 <= u.min() and u.max() <= u1 + 1.5 and v0 - 1.5 <= v.min() and v.max() <= v1 + 1.5, \
+                (frame.params.index, eye["eye"])
+            assert u.max() - u.min() + 1 >= 0.6 * (u1 - u0) and v.max() - v.min() + 1 >= 0.7 * (v1 - v0), \
+                (frame.params.index, eye["eye"])
+            checked += 1
+    assert checked >= 12
+
+
 def test_frame_depends_only_on_seed_and_index(default_preset, frames):
     fresh = FrameMaker(default_preset, seed=11).make(7)
     assert json.dumps(fresh.labels, sort_keys=True) == json.dumps(frames[7].labels, sort_keys=True)
@@ -117,13 +141,21 @@ def test_validate_names_file_and_field(tmp_path, capsys):
     assert "000001.nir.png" in printed
 
 
-def test_resume_keeps_committed_frames_and_foreign_folders_are_refused(tmp_path, capsys):
+def test_resume_keeps_committed_frames_and_foreign_folders_are_refused(tmp_path, capsys, monkeypatch):
     out = tmp_path / "d"
     assert main(["generate", "--frames", "2", "--out", str(out), "--quiet"]) == 0
     first = (out / "frames" / "000000.json").stat().st_mtime_ns
     assert main(["generate", "--frames", "3", "--out", str(out), "--quiet"]) == 0
     assert (out / "frames" / "000000.json").stat().st_mtime_ns == first
     assert json.loads((out / "manifest.json").read_text())["count"] == 3
+    # A damaged payload: only its frame is made again, and the folder validates.
+    png = out / "frames" / "000001.nir.png"
+    png.write_bytes(png.read_bytes()[:-8])
+    made = []
+    make = FrameMaker.make
+    monkeypatch.setattr(FrameMaker, "make", lambda maker, index, *a, **k: made.append(index) or make(maker, index, *a, **k))
+    assert main(["generate", "--frames", "3", "--out", str(out), "--quiet"]) == 0
+    assert made == [1] and validate_dataset(out) == []
     # Another seed into the same folder: refused, nothing touched.
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert main(["generate", "--frames", "1", "--seed", "9", "--out", str(out), "--quiet"]) == 2
@@ -135,6 +167,17 @@ def test_resume_keeps_committed_frames_and_foreign_folders_are_refused(tmp_path,
     (foreign / "notes.txt").write_text("keep me")
     assert main(["generate", "--frames", "1", "--out", str(foreign), "--quiet"]) == 2
     assert (foreign / "notes.txt").read_text() == "keep me" and len(list(foreign.iterdir())) == 1
+
+
+def test_a_file_as_out_is_refused_without_a_traceback(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    for out in (notes, notes / "run"):
+        capsys.readouterr()
+        assert main(["generate", "--frames", "1", "--out", str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("cabin-synth: error:") and "notes.txt" in err and "Traceback" not in err
+    assert notes.read_text() == "keep me" and [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_seat_moves_with_stature_and_keeps_the_eyes_above_it(maker, default_preset):

@@ -95,7 +95,11 @@ def test_adding_a_field_leaves_other_draws_unchanged():
 
 
 def test_optional_expressions_reach_the_frame(tmp_path):
-    path = write_preset(tmp_path, lambda d: d["expression"].update(yawn=0.7, talk={"choice": [0.25]}))
+    path = write_preset(tmp_path, lambda d: d["expression"].update(yawn=0.7, talk={"choice": [0.25]},
+                                                                   brow_raise={"uniform": [0.2, 0.4]}))
     params = sample_frame(presets.load(str(path)), 1, 0)
-    assert params.expression == {"mouth_open": params.expression["mouth_open"], "smile": params.expression["smile"],
-                                 "talk": 0.25, "yawn": 0.7}
+    # the shipped ones keep their draws (each field has its own stream), the new ones are as given
+    raise_ = params.expression["brow_raise"]
+    assert 0.2 <= raise_ <= 0.4
+    assert params.expression == dict(sample_frame(presets.load("default"), 1, 0).expression, talk=0.25, yawn=0.7,
+                                     brow_raise=raise_)

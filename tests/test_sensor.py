@@ -47,15 +47,22 @@ def test_photon_transfer_curve_gives_back_system_gain(sensor):
     assert slope == pytest.approx(K, rel=0.05)
 
 
-def test_saturation_and_bit_depth(sensor):
+def test_saturation_at_full_well_and_at_the_adc_top(sensor):
     flat = np.ones((8, 8))
     pattern = (flat, np.zeros_like(flat))
+    n = sensor["nir"]
     for bits, dtype in ((8, np.uint8), (10, np.uint16), (12, np.uint16)):
-        sensor["nir"]["bit_depth"] = bits
-        sensor["nir"]["system_gain_dn_per_e"] = 1.0
+        n["bit_depth"] = bits
+        top = 2**bits - 1
+        # The pixel fills first: full well maps to half the ADC range, so only the
+        # full-well clip keeps the code below the top.
+        n["system_gain_dn_per_e"] = 0.5 * top / n["full_well_e"]
         img = nir_image(flat * 1e6, sensor, pattern, np.random.default_rng(0))
         assert img.dtype == dtype
-        assert img.max() == min(2**bits - 1, sensor["nir"]["full_well_e"] + sensor["nir"]["black_level_dn"])
+        assert np.all(img == np.floor(0.5 * top + n["black_level_dn"] + 0.5)), bits
+        # The ADC fills first: full well maps to twice its range.
+        n["system_gain_dn_per_e"] = 2.0 * top / n["full_well_e"]
+        assert np.all(nir_image(flat * 1e6, sensor, pattern, np.random.default_rng(0)) == top), bits
 
 
 def test_rgb_auto_exposure_puts_centre_on_target(sensor):

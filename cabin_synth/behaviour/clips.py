@@ -17,6 +17,7 @@ import numpy as np
 from ..driver import FaceState, build_driver
 from ..presets.preset import Preset
 from ..presets.sampler import FieldSampler, FrameParams, gaze_direction_head, sample_frame
+from ..scene.accessories import held_phone_poses, phone_screen
 from ..scene.cabin import CabinInfo, cabin_asset_path, read_cabin
 from ..scene.rig import head_transform
 from ..scene.zones import gaze_zone, zone_soup
@@ -26,6 +27,7 @@ ROAD_ZONE = "road_ahead"
 PERCLOS_WINDOW_S = 60.0
 P80 = 0.2                        # eyes "closed" when the aperture is at most 20 % of the open aperture
 APERTURE_PITCH_GRID_DEG = np.arange(-40.0, 40.1, 10.0)
+PHONE_POSITION = "lap"           # where the driver holds the phone during a phone glance (a lap-zone glance)
 
 
 @lru_cache(maxsize=None)
@@ -64,7 +66,8 @@ def sample_behaviour(preset: Preset, seed: int, clip: int, t: np.ndarray):
     eye_rest = head_transform(base, cabin)[1]
     values = FieldSampler(preset, seed, clip)
     soup = zone_soup(cabin)
-    behaviour = plan(preset.section("behaviour"), values, cabin.zone_targets, lambda o, d: gaze_zone(soup, o, d)[0],
+    targets = dict(cabin.zone_targets, phone=phone_screen(*held_phone_poses(cabin)[PHONE_POSITION]))
+    behaviour = plan(preset.section("behaviour"), values, targets, lambda o, d: gaze_zone(soup, o, d)[0],
                      eye_rest, base.head_euler_deg,
                      float(preset.section("clip")["duration_s"]), seed, clip)
     euler, offset = behaviour.head(t)
@@ -116,6 +119,13 @@ def perclos(closed: np.ndarray, fps: int) -> tuple[np.ndarray, float]:
     return (c[k + 1] - c[lo]) / (k + 1 - lo), w / fps
 
 
+def holding_phone(base: FrameParams) -> dict[str, Any]:
+    """FrameParams fields of a frame whose driver holds the phone in the inboard
+    hand at PHONE_POSITION (the other hand keeps the wheel; docs/driver.md, Body)."""
+    return {"body": replace(base.body, hand_pose="phone_in_hand"),
+            "accessories": replace(base.accessories, phone=PHONE_POSITION)}
+
+
 def make_clip(preset: Preset, seed: int, clip: int) -> Clip:
     fps = int(preset.section("clip")["fps"])
     n = frames_per_clip(preset)
@@ -124,6 +134,7 @@ def make_clip(preset: Preset, seed: int, clip: int) -> Clip:
     closure = behaviour.closure(t)
     expression = behaviour.expression(t)
     phone = behaviour.active("phone_use", t)
+    in_hand = behaviour.active("phone_in_hand", t)
 
     eye = np.einsum("nji,nj->ni", R, direction)          # gaze direction in the head frame
     eye_yaw = np.degrees(np.arctan2(eye[:, 1], eye[:, 0]))
@@ -145,7 +156,8 @@ def make_clip(preset: Preset, seed: int, clip: int) -> Clip:
         head_offset_m=tuple(float(x) for x in np.add(base.head_offset_m, offset[k])),
         gaze_yaw_deg=float(eye_yaw[k]), gaze_pitch_deg=float(eye_pitch[k]), gaze_distance_m=float(distance[k]),
         eyelid_closure=float(closure[k]),
-        expression={name: float(max(base_expr.get(name, 0.0), expression[name][k])) for name in base_expr})
+        expression={name: float(max(base_expr.get(name, 0.0), expression[name][k])) for name in base_expr},
+        **(holding_phone(base) if in_hand[k] else {}))
         for k in range(n))
 
     model = {kind: [dict(start_s=iv.start_s, end_s=iv.end_s, duration_s=iv.end_s - iv.start_s, **iv.info)

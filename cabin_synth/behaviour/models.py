@@ -7,7 +7,8 @@ the frame times. Every process draws from its own stream
 Processes (figures and sources: docs/behaviour.md):
 - glances: road fixation (with small scanning saccades), saccade to a zone,
   dwell, return; each glance is lizard (eyes), owl (head) or body_lean (head
-  and torso); phone use is a glance at the lap (there is no phone geometry).
+  and torso); phone use is a glance at the screen of the phone the driver
+  holds in the lap (cabin_zones['phone']), the hand on it for the whole glance.
 - eye and head kinematics: main-sequence saccades; the eyes lead, the head
   follows for shifts beyond HEAD_THRESHOLD_DEG, and eye-in-head is gaze minus
   head, which is what the vestibulo-ocular reflex does: gaze stays on the
@@ -72,7 +73,7 @@ class HeadMove:
 
 @dataclass(frozen=True)
 class Interval:
-    kind: str                  # glance, phone_use, blink, microsleep, head_nod, yawn, talking, laughing
+    kind: str                  # glance, phone_use, phone_in_hand, blink, microsleep, head_nod, yawn, talking, laughing
     start_s: float
     end_s: float
     info: Mapping[str, Any] = field(default_factory=dict)
@@ -218,8 +219,9 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
          zone_of: Callable[[np.ndarray, np.ndarray], str], eye_rest: np.ndarray, rest_head_deg: tuple[float, float, float], duration_s: float,
          seed: int, clip: int) -> Behaviour:
     """A clip's behaviour. `spec` is the preset's behaviour section (per-glance
-    distributions), `values` gives its per-clip draws, `eye_rest` the head origin
-    with the head at rest (vehicle frame)."""
+    distributions), `values` gives its per-clip draws, `cabin_zones` the glance
+    targets by zone name (triangles, vehicle frame; 'phone': the held phone's
+    screen), `eye_rest` the head origin with the head at rest (vehicle frame)."""
     kss = _kss_level(values("behaviour.kss"))
     drowsy = max(kss - 5, 0)
     rng = lambda name: stream(seed, clip, f"behaviour.{name}")
@@ -287,7 +289,7 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
         phone = zone == "phone"
         zone = "lap" if phone else zone
         dwell = float(draw(spec["phone_dwell_s" if phone else "glance_dwell_s"], g_rng))
-        p = zone_point(cabin_zones[zone], g_rng)
+        p = zone_point(cabin_zones["phone" if phone else zone], g_rng)
         target = eye_rest + (p - eye_rest) * 1.02 if zone not in FAR_ZONES else \
             eye_rest + FAR_ZONES[zone] * (p - eye_rest) / np.linalg.norm(p - eye_rest)
         out = saccade(t, fix, target, g_rng)
@@ -309,6 +311,7 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
                                   {"zone": zone, "movement": movement, "dwell_s": dwell, "phone": phone}))
         if phone:
             intervals.append(Interval("phone_use", arrive, leave, {"movement": movement}))
+            intervals.append(Interval("phone_in_hand", t, leave + back.duration))
         fix, t = back.end, leave + back.duration
 
     lid_moves = []

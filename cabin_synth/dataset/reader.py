@@ -9,7 +9,8 @@ generator's dependencies (USD, GL, jsonschema):
         frame.labels["gaze"]["combined"]["direction_camera"], frame.images["nir"]
 
 Images are returned as stored (docs/labels.md): depth in uint16 millimetres,
-NIR in sensor digital numbers, seg and ids as integer ids.
+NIR in sensor digital numbers, seg and ids as integer ids. In a clip dataset
+the frames are those of its rendered clips, each with its clip and time.
 """
 
 import json
@@ -26,31 +27,57 @@ IMAGE_KINDS = ("rgb", "nir", "depth", "seg", "ids")
 
 
 @dataclass(frozen=True)
+class ClipTime:
+    clip: int
+    time_s: float        # the frame's time in its clip (frame k of a clip at fps: k / fps)
+
+
+@dataclass(frozen=True)
 class FrameRecord:
     index: int
     labels: dict[str, Any]
     images: dict[str, np.ndarray]
+    clip: ClipTime | None = None      # None in a frame dataset
 
 
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise UserError("not found; expected a cabin-synth dataset folder holding dataset.json and frames/",
                         file=str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"cannot read JSON ({exc})", file=str(path)) from None
 
 
+def _clip_frames(path: Path) -> list[tuple[Path, ClipTime]]:
+    """The frame JSONs a clip.json lists, each with its clip and time."""
+    clip = _read_json(path)
+    try:
+        times = clip["per_frame"]["time_s"]
+        return [(path.parent / entry["path"], ClipTime(clip["clip"], times[entry["index"] - clip["first_frame"]]))
+                for entry in clip["frames"]]
+    except (KeyError, TypeError, IndexError) as exc:
+        raise UserError(f"not a cabin-synth clip.json (no {exc})", file=str(path)) from None
+
+
 class Dataset:
     """A dataset folder as written by `cabin-synth generate`: only committed
-    frames (their JSON exists) are listed, in index order."""
+    frames are listed, in index order: in a frame dataset those whose JSON
+    exists in frames/, in a clip dataset those listed by a rendered clip's
+    clip.json (a clip is committed when its clip.json is written)."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.info: dict[str, Any] = _read_json(self.root / "dataset.json")
-        self._paths = sorted((self.root / "frames").glob("[0-9]" * 6 + ".json"))
+        found = [(p, None) for p in sorted((self.root / "frames").glob("[0-9]" * 6 + ".json"))]
+        for path in sorted((self.root / "clips").glob("[0-9]" * 4 + "/clip.json")):
+            found += _clip_frames(path)
+        found.sort(key=lambda item: int(item[0].stem))
+        self._paths = [p for p, _ in found]
+        self._clips = [c for _, c in found]
         self.indices: tuple[int, ...] = tuple(int(p.stem) for p in self._paths)
+        self._folders = {i: p.parent for i, p in zip(self.indices, self._paths)}
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -67,10 +94,14 @@ class Dataset:
         """Labels of the `position`-th committed frame (frame index self.indices[position])."""
         return _read_json(self._paths[position])
 
+    def clip(self, position: int) -> ClipTime | None:
+        """Clip and time of the `position`-th committed frame (None in a frame dataset)."""
+        return self._clips[position]
+
     def image_path(self, labels: dict[str, Any], kind: str) -> Path:
         if kind not in IMAGE_KINDS:
             raise UserError(f"unknown image kind '{kind}'; expected one of: {', '.join(IMAGE_KINDS)}")
-        return self.root / "frames" / labels["files"][kind]["path"]
+        return self._folders[labels["frame"]] / labels["files"][kind]["path"]
 
     def image(self, labels: dict[str, Any], kind: str) -> np.ndarray:
         with Image.open(self.image_path(labels, kind)) as im:
@@ -80,7 +111,7 @@ class Dataset:
         """Every committed frame with the images of `kinds` decoded (none: labels only)."""
         for position in range(len(self)):
             labels = self.labels(position)
-            yield FrameRecord(labels["frame"], labels, {k: self.image(labels, k) for k in kinds})
+            yield FrameRecord(labels["frame"], labels, {k: self.image(labels, k) for k in kinds}, self.clip(position))
 
     def __iter__(self) -> Iterator[FrameRecord]:
         return self.frames()

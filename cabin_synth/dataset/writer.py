@@ -43,6 +43,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_matches(base: Path, entry: dict) -> bool:
+    """True when base / entry["path"] is a file of the entry's size and sha256."""
+    path = base / entry["path"]
+    return path.is_file() and path.stat().st_size == entry["bytes"] and sha256(path.read_bytes()) == entry["sha256"]
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
@@ -61,6 +67,9 @@ class DatasetWriter:
         self.out = Path(out)
         self.frames_dir = self.out / "frames"
         existing = self.out / "dataset.json"
+        if self.out.exists() and not self.out.is_dir():
+            raise UserError(f"--out {self.out} is a file, not a folder; nothing was written. "
+                            "Choose a new or empty folder")
         if existing.exists():
             try:
                 old = json.loads(existing.read_text())
@@ -76,23 +85,23 @@ class DatasetWriter:
         problems = schemas.errors("dataset", dataset)
         if problems:
             raise AssertionError("dataset.json does not match its schema: " + "; ".join(problems))
-        self.frames_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.frames_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:   # a file where a parent folder should be, no permission
+            raise UserError(f"cannot create the folder --out {self.out} ({exc.strerror})") from None
         atomic_write(existing, dump_json(dataset))
 
-    def committed(self, index: int) -> bool:
-        """True when frame `index` is on disk whole (its JSON and every listed file)."""
-        path = self.frames_dir / f"{frame_stem(index)}.json"
+    def committed(self, index: int, folder: str = "frames") -> bool:
+        """True when frame `index` is on disk whole in `folder` (its JSON and every listed file)."""
+        where = self.out / folder
+        path = where / f"{frame_stem(index)}.json"
         if not path.exists():
             return False
         try:
             files = json.loads(path.read_text())["files"]
-            return all(self._file_ok(entry) for entry in files.values())
+            return all(file_matches(where, entry) for entry in files.values())
         except (OSError, ValueError, KeyError, TypeError):
             return False
-
-    def _file_ok(self, entry: dict) -> bool:
-        path = self.frames_dir / entry["path"]
-        return path.is_file() and path.stat().st_size == entry["bytes"] and sha256(path.read_bytes()) == entry["sha256"]
 
     def write_frame(self, index: int, payloads: dict[str, bytes], labels: dict[str, Any],
                     folder: str = "frames") -> dict[str, Any]:
@@ -113,9 +122,10 @@ class DatasetWriter:
         atomic_write(where / f"{stem}.json", data)
         return {"index": index, "path": f"{folder}/{stem}.json", "bytes": len(data), "sha256": sha256(data)}
 
-    def entry(self, index: int) -> dict[str, Any]:
-        data = (self.frames_dir / f"{frame_stem(index)}.json").read_bytes()
-        return {"index": index, "path": f"frames/{frame_stem(index)}.json", "bytes": len(data), "sha256": sha256(data)}
+    def entry(self, index: int, folder: str = "frames") -> dict[str, Any]:
+        """Manifest entry of a committed frame of `folder`."""
+        data = (self.out / folder / f"{frame_stem(index)}.json").read_bytes()
+        return {"index": index, "path": f"{folder}/{frame_stem(index)}.json", "bytes": len(data), "sha256": sha256(data)}
 
     def write_manifest(self, entries: list[dict[str, Any]], clips: list[dict[str, Any]] | None = None) -> None:
         document = {"frames": sorted(entries, key=lambda e: e["index"]), "count": len(entries)}

@@ -5,6 +5,7 @@ top-left corner of the top-left pixel, ours at its centre, so x = u + 0.5,
 y = v + 0.5. Visibility flags: 2 = visible, 1 = inside the image but hidden
 (self-occlusion or an occluder), 0 = outside the image (x = y = 0, as COCO
 requires for unlabelled points). The bbox is our face box, [x, y, w, h].
+Frames of a clip dataset carry their clip and time in their image entry.
 """
 
 import json
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..dataset.reader import Dataset
+from ..dataset.writer import atomic_write
+from ..errors import UserError
 
 CATEGORY_ID = 1
 
@@ -29,8 +32,10 @@ def coco_document(dataset: Dataset, image_kind: str = "rgb") -> dict[str, Any]:
     for position in range(len(dataset)):
         labels = dataset.labels(position)
         image_id = labels["frame"]
+        clip = dataset.clip(position)
         images.append({"id": image_id, "file_name": str(dataset.image_path(labels, image_kind).relative_to(dataset.root)),
-                       "width": labels["camera"]["width"], "height": labels["camera"]["height"]})
+                       "width": labels["camera"]["width"], "height": labels["camera"]["height"],
+                       **({"clip": clip.clip, "time_s": clip.time_s} if clip else {})})
         points = [keypoint(lm) for lm in labels["landmarks"]]
         u0, v0, u1, v1 = labels["face_bbox_xyxy"]
         w, h = u1 - u0, v1 - v0
@@ -50,10 +55,19 @@ def coco_document(dataset: Dataset, image_kind: str = "rgb") -> dict[str, Any]:
     }
 
 
-def export_coco(dataset: Dataset, out: Path, image_kind: str = "rgb") -> dict[str, Any]:
-    """Write the COCO JSON to `out` (a file); file_name entries are relative to the dataset folder."""
-    document = coco_document(dataset, image_kind)
+def export_coco(dataset: Dataset, out: Path, image_kind: str = "rgb", force: bool = False) -> dict[str, Any]:
+    """Write the COCO JSON to `out` (a file); file_name entries are relative to the
+    dataset folder. An existing file is replaced only when `force` is set."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document))
+    if out.is_dir():
+        raise UserError("is a folder; expected the path of the JSON file to write", file=str(out))
+    if out.exists() and not force:
+        raise UserError("exists; nothing was written. Choose a new file name, or give --force to overwrite it",
+                        file=str(out))
+    document = coco_document(dataset, image_kind)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the folder {out.parent} ({exc.strerror})", file=str(out)) from None
+    atomic_write(out, json.dumps(document).encode())
     return {"out": str(out), "images": len(document["images"])}

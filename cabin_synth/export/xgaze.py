@@ -6,7 +6,9 @@ face centre and looks at it, its x axis in the plane of the head's left-right
 axis; the image is warped by the rotation-only homography
 W = K_n S R K^-1 (S scales depth to the fixed distance), and gaze and head pose
 are rotated by R only. Defaults are ETH-XGaze's (960 px, 0.6 m, 224 x 224).
-docs/labels.md ("ETH-XGaze") lists every output field.
+Frames whose face the camera does not show (:func:`face_shown`) are left out;
+every sample says what hides which of its landmarks. docs/labels.md
+("ETH-XGaze") lists every output field.
 """
 
 import json
@@ -17,7 +19,8 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import map_coordinates
 
-from ..dataset.reader import Dataset
+from ..dataset.reader import ClipTime, Dataset
+from ..dataset.writer import atomic_write
 from ..errors import UserError
 
 FOCAL_PX = 960.0
@@ -28,6 +31,11 @@ SIZE_PX = 224
 # corners, the alar points); iBUG indices.
 EYE_CORNERS = (36, 39, 42, 45)
 NOSE_CORNERS = (31, 35)
+PUPILS = (68, 69)
+# What hides a pupil without hiding the eye from a gaze estimator: nothing, the
+# driver's own lids and face (a closed eye, the far eye at a large yaw), or a
+# spectacle rim or lens, past which the eye still shows.
+SEEN_PAST = (None, "self_occlusion", "glasses_frame", "lens")
 
 
 def pitch_yaw_deg(direction_cam: np.ndarray) -> list[float]:
@@ -84,7 +92,24 @@ def warp(image: np.ndarray, W: np.ndarray, size_px: int) -> np.ndarray:
     return out[..., 0] if image.ndim == 2 else out
 
 
-def sample(labels: dict[str, Any], norm: dict[str, np.ndarray]) -> dict[str, Any]:
+def face_shown(labels: dict[str, Any]) -> bool:
+    """Does the camera show the face? The face centre's six landmarks are in the
+    image and at least one pupil is hidden by nothing but the driver's own face
+    or spectacles (SEEN_PAST)."""
+    marks = labels["landmarks"]
+    centred = all(marks[k]["occluded_by"] != "out_of_frame" for k in EYE_CORNERS + NOSE_CORNERS)
+    return centred and any(marks[k]["occluded_by"] in SEEN_PAST for k in PUPILS)
+
+
+def visibility(labels: dict[str, Any]) -> dict[str, Any]:
+    """How much of the face the camera sees, from the landmarks' labels."""
+    marks = labels["landmarks"]
+    return {"landmarks_visible": sum(1 for lm in marks if lm["visible"]),
+            "pupils_occluded_by": [marks[k]["occluded_by"] for k in PUPILS],
+            "occluders": sorted({lm["occluded_by"] for lm in marks} - {None, "self_occlusion", "out_of_frame"})}
+
+
+def sample(labels: dict[str, Any], norm: dict[str, np.ndarray], clip: ClipTime | None = None) -> dict[str, Any]:
     """Labels of one normalised crop."""
     R, centre = norm["R"], norm["face_centre"]
     gaze = np.array(labels["gaze"]["target_camera_m"]) - centre
@@ -100,28 +125,59 @@ def sample(labels: dict[str, Any], norm: dict[str, np.ndarray]) -> dict[str, Any
         "head_R_normalised": head_n.tolist(),
         "head_pitch_yaw_deg": pitch_yaw_deg(head_n[:, 0]),
         "eye_state": [e["state"] for e in labels["eyes"]],
+        "visibility": visibility(labels),
+        **({"clip": clip.clip, "time_s": clip.time_s} if clip else {}),
     }
 
 
+def prepare_folder(out: Path, force: bool) -> None:
+    """Make `out` ready for the crops: new or empty, or (with force) holding an
+    earlier xgaze export, whose crops and labels.json are removed. Anything else
+    is refused before a file is written."""
+    if out.exists() and not out.is_dir():
+        raise UserError("is a file; expected a new or empty folder for the crops; nothing was written", file=str(out))
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise UserError("is not empty; nothing was written. Choose a new or empty folder, or give --force "
+                            "to replace an earlier xgaze export there", file=str(out))
+        try:
+            earlier = json.loads((out / "labels.json").read_text())
+            names = [s["image"] for s in earlier["samples"]] if "normalisation" in earlier else None
+        except (OSError, ValueError, KeyError, TypeError):
+            names = None
+        if names is None or any(Path(n).name != n for n in names):
+            raise UserError("is not empty and holds no earlier xgaze export (labels.json); --force replaces only "
+                            "that. Nothing was written", file=str(out))
+        for name in names:
+            (out / name).unlink(missing_ok=True)
+        (out / "labels.json").unlink()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the folder ({exc.strerror})", file=str(out)) from None
+
+
 def export_xgaze(dataset: Dataset, out: Path, image_kind: str = "rgb", focal_px: float = FOCAL_PX,
-                 distance_m: float = DISTANCE_M, size_px: int = SIZE_PX) -> dict[str, Any]:
-    """Write out/NNNNNN.png crops and out/labels.json; `out` must be new or empty."""
+                 distance_m: float = DISTANCE_M, size_px: int = SIZE_PX, force: bool = False) -> dict[str, Any]:
+    """Write out/NNNNNN.png crops and out/labels.json of the frames whose face
+    the camera shows; `out` must be new or empty (force: or an earlier export)."""
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserError("exists and is not an empty folder; expected a new folder for the crops", file=str(out))
-    out.mkdir(parents=True, exist_ok=True)
-    samples = []
+    prepare_folder(out, force)
+    samples, hidden = [], 0
     for position in range(len(dataset)):
         labels = dataset.labels(position)
+        if not face_shown(labels):
+            hidden += 1
+            continue
         norm = normalisation(labels, focal_px, distance_m, size_px)
         name = f"{labels['frame']:06d}.png"
         Image.fromarray(warp(dataset.image(labels, image_kind), norm["W"], size_px)).save(out / name)
-        samples.append(dict(sample(labels, norm), image=name))
+        samples.append(dict(sample(labels, norm, dataset.clip(position)), image=name))
     document = {
         "normalisation": {"focal_px": focal_px, "distance_m": distance_m, "size_px": size_px,
                           "K": crop_intrinsics(focal_px, size_px).tolist(), "image_kind": image_kind,
                           "source": str(dataset.root)},
         "samples": samples,
     }
-    (out / "labels.json").write_text(json.dumps(document, indent=1))
-    return {"out": str(out), "images": len(samples)}
+    atomic_write(out / "labels.json", json.dumps(document, indent=1).encode())
+    return {"out": str(out), "images": len(samples), "left_out": hidden}

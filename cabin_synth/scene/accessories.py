@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 from pxr import Usd, UsdGeom, UsdSemantics
 
-from ..assets.accessories import MATERIALS, SPECS, root_name
+from ..assets.accessories import MATERIALS, PHONE_SIZE, SPECS, root_name
 from ..labels.raycast import nearest_hit
 from ..paths import USD_ASSETS
 from .cabin import CabinInfo, mesh_triangles
@@ -155,17 +155,40 @@ def _rest_on(surfaces: np.ndarray, x: float, y: float, z_from: float, half_thick
     return _frame(n, np.array([1.0, 0.0, 0.0])), hit + n * (half_thickness + 0.001)
 
 
+def held_phone_poses(cabin: CabinInfo) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The Euro NCAP phone positions where the driver holds the phone, facing the
+    design eye point, as (R_vehicle_phone, t_vehicle_phone): they need only the
+    cabin's anchors, so a clip's behaviour can aim glances at the held phone."""
+    eye = cabin.design_eye_point
+    s = 1.0 if eye[1] > 0 else -1.0            # driver side; -s*Y points to the vehicle centre
+    lap = cabin.zone_targets["lap"].reshape(-1, 3)
+    lap_centre, lap_front = lap.mean(axis=0), lap[:, 0].max()
+    fwd = np.array([1.0, 0.0, 0.0])
+
+    def facing_eye(p):
+        return _frame(eye - p, fwd), p
+
+    return {
+        "knee": facing_eye(np.array([lap_front - 0.03, eye[1] - s * 0.09, lap_centre[2] + 0.07])),
+        "lap": facing_eye(np.array([lap_centre[0], eye[1], lap_centre[2] + 0.02])),
+        "windscreen_view": facing_eye(eye + np.array([0.35, -s * 0.08, -0.01])),
+    }
+
+
+def phone_screen(R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The screen face of a phone at pose (R, t) as two triangles (2,3,3), vehicle frame."""
+    w, h, thick = PHONE_SIZE
+    corners = np.array([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
+    points = np.column_stack([corners, np.full(4, thick / 2)]) @ R.T + t
+    return points[[[0, 1, 2], [0, 2, 3]]]
+
+
 def phone_poses(cabin: CabinInfo, surfaces: np.ndarray, rim_radius: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Euro NCAP phone positions as (R_vehicle_phone, t_vehicle_phone), phone frame of
     usd_assets/accessories/phone.usda (+Z out of the screen, +Y to its top)."""
-    from ..assets.accessories import PHONE_SIZE
-
-    eye = cabin.design_eye_point
-    s = 1.0 if eye[1] > 0 else -1.0            # driver side; -s*Y points to the vehicle centre
     half_t = PHONE_SIZE[2] / 2
-    lap = cabin.zone_targets["lap"].reshape(-1, 3)
-    lap_centre, lap_front = lap.mean(axis=0), lap[:, 0].max()
-    fwd, up = np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0])
+    eye = cabin.design_eye_point
+    up = np.array([0.0, 0.0, 1.0])
     cluster = cabin.zone_targets["instrument_cluster"].reshape(-1, 3).mean(axis=0)
     info = cabin.zone_targets["infotainment"].reshape(-1, 3).mean(axis=0)
     axis = cabin.wheel_axis
@@ -175,25 +198,21 @@ def phone_poses(cabin: CabinInfo, surfaces: np.ndarray, rim_radius: float) -> di
     a = np.radians(WHEEL_RIM_CLOCK_DEG)
     rim_point = cabin.wheel_centre + rim_radius * (np.cos(a) * twelve - np.sin(a) * three)
 
-    def facing_eye(p):
-        return _frame(eye - p, fwd), p
-
-    knee = np.array([lap_front - 0.03, eye[1] - s * 0.09, lap_centre[2] + 0.07])
-    lap_p = np.array([lap_centre[0], eye[1], lap_centre[2] + 0.02])
     dash = _rest_on(surfaces, 0.5 * (cluster[0] + info[0]) + 0.08, 0.5 * (cluster[1] + info[1]), eye[2], half_t)
     dock = _rest_on(surfaces, info[0] - 0.20, 0.0, info[2] - 0.08, half_t)
     # slid back until its top edge is 5 mm clear of whatever is in front (the tray's front wall)
     ahead, _ = nearest_hit(dock[1], dock[0][:, 1], surfaces)
     if ahead < PHONE_SIZE[1] / 2 + 0.005:
         dock = _rest_on(surfaces, dock[1][0] - (PHONE_SIZE[1] / 2 + 0.005 - ahead), 0.0, info[2] - 0.08, half_t)
+    held = held_phone_poses(cabin)
     return {
-        "knee": facing_eye(knee),
-        "lap": facing_eye(lap_p),
+        "knee": held["knee"],
+        "lap": held["lap"],
         "dashboard": dash,
         "charging_dock": dock,
         "wheel_rim": (_frame(axis, twelve), rim_point + axis * 0.03),
         "wheel_centre": (_frame(axis, twelve), cabin.wheel_centre + axis * (0.05 + half_t + 0.002)),
-        "windscreen_view": facing_eye(eye + np.array([0.35, -s * 0.08, -0.01])),
+        "windscreen_view": held["windscreen_view"],
     }
 
 
