@@ -7,6 +7,7 @@ draws the same path.
 
 import hashlib
 import json
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,14 +33,16 @@ from .render import distort
 from .render.buffers import Buffers
 from .render.view import SceneView, StageReader
 from .scene.lamps import lamp_output
-from .scene.lighting import daylight
+from .scene.lighting import daylight, time_of_day
 from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
 from .scene.skin import eye_occlusion, head_detail
 from .scene.stage import Scene
+from .scene.world import layout as world_layout
 from .sensor.exposure import expose, lit_radiance
 from .sensor.model import fixed_pattern, nir_image, rgb_image
 
+TEXTURES = "textures"   # the stage's texture files, inside the output folder
 STAGES = ("sample", "scene", "labels", "render", "sensor", "encode", "write")
 
 
@@ -78,9 +81,15 @@ class FrameMaker:
     """Keeps what is expensive to make (USD stages per cabin variant, the GL
     context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
 
-    def __init__(self, preset: Preset, seed: int, renderer=None):
+    def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
+        """texture_dir: where the stage's texture files go (the sky dome's), inside the
+        dataset's output folder; None: a temporary folder removed with this maker."""
         from .render.gl import GLRenderer
 
+        if texture_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="cabin_synth_textures_")
+            texture_dir = Path(self._tmp.name)
+        self.texture_dir = Path(texture_dir)
         self.preset = preset
         self.seed = seed
         self.sensor = preset.section("sensor")
@@ -94,7 +103,7 @@ class FrameMaker:
         if key not in self._scenes:
             # Only the topology of this geometry matters; every frame rewrites the points.
             rest = build_driver(params.identity, face_state(params, np.array([1.0, 0.0, 0.0])))
-            scene = Scene(params.cabin, params.drive, rest)
+            scene = Scene(params.cabin, params.drive, rest, self.texture_dir)
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
@@ -113,7 +122,9 @@ class FrameMaker:
         scene, reader = self.scene(params)
         rig = build_rig(params, scene.cabin, sensor)
         geometry = build_driver(ident, face_state(params, rig.gaze_target_head))
-        light = daylight(params.lighting, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
+        light = daylight(params.lighting, params.environment, sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
+        world = world_layout(params.environment, params.cabin, params.drive,
+                             np.random.default_rng(params.environment.layout_seed))
         materials = driver_materials(ident.skin_type, ident.iris_rgb, params.retroreflectance,
                                      ident.hair_colour, ident.facial_hair, ident.brow_colour)
         lit = params.lighting
@@ -121,7 +132,8 @@ class FrameMaker:
                             sensor["nir"]["wavelength_nm"], sensor["nir"]["bandwidth_nm"])
                 if lit.dome_light != "none" else None)
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
-                     skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry))
+                     skin_detail=head_detail(ident), occlusion=eye_occlusion(geometry),
+                     world=world)
         body = build_body(params.body, params.accessories.phone, ident.sex, ident.stature_m, rig, geometry,
                           scene.body_anchors)
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
@@ -159,11 +171,23 @@ class FrameMaker:
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
                          "dome_light": dome_light_labels(dome, scene.dome_light_position)},
+            "environment": environment_labels(params, light, world),
             "sensor_state": {"rgb": rgb_state, "nir": shot.to_dict(control)},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         timings.add("sensor", t)
         return Frame(params, geometry, view, labels, buffers, images, body)
+
+
+def environment_labels(params: FrameParams, light, world) -> dict[str, Any]:
+    """What surrounds the vehicle and how it is lit (docs/labels.md)."""
+    out = light.outdoors
+    return {"setting": world.setting, "time_of_day": time_of_day(params.lighting.sun_elevation_deg),
+            "road_lights": out.road_lights, "road_light_lux": out.road_lux,
+            "outside_sun_lux": 0.0 if out.sheltered else out.sun_lux,
+            "outside_sky_lux": 0.0 if out.sheltered else out.sky_lux,
+            "vehicles": len(world.vehicles), "buildings": len(world.buildings), "trees": len(world.trees),
+            "street_lamps": len(world.lamps)}
 
 
 def dome_light_labels(dome, position: np.ndarray) -> dict[str, Any]:
@@ -226,7 +250,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
             entries.append(writer.entry(index))
             skipped += 1
             continue
-        maker = maker or FrameMaker(preset, seed)
+        maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
         entries.append(write_new_frame(maker, writer, index, timings))
     writer.write_manifest(entries)
     elapsed = time.perf_counter() - started
@@ -287,7 +311,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
                     if writer.committed(params.index, folder):
                         entry = writer.entry(params.index, folder)
                     else:
-                        maker = maker or FrameMaker(preset, seed)
+                        maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
                         entry = write_new_frame(maker, writer, params.index, timings, params, folder, exposure)
                     state = json.loads((out / entry["path"]).read_text())["sensor_state"]["nir"]
                     exposure = (state["exposure_index_log2_s"], state["metered_level"])

@@ -83,10 +83,10 @@ def test_sunglasses_lens_variants_cover_the_euro_ncap_nir_classes(name):
 
 @pytest.mark.parametrize("cabin", available_cabins())
 @pytest.mark.parametrize("drive", DRIVES)
-def test_composed_scene_opens_and_validates(cabin, drive):
+def test_composed_scene_opens_and_validates(cabin, drive, tmp_path):
     rest = build_driver(sample_identity(stream(0, 0, "t"), sex="female", age_years=30.0, skin_type=2),
                         FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
-    stage = Scene(cabin, drive, rest).stage
+    stage = Scene(cabin, drive, rest, tmp_path).stage
     assert stage.GetCompositionErrors() == []
     assert validation_errors(stage) == []
     assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z and UsdGeom.GetStageMetersPerUnit(stage) == 1.0
@@ -234,7 +234,7 @@ def test_sampler_draws_accessories_from_their_own_streams():
 
 @pytest.mark.parametrize("cabin", available_cabins())
 @pytest.mark.parametrize("drive", DRIVES)
-def test_phone_positions_are_where_euro_ncap_puts_them(cabin, drive):
+def test_phone_positions_are_where_euro_ncap_puts_them(cabin, drive, tmp_path):
     """Checked against the cabin geometry, not against the formulas that place them."""
     from cabin_synth.assets.accessories import PHONE_SIZE
     from cabin_synth.labels.raycast import nearest_hit
@@ -243,7 +243,7 @@ def test_phone_positions_are_where_euro_ncap_puts_them(cabin, drive):
 
     rest = build_driver(sample_identity(stream(0, 0, "t"), sex="male", age_years=30.0, skin_type=4),
                         FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
-    scene = Scene(cabin, drive, rest)
+    scene = Scene(cabin, drive, rest, tmp_path)
     info, stage = scene.cabin, scene.stage
     surfaces = cabin_surfaces(stage, "/World/Cabin")
     eye = info.design_eye_point

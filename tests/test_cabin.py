@@ -191,7 +191,7 @@ def test_unloaded_cabin_has_anchors_zones_and_wheel_but_no_trim(name, drive):
 
 
 @pytest.mark.parametrize("drive", DRIVES)
-def test_composed_scene_loads_the_whole_cabin(drive):
+def test_composed_scene_loads_the_whole_cabin(drive, tmp_path):
     from cabin_synth.driver import FaceState, build_driver, sample_identity
     from cabin_synth.presets.streams import stream
     from cabin_synth.scene.stage import Scene
@@ -199,7 +199,7 @@ def test_composed_scene_loads_the_whole_cabin(drive):
     name = "van"
     rest = build_driver(sample_identity(stream(0, 0, "t"), sex="female", age_years=30.0, skin_type=2),
                         FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {}))
-    stage = Scene(name, drive, rest).stage
+    stage = Scene(name, drive, rest, tmp_path).stage
     scene = {str(p.GetPath()).replace("/World/Cabin", "/Cabin", 1)
              for p in Usd.PrimRange(stage.GetPrimAtPath("/World/Cabin"))
              if not str(p.GetPath()).startswith("/World/Cabin/PhoneAnchors")}   # the scene's own additions

@@ -35,7 +35,7 @@ def test_adding_randomizers_leaves_every_other_value_of_100_frames_unchanged():
 
     def add(d):
         d["camera"]["position_jitter_m"] = {"uniform": [0.0, 0.02]}          # a new randomizer
-        d["conditional"] = {"eyes.pupil_diameter_mm": {"given": "driver.age_years", "cases": [
+        d["conditional"] = {**d.get("conditional", {}), "eyes.pupil_diameter_mm": {"given": "driver.age_years", "cases": [
             {"below": 50, "value": {"uniform": [3, 7]}}, {"value": {"uniform": [2, 5]}}]}}
         d["correlated"] = [{"fields": ["head_pose.yaw_deg", "gaze.yaw_deg"], "correlation": 0.6}]
     changed = variant(add)

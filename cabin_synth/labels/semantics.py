@@ -27,6 +27,8 @@ CLASSES: tuple[str, ...] = (
     "clothing",
     "window",
     "seat_belt",
+    "exterior",    # the world outside the vehicle: road, roadside, buildings, trees, lamps, vehicles, tunnel
+    "sky",         # the sky dome (and the far ground beyond the world's meshes)
 )
 
 CLASS_ID: dict[str, int] = {name: i for i, name in enumerate(CLASSES)}

@@ -18,7 +18,7 @@ from ..body.params import HAND_POSES, SEAT_BELT, SLEEVES
 from ..dataset import schemas
 from ..errors import UserError
 from ..paths import PRESETS, PROJECT_ROOT
-from ..scene import lamps
+from ..scene import lamps, road_lights, world
 from ..scene.accessories import PHONE_POSITIONS, SLOTS, SUNGLASS_LENSES
 from ..scene.materials import CLOTHING
 from ..sensor import catalogue
@@ -74,6 +74,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "body.lean_forward_deg": (-10, 25),
     "body.lean_side_deg": (-15, 15),
     "body.steering_wheel_deg": (-90, 90),
+    "environment.road_light_lux": (0, 500),
+    "environment.traffic": (0, world.VEHICLES),
 }
 
 CATEGORIES: dict[str, set] = {
@@ -91,6 +93,8 @@ CATEGORIES: dict[str, set] = {
     "body.sleeves": set(SLEEVES),
     "body.clothing_colour": set(CLOTHING),
     "body.seat_belt": set(SEAT_BELT),
+    "environment.setting": set(world.SETTINGS),
+    "environment.road_lights": {"none", *road_lights.KINDS},
 }
 # Behaviour fields drawn once per glance (behaviour/models.py), not once per clip: a
 # design, condition or correlation cannot act on them.

@@ -37,6 +37,19 @@ class Lighting:
 
 
 @dataclass(frozen=True)
+class Environment:
+    """The world outside the vehicle (preset section `environment`, optional; docs/presets.md)."""
+    setting: str = "suburban"         # urban | suburban | rural | highway | tunnel (cabin_synth.scene.world)
+    road_lights: str = "led"          # none | sodium | led: the lamps over the road (and in a tunnel)
+    road_light_lux: float = 15.0      # their maintained mean illuminance on the road, lux
+    traffic: int = 2                  # other vehicles placed around the ego vehicle
+    layout_seed: int = 0              # where things stand (cabin_synth.scene.world.layout); a clip keeps its base's
+
+
+ENVIRONMENT_FIELDS = ("setting", "road_lights", "road_light_lux", "traffic")
+
+
+@dataclass(frozen=True)
 class FrameParams:
     """Everything that varies per frame; downstream stages are functions of it."""
 
@@ -61,6 +74,7 @@ class FrameParams:
     accessories: Accessories
     seat_travel_mm: tuple[float, float] = (0.0, 0.0)   # fore-aft (+X), height (+Z) from the stature rule's seat
     body: BodyParams = BodyParams()              # preset section 'body' (optional; defaults otherwise)
+    environment: Environment = Environment()     # preset section 'environment' (optional; defaults otherwise)
     camera_clearance_m: float = CLEARANCE_M      # static parts stay out of this depth of the view (scene/placement.py)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,7 +83,8 @@ class FrameParams:
                  head_euler_deg=list(self.head_euler_deg), head_offset_m=list(self.head_offset_m),
                  camera_offset_m=list(self.camera_offset_m), camera_aim_offset_deg=list(self.camera_aim_offset_deg),
                  expression=dict(self.expression), accessories=self.accessories.to_dict(),
-                 seat_travel_mm=list(self.seat_travel_mm), body=self.body.to_dict())
+                 seat_travel_mm=list(self.seat_travel_mm), body=self.body.to_dict(),
+                 environment=asdict(self.environment))
         return d
 
 
@@ -159,6 +174,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         seat_travel_mm=tuple(float(field("seat", k)) if k in preset.data.get("seat", {}) else 0.0
                              for k in ("fore_aft_mm", "height_mm")),
         body=body,
+        environment=sample_environment(preset, field, stream(seed, index, "environment.layout")),
         camera_clearance_m=float(field("camera", "clearance_m")) if "clearance_m" in preset.section("camera")
         else CLEARANCE_M,
     )
@@ -172,6 +188,16 @@ def sample_body(preset: Preset, field: Callable[[str, str], Any]) -> BodyParams:
         if name in values:
             values[name] = float(values[name])
     return BodyParams(**{k: v if isinstance(v, float) else str(v) for k, v in values.items()})
+
+
+def sample_environment(preset: Preset, field: Callable[[str, str], Any], layout: np.random.Generator) -> Environment:
+    """The optional `environment` section: fields it leaves out keep Environment's defaults.
+    Where things stand outside is drawn apart, as a seed from the frame's stream
+    'environment.layout' (cabin_synth.scene.world), so it never shifts these fields' draws."""
+    given = preset.data.get("environment") or {}
+    values = {name: field("environment", name) for name in ENVIRONMENT_FIELDS if name in given}
+    kinds = {"setting": str, "road_lights": str, "road_light_lux": float, "traffic": lambda v: int(round(float(v)))}
+    return Environment(**{k: kinds[k](v) for k, v in values.items()}, layout_seed=int(layout.integers(2**62)))
 
 
 def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> Lighting:

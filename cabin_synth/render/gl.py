@@ -18,7 +18,7 @@ from ..scene.skin import GLSL as SKIN_GLSL
 from .buffers import Buffers
 from .specular import GLSL as SPECULAR_GLSL
 from .specular import albedo_table
-from .textures import MIN_ROUGHNESS_M, MipImage
+from .textures import LATLONG_WRAP, MIN_ROUGHNESS_M, MipImage
 from .view import SceneView
 
 VERTEX = """
@@ -91,7 +91,10 @@ uniform sampler2D materials;   // rows: (r, g, b, nir rho), (T vis, T nir, retro
                                // gloss (Beckmann m, eta, 1 for hair fibres), the sky's specular albedo at 8 n.v nodes (2 rows)
 uniform vec3 cam_pos;
 uniform vec3 sun_dir;
-uniform vec4 daylight;         // sun lux, sky lux, sun NIR W/m^2, sky NIR W/m^2
+uniform vec4 daylight;         // sun lux, sky lux, sun NIR W/m^2, sky NIR W/m^2 (in the cabin)
+uniform vec3 sky_tint;         // colour of the in-cabin diffuse light, unit luminance
+uniform vec4 outdoors;         // the same four on the world outside, before the glass
+uniform vec4 road;             // road lights' illuminance per RGB channel (lux), NIR W/m^2
 uniform int n_ill;
 uniform vec3 ill_pos[MAX_ILL];
 uniform vec3 ill_axis[MAX_ILL];
@@ -257,7 +260,8 @@ void main() {
     vec3 n = normalize(v_normal);
     vec3 v = normalize(cam_pos - v_pos);
     float side = dot(n, v) < 0.0 ? -1.0 : 1.0;       // two-sided: shade the side we see
-    vec3 gloss = texelFetch(materials, ivec2(v_instance, 4), 0).xyz;
+    vec4 gloss4 = texelFetch(materials, ivec2(v_instance, 4), 0);
+    vec3 gloss = gloss4.xyz;
     vec4 glow = texelFetch(materials, ivec2(v_instance, 3), 0);
     // Texture lookups take their level of detail from st's change across the pixel
     // (derivatives taken here, in uniform control flow).
@@ -279,6 +283,17 @@ void main() {
     }
     n *= side;
     if ((tex_on & 16) != 0) glow.rgb = tex_rgb(tex_value(tex_emission, 4, uv_dx, uv_dy), 4);
+    out_geometry = vec4(v_zcam, float(v_instance), 0.0, 1.0);
+    if (gloss4.w > 0.5) {
+        // The world outside (its textures read above, where derivatives are defined): sun
+        // and sky in the open, road lights from above; no shadow maps reach it (they cover
+        // the cabin) and the cabin's lights do not.
+        float up = 0.5 + 0.5 * n.z;
+        float sun_out = max(dot(n, sun_dir), 0.0);
+        out_radiance = vec4(m.rgb / PI * ((outdoors.x * sun_out + outdoors.y * up) + road.rgb * up),
+                            m.a / PI * (outdoors.z * sun_out + outdoors.w * up + road.a * up)) + glow;
+        return;
+    }
     bool glossy = gloss.x > 0.0 || gloss.z > 0.5;
     float fibre_len = length(v_fibre);   // zero where a hair mesh carries no fibre directions: no sheen
     vec3 t = glossy && gloss.z > 0.5 && fibre_len > 1e-6 ? v_fibre / fibre_len : vec3(0.0);
@@ -322,8 +337,8 @@ void main() {
     // Skin detail only where a vertex carries some (llvmpipe pays per fragment).
     if (any(notEqual(v_melanin, vec4(0.0))) || any(notEqual(v_relief.xyz, vec3(0.0))) || any(notEqual(v_tint, vec4(0.0))))
         m *= exp(skin_log_albedo(v_rest, v_tint, v_melanin, v_relief, v_footprint, skin_line_gain, skin_pore_gain));
-    vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky + e_lamp)
-             + daylight.x * s_sun * sun_t.x + daylight.y * s_sky + s_lamp;
+    vec3 rgb = m.rgb / PI * (daylight.x * sun * sun_t.x + daylight.y * sky * sky_tint + e_lamp)
+             + daylight.x * s_sun * sun_t.x + daylight.y * s_sky * sky_tint + s_lamp;
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro
               + s_ill + daylight.z * s_sun * sun_t.y + daylight.w * s_sky + s_lamp_nir;
     out_radiance = vec4(rgb, nir) + glow;
@@ -434,6 +449,52 @@ void main() {
 }
 """
 
+# What a ray that meets no surface sees: the dome's lat-long textures (UsdLux and OpenEXR
+# layout: columns from longitude +pi at the left, rows from +Y down, uploaded as
+# cabin_synth.render.textures keeps them, bottom row first, so t = 1 at the zenith) at
+# level 0, as render.textures.sample_latlong reads them, and the sun's disc. A full-screen
+# triangle at the far plane, drawn where the opaque pass left the depth clear.
+SKY_VERTEX = """
+#version 330
+void main() {
+    vec2 p = vec2(gl_VertexID == 1 ? 3.0 : -1.0, gl_VertexID == 2 ? 3.0 : -1.0);
+    gl_Position = vec4(p, 1.0, 1.0);
+}
+"""
+
+SKY = """
+#version 330
+const float PI = 3.14159265358979;
+uniform mat3 R_cam;            // vehicle -> OpenCV camera
+uniform vec4 intr;
+uniform vec2 size;
+uniform mat3 to_dome;          // vehicle -> the dome's frame
+uniform sampler2D dome_rgb;    // RGB radiance per unit of dome_scale.x
+uniform sampler2D dome_nir;    // NIR radiance per unit of dome_scale.y (grey)
+uniform vec2 dome_scale;
+uniform vec3 sun_dir;
+uniform vec4 outdoors;
+uniform float sun_cos;         // cosine of the sun's angular radius
+uniform float dome_id;
+layout(location = 0) out vec4 out_radiance;
+layout(location = 1) out vec4 out_geometry;
+void main() {
+    vec2 uv = vec2(gl_FragCoord.x - 0.5, size.y - 0.5 - gl_FragCoord.y);   // OpenCV pixel
+    vec3 w = normalize(transpose(R_cam) * vec3((uv.x - intr.z) / intr.x, (uv.y - intr.w) / intr.y, 1.0));
+    vec3 d = to_dome * w;
+    float lat = asin(clamp(d.y, -1.0, 1.0));
+    float lon = atan(d.x, d.z);
+    vec2 st = vec2((PI - lon) / (2.0 * PI), (0.5 * PI + lat) / PI);
+    vec4 L = vec4(textureLod(dome_rgb, st, 0.0).rgb * dome_scale.x, textureLod(dome_nir, st, 0.0).r * dome_scale.y);
+    if (dot(w, sun_dir) >= sun_cos) {
+        float omega = 2.0 * PI * (1.0 - sun_cos);   // the disc's solid angle
+        L += vec4(vec3(outdoors.x), outdoors.z) / omega;
+    }
+    out_radiance = L;
+    out_geometry = vec4(0.0, dome_id, 0.0, 1.0);
+}
+"""
+
 # Depth of the nearest surface seen from a light, and the filter of see-through
 # surfaces in front of it. Perspective (illuminators) or orthographic (the sun).
 SHADOW_VERTEX = """
@@ -503,7 +564,8 @@ GLINT_MAX_RADIUS_M = 0.02
 EGL_PACKAGES = "libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1"
 
 # Textured inputs in the fragment shader's order (bit k of tex_on), their samplers, and the
-# first texture unit they take (units 0-4 hold the material table and the shadow maps).
+# first texture unit they take (units 0-4 hold the material table and the shadow maps); the
+# sky pass, drawn after the opaque parts, binds the dome's two files to the first two.
 TEXTURE_INPUTS = (("diffuseColor", "tex_diffuse"), ("nir", "tex_nir"), ("roughness", "tex_roughness"),
                   ("normal", "tex_normal"), ("emissiveColor", "tex_emission"))
 TEXTURE_UNIT = 5
@@ -520,7 +582,7 @@ class GLTextures:
         self._textures: "OrderedDict[str, object]" = OrderedDict()
         self._samplers: dict[tuple[str, str], object] = {}
 
-    def _texture(self, image: MipImage):
+    def texture(self, image: MipImage):
         tex = self._textures.get(image.key)
         if tex is None:
             levels = image.levels
@@ -534,7 +596,7 @@ class GLTextures:
         self._textures.move_to_end(image.key)
         return tex
 
-    def _sampler(self, wrap: tuple[str, str]):
+    def sampler(self, wrap: tuple[str, str]):
         if wrap not in self._samplers:
             ctx = self.ctx
             black = {"border_color": (0.0, 0.0, 0.0, 0.0)} if "black" in wrap else {}
@@ -551,8 +613,8 @@ class GLTextures:
             if binding is None:
                 continue
             on |= 1 << k
-            self._texture(binding.image).use(TEXTURE_UNIT + k)
-            self._sampler(binding.wrap).use(TEXTURE_UNIT + k)
+            self.texture(binding.image).use(TEXTURE_UNIT + k)
+            self.sampler(binding.wrap).use(TEXTURE_UNIT + k)
             scale[k], bias[k] = binding.scale, binding.bias
             channel[k] = -1 if len(binding.channels) == 3 else binding.channels[0]
         program["tex_on"].value = on
@@ -599,6 +661,7 @@ def material_table(view: SceneView) -> np.ndarray:
             table[5:7, inst.id] = albedo_table(m.ior, m.roughness).reshape(2, 4)
         elif m.fibre:   # the fibres' sheen of the sky is left out (docs/sensors.md)
             table[4, inst.id, 1:3] = (m.ior, 1.0)
+        table[4, inst.id, 3] = float(inst.semantic == "exterior")
     return table
 
 
@@ -629,6 +692,8 @@ class GLRenderer:
                                    + FRAGMENT % {"min_roughness": MIN_ROUGHNESS_M})
         self.glint_program = ctx.program(vertex_shader=VERTEX, fragment_shader=lights + GLINT)
         self.filter_program = ctx.program(vertex_shader=VERTEX, fragment_shader=FILTER)
+        self.sky_program = ctx.program(vertex_shader=SKY_VERTEX, fragment_shader=SKY)
+        self._sky_vao = ctx.vertex_array(self.sky_program, [])
         self.shadow_depth = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_DEPTH)
         self.shadow_filter = ctx.program(vertex_shader=SHADOW_VERTEX, fragment_shader=SHADOW_FILTER)
         self._fbo = None
@@ -669,7 +734,8 @@ class GLRenderer:
         target["depth_fbo"].viewport = viewport
         target["depth_fbo"].depth_mask = True
         ctx.disable(ctx.BLEND)
-        opaque.render()
+        if opaque is not None:
+            opaque.render()
         if see_through is not None:
             target["filter_fbo"].use()
             target["filter_fbo"].viewport = viewport
@@ -682,14 +748,15 @@ class GLRenderer:
             ctx.disable(ctx.BLEND)
 
     @staticmethod
-    def _receivers(view: SceneView) -> np.ndarray:
-        """Vertices the camera may see within SHADOW_RANGE_M (all of them if none)."""
+    def _receivers(view: SceneView, cabin: np.ndarray) -> np.ndarray:
+        """Vertices of the cabin (mask over the view's vertices) the camera may see within
+        SHADOW_RANGE_M (all of them if none)."""
         cam = view.camera
-        pc = cam.to_camera(view.positions.astype(np.float64))
+        pc = cam.to_camera(view.positions[cabin].astype(np.float64))
         z = np.where(pc[:, 2] > cam.near_m, pc[:, 2], np.inf)
         uv = np.stack([cam.fx * pc[:, 0] / z + cam.cx, cam.fy * pc[:, 1] / z + cam.cy], axis=1)
         seen = (pc[:, 2] > cam.near_m) & (pc[:, 2] < SHADOW_RANGE_M) & cam.in_image(uv)
-        return view.positions[seen if seen.any() else slice(None)].astype(np.float64)
+        return view.positions[cabin][seen if seen.any() else slice(None)].astype(np.float64)
 
     @staticmethod
     def _ill_frustum(R: np.ndarray, position: np.ndarray, receivers: np.ndarray,
@@ -701,10 +768,11 @@ class GLRenderer:
         tan = np.clip(np.abs(ahead[:, :2] / ahead[:, 2:3]).max(axis=0) * 1.02 if len(ahead) else [1.0, 1.0], 0.05, max_tan)
         return 1.0 / tan[0], 1.0 / tan[1], 2.0 * float(tan.max()) / ILL_SHADOW_PX
 
-    def _sun_frame(self, view: SceneView, receivers: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
+    def _sun_frame(self, casters: np.ndarray, sun_direction: np.ndarray,
+                   receivers: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
         """Orthographic sun view fitted to the receivers, deep enough for every caster."""
-        R = _frame_rows(-view.sun_direction)
-        q = view.positions.astype(np.float64) @ R.T
+        R = _frame_rows(-sun_direction)
+        q = casters.astype(np.float64) @ R.T
         receivers = receivers @ R.T
         lo, hi = receivers.min(axis=0), receivers.max(axis=0)
         zlo, zhi = q[:, 2].min(), q[:, 2].max()
@@ -713,6 +781,21 @@ class GLRenderer:
         origin = R.T @ centre
         texel = 2.0 * max(half[0], half[1]) / SUN_SHADOW_PX
         return R, origin, (1.0 / half[0], 1.0 / half[1], 0.0, half[2]), (half[0], half[1], texel)
+
+    def _draw_sky(self, view: SceneView) -> None:
+        """The dome where the opaque pass left the far plane (its files uploaded once, as
+        every texture is)."""
+        ctx, dome, prog = self.ctx, view.dome, self.sky_program
+        for k, (name, image) in enumerate((("dome_rgb", dome.rgb), ("dome_nir", dome.nir))):
+            self._textures.texture(image).use(TEXTURE_UNIT + k)
+            self._textures.sampler(LATLONG_WRAP).use(TEXTURE_UNIT + k)
+            prog[name].value = TEXTURE_UNIT + k
+        prog["dome_scale"].value = (dome.rgb_scale, dome.nir_scale)
+        prog["to_dome"].value = _mat3(dome.to_dome)
+        prog["dome_id"].value = float(dome.id)
+        ctx.depth_func = "<="
+        self._sky_vao.render(vertices=3)
+        ctx.depth_func = "<"
 
     def render(self, view: SceneView) -> Buffers:
         # A process may hold several renderers: make this one's context current.
@@ -739,9 +822,11 @@ class GLRenderer:
         # Cabin glazing filters no light in the maps: its transmittance is in the
         # daylight figures (scene/lighting.py), and the illuminators light nothing beyond it.
         window = np.array([False] + [inst.semantic == "window" for inst in view.instances])
+        # The world outside casts no shadow into the maps: they cover the cabin (docs/sensors.md).
+        outside = np.array([False] + [inst.semantic == "exterior" for inst in view.instances])
         textured = [inst for inst in view.instances if inst.textures and inst.material.opacity >= 1.0]
         groups = {
-            "opaque": opacity[tri_id] >= 1.0,
+            "caster": (opacity[tri_id] >= 1.0) & ~outside[tri_id],
             "plain": (opacity[tri_id] >= 1.0) & ~np.isin(tri_id, [inst.id for inst in textured]),
             **{inst.id: tri_id == inst.id for inst in textured},
             "filter": filters[tri_id],
@@ -782,15 +867,16 @@ class GLRenderer:
         # Shadow and filter maps: the sun (orthographic), then each illuminator and each lit lamp in its tile.
         ctx.enable(ctx.DEPTH_TEST)
         ctx.disable(ctx.CULL_FACE)
-        shadow_opaque = vao(self.shadow_depth, "opaque")
+        shadow_opaque = vao(self.shadow_depth, "caster")
         for key in ("depth_fbo", "filter_fbo"):
             self._sun[key].viewport = (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX)
         light_filter = vao(self.shadow_filter, "light_filter")
         self._sun["depth_fbo"].clear(1e30, 1e30, 1e30, 1e30, depth=1.0)
         if light_filter is not None:
             self._sun["filter_fbo"].clear(1.0, 1.0, 1.0, 1e30)
-        receivers = self._receivers(view)
-        sun_R, sun_o, sun_proj, sun_map = self._sun_frame(view, receivers)
+        receivers = self._receivers(view, ~outside[view.instance_ids])
+        sun_R, sun_o, sun_proj, sun_map = self._sun_frame(view.positions[~outside[view.instance_ids]], view.sun_direction,
+                                                          receivers)
         self._shadow_pass(self._sun, (0, 0, SUN_SHADOW_PX, SUN_SHADOW_PX), sun_R, sun_o, sun_proj,
                           shadow_opaque, light_filter)
         if self._ill_count != n_tiles:
@@ -814,6 +900,9 @@ class GLRenderer:
                               position, (m[0], m[1], 1.0, cam.far_m), shadow_opaque, light_filter)
 
         skin_gains = band_gains(view.wavelength_nm)
+        out = view.outdoors
+        outdoors = (out.sun_lux, out.sky_lux, out.sun_nir_w_m2, out.sky_nir_w_m2) if out is not None else (0.0,) * 4
+        road = (*(float(c) for c in out.road_rgb_lux), out.road_nir_w_m2) if out is not None else (0.0,) * 4
         pad = lambda rows, width, size=MAX_ILLUMINATORS: np.concatenate(
             [np.asarray(rows, np.float32).reshape(len(rows), width),
              np.zeros((size - len(rows), width), np.float32)]).tobytes()
@@ -823,6 +912,8 @@ class GLRenderer:
             "near_far": (cam.near_m, cam.far_m),
             "cam_pos": tuple(cam.position), "sun_dir": tuple(view.sun_direction),
             "daylight": (view.sun_lux, view.sky_lux, view.sun_nir_w_m2, view.sky_nir_w_m2),
+            "sky_tint": tuple(float(c) for c in view.sky_rgb), "outdoors": outdoors, "road": road,
+            "sun_cos": float(np.cos(SUN_DIAMETER_RAD / 2)),
             "n_ill": n_ill, "use_filters": int(light_filter is not None), "n_tiles": n_tiles, "n_lamp": n_lamp,
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
@@ -842,7 +933,7 @@ class GLRenderer:
             "lamp_R": pad([np.asarray(R, float).T.ravel() for R in lamp_R], 9, MAX_LAMPS),
             "lamp_map": pad(lamp_map, 3, MAX_LAMPS),
         }
-        for prog in (self.program, self.glint_program, self.filter_program):
+        for prog in (self.program, self.glint_program, self.filter_program, self.sky_program):
             for name, value in uniforms.items():
                 if name in prog:
                     prog[name].value = value
@@ -865,6 +956,8 @@ class GLRenderer:
         for inst in textured:
             self._textures.bind(self.program, inst.textures)
             vao(self.program, inst.id).render()
+        if view.dome is not None:
+            self._draw_sky(view)
         # See-through passes: test against the opaque depth, never write it.
         fbo.depth_mask = False
         ctx.enable(ctx.BLEND)

@@ -4,20 +4,65 @@ Same inputs, same buffers, same direct light model as render/gl.py (Lambert
 under sun, sky, every illuminator and every lit cabin lamp, the glossy lobe of
 skin and the sheen of hair fibres (cabin_synth.render.specular), bright-pupil
 retro-reflection, emissive surfaces, skin detail and its ambient occlusion of
-the sky, cabin_synth.scene.skin), written
-the obvious way (a z-buffer filled triangle by triangle, shading afterwards) so
-tests can check the fast path against it. It does not model shadows,
-see-through filters or corneal glints: tests check those against geometry
-computed by hand (tests/test_render.py, tests/test_eye_optics.py).
+the sky, cabin_synth.scene.skin; textured inputs filtered as GL filters them,
+cabin_synth.render.textures; the world outside under its own light, the sky
+dome where no surface is, see-through filters), written the obvious way (a
+z-buffer filled triangle by triangle, shading afterwards) so tests can check the
+fast path against it. It does not model shadows or corneal glints: tests check
+those against geometry computed by hand (tests/test_render.py,
+tests/test_eye_optics.py).
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
 from ..scene import skin
 from ..scene.materials import RETRO_ANGLE_RAD
 from . import specular, textures
+from .gl import SUN_DIAMETER_RAD
 from .buffers import Buffers
 from .view import SceneView
+
+
+class _Cover(NamedTuple):
+    """The pixels a screen triangle may cover: its bounding box clipped to the image."""
+    rows: slice
+    cols: slice
+    uu: np.ndarray          # pixel columns (u) of the box
+    vv: np.ndarray          # pixel rows (v) of the box
+    w: np.ndarray           # screen-space barycentrics at the pixel centres, (..., 3)
+    inside: np.ndarray      # centres inside the triangle
+    d: float                # twice its signed area in (u, v)
+
+
+def _barycentric(p: np.ndarray, d: float, uu, vv) -> np.ndarray:
+    """Screen-space barycentric weights (..., 3) at pixel positions (uu, vv) of the screen
+    triangle p (3, 2) whose doubled signed area is d."""
+    w1 = ((uu - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (vv - p[0, 1])) / d
+    w2 = ((p[1, 0] - p[0, 0]) * (vv - p[0, 1]) - (uu - p[0, 0]) * (p[1, 1] - p[0, 1])) / d
+    return np.stack([1.0 - w1 - w2, w1, w2], axis=-1)
+
+
+def _perspective(w: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Perspective-correct weights from screen-space ones (1/z is linear in screen space)."""
+    persp = w / z
+    return persp / persp.sum(axis=-1, keepdims=True)
+
+
+def _covered(p: np.ndarray, W: int, H: int) -> _Cover | None:
+    """Pixels whose centres may lie in the screen triangle p (3, 2), or None."""
+    u0, v0 = np.floor(p.min(axis=0)).astype(int)
+    u1, v1 = np.ceil(p.max(axis=0)).astype(int)
+    u0, v0, u1, v1 = max(u0, 0), max(v0, 0), min(u1, W - 1), min(v1, H - 1)
+    if u0 > u1 or v0 > v1:
+        return None
+    uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1))
+    d = (p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (p[1, 1] - p[0, 1])
+    if abs(d) < 1e-12:
+        return None
+    w = _barycentric(p, d, uu, vv)
+    return _Cover(slice(v0, v1 + 1), slice(u0, u1 + 1), uu, vv, w, np.all(w >= 0, axis=-1), d)
 
 
 def render_reference(view: SceneView) -> Buffers:
@@ -40,36 +85,22 @@ def render_reference(view: SceneView) -> Buffers:
         if np.any(z < cam.near_m):
             continue  # the GL path clips; no test scene puts geometry behind the near plane
         p = uv[[a, b, c]]
-        u0, v0 = np.floor(p.min(axis=0)).astype(int)
-        u1, v1 = np.ceil(p.max(axis=0)).astype(int)
-        u0, v0, u1, v1 = max(u0, 0), max(v0, 0), min(u1, W - 1), min(v1, H - 1)
-        if u0 > u1 or v0 > v1:
+        cover = _covered(p, W, H)
+        if cover is None:
             continue
-        uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1))
-        d = (p[1, 0] - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (p[1, 1] - p[0, 1])
-        if abs(d) < 1e-12:
-            continue
-        def weights(uu, vv):
-            """Screen-space barycentrics and their perspective-correct form at pixels (uu, vv)."""
-            w1 = ((uu - p[0, 0]) * (p[2, 1] - p[0, 1]) - (p[2, 0] - p[0, 0]) * (vv - p[0, 1])) / d
-            w2 = ((p[1, 0] - p[0, 0]) * (vv - p[0, 1]) - (uu - p[0, 0]) * (p[1, 1] - p[0, 1])) / d
-            w = np.stack([1.0 - w1 - w2, w1, w2], axis=-1)
-            # Perspective-correct: 1/z is linear in screen space.
-            persp = w / z
-            return w, persp / persp.sum(axis=-1, keepdims=True)
-
-        w, persp = weights(uu, vv)
-        inside = np.all(w >= 0, axis=-1)
-        zz = 1.0 / np.where(inside, (w / z).sum(axis=-1), 1.0)
-        closer = inside & (zz < zbuf[v0:v1 + 1, u0:u1 + 1])
-        zbuf[v0:v1 + 1, u0:u1 + 1][closer] = zz[closer]
-        tri_at[v0:v1 + 1, u0:u1 + 1][closer] = t_index
-        bary_at[v0:v1 + 1, u0:u1 + 1][closer] = persp[closer]
+        rows, cols = cover.rows, cover.cols
+        zz = 1.0 / np.where(cover.inside, (cover.w / z).sum(axis=-1), 1.0)
+        closer = cover.inside & (zz < zbuf[rows, cols])
+        zbuf[rows, cols][closer] = zz[closer]
+        tri_at[rows, cols][closer] = t_index
+        bary_at[rows, cols][closer] = _perspective(cover.w, z)[closer]
         if view.uv is not None:
+            weights = lambda uu, vv: _perspective(_barycentric(p, cover.d, uu, vv), z)
+            uu, vv = cover.uu, cover.vv
             left = uu - uu % 2
             low = H - 1 - ((H - 1 - vv) - (H - 1 - vv) % 2)    # image row of the quad's lower window row
-            bary_dx[v0:v1 + 1, u0:u1 + 1][closer] = (weights(left + 1.0, vv)[1] - weights(left, vv)[1])[closer]
-            bary_dy[v0:v1 + 1, u0:u1 + 1][closer] = (weights(uu, low - 1.0)[1] - weights(uu, low)[1])[closer]
+            bary_dx[rows, cols][closer] = (weights(left + 1.0, vv) - weights(left, vv))[closer]
+            bary_dy[rows, cols][closer] = (weights(uu, low - 1.0) - weights(uu, low))[closer]
 
     hit = tri_at >= 0
     corners = tris[tri_at[hit]]
@@ -98,14 +129,14 @@ def render_reference(view: SceneView) -> Buffers:
     rough = np.array([1.0] + [m.roughness if m.glossy else 1.0 for m in by_id[1:]])[inst]
     glow = np.array([(*by_id[i].emission_rgb, by_id[i].emission_nir) for i in inst]).reshape(-1, 4)
     if view.uv is not None:
-        uv = np.einsum("nk,nkj->nj", w, view.uv[corners].astype(np.float64))
-        uv_dx = np.einsum("nk,nkj->nj", bary_dx[hit], view.uv[corners].astype(np.float64))
-        uv_dy = np.einsum("nk,nkj->nj", bary_dy[hit], view.uv[corners].astype(np.float64))
+        st = np.einsum("nk,nkj->nj", w, view.uv[corners].astype(np.float64))
+        st_dx = np.einsum("nk,nkj->nj", bary_dx[hit], view.uv[corners].astype(np.float64))
+        st_dy = np.einsum("nk,nkj->nj", bary_dy[hit], view.uv[corners].astype(np.float64))
         for instance in view.instances:
             sel = inst == instance.id
             if not instance.textures or not sel.any():
                 continue
-            value = {name: textures.sample(b, uv[sel], uv_dx[sel], uv_dy[sel])
+            value = {name: textures.sample(b, st[sel], st_dx[sel], st_dy[sel])
                      for name, b in instance.textures.items()}
             colour = lambda v: np.repeat(v, 3, axis=1) if v.shape[1] == 1 else v
             if "diffuseColor" in value:
@@ -177,13 +208,77 @@ def render_reference(view: SceneView) -> Buffers:
 
     rgb = np.zeros((H, W, 3), np.float32)
     nir = np.zeros((H, W), np.float32)
-    rgb[hit] = (albedo / np.pi * ((view.sun_lux * sun + view.sky_lux * sky)[:, None] + e_lamp) + glow[:, :3]
-                + (view.sun_lux * s_sun + view.sky_lux * s_sky)[:, None] + s_lamp[:, :3])
-    nir[hit] = (rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
-                + glow[:, 3] + s_ill + view.sun_nir_w_m2 * s_sun + view.sky_nir_w_m2 * s_sky + s_lamp[:, 3])
+    tint = np.asarray(view.sky_rgb, float)
+    rgb_hit = (albedo / np.pi * ((view.sun_lux * sun)[:, None] + (view.sky_lux * sky)[:, None] * tint + e_lamp)
+               + glow[:, :3] + (view.sun_lux * s_sun)[:, None] + (view.sky_lux * s_sky)[:, None] * tint + s_lamp[:, :3])
+    nir_hit = (rho / np.pi * (e_ill + view.sun_nir_w_m2 * sun + view.sky_nir_w_m2 * sky) + retro_strength / np.pi * retro
+               + glow[:, 3] + s_ill + view.sun_nir_w_m2 * s_sun + view.sky_nir_w_m2 * s_sky + s_lamp[:, 3])
+    outside = np.array([False] + [i.semantic == "exterior" for i in view.instances])[inst]
+    if outside.any():
+        rgb_out, nir_out = outdoor_radiance(view, nrm[outside], albedo[outside], rho[outside])
+        rgb_hit[outside], nir_hit[outside] = rgb_out + glow[outside, :3], nir_out + glow[outside, 3]
+    rgb[hit], nir[hit] = rgb_hit, nir_hit
     nir_illuminators = np.zeros((H, W), np.float32)
-    nir_illuminators[hit] = led
+    nir_illuminators[hit] = np.where(outside, 0.0, led)     # the illuminators light nothing outside
     depth = np.where(hit, zbuf, 0.0).astype(np.float32)
     instance = np.zeros((H, W), np.int32)
     instance[hit] = inst
+    if view.dome is not None:
+        _sky(view, ~hit, rgb, nir, instance)
+    _filter(view, pc, uv, zbuf, rgb, nir, nir_illuminators)
     return Buffers(rgb=rgb, nir=nir, depth=depth, instance=instance, nir_illuminators=nir_illuminators)
+
+
+def outdoor_radiance(view: SceneView, nrm: np.ndarray, albedo: np.ndarray, rho: np.ndarray):
+    """Lambertian radiance of the world outside: sun and sky in the open air, road lights
+    from above (gl.py's exterior branch)."""
+    out = view.outdoors
+    up = 0.5 + 0.5 * nrm[:, 2]
+    sun = np.clip(nrm @ view.sun_direction, 0, None)
+    rgb = albedo / np.pi * ((out.sun_lux * sun + out.sky_lux * up)[:, None] + up[:, None] * out.road_rgb_lux)
+    nir = rho / np.pi * (out.sun_nir_w_m2 * sun + (out.sky_nir_w_m2 + out.road_nir_w_m2) * up)
+    return rgb, nir
+
+
+def _sky(view: SceneView, empty: np.ndarray, rgb, nir, instance) -> None:
+    """The dome and the sun's disc where no surface is."""
+    cam, dome = view.camera, view.dome
+    v, u = np.nonzero(empty)
+    rays = np.stack([(u - cam.cx) / cam.fx, (v - cam.cy) / cam.fy, np.ones(len(u))], axis=1) @ cam.R_cam_vehicle
+    rays /= np.linalg.norm(rays, axis=1, keepdims=True)
+    local = rays @ dome.to_dome.T
+    L_rgb = textures.sample_latlong(dome.rgb, local)[:, :3] * dome.rgb_scale
+    L_nir = textures.sample_latlong(dome.nir, local)[:, 0] * dome.nir_scale
+    half = SUN_DIAMETER_RAD / 2
+    disc = rays @ view.sun_direction >= np.cos(half)
+    if view.outdoors is not None and disc.any():
+        omega = 2.0 * np.pi * (1.0 - np.cos(half))
+        L_rgb[disc] += view.outdoors.sun_lux / omega
+        L_nir[disc] += view.outdoors.sun_nir_w_m2 / omega
+    rgb[v, u], nir[v, u], instance[v, u] = L_rgb, L_nir, dome.id
+
+
+def _filter(view: SceneView, pc, uv, zbuf, rgb, nir, nir_illuminators) -> None:
+    """See-through parts multiply what lies behind them by their transmittance, once per
+    face turned to the camera (gl.py's filter pass: front faces, counter-clockwise in
+    window coordinates, whose rows run opposite to v)."""
+    cam = view.camera
+    H, W = cam.height, cam.width
+    see = [i for i in view.instances if i.material.opacity < 1.0]
+    if not see:
+        return
+    T = {i.id: (i.material.transmittance_visible, i.material.nir_transmittance(view.wavelength_nm)) for i in see}
+    tri_id = view.instance_ids[view.triangles[:, 0]]
+    for (a, b, c), k in zip(view.triangles[np.isin(tri_id, list(T))], tri_id[np.isin(tri_id, list(T))]):
+        z = pc[[a, b, c], 2]
+        if np.any(z < cam.near_m):
+            continue
+        cover = _covered(uv[[a, b, c]], W, H)
+        if cover is None or cover.d > 0:
+            continue
+        rows, cols = cover.rows, cover.cols
+        zz = 1.0 / np.where(cover.inside, (cover.w / z).sum(axis=-1), 1.0)
+        behind = cover.inside & (zz < zbuf[rows, cols])
+        rgb[rows, cols][behind] *= T[k][0]
+        nir[rows, cols][behind] *= T[k][1]
+        nir_illuminators[rows, cols][behind] *= T[k][1]

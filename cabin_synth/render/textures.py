@@ -9,6 +9,11 @@ as float16. The GL renderer uploads exactly these levels, and `sample` is its
 trilinear filtering written out in numpy for the reference renderer, so the
 two renderers filter the same numbers.
 
+Files are PNGs (8- or 16-bit) or OpenEXR (half or float, linear: never an sRGB
+curve unless a binding asks for one). The sky dome's lat-long files
+(cabin_synth.scene.outside) come through the same cache: `sample_latlong` looks
+a lat-long map up by direction, as gl.py's sky pass does, at level 0.
+
 `st` follows USD: (0, 0) is the image's lower-left corner, t grows upwards, so
 level 0 is stored bottom row first.
 """
@@ -25,12 +30,15 @@ from PIL import Image
 
 from ..errors import UserError
 from ..scene.materials import srgb_to_linear
+from ..scene.outside import read_exr
 
 # UsdUVTexture outputs: the channels they read.
 OUTPUTS = {"rgb": (0, 1, 2), "r": (0,), "g": (1,), "b": (2,), "a": (3,)}
 # The specification's default wrap, useMetadata, falls back to black: PNGs carry no wrap metadata.
 WRAP_DEFAULT = "black"
 SUPPORTED_WRAPS = ("repeat", "clamp", "black")
+# A lat-long map wraps across longitude (s) and stops at the poles (t).
+LATLONG_WRAP = ("repeat", "clamp")
 # A roughness texel of 0 would make a mirror of a lobe the pixel cannot resolve: the smallest
 # Beckmann m the renderers take from a roughness texture.
 MIN_ROUGHNESS_M = 0.01
@@ -88,11 +96,15 @@ def mip_levels(linear: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def decode(pixels: np.ndarray, colour_space: str) -> np.ndarray:
-    """File pixels -> (h, w, 4) float32 linear values, bottom row first."""
-    bits = 16 if pixels.dtype == np.uint16 else 8
-    if pixels.dtype not in (np.uint8, np.uint16):
-        raise ValueError(f"texture pixels must be uint8 or uint16, not {pixels.dtype}")
-    a = pixels.astype(np.float32) / (2 ** bits - 1)
+    """File pixels (uint8, uint16, or float as OpenEXR holds them) -> (h, w, 4) float32
+    linear values, bottom row first."""
+    if pixels.dtype.kind == "f":
+        bits, a = None, pixels.astype(np.float32)
+    elif pixels.dtype in (np.uint8, np.uint16):
+        bits = 16 if pixels.dtype == np.uint16 else 8
+        a = pixels.astype(np.float32) / (2 ** bits - 1)
+    else:
+        raise ValueError(f"texture pixels must be uint8, uint16 or float, not {pixels.dtype}")
     if a.ndim == 2:
         a = a[..., None]
     channels = a.shape[2]
@@ -123,10 +135,14 @@ def load(path: str, colour_space: str, where: str) -> MipImage:
             _CACHE.move_to_end(key)
             return _CACHE[key]
     try:
-        with Image.open(path) as im:
-            pixels = np.array(im)
-    except OSError as exc:
-        raise UserError(f"cannot decode the texture of {where} ({exc}); expected a PNG", file=path) from None
+        if Path(path).suffix.lower() == ".exr":
+            pixels = read_exr(path)
+        else:
+            with Image.open(path) as im:
+                pixels = np.array(im)
+    except (OSError, RuntimeError) as exc:
+        raise UserError(f"cannot decode the texture of {where} ({exc}); expected a PNG or an OpenEXR file",
+                        file=path) from None
     if pixels.dtype == np.int32:   # Pillow's 16-bit grey ('I;16' opened as 'I')
         pixels = pixels.astype(np.uint16)
     image = MipImage(f"{path}|{colour_space}", mip_levels(decode(pixels, colour_space)))
@@ -156,6 +172,21 @@ def _bilinear(level: np.ndarray, uv: np.ndarray, wrap: tuple[str, str]) -> np.nd
         iy, in_y = _wrap(y0 + dy, h, wrap[1])
         out += weight * (in_x & in_y)[:, None] * level[iy, ix].astype(np.float64)
     return out
+
+
+def latlong_st(directions: np.ndarray) -> np.ndarray:
+    """st (N, 2) of unit directions (N, 3) in a lat-long map's frame (Y up, UsdLux
+    DomeLight and OpenEXR layout: longitude atan2(x, z) from +pi at the left edge,
+    latitude asin(y) from +pi/2 at the top row, so t = 1 at the zenith)."""
+    lat = np.arcsin(np.clip(directions[:, 1], -1.0, 1.0))
+    lon = np.arctan2(directions[:, 0], directions[:, 2])
+    return np.stack([(np.pi - lon) / (2.0 * np.pi), (0.5 * np.pi + lat) / np.pi], axis=1)
+
+
+def sample_latlong(image: MipImage, directions: np.ndarray) -> np.ndarray:
+    """(N, 4) values of a lat-long map at unit directions (N, 3) of its frame, as gl.py's
+    sky pass reads them: bilinear at level 0, wrapped across longitude, clamped at the poles."""
+    return _bilinear(image.levels[0], latlong_st(directions), LATLONG_WRAP)
 
 
 def sample(binding: TextureBinding, uv: np.ndarray, uv_dx: np.ndarray, uv_dy: np.ndarray) -> np.ndarray:

@@ -19,12 +19,13 @@ from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..scene.materials import Material
 from ..scene.textures import nir_input
-from .textures import OUTPUTS, SUPPORTED_WRAPS, WRAP_DEFAULT, TextureBinding, load, tangent_frames
+from .textures import OUTPUTS, SUPPORTED_WRAPS, WRAP_DEFAULT, MipImage, TextureBinding, load, tangent_frames
 from .specular import FIBRE_PRIMVAR
 
 # Material inputs a texture may feed, as Instance.textures names them: "nir" is the
 # NIR reflectance at the view's band (cabin_synth.scene.textures).
 TEXTURED_INPUTS = ("diffuseColor", "roughness", "normal", "emissiveColor", "nir")
+SKY_PRIM = "/World/Lights/Sky"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,30 @@ class Lamp:
 
 
 @dataclass(frozen=True)
+class Dome:
+    """The sky dome (UsdLux DomeLight) as the renderers look it up: by direction
+    (render.textures.sample_latlong, gl.py's sky pass). Its files are decoded and cached
+    as every texture is (render.textures.load); the intensities scale them."""
+    rgb: MipImage           # lat-long radiance per unit of rgb_scale, linear RGB
+    nir: MipImage           # lat-long NIR band radiance per unit of nir_scale (grey)
+    to_dome: np.ndarray     # (3, 3) vehicle-frame direction -> the dome's lat-long frame (Y up, OpenEXR layout)
+    id: int                 # its instance id
+    rgb_scale: float        # the DomeLight's intensity times 2^exposure
+    nir_scale: float        # its cabin_synth:nir_intensity, W/m^2/sr per unit of the NIR file
+
+
+@dataclass(frozen=True)
+class Outdoors:
+    """The light on the world's surfaces outside the glass (zero sun and sky in a tunnel)."""
+    sun_lux: float
+    sky_lux: float
+    sun_nir_w_m2: float
+    sky_nir_w_m2: float
+    road_rgb_lux: np.ndarray   # (3,) road lights' illuminance per linear RGB channel
+    road_nir_w_m2: float
+
+
+@dataclass(frozen=True)
 class SceneView:
     positions: np.ndarray      # (V,3) float32, vehicle frame
     normals: np.ndarray        # (V,3) float32, unit
@@ -81,6 +106,9 @@ class SceneView:
     # meshes with a normal map (zero elsewhere), or None.
     uv: np.ndarray | None = None
     tangents: np.ndarray | None = None
+    sky_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)   # colour of the in-cabin diffuse light (sky and road lights), unit luminance
+    dome: Dome | None = None           # what the rays that meet no surface see
+    outdoors: Outdoors | None = None   # light on the world outside (instances of class exterior)
 
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -313,6 +341,9 @@ class StageReader:
             ids.append(np.full(len(world), instance.id, np.int32))
             tris.append(t + offset)
             offset += len(world)
+        dome = self._dome(cache, len(instances) + 1)
+        if dome is not None:
+            instances.append(Instance(dome.id, SKY_PRIM, "sky", Material((0.0, 0.0, 0.0), 0.0, 0.0)))
         widths = {"detail": skin.DETAIL_WIDTH, "fibres": 3, "uv": 2, "tangents": 4}
         return SceneView(
             positions=np.concatenate(positions).astype(np.float32),
@@ -323,8 +354,25 @@ class StageReader:
             camera=self._camera(width, height),
             wavelength_nm=wavelength_nm,
             **{name: _gather(parts, offset, widths[name]) for name, parts in sparse.items()},
+            dome=dome,
             **self._lights(cache),
         )
+
+    def _dome(self, cache: UsdGeom.XformCache, id: int) -> Dome | None:
+        """The DomeLight's lat-long textures (linear files, render.textures.load), their
+        intensities and its orientation; None where it has no texture files."""
+        prim = self.stage.GetPrimAtPath(SKY_PRIM)
+        if not prim or not prim.IsA(UsdLux.DomeLight):
+            return None
+        light = UsdLux.DomeLight(prim)
+        files = (light.GetTextureFileAttr().Get(), prim.GetAttribute("cabin_synth:nir_texture_file").Get())
+        if any(f is None or not f.path for f in files):
+            return None
+        rgb, nir = (load(f.resolvedPath or f.path, "raw", str(prim.GetPath())) for f in files)
+        M = np.asarray(cache.GetLocalToWorldTransform(prim), np.float64)[:3, :3]   # rows: local axes in the world
+        return Dome(rgb=rgb, nir=nir, to_dome=M / np.linalg.norm(M, axis=1, keepdims=True), id=id,
+                    rgb_scale=float(light.GetIntensityAttr().Get()) * 2.0 ** float(light.GetExposureAttr().Get() or 0.0),
+                    nir_scale=float(prim.GetAttribute("cabin_synth:nir_intensity").Get()))
 
     def _camera(self, width: int, height: int) -> Camera:
         cam = UsdGeom.Camera(self.stage.GetPrimAtPath("/World/Camera"))
@@ -349,12 +397,28 @@ class StageReader:
                     position=M[3, :3].copy(), axis=-M[2, :3] / np.linalg.norm(M[2, :3]),
                     w_sr=float(prim.GetAttribute("cabin_synth:radiant_intensity_w_sr").Get()),
                     exponent=float(UsdLux.ShapingAPI(prim).GetShapingFocusAttr().Get())))
+        outdoors = None
+        if get("/World/Lights/Sun", "outside_illuminance_lux") is not None:
+            open_air = 0.0 if self.stage.GetPrimAtPath("/World/Outside").GetAttribute("cabin_synth:sheltered").Get() else 1.0
+            road = self.stage.GetPrimAtPath("/World/Outside/RoadLights")
+            sky_light = UsdLux.DomeLight(self.stage.GetPrimAtPath(SKY_PRIM))
+            outdoors = Outdoors(
+                sun_lux=open_air * float(get("/World/Lights/Sun", "outside_illuminance_lux")),
+                sky_lux=open_air * float(sky_light.GetIntensityAttr().Get()),
+                sun_nir_w_m2=open_air * float(get("/World/Lights/Sun", "outside_nir_irradiance_w_m2")),
+                sky_nir_w_m2=open_air * float(get(SKY_PRIM, "nir_intensity")),
+                road_rgb_lux=float(road.GetAttribute("cabin_synth:illuminance_lux").Get())
+                * np.asarray(road.GetAttribute("cabin_synth:rgb").Get(), float),
+                road_nir_w_m2=float(road.GetAttribute("cabin_synth:nir_irradiance_w_m2").Get()))
+        tint = get(SKY_PRIM, "cabin_rgb")
         return dict(
+            sky_rgb=tuple(float(c) for c in tint) if tint is not None else (1.0, 1.0, 1.0),
+            outdoors=outdoors,
             sun_direction=sun[2, :3] / np.linalg.norm(sun[2, :3]),
             sun_lux=float(get("/World/Lights/Sun", "illuminance_lux")),
-            sky_lux=float(get("/World/Lights/Sky", "illuminance_lux")),
+            sky_lux=float(get(SKY_PRIM, "illuminance_lux")),
             sun_nir_w_m2=float(get("/World/Lights/Sun", "nir_irradiance_w_m2")),
-            sky_nir_w_m2=float(get("/World/Lights/Sky", "nir_irradiance_w_m2")),
+            sky_nir_w_m2=float(get(SKY_PRIM, "nir_irradiance_w_m2")),
             illuminators=tuple(illuminators),
             lamps=tuple(self._lit_lamps(cache)),
         )

@@ -27,7 +27,7 @@ class Camera:
     R_cam_vehicle: np.ndarray  # (3,3)
     t_cam_vehicle: np.ndarray  # (3,)
     near_m: float = 0.02
-    far_m: float = 20.0
+    far_m: float = 500.0   # the world outside the windows reaches some 400 m (cabin_synth.scene.world)
     distortion_model: str = "none"             # cabin_synth.scene.distortion.MODELS
     distortion_coeffs: tuple[float, ...] = ()  # OpenCV order for the model
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..presets.sampler import Lighting
+from ..presets.sampler import Environment, Lighting
+from . import road_lights
 
 SOLAR_W_M2_NM_PER_LUX = {850: 0.94 / 1.0e5, 940: 0.37 / 1.0e5}
 GLASS_VISIBLE_TRANSMITTANCE = 0.75
@@ -23,26 +24,70 @@ CABIN_SKY_VIEW = 0.35
 
 
 @dataclass(frozen=True)
+class Outdoors:
+    """The light on the world outside, before any glass, in the open air (a tunnel
+    shelters what is inside it from sun and sky: `sheltered`)."""
+    sun_lux: float                # direct illuminance on a surface facing the sun
+    sky_lux: float                # the sky's illuminance on a horizontal surface (the dome's)
+    sky_fraction: float           # the diffuse share of sun and sky
+    sun_nir_w_m2: float           # the same in the camera's NIR band
+    sky_nir_w_m2: float
+    road_lux: float               # the road lights' mean illuminance on the road (0: off)
+    road_rgb: np.ndarray          # (3,) their colour, unit luminance
+    road_nir_w_m2: float          # their NIR irradiance at that illuminance
+    road_lights: str              # none | sodium | led: what is lit
+    nir_per_lux: float            # the daylight's NIR irradiance per lux, W/m^2/lx
+    sheltered: bool = False       # in a tunnel
+
+
+@dataclass(frozen=True)
 class Daylight:
     sun_direction: np.ndarray     # (3,) unit, towards the sun, vehicle frame
     sun_lux: float                # direct illuminance on a surface facing the sun, inside the cabin
-    sky_lux: float                # diffuse illuminance on an upward surface, inside the cabin
+    sky_lux: float                # diffuse illuminance on an upward surface, inside the cabin (sky and road lights)
     sun_nir_w_m2: float           # direct NIR irradiance in the camera's band
     sky_nir_w_m2: float
+    sky_rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)   # colour of the diffuse light, unit luminance
+    outdoors: Outdoors | None = None
 
 
-def daylight(lighting: Lighting, wavelength_nm: int, bandwidth_nm: float) -> Daylight:
+def time_of_day(sun_elevation_deg: float) -> str:
+    """day above 6 degrees, dusk (the golden hour and civil twilight) down to -6, night below."""
+    return "day" if sun_elevation_deg >= 6.0 else "dusk" if sun_elevation_deg >= -6.0 else "night"
+
+
+def lit_road_lights(environment: Environment, sun_elevation_deg: float) -> str:
+    """Which lamps light the road: a tunnel's always (LED where the preset says none),
+    road lights from sunset (photocells switch them at dusk)."""
+    if environment.setting == "tunnel":
+        return environment.road_lights if environment.road_lights != "none" else "led"
+    return environment.road_lights if sun_elevation_deg < 0.0 else "none"
+
+
+def daylight(lighting: Lighting, environment: Environment, wavelength_nm: int, bandwidth_nm: float) -> Daylight:
+    """In a tunnel neither sun nor sky reaches the car; its lamps do, as road lights at
+    night. Both reach the cabin through the glass as the diffuse term."""
     el, az = np.radians([lighting.sun_elevation_deg, lighting.sun_azimuth_deg])
     direction = np.array([np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)])
     outside = lighting.sun_illuminance_lux
-    direct = outside * (1.0 - lighting.sky_fraction) * (1.0 if el > 0 else 0.0)
-    diffuse = outside * lighting.sky_fraction * CABIN_SKY_VIEW
+    open_direct = outside * (1.0 - lighting.sky_fraction) * (1.0 if el > 0 else 0.0)
+    open_diffuse = outside * lighting.sky_fraction
+    sheltered = environment.setting == "tunnel"
+    direct, diffuse = (0.0, 0.0) if sheltered else (open_direct, open_diffuse)
     nir_per_lux = SOLAR_W_M2_NM_PER_LUX[wavelength_nm] * bandwidth_nm
+    lamps = lit_road_lights(environment, lighting.sun_elevation_deg)
+    road = environment.road_light_lux if lamps != "none" else 0.0
+    road_rgb = road_lights.rgb(lamps) if lamps != "none" else np.ones(3)
+    road_nir = road * (road_lights.nir_w_per_lm(lamps, wavelength_nm, bandwidth_nm) if lamps != "none" else 0.0)
     t_nir = GLASS_NIR_TRANSMITTANCE[wavelength_nm]
+    ambient = diffuse + road
     return Daylight(
         sun_direction=direction,
         sun_lux=direct * GLASS_VISIBLE_TRANSMITTANCE,
-        sky_lux=diffuse * GLASS_VISIBLE_TRANSMITTANCE,
+        sky_lux=ambient * CABIN_SKY_VIEW * GLASS_VISIBLE_TRANSMITTANCE,
         sun_nir_w_m2=direct * nir_per_lux * t_nir,
-        sky_nir_w_m2=diffuse * nir_per_lux * t_nir,
+        sky_nir_w_m2=(diffuse * nir_per_lux + road_nir) * CABIN_SKY_VIEW * t_nir,
+        sky_rgb=tuple(float(c) for c in (diffuse + road * road_rgb) / ambient) if ambient > 0 else (1.0, 1.0, 1.0),
+        outdoors=Outdoors(open_direct, open_diffuse, lighting.sky_fraction, open_direct * nir_per_lux,
+                          open_diffuse * nir_per_lux, road, road_rgb, road_nir, lamps, nir_per_lux, sheltered),
     )

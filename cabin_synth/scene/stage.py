@@ -15,6 +15,7 @@ next to the standard UsdLux/UsdPreviewSurface ones.
 """
 
 import math
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -25,14 +26,17 @@ from ..body.build import BodyGeometry, body_topology
 from ..driver import DriverGeometry
 from ..render.specular import FIBRE_PRIMVAR
 from . import accessories as acc
-from . import skin
+from . import road_lights, skin
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
 from .camera import R_USDCAM_CV
 from .lamps import LampOutput
 from .lighting import Daylight
 from .materials import Material
+from .outside import OutsideStage
 from .rig import Rig
+from .sky import SkyState
 from .textures import TextureMap, connect_textures
+from .world import WorldLayout
 from .zones import zone_soup
 
 ATTR_NIR = {850: "cabin_synth:nir_reflectance_850", 940: "cabin_synth:nir_reflectance_940"}
@@ -81,7 +85,8 @@ def write_material(stage: Usd.Stage, path: str, material: Material,
 class Scene:
     """One composed stage; `update` writes a frame's state into it."""
 
-    def __init__(self, cabin: str, drive: str, geometry: DriverGeometry):
+    def __init__(self, cabin: str, drive: str, geometry: DriverGeometry, texture_dir: Path):
+        """texture_dir: where the sky dome's files go (inside the dataset's output folder)."""
         # LoadAll: the cabin's trim arrives through payload arcs, and the renderer and
         # the occlusion labels need every part (docs/cabins.md, Layers and payloads).
         self.stage = stage = Usd.Stage.CreateInMemory(load=Usd.Stage.LoadAll)
@@ -135,7 +140,8 @@ class Scene:
         self._camera_xform = self.camera.AddTransformOp()
         self.sun = UsdLux.DistantLight.Define(stage, "/World/Lights/Sun")
         self._sun_xform = self.sun.AddTransformOp()
-        self.sky = UsdLux.DomeLight.Define(stage, "/World/Lights/Sky")
+        self.outside = OutsideStage(stage, texture_dir)
+        self.sky = self.outside.sky
         self._illuminators: list[tuple[UsdLux.SphereLight, UsdGeom.XformOp]] = []
         self.dome_light = UsdLux.DiskLight(stage.GetPrimAtPath("/World/Cabin/DomeLamp/Light"))
         self.dome_light_position = np.asarray(
@@ -211,10 +217,10 @@ class Scene:
     def update(self, rig: Rig, geometry: DriverGeometry, materials: dict[str, Material],
                daylight: Daylight, sensor: dict, accessories: acc.Accessories | None = None,
                dome: LampOutput | None = None, skin_detail: skin.SkinDetail | None = None,
-               occlusion: dict[str, np.ndarray] | None = None) -> None:
+               occlusion: dict[str, np.ndarray] | None = None, world: WorldLayout | None = None) -> None:
         """dome: the cabin lamp's output (None: off); skin_detail: the head's
         (skin.head_detail); occlusion: per-vertex ambient occlusion of other parts by
-        name (skin.eye_occlusion)."""
+        name (skin.eye_occlusion); world: what stands outside (None: the last frame's)."""
         stage = self.stage
         if skin_detail is not None and skin_detail is not self._skin:
             self._write_skin(skin_detail)
@@ -256,8 +262,11 @@ class Scene:
         self._sun_xform.Set(usd_matrix(np.stack([x, np.cross(z, x), z], axis=1), np.zeros(3)))
         self.sun.GetIntensityAttr().Set(float(daylight.sun_lux))
         _set_custom(self.sun.GetPrim(), illuminance_lux=daylight.sun_lux, nir_irradiance_w_m2=daylight.sun_nir_w_m2)
-        self.sky.GetIntensityAttr().Set(float(daylight.sky_lux))
+        self.sun.CreateAngleAttr().Set(0.53)   # the sun's disc, degrees
         _set_custom(self.sky.GetPrim(), illuminance_lux=daylight.sky_lux, nir_irradiance_w_m2=daylight.sky_nir_w_m2)
+        self.sky.GetPrim().CreateAttribute("cabin_synth:cabin_rgb", Sdf.ValueTypeNames.Color3f).Set(
+            Gf.Vec3f(*(float(c) for c in daylight.sky_rgb)))
+        self._update_outdoors(daylight, sensor["nir"], world)
 
         R_ill = cam.R_cam_vehicle.T @ R_USDCAM_CV  # the illuminators face where the camera looks
         for k, (ill, position) in enumerate(zip(sensor["illuminators"], rig.illuminator_positions)):
@@ -270,6 +279,24 @@ class Scene:
                         half_angle_deg=ill["half_angle_deg"], wavelength_nm=sensor["nir"]["wavelength_nm"])
 
         self._update_dome(dome, sensor["nir"]["wavelength_nm"])
+
+    def _update_outdoors(self, daylight: Daylight, nir: dict, world: WorldLayout | None) -> None:
+        """The light on the world outside (before the glass) and the world itself."""
+        out, wavelength_nm = daylight.outdoors, nir["wavelength_nm"]
+        _set_custom(self.sun.GetPrim(), outside_illuminance_lux=out.sun_lux, outside_nir_irradiance_w_m2=out.sun_nir_w_m2)
+        el = math.degrees(math.asin(float(np.clip(daylight.sun_direction[2], -1.0, 1.0))))
+        az = math.degrees(math.atan2(daylight.sun_direction[1], daylight.sun_direction[0]))
+        self.outside.update_sky(SkyState(el, out.sky_fraction), az, out.sky_lux, out.nir_per_lux, wavelength_nm)
+        self.outside.root.CreateAttribute("cabin_synth:sheltered", Sdf.ValueTypeNames.Bool).Set(out.sheltered)
+        roads = self.outside.road_lights
+        roads.CreateAttribute("cabin_synth:kind", Sdf.ValueTypeNames.Token).Set(out.road_lights)
+        roads.CreateAttribute("cabin_synth:rgb", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*(float(c) for c in out.road_rgb)))
+        _set_custom(roads, illuminance_lux=out.road_lux, nir_irradiance_w_m2=out.road_nir_w_m2)
+        if world is not None:
+            on = out.road_lights != "none"
+            luminance = road_lights.LUMINAIRE_CD_M2 * out.road_rgb if on else np.zeros(3)
+            nir = road_lights.LUMINAIRE_CD_M2 * road_lights.nir_w_per_lm(out.road_lights, wavelength_nm, nir["bandwidth_nm"]) if on else 0.0
+            self.outside.update(world, luminance, nir)
 
     def _update_dome(self, dome: LampOutput | None, wavelength_nm: int) -> None:
         """The dome lamp's light (None: off) and its lens's glow: a Lambertian disc of
