@@ -24,6 +24,7 @@ from .dataset.writer import IMAGE_FORMATS, DatasetWriter, camera_format, encode_
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
 from .errors import UserError
 from .labels.frame import frame_labels
+from .labels.occluders import occlusion_labels
 from .labels.semantics import CLASS_ID, CLASSES
 from .presets.preset import Preset
 from .presets.sampler import FrameParams, sample_frame
@@ -41,6 +42,7 @@ from .scene.textures import TextureFolder
 from .scene.world import WorldLayout
 from .scene.world import layout as world_layout
 from .sensor import optics, shutter
+from .sensor.exposure import expose, lit_radiance
 from .sensor.model import fixed_pattern, nir_image, rgb_exposure, rgb_exposure_share, rgb_image
 
 TEXTURES = "textures"   # the stage's texture files, inside the output folder
@@ -149,10 +151,12 @@ class FrameMaker:
         return Staged(scene, rig, geometry, body, view, dome, light, world)
 
     def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None,
-             at=None) -> Frame:
+             at=None, exposure: tuple[float, float] | None = None) -> Frame:
         """Frame `index`; its parameters are sampled unless given (clip frames,
         behaviour/clips.py). Clip frames also pass `at`, the frame's parameters at
-        times (s) from its own, over which a preset's `sensor.shutter` exposes."""
+        times (s) from its own, over which a preset's `sensor.shutter` exposes, and
+        `exposure`, the previous clip frame's (exposure index, metered level), which the
+        NIR camera's exposure loop steps from (sensor/exposure.py); None: its steady state."""
         timings = timings or Timings()
         sensor = self.sensor
         t = time.perf_counter()
@@ -163,7 +167,9 @@ class FrameMaker:
         rig, geometry, body, view, dome = staged.rig, staged.geometry, staged.body, staged.view, staged.dome
         t = timings.add("scene", t)
 
-        labels = frame_labels(params, rig, geometry, view, staged.scene.zones, body)
+        hits: list = []
+        labels = frame_labels(params, rig, geometry, view, staged.scene.zones, body, hits)
+        labels.update(occlusion_labels(rig.camera, view, labels["landmarks"], hits))
         t = timings.add("labels", t)
 
         # Path tracers draw their samples from the frame's own stream.
@@ -176,12 +182,13 @@ class FrameMaker:
             "ids": buffers.instance.astype(np.uint16),
         }
         t = timings.add("render", t)
-        seen, exposure, shutter_state = buffers, None, None
+        seen, metered, shutter_state = buffers, None, None
         if at is not None and "shutter" in sensor:
-            seen, exposure, shutter_state = self.expose_over_time(buffers, view.camera, at, sampling_seed)
+            seen, metered, shutter_state = self.expose_over_time(buffers, view.camera, at, sampling_seed)
             timings.add("subframes", t)
-        nir, rgb, rgb_state = capture(seen, view.camera, sensor, self.pattern, self.seed, index, timings,
-                                      rgb_exposure=exposure)
+        nir, rgb, sensor_state = capture(seen, view.camera, sensor, self.pattern, self.seed, index,
+                                         labels["face_bbox_xyxy"], timings, rgb_exposure=metered,
+                                         nir_exposure=exposure)
         images = {"rgb": rgb, "nir": nir, **truth}
         labels.update({
             "frame": index,
@@ -194,7 +201,7 @@ class FrameMaker:
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
                          "dome_light": dome_light_labels(dome, staged.scene.dome_light_position)},
             "environment": environment_labels(params, staged.light, staged.world),
-            "sensor_state": {"rgb": rgb_state, **({"shutter": shutter_state} if shutter_state else {})},
+            "sensor_state": {**sensor_state, **({"shutter": shutter_state} if shutter_state else {})},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
         return Frame(params, geometry, view, labels, buffers, images, body)
@@ -220,10 +227,13 @@ class FrameMaker:
                     instant = self.stage(at(np.array([dt]))[0])
                     rendered[float(dt)] = distort.render(self.renderer, instant.view, instant.scene.stage, sampling_seed)
             seen[band] = shutter.integrate(window, times, [getattr(rendered[float(dt)], band) for dt in times])
+            if band == "nir" and buffers.nir_illuminators is not None:
+                seen["nir_illuminators"] = shutter.integrate(
+                    window, times, [rendered[float(dt)].nir_illuminators for dt in times])
             count[band] = len(times)
         state = {"rgb_exposure_time_ms": rgb_time * 1e3, "rgb_line_time_us": float(sensor["shutter"].get(
             "rgb_line_time_us", 0.0)), "rgb_subframes": count["rgb"], "nir_subframes": count["nir"]}
-        return replace(buffers, rgb=seen["rgb"], nir=seen["nir"]), metered, state
+        return replace(buffers, **seen), metered, state
 
     def image_motion_px(self, at, span_s: tuple[float, float]) -> float:
         """Longest path in the image of any vertex of the driver's head over a time
@@ -240,19 +250,24 @@ class FrameMaker:
         return float(np.max(sum(np.linalg.norm(b - a, axis=1) for a, b in zip(uv, uv[1:]))))
 
 
-def capture(buffers: Buffers, camera, sensor, pattern, seed: int, index: int, timings: Timings | None = None,
-            rgb_exposure: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(NIR image, RGB image, RGB camera state) of frame `index`: the rendered
-    radiance through the lens (sensor/optics.py), then the sensors, whose noise is
-    keyed by (seed, index); the RGB exposure is the auto-exposure's unless given."""
+def capture(buffers: Buffers, camera, sensor, pattern, seed: int, index: int, face_bbox_xyxy,
+            timings: Timings | None = None, rgb_exposure: tuple[float, float] | None = None,
+            nir_exposure: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(NIR image, RGB image, sensor_state) of frame `index`: the rendered radiance
+    through the lens (sensor/optics.py), then the sensors, whose noise is keyed by
+    (seed, index). The RGB exposure is the auto-exposure's unless given; the NIR
+    camera meters the face box through the lens and sets its exposure and its
+    illuminators' drive (sensor/exposure.py), stepping from `nir_exposure` if given."""
     timings = timings or Timings()
     t = time.perf_counter()
     received = optics.apply(buffers, camera, sensor)
     t = timings.add("optics", t)
-    nir = nir_image(received.nir, sensor, pattern, stream(seed, index, "sensor.nir_noise"))
+    shot, control = expose(received.nir, received.nir_illuminators, face_bbox_xyxy, sensor, nir_exposure)
+    nir = nir_image(lit_radiance(received.nir, received.nir_illuminators, shot.led_drive), sensor, pattern,
+                    stream(seed, index, "sensor.nir_noise"), shot.exposure_us, shot.analog_gain)
     rgb, rgb_state = rgb_image(received.rgb, sensor, stream(seed, index, "sensor.rgb_noise"), exposure=rgb_exposure)
     timings.add("sensor", t)
-    return nir, rgb, rgb_state
+    return nir, rgb, {"rgb": rgb_state, "nir": shot.to_dict(control)}
 
 
 def environment_labels(params: FrameParams, light, world) -> dict[str, Any]:
@@ -301,10 +316,11 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
 
 
 def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timings: Timings,
-                    params: FrameParams | None = None, folder: str = "frames", at=None) -> dict[str, Any]:
-    """Make (clip frames: with `at`, FrameMaker.make), encode and write frame `index`
-    into `folder`; its manifest entry."""
-    frame = maker.make(index, timings, params=params, at=at)
+                    params: FrameParams | None = None, folder: str = "frames", at=None,
+                    exposure: tuple[float, float] | None = None) -> dict[str, Any]:
+    """Make, encode and write frame `index` into `folder`; its manifest entry.
+    params, at and exposure: as FrameMaker.make takes them (clip frames)."""
+    frame = maker.make(index, timings, params=params, at=at, exposure=exposure)
     t = time.perf_counter()
     payloads = encode_frame(frame.images, maker.preset.output)
     t = timings.add("encode", t)
@@ -384,15 +400,19 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
             listed = []
             if render:
                 sensor = preset.section("sensor")
+                exposure = None   # the camera's exposure loop runs on through the clip
                 for k, params in enumerate(clip.params):
-                    # Frames committed before an interrupted run are kept, as in frame mode.
+                    # Frames committed before an interrupted run are kept, as in frame mode;
+                    # the loop picks up from the state their labels record.
                     if writer.committed(params.index, folder):
                         entry = writer.entry(params.index, folder)
                     else:
                         def at(dt, k=k, index=params.index):
                             return clip.params_at(k / clip.fps + dt, index, sensor)
                         maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
-                        entry = write_new_frame(maker, writer, params.index, timings, params, folder, at)
+                        entry = write_new_frame(maker, writer, params.index, timings, params, folder, at, exposure)
+                    state = json.loads((out / entry["path"]).read_text())["sensor_state"]["nir"]
+                    exposure = (state["exposure_index_log2_s"], state["metered_level"])
                     listed.append(dict(entry, path=entry["path"].rsplit("/", 1)[1]))
             document = dict(clip.labels, rendered=render, frames=listed)
             problems = schemas.errors("clip", document)

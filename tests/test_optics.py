@@ -215,8 +215,8 @@ def test_the_sensor_noise_is_drawn_on_the_vignetted_signal(sensor):
     flat = np.ones((h, w))
     pattern = (flat, np.zeros_like(flat))
     buffers = flat_buffers(h, w, 0.6, nir=flat * 3.0)
-    a = capture(buffers, camera, sensor, pattern, seed=1, index=0)[0].astype(float)
-    b = capture(buffers, camera, sensor, pattern, seed=1, index=1)[0].astype(float)
+    a = capture(buffers, camera, sensor, pattern, 1, 0, (0, 0, 0, 0))[0].astype(float)
+    b = capture(buffers, camera, sensor, pattern, 1, 1, (0, 0, 0, 0))[0].astype(float)
     black = sensor["nir"]["black_level_dn"]
     for patch in (np.s_[:8, :8], np.s_[44:52, 60:68]):
         mean = 0.5 * (a[patch] + b[patch]).mean() - black

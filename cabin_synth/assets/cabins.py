@@ -627,6 +627,12 @@ def build_dome_lamp(b: Builder) -> None:
     light.GetPrim().CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool, custom=True).Set(False)
 
 
+# The A-pillar camera sits this far above the design eye point, on the trim: high
+# enough that its sight line to the face passes above the cluster hood with room
+# for the camera's placement jitter (cabin_synth.scene.placement; docs/cabins.md).
+A_PILLAR_MOUNT_ABOVE_EYES = 0.12
+
+
 def rear_view_mirror(spec: CabinSpec, s: float):
     """Returns (centre, yaw_deg, width, height, depth) of the interior mirror housing."""
     z = spec.roof_z - 0.11
@@ -736,7 +742,7 @@ def build_side(b: Builder, s: float) -> Derived:
         "default origin of the driver's head frame.")
     b.xform("/Cabin/Mounts")
     bot, topa = a_pillar_line(spec, s)
-    fz = (d.eye[2] + 0.06 - bot[2]) / (topa[2] - bot[2])
+    fz = (d.eye[2] + A_PILLAR_MOUNT_ABOVE_EYES - bot[2]) / (topa[2] - bot[2])
     ap = bot + fz * (topa - bot) + np.array([-0.07, -s * 0.08, -0.01])
     mounts = {
         "SteeringColumn": mount_col,

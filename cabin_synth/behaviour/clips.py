@@ -19,7 +19,7 @@ from ..presets.preset import Preset
 from ..presets.sampler import FieldSampler, FrameParams, gaze_direction_head, sample_frame
 from ..scene.accessories import held_phone_poses, phone_screen
 from ..scene.cabin import CabinInfo, cabin_asset_path, read_cabin
-from ..scene.rig import build_rig
+from ..scene.rig import head_transform
 from ..scene.zones import gaze_zone, zone_soup
 from .models import Behaviour, plan
 
@@ -65,19 +65,18 @@ class Clip:
                             self.behaviour.active("phone_in_hand", t))
 
 
-def head_poses(base: FrameParams, cabin: CabinInfo, sensor, euler: np.ndarray, offset: np.ndarray):
+def head_poses(base: FrameParams, cabin: CabinInfo, euler: np.ndarray, offset: np.ndarray):
     """Head rotation (N,3,3) and origin (N,3) for per-time head euler angles and offset increments."""
-    rigs = [build_rig(replace(base, head_euler_deg=tuple(e), head_offset_m=tuple(np.add(base.head_offset_m, o))),
-                      cabin, sensor) for e, o in zip(euler, offset)]
-    return np.array([r.R_vehicle_head for r in rigs]), np.array([r.t_vehicle_head for r in rigs])
+    poses = [head_transform(replace(base, head_euler_deg=tuple(e), head_offset_m=tuple(np.add(base.head_offset_m, o))),
+                            cabin) for e, o in zip(euler, offset)]
+    return np.array([R for R, _ in poses]), np.array([t for _, t in poses])
 
 
 def sample_behaviour(preset: Preset, seed: int, clip: int, t: np.ndarray):
     """(base params, behaviour, cabin, per-time head euler, offsets, R, origins, gaze dirs, distances)."""
     base = sample_frame(preset, seed, clip)
     cabin = cabin_info(base.cabin, base.drive)
-    sensor = preset.section("sensor")
-    eye_rest = build_rig(base, cabin, sensor).t_vehicle_head
+    eye_rest = head_transform(base, cabin)[1]
     values = FieldSampler(preset, seed, clip)
     soup = zone_soup(cabin)
     targets = dict(cabin.zone_targets, phone=phone_screen(*held_phone_poses(cabin)[PHONE_POSITION]))
@@ -85,7 +84,7 @@ def sample_behaviour(preset: Preset, seed: int, clip: int, t: np.ndarray):
                      eye_rest, base.head_euler_deg,
                      float(preset.section("clip")["duration_s"]), seed, clip)
     euler, offset = behaviour.head(t)
-    R, origin = head_poses(base, cabin, sensor, euler, offset)
+    R, origin = head_poses(base, cabin, euler, offset)
     direction, distance = behaviour.gaze(t, origin)
     return base, behaviour, cabin, euler, offset, R, origin, direction, distance
 

@@ -49,6 +49,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "expression.brow_furrow": (0, 1),
     "camera.position_jitter_m": (0, 0.1),
     "camera.aim_jitter_deg": (0, 15),
+    "camera.clearance_m": (0, 0.3),
     "lighting.sun_illuminance_lux": (0, 150000),
     "lighting.sun_elevation_deg": (-90, 90),
     "lighting.sun_azimuth_deg": (-360, 360),
@@ -178,7 +179,7 @@ def with_output(preset: Preset, **fields: Any) -> Preset:
 def _checked(data: dict[str, Any], path: Path) -> Preset:
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
                 or _range_errors(data) + _distortion_errors(data["sensor"]) + _lens_errors(data["sensor"])
-                + _output_errors(data) + _shutter_errors(data) or _seat_errors(data) or _link_errors(data))
+                + _output_errors(data) + _shutter_errors(data) + _exposure_errors(data) or _seat_errors(data) or _link_errors(data))
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=display(path))
     return Preset(name=data["name"], path=path, data=data)
@@ -335,6 +336,22 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
             problems += _choice_errors(field, spec[kind], check, expected, kind)
         elif not check(spec):
             problems.append(f"'{field}': {spec!r} is not {expected}")
+    return problems
+
+
+def _exposure_errors(data: Mapping[str, Any]) -> list[str]:
+    nir = data["sensor"]["nir"]
+    auto = nir.get("auto_exposure")
+    if auto is None:
+        return []
+    problems = []
+    if auto["min_exposure_us"] > nir["exposure_us"]:
+        problems.append(f"'sensor.nir.auto_exposure.min_exposure_us': {auto['min_exposure_us']} is longer than "
+                        f"'sensor.nir.exposure_us' ({nir['exposure_us']}), the longest exposure")
+    fps = (data.get("clip") or {}).get("fps")
+    if fps is not None and fps != auto["frame_rate_hz"]:
+        problems.append(f"'sensor.nir.auto_exposure.frame_rate_hz': {auto['frame_rate_hz']} differs from 'clip.fps' "
+                        f"({fps}); the exposure loop steps once per clip frame")
     return problems
 
 

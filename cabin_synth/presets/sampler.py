@@ -17,6 +17,7 @@ from ..body.params import BodyParams
 from ..body.poses import HAND_HELD
 from ..driver import Identity, sample_identity
 from ..scene.accessories import Accessories
+from ..scene.placement import CLEARANCE_M
 from ..scene.solar import sun_in_vehicle
 from . import dependencies
 from .distributions import draw, quantile
@@ -74,6 +75,7 @@ class FrameParams:
     seat_travel_mm: tuple[float, float] = (0.0, 0.0)   # fore-aft (+X), height (+Z) from the stature rule's seat
     body: BodyParams = BodyParams()              # preset section 'body' (optional; defaults otherwise)
     environment: Environment = Environment()     # preset section 'environment' (optional; defaults otherwise)
+    camera_clearance_m: float = CLEARANCE_M      # static parts stay out of this depth of the view (scene/placement.py)
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -176,6 +178,8 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
                              for k in ("fore_aft_mm", "height_mm")),
         body=body,
         environment=sample_environment(preset, field, stream(seed, index, "environment.layout")),
+        camera_clearance_m=float(field("camera", "clearance_m")) if "clearance_m" in preset.section("camera")
+        else CLEARANCE_M,
     )
 
 

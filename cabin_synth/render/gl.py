@@ -237,7 +237,7 @@ flat in int v_instance;
 in float v_occlusion;
 in vec3 v_fibre;
 layout(location = 0) out vec4 out_radiance;   // linear RGB radiance, NIR radiance
-layout(location = 1) out vec4 out_geometry;   // camera Z, instance id
+layout(location = 1) out vec4 out_geometry;   // camera Z, instance id, the illuminators' part of the NIR radiance
 void main() {
     vec4 m = texelFetch(materials, ivec2(v_instance, 0), 0);
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
@@ -323,6 +323,7 @@ void main() {
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro
               + s_ill + daylight.z * s_sun * sun_t.y + daylight.w * s_sky + s_lamp_nir;
     out_radiance = vec4(rgb, nir) + glow;
+    out_geometry = vec4(v_zcam, float(v_instance), m.a / PI * e_ill + optics.b / PI * retro + s_ill, 1.0);
 }
 """
 
@@ -378,7 +379,7 @@ void lens_glare(vec4 optics) {
         nir += F * e * d_ill * d_ill / (d * d) * ill_reach(k, v_pos, n) * intr.x * intr.y * g;
     }
     out_radiance = vec4(0.0, 0.0, 0.0, nir);
-    out_geometry = vec4(0.0);
+    out_geometry = vec4(0.0, 0.0, nir, 0.0);
 }
 void main() {
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
@@ -395,6 +396,7 @@ void main() {
         float e = ill_irradiance(k, v_pos, l) * ill_reach(k, v_pos, n);
         nir += e * lobe(n, l, v, sigma, optics.a, cosv);
     }
+    float led = nir;
     vec2 sun_t = sun_reach(v_pos, n);
     float s = lobe(n, sun_dir, v, sigma, optics.a, cosv);
     vec3 rgb = vec3(daylight.x * sun_t.x * s);
@@ -409,7 +411,7 @@ void main() {
         nir += lamp[k].a * g.y;
     }
     out_radiance = vec4(rgb, nir + daylight.z * sun_t.y * s);
-    out_geometry = vec4(0.0);
+    out_geometry = vec4(0.0, 0.0, led, 0.0);
 }
 """
 
@@ -424,7 +426,7 @@ void main() {
     if (!gl_FrontFacing) discard;
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
     out_radiance = vec4(optics.rrr, optics.g);
-    out_geometry = vec4(1.0);
+    out_geometry = vec4(1.0, 1.0, optics.g, 1.0);
 }
 """
 
@@ -969,4 +971,5 @@ class GLRenderer:
             nir=np.ascontiguousarray(radiance[..., 3]),
             depth=np.ascontiguousarray(geometry[..., 0]),
             instance=np.rint(geometry[..., 1]).astype(np.int32),
+            nir_illuminators=np.ascontiguousarray(geometry[..., 2]),
         )

@@ -57,13 +57,18 @@ def sensor_irradiance(radiance: np.ndarray, f_number: float) -> np.ndarray:
     return radiance * np.pi * LENS_TRANSMITTANCE / (4.0 * f_number**2)
 
 
-def nir_electrons_mean(radiance: np.ndarray, sensor: Mapping[str, Any]) -> np.ndarray:
-    """Mean photo-electrons per pixel during one exposure (no noise, no dark signal)."""
+def nir_electron_rate(radiance: np.ndarray, sensor: Mapping[str, Any]) -> np.ndarray:
+    """Mean photo-electrons per pixel per second of exposure (no noise, no dark signal)."""
     nir = sensor["nir"]
     area = (sensor["pixel_pitch_um"] * 1e-6) ** 2
     photon_j = PLANCK * LIGHT_SPEED / (nir["wavelength_nm"] * 1e-9)
-    photons = sensor_irradiance(radiance, sensor["f_number"]) * area * nir["exposure_us"] * 1e-6 / photon_j
-    return nir["quantum_efficiency"] * photons
+    return nir["quantum_efficiency"] * sensor_irradiance(radiance, sensor["f_number"]) * area / photon_j
+
+
+def nir_electrons_mean(radiance: np.ndarray, sensor: Mapping[str, Any], exposure_us: float | None = None) -> np.ndarray:
+    """Mean photo-electrons per pixel during one exposure (the sensor's exposure_us unless given)."""
+    t_us = sensor["nir"]["exposure_us"] if exposure_us is None else exposure_us
+    return nir_electron_rate(radiance, sensor) * (t_us * 1e-6)
 
 
 def fixed_pattern(sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -74,16 +79,19 @@ def fixed_pattern(sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[
 
 
 def nir_image(radiance: np.ndarray, sensor: Mapping[str, Any], pattern: tuple[np.ndarray, np.ndarray],
-              rng: np.random.Generator) -> np.ndarray:
-    """Digital NIR image: uint8 for 8-bit sensors, uint16 holding 10 or 12 bits otherwise."""
+              rng: np.random.Generator, exposure_us: float | None = None, analog_gain: float = 1.0) -> np.ndarray:
+    """Digital NIR image: uint8 for 8-bit sensors, uint16 holding 10 or 12 bits otherwise.
+    The exposure is the sensor's exposure_us unless given (auto-exposure, sensor/exposure.py);
+    analog gain multiplies the system gain K ahead of the ADC."""
     nir = sensor["nir"]
+    t_us = nir["exposure_us"] if exposure_us is None else exposure_us
     prnu, dsnu = pattern
-    dark = nir["dark_current_e_per_s"] * nir["exposure_us"] * 1e-6
-    mean_e = nir_electrons_mean(radiance, sensor) * prnu + dark
+    dark = nir["dark_current_e_per_s"] * t_us * 1e-6
+    mean_e = nir_electrons_mean(radiance, sensor, t_us) * prnu + dark
     electrons = noisy_electrons(mean_e, nir["read_noise_e"], rng) + dsnu
     electrons = np.clip(electrons, 0.0, nir["full_well_e"])
     top = 2 ** nir["bit_depth"] - 1
-    dn = np.clip(np.floor(nir["system_gain_dn_per_e"] * electrons + nir["black_level_dn"] + 0.5), 0, top)
+    dn = np.clip(np.floor(nir["system_gain_dn_per_e"] * analog_gain * electrons + nir["black_level_dn"] + 0.5), 0, top)
     return dn.astype(np.uint8 if nir["bit_depth"] == 8 else np.uint16)
 
 

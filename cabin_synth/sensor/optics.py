@@ -392,15 +392,20 @@ def apply(buffers: Buffers, camera: Camera, sensor: Mapping[str, Any]) -> Buffer
     optics = sensor.get("optics")
     if not optics:
         return buffers
-    rgb, nir = buffers.rgb, buffers.nir
+    # The illuminators' share of the NIR radiance (render/buffers.py) passes through the
+    # same lens: every step here is linear in radiance, so it stays the share of `nir`.
+    own = buffers.nir_illuminators
+    rgb, nir = buffers.rgb, (buffers.nir if own is None else np.stack([buffers.nir, own], axis=2))
     if optics.get("defocus", False):
         radius = 0.5 * blur_diameter_px(buffers.depth, sensor)
-        both = defocus(np.concatenate([rgb, nir[..., None]], axis=2), buffers.depth, radius)
-        rgb, nir = both[..., :3], both[..., 3]
+        both = defocus(np.concatenate([rgb, nir.reshape(*nir.shape[:2], -1)], axis=2), buffers.depth, radius)
+        rgb, nir = both[..., :3], both[..., 3:].reshape(nir.shape)
     ca = optics.get("lateral_chromatic_aberration")
     if ca:
         rgb = lateral_colour(rgb, camera, ca["red"], ca["blue"])
     if optics.get("vignetting"):
         ri = relative_illumination(camera, optics["vignetting"])
-        rgb, nir = rgb * ri[..., None], nir * ri
-    return replace(buffers, rgb=np.ascontiguousarray(rgb, np.float32), nir=np.ascontiguousarray(nir, np.float32))
+        rgb, nir = rgb * ri[..., None], nir * (ri if own is None else ri[..., None])
+    nir = np.ascontiguousarray(nir, np.float32)
+    return replace(buffers, rgb=np.ascontiguousarray(rgb, np.float32), nir=nir if own is None else nir[..., 0],
+                   nir_illuminators=None if own is None else nir[..., 1])
