@@ -12,9 +12,10 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
+from pxr import Usd
 
 from . import __version__
 from .body.build import BodyGeometry, build_body
@@ -56,6 +57,20 @@ class Frame:
 
 
 @dataclass
+class Staged:
+    """A frame up to its pixels: its state written into the stage, its labels made
+    from geometry. Any renderer of `stage` (ours, or RTX through Replicator) turns it
+    into a Frame with `expose`."""
+    index: int
+    params: FrameParams
+    geometry: DriverGeometry
+    view: SceneView
+    labels: dict[str, Any]
+    stage: Usd.Stage
+    body: BodyGeometry | None = None
+
+
+@dataclass
 class Timings:
     ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
@@ -75,15 +90,13 @@ def face_state(params: FrameParams, gaze_target_head: np.ndarray) -> FaceState:
                      expression=params.expression)
 
 
-class FrameMaker:
-    """Keeps what is expensive to make (USD stages per cabin variant, the GL
-    context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
+class FrameStager:
+    """Keeps the USD stages per cabin variant and writes frame (seed, index) into
+    them: everything of a frame but its pixels (Staged)."""
 
-    def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
+    def __init__(self, preset: Preset, seed: int, texture_dir: Path | None = None):
         """texture_dir: where the stage's texture files go (the sky dome's), inside the
-        dataset's output folder; None: a temporary folder removed with this maker."""
-        from .render.gl import GLRenderer
-
+        dataset's output folder; None: a temporary folder removed with this stager."""
         if texture_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="cabin_synth_textures_")
             texture_dir = Path(self._tmp.name)
@@ -91,8 +104,6 @@ class FrameMaker:
         self.preset = preset
         self.seed = seed
         self.sensor = preset.section("sensor")
-        self.renderer = renderer or GLRenderer()
-        self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
         self._scenes: dict[tuple[str, str], tuple[Scene, StageReader]] = {}
 
     def scene(self, params: FrameParams) -> tuple[Scene, StageReader]:
@@ -105,8 +116,9 @@ class FrameMaker:
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
-    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Frame:
-        """Frame `index`; its parameters are sampled unless given (clip frames, behaviour/clips.py)."""
+    def stage(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Staged:
+        """Frame `index` written into its cabin's stage, with its labels; its parameters
+        are sampled unless given (clip frames, behaviour/clips.py)."""
         timings = timings or Timings()
         sensor = self.sensor
         t = time.perf_counter()
@@ -137,21 +149,6 @@ class FrameMaker:
         t = timings.add("scene", t)
 
         labels = frame_labels(params, rig, geometry, view, scene.zones, body)
-        t = timings.add("labels", t)
-
-        buffers = distort.render(self.renderer, view)
-        t = timings.add("render", t)
-
-        nir = nir_image(buffers.nir, sensor, self.pattern, stream(self.seed, index, "sensor.nir_noise"))
-        rgb, rgb_state = rgb_image(buffers.rgb, sensor, stream(self.seed, index, "sensor.rgb_noise"))
-        classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
-        images = {
-            "rgb": rgb,
-            "nir": nir,
-            "depth": np.clip(np.rint(buffers.depth * 1000.0), 0, 65535).astype(np.uint16),
-            "seg": classes[buffers.instance],
-            "ids": buffers.instance.astype(np.uint16),
-        }
         labels.update({
             "frame": index,
             "seed": self.seed,
@@ -163,11 +160,59 @@ class FrameMaker:
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
                          "dome_light": dome_light_labels(dome, scene.dome_light_position)},
             "environment": environment_labels(params, light, world),
-            "sensor_state": {"rgb": rgb_state},
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
+        timings.add("labels", t)
+        return Staged(index, params, geometry, view, labels, scene.stage, body)
+
+
+def expose(staged: Staged, buffers: Buffers, sensor: Mapping[str, Any], pattern: tuple[np.ndarray, np.ndarray],
+           seed: int) -> Frame:
+    """The sensor stage: a staged frame's buffers (from any renderer) through the
+    sensor models into its stored images; its noise from (seed, index) streams."""
+    index = staged.index
+    nir = nir_image(buffers.nir, sensor, pattern, stream(seed, index, "sensor.nir_noise"))
+    rgb, rgb_state = rgb_image(buffers.rgb, sensor, stream(seed, index, "sensor.rgb_noise"))
+    classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in staged.view.instances], np.uint8)
+    images = {
+        "rgb": rgb,
+        "nir": nir,
+        "depth": np.clip(np.rint(buffers.depth * 1000.0), 0, 65535).astype(np.uint16),
+        "seg": classes[buffers.instance],
+        "ids": buffers.instance.astype(np.uint16),
+    }
+    labels = dict(staged.labels, sensor_state={"rgb": rgb_state})
+    return Frame(staged.params, staged.geometry, staged.view, labels, buffers, images, staged.body)
+
+
+class FrameMaker:
+    """A FrameStager with a renderer and the sensor's fixed pattern: turns (seed,
+    index) into a Frame."""
+
+    def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
+        """texture_dir: as FrameStager's."""
+        from .render.gl import GLRenderer
+
+        self.stager = FrameStager(preset, seed, texture_dir)
+        self.preset = preset
+        self.seed = seed
+        self.sensor = preset.section("sensor")
+        self.renderer = renderer or GLRenderer()
+        self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
+
+    def scene(self, params: FrameParams) -> tuple[Scene, StageReader]:
+        return self.stager.scene(params)
+
+    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Frame:
+        """Frame `index`; its parameters are sampled unless given (clip frames, behaviour/clips.py)."""
+        timings = timings or Timings()
+        staged = self.stager.stage(index, timings, params)
+        t = time.perf_counter()
+        buffers = distort.render(self.renderer, staged.view)
+        t = timings.add("render", t)
+        frame = expose(staged, buffers, self.sensor, self.pattern, self.seed)
         timings.add("sensor", t)
-        return Frame(params, geometry, view, labels, buffers, images, body)
+        return frame
 
 
 def environment_labels(params: FrameParams, light, world) -> dict[str, Any]:
