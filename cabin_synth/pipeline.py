@@ -173,16 +173,26 @@ def expose(staged: Staged, buffers: Buffers, sensor: Mapping[str, Any], pattern:
     index = staged.index
     nir = nir_image(buffers.nir, sensor, pattern, stream(seed, index, "sensor.nir_noise"))
     rgb, rgb_state = rgb_image(buffers.rgb, sensor, stream(seed, index, "sensor.rgb_noise"))
-    classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in staged.view.instances], np.uint8)
     images = {
         "rgb": rgb,
         "nir": nir,
-        "depth": np.clip(np.rint(buffers.depth * 1000.0), 0, 65535).astype(np.uint16),
-        "seg": classes[buffers.instance],
+        "depth": depth_mm(buffers.depth),
+        "seg": class_image(staged.view, buffers.instance),
         "ids": buffers.instance.astype(np.uint16),
     }
     labels = dict(staged.labels, sensor_state={"rgb": rgb_state})
     return Frame(staged.params, staged.geometry, staged.view, labels, buffers, images, staged.body)
+
+
+def depth_mm(depth_m: np.ndarray) -> np.ndarray:
+    """The stored depth image: metres to uint16 millimetres (0: no surface)."""
+    return np.clip(np.rint(depth_m * 1000.0), 0, 65535).astype(np.uint16)
+
+
+def class_image(view: SceneView, instance: np.ndarray) -> np.ndarray:
+    """The stored seg image: each pixel's class id from its instance id."""
+    classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
+    return classes[instance]
 
 
 class FrameMaker:
