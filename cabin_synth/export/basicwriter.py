@@ -11,7 +11,7 @@ What it does, and so what this module writes and reads:
   folder and each annotator a folder in it: `<product>/<annotator>/<file>`.
 - Images go through PIL: (H, W, 4) uint8 as RGBA, (H, W, 3) as RGB, (H, W)
   uint16 as "I;16", other 2-D arrays as PIL infers (uint8: "L"); PNG at zlib
-  level 3.
+  level 3. We write only these four.
 - `rgb` is the LdrColor annotator: (H, W, 4) uint8 RGBA.
 - `distance_to_camera` and `distance_to_image_plane` are (H, W) float32 metres
   (0: no surface), written with numpy.save (`.npy`).
@@ -56,16 +56,19 @@ def product_file(product: str, annotator: str, frame_id: int, ext: str, kind: st
     return f"{product}/{annotator}/{file_name(name, frame_id, ext)}"
 
 
+# The PIL mode io_functions._to_pil_image asks for, by (channels or None, dtype).
+PIL_MODES = {(4, np.uint8): "RGBA", (3, np.uint8): "RGB", (None, np.uint16): "I;16", (None, np.uint8): "L"}
+
+
 def encode_image(array: np.ndarray) -> bytes:
-    """PNG bytes of an array as io_functions.write_image makes them."""
-    if array.ndim == 3 and array.shape[-1] > 3:
-        image = Image.fromarray(array, "RGBA")
-    elif array.ndim == 3 and array.shape[-1] == 3:
-        image = Image.fromarray(array, "RGB")
-    elif array.ndim == 2 and array.dtype == np.uint16:
-        image = Image.fromarray(array, "I;16")
-    else:
-        image = Image.fromarray(array)
+    """PNG bytes of an array as io_functions.write_image makes them. The mode is
+    left to PIL's inference, which gives the one write_image names (PIL_MODES):
+    Pillow 13 refuses an explicit "I;16" for uint16 arrays, older Pillows took it."""
+    key = (array.shape[-1] if array.ndim == 3 else None, array.dtype.type)
+    if key not in PIL_MODES:
+        raise TypeError(f"BasicWriter writes no {array.dtype} image of shape {array.shape} that we read back")
+    image = Image.fromarray(array)
+    assert image.mode == PIL_MODES[key], (image.mode, key)
     buf = io.BytesIO()
     image.save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
     return buf.getvalue()
