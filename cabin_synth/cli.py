@@ -20,9 +20,9 @@ def _nonnegative(text: str) -> int:
     return value
 
 
-def cmd_generate(args) -> int:
+def generation_preset(args):
+    """The preset `generate`'s arguments name, checked against --frames / --clips."""
     from . import presets
-    from .pipeline import generate, generate_clips
 
     preset = presets.load(args.preset)
     if (args.frames is None) == (args.clips is None):
@@ -30,6 +30,15 @@ def cmd_generate(args) -> int:
     if preset.is_clips != (args.clips is not None):
         kind = "a clip preset: use --clips N" if preset.is_clips else "a frame preset (no clip section): use --frames N"
         raise UserError(f"preset '{preset.name}' is {kind}")
+    if args.labels_only and args.clips is None:
+        raise UserError("--labels-only is for clip presets (--clips)")
+    return preset
+
+
+def cmd_generate(args) -> int:
+    from .pipeline import generate, generate_clips
+
+    preset = generation_preset(args)
     if args.clips is not None:
         summary = generate_clips(preset, args.clips, args.seed, Path(args.out), render=not args.labels_only,
                                  progress=not args.quiet)
@@ -38,8 +47,6 @@ def cmd_generate(args) -> int:
               f"in {summary['seconds']:.1f} s")
         print(f"check it with: cabin-synth validate {summary['out']}")
         return 0
-    if args.labels_only:
-        raise UserError("--labels-only is for clip presets (--clips)")
     summary = generate(preset, args.frames, args.seed, Path(args.out), progress=not args.quiet)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in summary["ms_per_stage"].items())
     made = summary["frames"] - summary["skipped"]
@@ -124,10 +131,8 @@ def cmd_describe(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cabin-synth", description="Synthetic in-cabin driver-monitoring data.")
-    sub = p.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("generate", help="generate a dataset from a preset")
+def add_generate_arguments(g: argparse.ArgumentParser) -> None:
+    """`generate`'s arguments; the headless RTX script (cabin_synth/omni/headless.py) takes them too."""
     g.add_argument("--preset", default="default", help="shipped preset name or path to a preset file")
     g.add_argument("--frames", type=_nonnegative, help="number of frames (frame presets)")
     g.add_argument("--clips", type=_nonnegative, help="number of clips (clip presets: drowsiness_clips, distraction_clips)")
@@ -135,6 +140,13 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=_nonnegative, default=0)
     g.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same preset and seed to resume)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cabin-synth", description="Synthetic in-cabin driver-monitoring data.")
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate", help="generate a dataset from a preset")
+    add_generate_arguments(g)
     g.set_defaults(run=cmd_generate)
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")
     v.add_argument("dir")

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 from pxr import Usd
@@ -280,8 +280,11 @@ def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timing
     return entry
 
 
-def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
-    """Write `frames` frames of `preset` into `out`; skip frames already committed."""
+def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True,
+             on_frame: Callable[[int, int], bool] | None = None) -> dict[str, Any]:
+    """Write `frames` frames of `preset` into `out`; skip frames already committed.
+    on_frame(done, frames) after each frame (the Kit window's progress bar): False
+    stops here, keeping what is committed."""
     from tqdm import tqdm
 
     writer = DatasetWriter(out, dataset_document(preset, seed))
@@ -293,12 +296,14 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
         if writer.committed(index):
             entries.append(writer.entry(index))
             skipped += 1
-            continue
-        maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
-        entries.append(write_new_frame(maker, writer, index, timings))
+        else:
+            maker = maker or FrameMaker(preset, seed, texture_dir=out / TEXTURES)
+            entries.append(write_new_frame(maker, writer, index, timings))
+        if on_frame is not None and not on_frame(len(entries), frames):
+            break
     writer.write_manifest(entries)
     elapsed = time.perf_counter() - started
-    return {"out": str(out), "frames": frames, "skipped": skipped, "seconds": elapsed,
+    return {"out": str(out), "frames": len(entries), "skipped": skipped, "seconds": elapsed,
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
 
 

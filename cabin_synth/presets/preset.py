@@ -152,6 +152,24 @@ def load(name_or_path: str) -> Preset:
         raise UserError(f"not valid YAML: {exc}", file=shown) from None
     if not isinstance(data, dict):
         raise UserError("a preset must be a mapping of sections (name, description, sensor, cabin, ...)", file=shown)
+    return checked(data, path)
+
+
+def with_overrides(preset: Preset, mount: str | None = None, sensor: str | None = None) -> Preset:
+    """The preset with every frame's camera on `mount` and/or the catalogue's `sensor`
+    (cabin_synth.sensor.catalogue), checked as a loaded preset is."""
+    data = dict(preset.data)
+    if mount is not None:
+        data["camera"] = dict(data["camera"], mount=mount)
+    if sensor is not None:
+        data["sensor"] = {"preset": sensor}
+    return checked(data, preset.path)
+
+
+def checked(data: dict[str, Any], path: Path) -> Preset:
+    """A preset's data, its sensor expanded from the catalogue, checked against the
+    schema and the rules (UserError naming the file and fields otherwise)."""
+    shown = display(path)
     try:
         data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
