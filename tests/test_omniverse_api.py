@@ -84,3 +84,46 @@ def test_the_checker_sees_calls_through_results_and_local_names():
     finally:
         path.unlink()
     assert {"omni.replicator.core.orchestrator.made_up.then_this", "omni.usd.get_context.made_up_too"} <= found
+
+
+def test_only_the_omni_package_imports_omniverse_modules():
+    """Importing cabin_synth never needs omni.*: only cabin_synth/omni imports it."""
+    package = OMNI.parent
+    offenders = []
+    for path in package.rglob("*.py"):
+        if OMNI in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(package)}: {m}" for m in modules if m.split(".")[0] in ROOTS]
+    assert not offenders
+
+
+def test_outside_kit_the_omni_package_says_where_it_runs():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", "import cabin_synth.omni"], capture_output=True, text=True)
+    assert run.returncode != 0 and "runs inside Kit or Isaac Sim" in run.stderr
+
+
+def test_extension_toml_declares_what_the_code_needs():
+    import tomllib
+
+    root = OMNI.parents[1]
+    toml = tomllib.loads((root / "extension.toml").read_text())
+    package = toml["package"]
+    for key in ("title", "version", "description", "keywords", "readme", "category", "icon", "preview_image"):
+        assert package.get(key), key
+    for key in ("readme", "icon", "preview_image"):
+        assert (root / package[key]).is_file(), package[key]
+    # the extensions whose modules the shell imports (omni.kit.app, omni.ext and carb are Kit's kernel)
+    assert {"omni.replicator.core", "omni.usd", "omni.ui", "omni.kit.async_engine"} <= set(toml["dependencies"])
+    modules = [m["name"] for m in toml["python"]["module"]]
+    assert "cabin_synth.omni.extension" in modules and (OMNI / "extension.py").is_file()
+    tree = ast.parse((OMNI / "extension.py").read_text())
+    defaults = next(ast.literal_eval(n.value) for n in ast.walk(tree)
+                    if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "DEFAULTS")
+    assert set(toml["settings"]["exts"]["cabin_synth"]) == set(defaults)
+    assert toml["test"] and (OMNI / "tests" / "test_extension.py").is_file()
