@@ -154,6 +154,12 @@ def test_import_refuses_what_it_cannot_trust(folders, tmp_path, capsys):
     shutil.copy(e / bw.product_file(PRODUCTS["rgb"], "camera_params", 1, "json"), params_path)
     assert main(["import-replicator", str(bad), "--out", str(tmp_path / "y"), "--quiet"]) == 0
     assert "1 frames (1 already there)" in capsys.readouterr().out
+    # a sidecar whose preset is not the one its digest records
+    sidecar = json.loads((bad / SIDECAR).read_text())
+    sidecar["dataset"]["preset"]["camera"]["mount"] = "a_pillar"
+    (bad / SIDECAR).write_text(json.dumps(sidecar))
+    assert main(["import-replicator", str(bad), "--out", str(tmp_path / "z"), "--quiet"]) == 2
+    assert "preset_sha256" in capsys.readouterr().err and not (tmp_path / "z").exists()
 
 
 def test_export_never_overwrites_unasked(folders, tmp_path, capsys):

@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     kit.get_extension_manager().set_extension_enabled_immediate("omni.replicator.core", True)
     task = omni.kit.async_engine.run_coroutine(run(args))
     if inside_kit:
-        task.add_done_callback(lambda done: kit.post_quit(done.result()))
+        # A failure other than a user mistake keeps its traceback in Kit's log and quits with 1.
+        task.add_done_callback(lambda done: kit.post_quit(1 if done.exception() else done.result()))
         return
     while not task.done():
         kit.update()
