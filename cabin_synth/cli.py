@@ -1,11 +1,10 @@
-"""Command line: cabin-synth generate | validate | describe | export | presets.
+"""Command line: cabin-synth generate | validate | describe | export | import-replicator | presets.
 
 User mistakes end with one clear message and exit code 2, never a traceback.
 """
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from .errors import UserError
@@ -22,19 +21,26 @@ def _nonnegative(text: str) -> int:
     return value
 
 
-def cmd_generate(args) -> int:
+def generation_preset(args):
+    """The preset `generate`'s arguments name, checked against --frames / --clips."""
     from . import presets
-    from .pipeline import generate, generate_clips
 
-    preset = presets.with_output(presets.load(args.preset), image_format=args.image_format, quality=args.quality)
-    if args.renderer:
-        # Recorded in dataset.json's preset (and its digest): the pixels depend on it.
-        preset = replace(preset, data=dict(preset.data, render=dict(preset.data.get("render", {}), renderer=args.renderer)))
+    preset = presets.with_overrides(presets.load(args.preset), renderer=args.renderer,
+                                    image_format=args.image_format, quality=args.quality)
     if (args.frames is None) == (args.clips is None):
         raise UserError("give either --frames (frame presets) or --clips (clip presets)")
     if preset.is_clips != (args.clips is not None):
         kind = "a clip preset: use --clips N" if preset.is_clips else "a frame preset (no clip section): use --frames N"
         raise UserError(f"preset '{preset.name}' is {kind}")
+    if args.labels_only and args.clips is None:
+        raise UserError("--labels-only is for clip presets (--clips)")
+    return preset
+
+
+def cmd_generate(args) -> int:
+    from .pipeline import generate, generate_clips
+
+    preset = generation_preset(args)
     if args.clips is not None:
         summary = generate_clips(preset, args.clips, args.seed, Path(args.out), render=not args.labels_only,
                                  progress=not args.quiet)
@@ -43,8 +49,6 @@ def cmd_generate(args) -> int:
               f"in {summary['seconds']:.1f} s")
         print(f"check it with: cabin-synth validate {summary['out']}")
         return 0
-    if args.labels_only:
-        raise UserError("--labels-only is for clip presets (--clips)")
     summary = generate(preset, args.frames, args.seed, Path(args.out), progress=not args.quiet)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in summary["ms_per_stage"].items())
     made = summary["frames"] - summary["skipped"]
@@ -88,12 +92,28 @@ def cmd_export(args) -> int:
     if args.format == "coco":
         from .export.coco import export_coco
         summary = export_coco(dataset, Path(args.out), args.image, force=args.force)
+    elif args.format == "replicator":
+        from .export.replicator import export_replicator
+        summary = export_replicator(dataset, Path(args.out), force=args.force)
+        print(f"exported {summary['images']} frames of {args.dir} in Replicator BasicWriter's layout (rgb and nir) "
+              f"to {summary['out']}")
+        return 0
     else:
         from .export.xgaze import export_xgaze
         summary = export_xgaze(dataset, Path(args.out), args.image, force=args.force)
     hidden = f"; {summary['left_out']} left out: the camera does not show the face" if summary.get("left_out") else ""
     print(f"exported {summary['images']} frames of {args.dir} as {args.format} ({args.image} images) "
           f"to {summary['out']}{hidden}")
+    return 0
+
+
+def cmd_import_replicator(args) -> int:
+    from .export.replicator import import_replicator
+
+    summary = import_replicator(Path(args.dir), Path(args.out), progress=not args.quiet)
+    print(f"imported {summary['frames'] - summary['skipped']} frames ({summary['skipped']} already there) of "
+          f"{args.dir} to {summary['out']} in {summary['seconds']:.1f} s")
+    print(f"check it with: cabin-synth validate {summary['out']}")
     return 0
 
 
@@ -113,10 +133,8 @@ def cmd_describe(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cabin-synth", description="Synthetic in-cabin driver-monitoring data.")
-    sub = p.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("generate", help="generate a dataset from a preset")
+def add_generate_arguments(g: argparse.ArgumentParser) -> None:
+    """`generate`'s arguments; the headless RTX script (cabin_synth/omni/headless.py) takes them too."""
     g.add_argument("--preset", default="default", help="shipped preset name or path to a preset file")
     g.add_argument("--frames", type=_nonnegative, help="number of frames (frame presets)")
     g.add_argument("--clips", type=_nonnegative, help="number of clips (clip presets: drowsiness_clips, distraction_clips)")
@@ -131,18 +149,34 @@ def parser() -> argparse.ArgumentParser:
                         "(depth, seg and ids stay png; replaces the preset's output.image_format)")
     g.add_argument("--quality", type=int, help="jpeg/webp quality 1-100 (default 90; replaces output.quality)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cabin-synth", description="Synthetic in-cabin driver-monitoring data.")
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate", help="generate a dataset from a preset")
+    add_generate_arguments(g)
     g.set_defaults(run=cmd_generate)
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")
     v.add_argument("dir")
     v.set_defaults(run=cmd_validate)
-    e = sub.add_parser("export", help="convert a dataset to COCO keypoints JSON or ETH-XGaze-style normalised crops")
+    e = sub.add_parser("export", help="convert a dataset to COCO keypoints JSON, ETH-XGaze-style normalised crops, "
+                                      "or Omniverse Replicator BasicWriter's layout")
     e.add_argument("dir", help="dataset folder written by generate")
-    e.add_argument("--format", choices=("coco", "xgaze"), required=True)
-    e.add_argument("--out", required=True, help="coco: the JSON file to write; xgaze: a new or empty folder")
+    e.add_argument("--format", choices=("coco", "xgaze", "replicator"), required=True)
+    e.add_argument("--out", required=True, help="coco: the JSON file to write; xgaze, replicator: a new or empty folder")
     e.add_argument("--force", action="store_true",
-                   help="coco: overwrite an existing --out file; xgaze: replace an earlier xgaze export in --out")
-    e.add_argument("--image", choices=("rgb", "nir"), default="rgb", help="which image the entries refer to (default rgb)")
+                   help="coco: overwrite an existing --out file; xgaze, replicator: replace an earlier export of "
+                        "that format in --out")
+    e.add_argument("--image", choices=("rgb", "nir"), default="rgb",
+                   help="coco, xgaze: which image the entries refer to (default rgb); replicator writes both")
     e.set_defaults(run=cmd_export)
+    r = sub.add_parser("import-replicator", help="make a dataset from a folder in Replicator BasicWriter's layout "
+                                                 "with our per-frame parameters (cabin_synth.json)")
+    r.add_argument("dir", help="the folder (written by export --format replicator, or by BasicWriter with the sidecar)")
+    r.add_argument("--out", required=True, help="output folder (new, empty, or an earlier import of the same folder to resume)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(run=cmd_import_replicator)
     d = sub.add_parser("describe", help="print a preset's resolved design and the count per cell")
     d.add_argument("preset", help="shipped preset name or path to a preset file")
     d.add_argument("--frames", type=_nonnegative, default=1000, help="number of frames (clips for a clip preset)")

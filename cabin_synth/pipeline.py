@@ -12,9 +12,10 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import numpy as np
+from pxr import Usd
 
 from . import __version__
 from .body.build import BodyGeometry, build_body
@@ -42,7 +43,7 @@ from .scene.textures import TextureFolder
 from .scene.world import WorldLayout
 from .scene.world import layout as world_layout
 from .sensor import optics, shutter
-from .sensor.exposure import expose, lit_radiance
+from .sensor.exposure import expose as expose_nir, lit_radiance
 from .sensor.model import fixed_pattern, nir_image, rgb_exposure, rgb_exposure_share, rgb_image
 
 TEXTURES = "textures"   # the stage's texture files, inside the output folder
@@ -50,7 +51,7 @@ STAGES = ("sample", "scene", "labels", "render", "subframes", "optics", "sensor"
 
 
 @dataclass(frozen=True)
-class Staged:
+class Instant:
     """One instant of the scene: the stage posed, and what was posed on it."""
     scene: Scene
     rig: Rig
@@ -68,8 +69,22 @@ class Frame:
     geometry: DriverGeometry
     view: SceneView
     labels: dict[str, Any]
-    buffers: Buffers           # as rendered: scene radiance before the lens (sensor/optics.py)
+    buffers: Buffers           # as rendered (integrated over the exposure in clips with a shutter), before the lens
     images: dict[str, np.ndarray]
+    body: BodyGeometry | None = None
+
+
+@dataclass
+class Staged:
+    """A frame up to its pixels: its state written into the stage, its labels made
+    from geometry. Any renderer of `stage` (ours, or RTX through Replicator) turns it
+    into a Frame with `expose`."""
+    index: int
+    params: FrameParams
+    geometry: DriverGeometry
+    view: SceneView
+    labels: dict[str, Any]
+    stage: Usd.Stage
     body: BodyGeometry | None = None
 
 
@@ -93,13 +108,13 @@ def face_state(params: FrameParams, gaze_target_head: np.ndarray) -> FaceState:
                      expression=params.expression)
 
 
-class FrameMaker:
-    """Keeps what is expensive to make (USD stages per cabin variant, the GL
-    context, the sensor's fixed pattern) and turns (seed, index) into a Frame."""
+class FrameStager:
+    """Keeps the USD stages per cabin variant and writes frame (seed, index) into
+    them: everything of a frame but its pixels (Staged)."""
 
-    def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
+    def __init__(self, preset: Preset, seed: int, texture_dir: Path | None = None):
         """texture_dir: where the stage's texture files go (the sky dome's, the drivers' skin
-        maps), inside the dataset's output folder; None: a temporary folder removed with this maker."""
+        maps), inside the dataset's output folder; None: a temporary folder removed with this stager."""
         if texture_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="cabin_synth_textures_")
             texture_dir = Path(self._tmp.name)
@@ -107,8 +122,6 @@ class FrameMaker:
         self.preset = preset
         self.seed = seed
         self.sensor = preset.section("sensor")
-        self.renderer = renderer or make_renderer(preset.data.get("render", {}))
-        self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
         self._scenes: dict[tuple[str, str], tuple[Scene, StageReader]] = {}
         self.textures = TextureFolder(self.texture_dir)
         self.skin_texels = atlas_size(self.sensor["focal_length_mm"] * 1e3 / self.sensor["pixel_pitch_um"])
@@ -123,7 +136,7 @@ class FrameMaker:
             self._scenes[key] = (scene, StageReader(scene.stage))
         return self._scenes[key]
 
-    def stage(self, params: FrameParams) -> Staged:
+    def pose(self, params: FrameParams) -> Instant:
         """The stage posed as `params` say, read back as a SceneView."""
         sensor = self.sensor
         ident = params.identity
@@ -148,48 +161,23 @@ class FrameMaker:
         scene.update_body(body, body_materials(ident.skin_type, params.body.clothing_colour),
                           params.body.steering_wheel_deg)
         view = reader.read(sensor["nir"]["wavelength_nm"], sensor["width"], sensor["height"])
-        return Staged(scene, rig, geometry, body, view, dome, light, world)
+        return Instant(scene, rig, geometry, body, view, dome, light, world)
 
-    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None,
-             at=None, exposure: tuple[float, float] | None = None) -> Frame:
-        """Frame `index`; its parameters are sampled unless given (clip frames,
-        behaviour/clips.py). Clip frames also pass `at`, the frame's parameters at
-        times (s) from its own, over which a preset's `sensor.shutter` exposes, and
-        `exposure`, the previous clip frame's (exposure index, metered level), which the
-        NIR camera's exposure loop steps from (sensor/exposure.py); None: its steady state."""
+    def stage(self, index: int, timings: Timings | None = None, params: FrameParams | None = None) -> Staged:
+        """Frame `index` written into its cabin's stage, with its labels; its parameters
+        are sampled unless given (clip frames, behaviour/clips.py)."""
         timings = timings or Timings()
-        sensor = self.sensor
         t = time.perf_counter()
         params = params or sample_frame(self.preset, self.seed, index)
         t = timings.add("sample", t)
 
-        staged = self.stage(params)
-        rig, geometry, body, view, dome = staged.rig, staged.geometry, staged.body, staged.view, staged.dome
+        posed = self.pose(params)
+        rig, view = posed.rig, posed.view
         t = timings.add("scene", t)
 
         hits: list = []
-        labels = frame_labels(params, rig, geometry, view, staged.scene.zones, body, hits)
+        labels = frame_labels(params, rig, posed.geometry, view, posed.scene.zones, posed.body, hits)
         labels.update(occlusion_labels(rig.camera, view, labels["landmarks"], hits))
-        t = timings.add("labels", t)
-
-        # Path tracers draw their samples from the frame's own stream.
-        sampling_seed = int(stream(self.seed, index, "render.sampling").integers(2**31))
-        buffers = distort.render(self.renderer, view, staged.scene.stage, sampling_seed)
-        classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
-        truth = {
-            "depth": np.clip(np.rint(buffers.depth * 1000.0), 0, 65535).astype(np.uint16),
-            "seg": classes[buffers.instance],
-            "ids": buffers.instance.astype(np.uint16),
-        }
-        t = timings.add("render", t)
-        seen, metered, shutter_state = buffers, None, None
-        if at is not None and "shutter" in sensor:
-            seen, metered, shutter_state = self.expose_over_time(buffers, view.camera, at, sampling_seed)
-            timings.add("subframes", t)
-        nir, rgb, sensor_state = capture(seen, view.camera, sensor, self.pattern, self.seed, index,
-                                         labels["face_bbox_xyxy"], timings, rgb_exposure=metered,
-                                         nir_exposure=exposure)
-        images = {"rgb": rgb, "nir": nir, **truth}
         labels.update({
             "frame": index,
             "seed": self.seed,
@@ -199,12 +187,82 @@ class FrameMaker:
                          "sky_lux_in_cabin": view.sky_lux, "sun_nir_w_m2": view.sun_nir_w_m2,
                          "sky_nir_w_m2": view.sky_nir_w_m2,
                          "illuminator_positions_vehicle_m": [ill.position.tolist() for ill in view.illuminators],
-                         "dome_light": dome_light_labels(dome, staged.scene.dome_light_position)},
-            "environment": environment_labels(params, staged.light, staged.world),
-            "sensor_state": {**sensor_state, **({"shutter": shutter_state} if shutter_state else {})},
+                         "dome_light": dome_light_labels(posed.dome, posed.scene.dome_light_position)},
+            "environment": environment_labels(params, posed.light, posed.world),
             "seat": {"h_point_vehicle_m": rig.seat_h_point.tolist(), "travel_mm": rig.seat_travel_mm.tolist()},
         })
-        return Frame(params, geometry, view, labels, buffers, images, body)
+        timings.add("labels", t)
+        return Staged(index, params, posed.geometry, view, labels, posed.scene.stage, posed.body)
+
+
+def expose(staged: Staged, buffers: Buffers, sensor: Mapping[str, Any], pattern: tuple[np.ndarray, np.ndarray],
+           seed: int, timings: Timings | None = None, rgb_exposure: tuple[float, float] | None = None,
+           nir_exposure: tuple[float, float] | None = None, shutter_state: dict | None = None) -> Frame:
+    """The lens and sensor stages: a staged frame's buffers (from any renderer) through
+    the optics and the sensor models into its stored images; its noise from (seed,
+    index) streams. rgb_exposure, nir_exposure: as `capture` takes them; shutter_state:
+    how clip frames were exposed over time (FrameMaker.expose_over_time)."""
+    index = staged.index
+    nir, rgb, sensor_state = capture(buffers, staged.view.camera, sensor, pattern, seed, index,
+                                     staged.labels["face_bbox_xyxy"], timings, rgb_exposure, nir_exposure)
+    images = {
+        "rgb": rgb,
+        "nir": nir,
+        "depth": depth_mm(buffers.depth),
+        "seg": class_image(staged.view, buffers.instance),
+        "ids": buffers.instance.astype(np.uint16),
+    }
+    labels = dict(staged.labels, sensor_state={**sensor_state, **({"shutter": shutter_state} if shutter_state else {})})
+    return Frame(staged.params, staged.geometry, staged.view, labels, buffers, images, staged.body)
+
+
+def depth_mm(depth_m: np.ndarray) -> np.ndarray:
+    """The stored depth image: metres to uint16 millimetres (0: no surface)."""
+    return np.clip(np.rint(depth_m * 1000.0), 0, 65535).astype(np.uint16)
+
+
+def class_image(view: SceneView, instance: np.ndarray) -> np.ndarray:
+    """The stored seg image: each pixel's class id from its instance id."""
+    classes = np.array([CLASS_ID["background"]] + [CLASS_ID[i.semantic] for i in view.instances], np.uint8)
+    return classes[instance]
+
+
+class FrameMaker:
+    """A FrameStager with a renderer and the sensor's fixed pattern: turns (seed,
+    index) into a Frame."""
+
+    def __init__(self, preset: Preset, seed: int, renderer=None, texture_dir: Path | None = None):
+        """texture_dir: as FrameStager's."""
+        self.stager = FrameStager(preset, seed, texture_dir)
+        self.preset = preset
+        self.seed = seed
+        self.sensor = preset.section("sensor")
+        self.renderer = renderer or make_renderer(preset.data.get("render", {}))
+        self.pattern = fixed_pattern(self.sensor, stream(seed, 0, "sensor.fixed_pattern"))
+
+    def scene(self, params: FrameParams) -> tuple[Scene, StageReader]:
+        return self.stager.scene(params)
+
+    def make(self, index: int, timings: Timings | None = None, params: FrameParams | None = None,
+             at=None, exposure: tuple[float, float] | None = None) -> Frame:
+        """Frame `index`; its parameters are sampled unless given (clip frames,
+        behaviour/clips.py). Clip frames also pass `at`, the frame's parameters at
+        times (s) from its own, over which a preset's `sensor.shutter` exposes, and
+        `exposure`, the previous clip frame's (exposure index, metered level), which the
+        NIR camera's exposure loop steps from (sensor/exposure.py); None: its steady state."""
+        timings = timings or Timings()
+        staged = self.stager.stage(index, timings, params)
+        t = time.perf_counter()
+        # Path tracers draw their samples from the frame's own stream.
+        sampling_seed = int(stream(self.seed, index, "render.sampling").integers(2**31))
+        buffers = distort.render(self.renderer, staged.view, staged.stage, sampling_seed)
+        t = timings.add("render", t)
+        metered, shutter_state = None, None
+        if at is not None and "shutter" in self.sensor:
+            buffers, metered, shutter_state = self.expose_over_time(buffers, staged.view.camera, at, sampling_seed)
+            timings.add("subframes", t)
+        return expose(staged, buffers, self.sensor, self.pattern, self.seed, timings, rgb_exposure=metered,
+                      nir_exposure=exposure, shutter_state=shutter_state)
 
     def expose_over_time(self, buffers: Buffers, camera, at, sampling_seed: int) -> tuple[Buffers, tuple[float, float], dict]:
         """The radiance each row collects over its exposure window (sensor/shutter.py),
@@ -224,7 +282,7 @@ class FrameMaker:
             times = shutter.instants(window, self.image_motion_px(at, window.span_s), sensor)
             for dt in times:
                 if float(dt) not in rendered:
-                    instant = self.stage(at(np.array([dt]))[0])
+                    instant = self.stager.pose(at(np.array([dt]))[0])
                     rendered[float(dt)] = distort.render(self.renderer, instant.view, instant.scene.stage, sampling_seed)
             seen[band] = shutter.integrate(window, times, [getattr(rendered[float(dt)], band) for dt in times])
             if band == "nir" and buffers.nir_illuminators is not None:
@@ -262,7 +320,7 @@ def capture(buffers: Buffers, camera, sensor, pattern, seed: int, index: int, fa
     t = time.perf_counter()
     received = optics.apply(buffers, camera, sensor)
     t = timings.add("optics", t)
-    shot, control = expose(received.nir, received.nir_illuminators, face_bbox_xyxy, sensor, nir_exposure)
+    shot, control = expose_nir(received.nir, received.nir_illuminators, face_bbox_xyxy, sensor, nir_exposure)
     nir = nir_image(lit_radiance(received.nir, received.nir_illuminators, shot.led_drive), sensor, pattern,
                     stream(seed, index, "sensor.nir_noise"), shot.exposure_us, shot.analog_gain)
     rgb, rgb_state = rgb_image(received.rgb, sensor, stream(seed, index, "sensor.rgb_noise"), exposure=rgb_exposure)
@@ -329,8 +387,11 @@ def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timing
     return entry
 
 
-def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
-    """Write `frames` frames of `preset` into `out`; skip frames already committed."""
+def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True,
+             on_frame: Callable[[int, int], bool] | None = None) -> dict[str, Any]:
+    """Write `frames` frames of `preset` into `out`; skip frames already committed.
+    on_frame(done, frames) after each frame (the Kit window's progress bar): False
+    stops here, keeping what is committed."""
     from tqdm import tqdm
 
     renderer = make_renderer(preset.data.get("render", {}))   # fails before anything is written
@@ -343,12 +404,14 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
         if writer.committed(index):
             entries.append(writer.entry(index))
             skipped += 1
-            continue
-        maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
-        entries.append(write_new_frame(maker, writer, index, timings))
+        else:
+            maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
+            entries.append(write_new_frame(maker, writer, index, timings))
+        if on_frame is not None and not on_frame(len(entries), frames):
+            break
     writer.write_manifest(entries)
     elapsed = time.perf_counter() - started
-    return {"out": str(out), "frames": frames, "skipped": skipped, "seconds": elapsed,
+    return {"out": str(out), "frames": len(entries), "skipped": skipped, "seconds": elapsed,
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
 
 

@@ -111,6 +111,6 @@ def test_lossy_formats_refuse_more_than_eight_bits(tmp_path):
     preset = presets.load(small_preset(tmp_path, nir=dict(presets.load("default").data["sensor"]["nir"],
                                                           bit_depth=10)))
     with pytest.raises(UserError, match="output.image_format.*8 bits.*sensor.nir.bit_depth"):
-        presets.with_output(preset, image_format="webp")
+        presets.with_overrides(preset, image_format="webp")
     with pytest.raises(UserError, match="output.quality.*png"):
-        presets.with_output(preset, quality=50)
+        presets.with_overrides(preset, quality=50)

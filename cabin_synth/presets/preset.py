@@ -160,20 +160,39 @@ def load(name_or_path: str) -> Preset:
         raise UserError(f"not valid YAML: {exc}", file=shown) from None
     if not isinstance(data, dict):
         raise UserError("a preset must be a mapping of sections (name, description, sensor, cabin, ...)", file=shown)
+    return checked(data, path)
+
+
+def with_overrides(preset: Preset, mount: str | None = None, sensor: str | None = None,
+                   renderer: str | None = None, image_format: str | None = None,
+                   quality: int | None = None) -> Preset:
+    """The preset with the command line's or the Kit window's choices in place (None
+    keeps the preset's): every frame's camera on `mount`, the catalogue's `sensor`
+    (cabin_synth.sensor.catalogue), the `renderer`, the stored images' `image_format`
+    and `quality`; checked as a loaded preset is. dataset.json records the result
+    (and its digest): the pixels depend on these."""
+    data = dict(preset.data)
+    if mount is not None:
+        data["camera"] = dict(data["camera"], mount=mount)
+    if sensor is not None:
+        data["sensor"] = {"preset": sensor}
+    if renderer is not None:
+        data["render"] = dict(data.get("render") or {}, renderer=renderer)
+    output = {key: value for key, value in (("image_format", image_format), ("quality", quality)) if value is not None}
+    if output:
+        data["output"] = dict(data.get("output") or {}, **output)
+    return preset if data == preset.data else checked(data, preset.path)
+
+
+def checked(data: dict[str, Any], path: Path) -> Preset:
+    """A preset's data, its sensor expanded from the catalogue, checked against the
+    schema and the rules (UserError naming the file and fields otherwise)."""
+    shown = display(path)
     try:
         data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
     return _checked(data, path)
-
-
-def with_output(preset: Preset, **fields: Any) -> Preset:
-    """The preset with `fields` of its `output` section replaced (those given as None
-    are kept), checked again: the command line's --image-format and --quality."""
-    given = {k: v for k, v in fields.items() if v is not None}
-    if not given:
-        return preset
-    return _checked(dict(preset.data, output=dict(preset.data.get("output") or {}, **given)), preset.path)
 
 
 def _checked(data: dict[str, Any], path: Path) -> Preset:

@@ -26,6 +26,8 @@ from .specular import FIBRE_PRIMVAR
 # NIR reflectance at the view's band (cabin_synth.scene.textures).
 TEXTURED_INPUTS = ("diffuseColor", "roughness", "normal", "emissiveColor", "nir")
 SKY_PRIM = "/World/Lights/Sky"
+# NIR reflectance of a material that authors none (cabin_synth:nir_reflectance_<band>).
+DEFAULT_NIR_REFLECTANCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,8 @@ def _material(prim: Usd.Prim) -> Material:
     # Only an opaque surface with an authored index has a glossy lobe (materials.Material.glossy);
     # hair's sheen is its fibres' (cabin_synth.render.specular).
     rough = shader.GetInput("roughness").Get() if ior and opacity >= 1.0 and not fibre and shader.GetInput("roughness") else None
-    return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
+    return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", DEFAULT_NIR_REFLECTANCE),
+                    custom("nir_reflectance_940", DEFAULT_NIR_REFLECTANCE),
                     opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
                     custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0),
                     tuple(float(c) for c in emissive) if emissive is not None else (0.0, 0.0, 0.0),
