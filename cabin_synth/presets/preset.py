@@ -5,6 +5,7 @@ against schemas/preset.schema.json and then against the ranges the models
 accept. Every error names the file and the field.
 """
 
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import yaml
 
 from ..body.params import HAND_POSES, SEAT_BELT, SLEEVES
 from ..dataset import schemas
+from ..driver.hair import FACIAL_HAIR, HAIR_STYLES
 from ..errors import UserError
 from ..paths import PRESETS, PROJECT_ROOT
 from ..scene import lamps
@@ -24,9 +26,11 @@ from ..scene.materials import CLOTHING
 from ..sensor import catalogue
 from . import dependencies, design, distributions
 
+DRIVING_CONTEXTS = ("urban", "suburban", "rural", "highway", "tunnel")
 # Physical ranges the models accept: a distribution must stay inside them.
 RANGES: dict[str, tuple[float, float]] = {
     "driver.age_years": (16, 90),
+    "driver.stature_percentile": (1, 99),
     "head_pose.yaw_deg": (-90, 90),
     "head_pose.pitch_deg": (-60, 60),
     "head_pose.roll_deg": (-45, 45),
@@ -69,6 +73,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.blink_rate_per_min": (0, 60),
     "behaviour.talking_share": (0, 1),
     "behaviour.laugh_rate_per_min": (0, 10),
+    "driving.speed_kmh": (0, 250),
     "body.build": (-3, 3),
     "body.lean_forward_deg": (-10, 25),
     "body.lean_side_deg": (-15, 15),
@@ -79,6 +84,8 @@ CATEGORIES: dict[str, set] = {
     "cabin.drive": {"lhd", "rhd"},
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
+    "driver.hair_style": set(HAIR_STYLES),
+    "driver.facial_hair": set(FACIAL_HAIR),
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
     "lighting.dome_light": {"none", *lamps.KINDS},
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
@@ -86,6 +93,7 @@ CATEGORIES: dict[str, set] = {
     "accessories.phone": {"none", *PHONE_POSITIONS},
     "clip.fps": {30, 60},
     "behaviour.glance_movement": {"lizard", "owl", "body_lean"},
+    "driving.context": set(DRIVING_CONTEXTS),
     "body.hand_pose": set(HAND_POSES),
     "body.sleeves": set(SLEEVES),
     "body.clothing_colour": set(CLOTHING),
@@ -152,10 +160,42 @@ def load(name_or_path: str) -> Preset:
         data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
+    return _checked(data, path)
+
+
+def with_fields(preset: Preset, values: Mapping[str, Any]) -> Preset:
+    """The preset with these fields ('section.field' -> value or distribution) set,
+    checked again. A field set here leaves the design, its condition and its
+    correlation group: the value given wins."""
+    data = copy.deepcopy(dict(preset.data))
+    for name, spec in values.items():
+        section, _, key = name.partition(".")
+        data[section] = dict(data.get(section) or {}, **{key: spec})
+    if data.get("design"):
+        factors = [f for f in data["design"]["factors"] if (f if isinstance(f, str) else f["field"]) not in values]
+        data["design"] = dict(data["design"], factors=factors)
+        if not factors:
+            del data["design"]
+    if data.get("conditional"):
+        data["conditional"] = {k: v for k, v in data["conditional"].items() if k not in values}
+    if data.get("correlated"):
+        data["correlated"] = [g for g in map(lambda g: _without(g, values), data["correlated"]) if len(g["fields"]) > 1]
+    return _checked(data, preset.path)
+
+
+def _without(group: Mapping[str, Any], names) -> dict[str, Any]:
+    """A correlated group less the given fields (and their rows and columns of a full matrix)."""
+    keep = [i for i, f in enumerate(group["fields"]) if f not in names]
+    r = group["correlation"]
+    return dict(group, fields=[group["fields"][i] for i in keep],
+                correlation=r if isinstance(r, (int, float)) else [[r[i][j] for j in keep] for i in keep])
+
+
+def _checked(data: dict[str, Any], path: Path) -> Preset:
     problems = (schemas.errors("preset", data) or _asset_errors(data, path)
                 or _range_errors(data) + _distortion_errors(data["sensor"]) or _seat_errors(data) or _link_errors(data))
     if problems:
-        raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
+        raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=display(path))
     return Preset(name=data["name"], path=path, data=data)
 
 

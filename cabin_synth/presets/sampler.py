@@ -131,7 +131,8 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         phone = HAND_HELD[int(stream(seed, index, "body.phone_position").integers(len(HAND_HELD)))]
     # a hand at the eye or over the mouth takes the place of glasses or a mask (the hand would pass through them)
     bare = {"eye_rub": ("eyewear",), "mouth_cover": ("face",)}.get(body.hand_pose, ())
-    identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin)
+    identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin,
+                               **fixed_identity(preset, field))
     drawn.append(identity)
     return FrameParams(
         seed=seed,
@@ -158,6 +159,14 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
                              for k in ("fore_aft_mm", "height_mm")),
         body=body,
     )
+
+
+def fixed_identity(preset: Preset, field: Callable[[str, str], Any]) -> dict[str, Any]:
+    """The optional driver fields that fix what the identity model would draw:
+    stature_percentile, hair_style, facial_hair (docs/presets.md)."""
+    given = preset.section("driver")
+    kinds = {"stature_percentile": float, "hair_style": str, "facial_hair": str}
+    return {name: kind(field("driver", name)) for name, kind in kinds.items() if name in given}
 
 
 def sample_body(preset: Preset, field: Callable[[str, str], Any]) -> BodyParams:
