@@ -122,6 +122,17 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    try:
+        from .dataset.report import write
+    except ModuleNotFoundError as exc:
+        raise UserError(f"the report needs {exc.name}: pip install 'cabin-synth[report]'") from None
+
+    path = write(Path(args.dir), Path(args.out) if args.out else None)
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_describe(args) -> int:
     from . import presets
     from .presets import design
@@ -192,6 +203,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("dir", help="a set written by cabin-synth compliance")
     r.add_argument("results", help="CSV: clip,response,time_s per warning, or clip,frame and 0/1 per response per frame")
     r.set_defaults(run=cmd_score)
+    h = sub.add_parser("report", help="one self-contained HTML page about a dataset: contact sheet with labels, "
+                                      "distributions, coverage, clip timelines (compliance sets: against the rules)")
+    h.add_argument("dir", help="a dataset folder (any: frames, clips or a compliance set)")
+    h.add_argument("--out", help="the HTML file to write (default DIR/report.html)")
+    h.set_defaults(run=cmd_report)
     return p
 
 

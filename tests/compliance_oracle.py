@@ -39,10 +39,10 @@ def first_band(rule: dict, v: float):
 def flag(rule: dict, clip: dict, k: int) -> bool:
     pf, cf = clip["per_frame"], clip["compliance"]["per_frame"]
     m = rule["measure"]
-    if m == "off_road":
-        return pf["gaze_zone"][k] != "road_ahead" or pf["phone_use"][k]
+    if m == "off_road":  # gaze measures only count with the eyes open
+        return not pf["eyes_closed_p80"][k] and (pf["gaze_zone"][k] != "road_ahead" or pf["phone_use"][k])
     if m == "area_3":
-        return cf["addw_area"][k] == 3
+        return not pf["eyes_closed_p80"][k] and cf["addw_area"][k] == 3
     if m == "eyes_closed":
         return pf["eyes_closed_p80"][k]
     return any(c in rule["conditions"] for c in cf["conditions"][k])

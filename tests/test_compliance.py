@@ -134,9 +134,10 @@ def test_scripted_events_last_what_their_cell_asks(samples, name):
         assert sc["target_s"] == pytest.approx(round(want * clip["fps"]) / clip["fps"], abs=1e-9)
         pf = clip["per_frame"]
         measure = sc["measure"]
-        flags = np.array([z != "road_ahead" or p for z, p in zip(pf["gaze_zone"], pf["phone_use"])]) \
-            if measure == "off_road" else np.array(pf["eyes_closed_p80"]) if measure == "eyes_closed" \
-            else np.array(clip["compliance"]["per_frame"]["addw_area"]) == 3
+        closed = np.array(pf["eyes_closed_p80"])
+        flags = ~closed & np.array([z != "road_ahead" or p for z, p in zip(pf["gaze_zone"], pf["phone_use"])]) \
+            if measure == "off_road" else closed if measure == "eyes_closed" \
+            else ~closed & (np.array(clip["compliance"]["per_frame"]["addw_area"]) == 3)
         first = int(round(raw["clip"]["lead_in_s"] * clip["fps"]))
         # every frame of the scripted events lies after the lead-in; drawn events (blinks) are shorter than any variant
         counted = flags[first:].sum() if sc["event"] == "glance_series" else max(
@@ -172,8 +173,13 @@ def test_thresholds_flip_the_required_response_as_the_rules_say(samples):
         assert long[0]["compliance"]["scenario"]["target_s"] == pytest.approx(above)
         assert statuses(short[0], "addw") == ["forbidden"]
         assert statuses(long[0], "addw") == ["required"]
+        # due when the time in Area 3 (eyes open: blinks do not count) reaches the threshold
         required = next(e for e in long[0]["compliance"]["ground_truth"] if e["status"] == "required")
-        assert required["due_s"] - required["event"]["start_s"] == pytest.approx(above - 0.1, abs=1e-6)
+        fps, pf = long[0]["fps"], long[0]["per_frame"]
+        a, b = round(required["event"]["start_s"] * fps), round(required["due_s"] * fps)
+        inside = sum(area == 3 and not shut for area, shut in zip(long[0]["compliance"]["per_frame"]["addw_area"][a:b],
+                                                                pf["eyes_closed_p80"][a:b]))
+        assert inside / fps == pytest.approx(above - 0.1, abs=1e-6)
     # non-nominal conditions (eyewear, night, occlusion) allow 1.5 s more: 3.6 s may warn, 5.1 s must
     odd = [c for c in by_cell(addw, "area_3_glance", speed="over 50 km/h")
            if not {"nominal"} & set(c["compliance"]["cell"]["conditions"])]
@@ -382,9 +388,9 @@ def test_score_of_a_simulated_dms_on_generated_clips(samples, tmp_path):
     assert any(warned.values()) and total.required > 0
     assert (total.hits, total.false_alarms) == (expect_hits, expect_fa)
     assert sorted(total.latencies) == pytest.approx(sorted(expect_lat))
-    # the DMS decides 0.2 s after the threshold and reports 0.25 s later, later still by the off-road
-    # frames the noise turned: every hit's latency is 0.45 s or a little more
-    assert len(expect_lat) >= 3 and all(0.45 - 1e-6 <= x <= 0.75 for x in expect_lat)
+    # the DMS decides 0.2 s after the threshold and reports 0.25 s later; the frames the noise turns,
+    # and blinks (which it counts and the rules do not), move that by a few frames either way
+    assert len(expect_lat) >= 3 and all(0.35 <= x <= 0.75 for x in expect_lat)
 
 
 def test_protocol_mistakes_are_named(tmp_path, capsys):

@@ -22,7 +22,7 @@ from ..presets.sampler import FieldSampler, FrameParams, gaze_direction_head, sa
 from ..scene.accessories import held_phone_poses, phone_screen, stage_phone_poses
 from ..scene.cabin import CabinInfo, cabin_asset_path, read_cabin
 from ..scene.rig import head_transform, head_transforms
-from ..scene.zones import gaze_zone, gaze_zones, zone_soup
+from ..scene.zones import gaze_zones, zone_soup
 from .models import PHONE_POSITION, Behaviour, phone_target, plan
 from .script import Script
 
@@ -87,7 +87,7 @@ def sample_behaviour(preset: Preset, seed: int, clip: int, t: np.ndarray, script
     values = FieldSampler(preset, seed, clip)
     soup = zone_soup(cabin)
     behaviour = plan(preset.section("behaviour"), values, glance_targets(cabin, script),
-                     lambda o, d: gaze_zone(soup, o, d)[0], eye_rest, base.head_euler_deg,
+                     lambda o, d: gaze_zones(soup, np.broadcast_to(o, d.shape), d), eye_rest, base.head_euler_deg,
                      float(preset.section("clip")["duration_s"]), seed, clip, script)
     euler, offset = behaviour.head(t)
     R, origin = head_poses(base, cabin, euler, offset)

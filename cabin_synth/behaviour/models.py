@@ -124,21 +124,17 @@ class Behaviour:
 
     def gaze(self, t: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unit gaze directions (N,3) from `origin` (N,3) and the fixated distance (N,) m."""
-        starts = np.array([s.t0 for s in self.saccades])
-        k = np.searchsorted(starts, t, side="right") - 1
-        direction, distance = np.empty((len(t), 3)), np.empty(len(t))
-        for i, (ti, ki, o) in enumerate(zip(t, k, origin)):
-            if ki < 0:
-                v = self.first_target - o
-                direction[i], distance[i] = v / np.linalg.norm(v), np.linalg.norm(v)
-                continue
-            s = self.saccades[ki]
-            a, b = s.start - o, s.end - o
-            la, lb = np.linalg.norm(a), np.linalg.norm(b)
-            f = float(kin.half_sine((ti - s.t0) / s.duration)) if s.duration > 0 else 1.0
-            direction[i] = _slerp(a / la, b / lb, f)
-            distance[i] = la * (lb / la) ** f
-        return direction, distance
+        t, origin = np.asarray(t, float), np.asarray(origin, float)
+        k = np.searchsorted([s.t0 for s in self.saccades], t, side="right") - 1
+        before = k < 0
+        # before the first saccade the gaze rests on the first target: a saccade from it to it
+        pick = lambda field, first: np.array([first] + [getattr(s, field) for s in self.saccades])[k + 1]
+        a = pick("start", self.first_target) - origin
+        b = pick("end", self.first_target) - origin
+        t0, dur = pick("t0", 0.0), pick("duration", 0.0)
+        f = np.where(before | (dur <= 0), 1.0, kin.half_sine((t - t0) / np.where(dur > 0, dur, 1.0)))
+        la, lb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+        return _slerp(a / la[:, None], b / lb[:, None], f), la * (lb / la) ** f
 
     def closure(self, t: np.ndarray) -> np.ndarray:
         """Eyelid closure (N,), 0 = alert aperture, 1 = closed (both eyes)."""
@@ -184,12 +180,13 @@ class Behaviour:
         return on
 
 
-def _slerp(a: np.ndarray, b: np.ndarray, f: float) -> np.ndarray:
-    cos = float(np.clip(a @ b, -1.0, 1.0))
-    ang = np.arccos(cos)
-    if ang < 1e-9:
-        return a
-    return (np.sin((1 - f) * ang) * a + np.sin(f * ang) * b) / np.sin(ang)
+def _slerp(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Per row: the unit vector a fraction f of the way from unit a to unit b on the great circle."""
+    ang = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
+    same = ang < 1e-9
+    sin = np.where(same, 1.0, np.sin(ang))
+    out = (np.sin((1 - f) * ang)[:, None] * a + np.sin(f * ang)[:, None] * b) / sin[:, None]
+    return np.where(same[:, None], a, out)
 
 
 def _envelope(t, t0, t1, ramp_s=0.15):
@@ -237,13 +234,14 @@ def _renewal(rng: np.random.Generator, rate_per_min: float, duration_s: float, s
 
 
 def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Mapping[str, np.ndarray],
-         zone_of: Callable[[np.ndarray, np.ndarray], str], eye_rest: np.ndarray, rest_head_deg: tuple[float, float, float], duration_s: float,
+         zone_of: Callable[[np.ndarray, np.ndarray], list[str]], eye_rest: np.ndarray, rest_head_deg: tuple[float, float, float], duration_s: float,
          seed: int, clip: int, script: Script | None = None) -> Behaviour:
     """A clip's behaviour. `spec` is the preset's behaviour section (per-glance
     distributions), `values` gives its per-clip draws, `cabin_zones` the glance
     targets by zone name (triangles, vehicle frame; 'phone': the screen of the
     phone held at PHONE_POSITION, phone_target(p): at position p), `eye_rest`
-    the head origin with the head at rest (vehicle frame). A `script` replaces
+    the head origin with the head at rest (vehicle frame), `zone_of(origin, directions)`
+    the zones of rays (N,3) from one origin. A `script` replaces
     the drawn glances by its own and adds its closures and hand poses."""
     kss = _kss_level(values("behaviour.kss"))
     drowsy = max(kss - 5, 0)
@@ -257,12 +255,12 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
         direction from this driver's eyes, the gaze rises until it sees the road."""
         yaw = np.clip(r_rng.normal(0.0, 4.0), -10.0, 10.0)
         pitch = ROAD_PITCH_DEG + np.clip(r_rng.normal(0.0, 1.5), -3.0, 3.0)
-        while True:
-            y, p = np.radians([yaw, pitch])
-            d = np.array([np.cos(p) * np.cos(y), np.cos(p) * np.sin(y), -np.sin(p)])
-            if zone_of(eye_rest, d) == "road_ahead" or pitch < -20.0:
-                return eye_rest + ROAD_DISTANCE_M * d
-            pitch -= 0.5
+        # 0.5-degree steps up to the first beyond 20 degrees up, which is taken whatever it meets
+        pitches = pitch - 0.5 * np.arange(int(np.floor((pitch + 20.0) / 0.5)) + 2)
+        y, p = np.radians(yaw), np.radians(pitches)
+        d = np.stack([np.cos(p) * np.cos(y), np.cos(p) * np.sin(y), -np.sin(p)], axis=1)
+        seen = [z == "road_ahead" for z in zone_of(eye_rest, d)]
+        return eye_rest + ROAD_DISTANCE_M * d[seen.index(True) if True in seen else len(d) - 1]
 
     def saccade(t0: float, start: np.ndarray, end: np.ndarray, rng_v: np.random.Generator) -> Saccade:
         amp = angle_between_deg(start - eye_rest, end - eye_rest)
@@ -309,7 +307,7 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
         p = zone_point(tris, g_rng)
         target = eye_rest + (p - eye_rest) * 1.02 if zone not in FAR_ZONES else \
             eye_rest + FAR_ZONES[zone] * (p - eye_rest) / np.linalg.norm(p - eye_rest)
-        zone = zone_of(eye_rest, (target - eye_rest) / np.linalg.norm(target - eye_rest)) if zone is None else zone
+        zone = zone_of(eye_rest, ((target - eye_rest) / np.linalg.norm(target - eye_rest))[None])[0] if zone is None else zone
         out = saccade(t, fix, target, g_rng)
         hy, hp = head_for(target, movement)
         lean = tuple(LEAN_M * (target - eye_rest) / np.linalg.norm(target - eye_rest)) if movement == "body_lean" else (0.0,) * 3

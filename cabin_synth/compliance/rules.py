@@ -7,7 +7,11 @@ per-frame flag, and a timer over it:
 - measures: off_road (gaze zone not road_ahead, or on the phone: a phone held
   in front of the windscreen is not the road), area_3 (ADDW Area 3,
   compliance.areas), eyes_closed (eyes_closed_p80), kss (the clip's KSS, a
-  state), condition (frames showing one of the rule's conditions);
+  state), condition (frames showing one of the rule's conditions). The gaze
+  measures need open eyes: behind closed lids a gaze direction says nothing
+  (a sleeping driver's nodding head can carry it onto the cluster), and eye
+  closure has its own rules; a blink inside a glance is a gap shorter than the
+  interruption, which joins the glance across it;
 - timers: continuous (one event's time in the measure; gaps shorter than
   interruption_s join events without counting) and cumulative (time in the
   measure within a trailing window, cleared by reset_after_s outside it, and
@@ -43,12 +47,13 @@ EPS = 1e-9
 def measure_flags(rule: Mapping[str, Any], per_frame: Mapping[str, Any], conditions: list[list[str]]) -> np.ndarray:
     """The rule's per-frame flag."""
     m = rule["measure"]
+    closed = np.asarray(per_frame["eyes_closed_p80"], bool)
     if m == "off_road":
-        return np.array([z != ROAD_ZONE or p for z, p in zip(per_frame["gaze_zone"], per_frame["phone_use"])])
+        return ~closed & np.array([z != ROAD_ZONE or p for z, p in zip(per_frame["gaze_zone"], per_frame["phone_use"])])
     if m == "area_3":
-        return np.asarray(per_frame["addw_area"]) == 3
+        return ~closed & (np.asarray(per_frame["addw_area"]) == 3)
     if m == "eyes_closed":
-        return np.asarray(per_frame["eyes_closed_p80"], bool)
+        return closed
     if m == "condition":
         return np.array([bool(set(c) & set(rule["conditions"])) for c in conditions])
     raise ValueError(f"measure {m!r} has no per-frame flag")

@@ -212,7 +212,12 @@ def compliance_frames(protocol: Protocol, clip: Clip) -> dict[str, Any]:
     per_frame = clip.labels["per_frame"]
     usable = {n: c for n, c in protocol.data["conditions"].items() if not c.get("unsupported")}
     values = [monitoring.quantities(p, talk, wavelength) for p, talk in zip(clip.params, per_frame["talking"])]
-    out = {"conditions": [monitoring.present(usable, v) for v in values],
+    shown: dict[tuple, list[str]] = {}   # frames differ in few quantities (hand, talking)
+    for v in values:
+        key = tuple(v.values())
+        if key not in shown:
+            shown[key] = monitoring.present(usable, v)
+    out = {"conditions": [shown[tuple(v.values())] for v in values],
            "eyewear_nir_transmittance": [v["eyewear_nir_transmittance"] for v in values]}
     if "areas" in protocol.data:
         cabin = cabin_info(clip.base.cabin, clip.base.drive)
