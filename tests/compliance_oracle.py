@@ -168,6 +168,11 @@ def expected(protocol: dict, clip: dict) -> set:
             out += cumulative(name, rule, clip)
         else:
             out += continuous(name, rule, clip)
+    # a response nothing asks for, allows or makes conditional must not come at all
+    for response in protocol["responses"]:
+        names = [name for name, rule in protocol["rules"].items() if rule["response"] == response]
+        if names and all(o[2] == "forbidden" for o in out if o[1] == response):
+            out.append(("+".join(names), response, "forbidden", 0.0, None))
     return set(out)
 
 

@@ -11,6 +11,8 @@ and state clips are shorter: a revision is a data change, and so is this.
 import csv
 import json
 import math
+import os
+import shutil
 import subprocess
 
 import numpy as np
@@ -22,7 +24,7 @@ from cabin_synth.cli import main
 from cabin_synth.compliance import matrix, protocol as protocols, score as scoring
 from cabin_synth.compliance.scenario import make_compliance_clip
 from cabin_synth.dataset.validate import validate_dataset
-from cabin_synth.paths import PROTOCOLS
+from cabin_synth.paths import PRESETS, PROTOCOLS
 from compliance_oracle import actual, expected, load_protocol
 
 SHORTER = {
@@ -414,3 +416,67 @@ def test_protocol_mistakes_are_named(tmp_path, capsys):
     assert "ambiguous" in capsys.readouterr().err
     assert main(["score", str(tmp_path), str(bad)]) == 2
     assert "clips/*/clip.json" in capsys.readouterr().err
+
+
+def tiny_set_files(tmp_path):
+    """A two-cell protocol of 0.1 s condition clips on a 96x72 camera: something to render."""
+    preset = yaml.safe_load((PRESETS / "compliance_clips.yaml").read_text())
+    preset["sensor"]["width"], preset["sensor"]["height"] = 96, 72
+    preset["sensor"]["pixel_pitch_um"] *= 640 / 96                   # the full-size field of view
+    (tmp_path / "tiny_clips.yaml").write_text(yaml.safe_dump(preset))
+    data = yaml.safe_load((PROTOCOLS / "euro-ncap-2026.yaml").read_text())
+    data.update(name="tiny", preset="tiny_clips.yaml", scenarios={"unable_to_monitor": dict(
+        data["scenarios"]["unable_to_monitor"], duration_s=0.1, cases=[{"condition": "cap"}, {"condition": "dark_sunglasses"}],
+        cross=[])})
+    data.pop("points")
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def chromium() -> str:
+    """The Debian chromium binary, installed with apt-get when missing (root, as in CI)."""
+    found = shutil.which("chromium")
+    if found is None:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        found = shutil.which("chromium")
+    assert found, "chromium did not install"
+    return found
+
+
+def console_lines(page, tmp_path) -> tuple[list[str], str]:
+    """What headless Chromium logs from the page's console, and the DOM it loaded."""
+    run = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-component-update", "--disable-sync", "--no-first-run",
+                          f"--user-data-dir={tmp_path / 'chrome'}", "--enable-logging=stderr", "--v=0",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180)
+    return [line for line in run.stderr.splitlines() if ":CONSOLE" in line], run.stdout
+
+
+def test_rendered_set_validates_and_its_report_opens_without_console_errors(tmp_path, capsys):
+    protocol = tiny_set_files(tmp_path)
+    out = tmp_path / "set"
+    assert main(["compliance", "--protocol", str(protocol), "--out", str(out), "--per-cell", "1", "--quiet"]) == 0
+    assert "wrote 2 clips" in capsys.readouterr().out
+    assert validate_dataset(out) == []
+    info = json.loads((out / "dataset.json").read_text())
+    stride = info["compliance"]["stride_frames"]
+    for c in range(2):
+        clip = json.loads((out / f"clips/{c:04d}/clip.json").read_text())
+        assert clip["rendered"] and len(clip["frames"]) == clip["frame_count"] == 3
+        assert clip["first_frame"] == c * stride
+        frame = json.loads((out / f"clips/{c:04d}" / clip["frames"][0]["path"]).read_text())
+        worn = {a["name"] for a in frame["accessories"]}
+        assert worn & {"cap", "sunglasses_aviator", "sunglasses_wayfarer"}
+        assert frame["gaze"]["zone"] == clip["per_frame"]["gaze_zone"][0]
+    assert main(["report", str(out)]) == 0
+    page = out / "report.html"
+    text = page.read_text()
+    assert text.count("<img") >= 5 and "Contact sheet" in text and "http" not in text.split("<body>")[1].split("Sources")[0]
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><body><script>console.error("boom")</script></body></html>')
+    assert console_lines(bad, tmp_path)[0], "the console check must see a page's errors"
+    errors, dom = console_lines(page, tmp_path)
+    assert errors == [] and "Protocol matrix coverage" in dom

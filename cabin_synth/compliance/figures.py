@@ -87,8 +87,11 @@ def timeline_layers(definition: Mapping[str, Any], clip: Mapping[str, Any]) -> d
         thresholds.append(("threshold", scenario["threshold_s"]))
         if scenario.get("tolerance_s"):
             thresholds.append(("+ tolerance", scenario["threshold_s"] + scenario["tolerance_s"]))
+    response = rule["response"] if rule else None
+    whole = lambda e: e["status"] == "forbidden" and e["event"]["measured_s"] == 0.0   # forbidden all clip long
     entries = [e for e in comp["ground_truth"]
-               if e["status"] in ("required", "conditional") or (e["rule"] == name and e["event"]["measured_s"] >= BLINK_S)]
+               if e["status"] in ("required", "conditional") or (e["rule"] == name and e["event"]["measured_s"] >= BLINK_S)
+               or (whole(e) and response in (None, e["response"]))]
     return {"measure": measure, "timer_s": timer, "thresholds": thresholds, "entries": entries}
 
 

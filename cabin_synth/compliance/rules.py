@@ -28,7 +28,10 @@ count to it. Entries (docs/compliance.md, Ground truth):
   max_s, outside the speeds the rule covers, KSS at the permitted level);
 - forbidden: it must not (shorter events where the rule says so, alert KSS);
 - conditional: the inform while a condition may make monitoring impossible,
-  due `due_s` after it starts; required only if the system cannot work.
+  due `due_s` after it starts; required only if the system cannot work;
+- a response that nothing in the clip requires, permits or makes conditional
+  is forbidden over the whole clip (rule: its rules joined by '+'), so a
+  no-false-alarm clip says so outright.
 
 Required entries that overlap a conditional one accept the inform instead
 (`alternative`).
@@ -246,6 +249,14 @@ def ground_truth(protocol: Mapping[str, Any], labels: Mapping[str, Any], addw_ar
             out += cumulative_entries(name, rule, flags, speed, fps)
         else:
             out += continuous_entries(name, rule, flags, speed, conditions, fps)
+    end = labels["frame_count"] / fps
+    for response in protocol["responses"]:
+        names = [n for n, r in protocol["rules"].items() if r["response"] == response]
+        if names and not any(e["response"] == response and e["status"] != "forbidden" for e in out):
+            rule = protocol["rules"][names[0]]
+            out.append(entry("+".join(names), dict(rule, response=response), "forbidden", 0.0, end, 0.0,
+                             f"nothing in the clip reaches a threshold of {', '.join(names)}: {response} must not "
+                             "come at any time", from_s=0.0, until_s=end))
     informs = [e for e in out if e["status"] == "conditional"]
     for e in out:
         overlap = [c for c in informs if c["from_s"] < e["until_s"] and e["from_s"] < c["until_s"]]
