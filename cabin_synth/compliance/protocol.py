@@ -16,14 +16,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from ..body.params import HAND_POSES
 from ..dataset import schemas
 from ..errors import UserError
 from ..paths import PROTOCOLS
 from .. import presets
-from ..presets.preset import Preset, display, with_fields, zone_names
+from ..presets.preset import Preset, display, read_mapping, with_fields, zone_names
 from ..scene.accessories import PHONE_POSITIONS
 
 # Gaze targets besides the cabin's zones: the mirror on the driver's side and
@@ -83,12 +81,7 @@ def preset_reference(name: str, protocol_path: Path) -> str:
 def load(name_or_path: str) -> Protocol:
     path = resolve_path(name_or_path)
     shown = display(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserError(f"not valid YAML: {exc}", file=shown) from None
-    if not isinstance(data, dict):
-        raise UserError("a protocol must be a mapping (name, title, preset, sources, rules, ...)", file=shown)
+    data = read_mapping(path, "a protocol: name, title, preset, sources, rules, ...")
     problems = schemas.errors("protocol", data) or link_errors(data)
     if problems:
         raise UserError("invalid protocol:\n  " + "\n  ".join(problems), file=shown)

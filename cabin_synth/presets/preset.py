@@ -147,15 +147,22 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def load(name_or_path: str) -> Preset:
-    path = resolve_path(name_or_path)
-    shown = display(path)
+def read_mapping(path: Path, expected: str) -> dict[str, Any]:
+    """A YAML file read safely (no tags, no code) that must hold a mapping; `expected`
+    says what it should hold, for the error."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserError(f"not valid YAML: {exc}", file=shown) from None
+        raise UserError(f"not valid YAML: {exc}", file=display(path)) from None
     if not isinstance(data, dict):
-        raise UserError("a preset must be a mapping of sections (name, description, sensor, cabin, ...)", file=shown)
+        raise UserError(f"expected a mapping ({expected})", file=display(path))
+    return data
+
+
+def load(name_or_path: str) -> Preset:
+    path = resolve_path(name_or_path)
+    shown = display(path)
+    data = read_mapping(path, "a preset's sections: name, description, sensor, cabin, ...")
     try:
         data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
