@@ -11,9 +11,6 @@ and state clips are shorter: a revision is a data change, and so is this.
 import csv
 import json
 import math
-import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -25,6 +22,7 @@ from cabin_synth.compliance import matrix, protocol as protocols, score as scori
 from cabin_synth.compliance.scenario import make_compliance_clip
 from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.paths import PRESETS, PROTOCOLS
+from browser import console_lines
 from compliance_oracle import actual, expected, load_protocol
 
 SHORTER = {
@@ -432,27 +430,6 @@ def tiny_set_files(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
-
-
-def chromium() -> str:
-    """The Debian chromium binary, installed with apt-get when missing (root, as in CI)."""
-    found = shutil.which("chromium")
-    if found is None:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True,
-                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-        found = shutil.which("chromium")
-    assert found, "chromium did not install"
-    return found
-
-
-def console_lines(page, tmp_path) -> tuple[list[str], str]:
-    """What headless Chromium logs from the page's console, and the DOM it loaded."""
-    run = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          "--disable-component-update", "--disable-sync", "--no-first-run",
-                          f"--user-data-dir={tmp_path / 'chrome'}", "--enable-logging=stderr", "--v=0",
-                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180)
-    return [line for line in run.stderr.splitlines() if ":CONSOLE" in line], run.stdout
 
 
 def test_rendered_set_validates_and_its_report_opens_without_console_errors(tmp_path, capsys):

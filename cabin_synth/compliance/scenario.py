@@ -4,10 +4,13 @@ its variant asks for, and the clip's compliance labels and ground truth.
 The event's length is set in its rule's measure (time off the road, in Area 3,
 with the eyes closed), not in the script's dwell: the saccades, the head and the
 lids add their own share, so the clip is made, the event's frames counted, and
-the script's last dwell (or closure) moved by the difference, until the count is
-the variant's (round(seconds x fps) frames). The exit of a glance moves rigidly
-with its dwell, so one correction usually does; a closure's head nod changes
-with its length, so it may take another.
+each scripted dwell (or closure) moved by the difference, until the count is the
+variant's (round(seconds x fps) frames). The exit of a glance moves rigidly with
+its dwell, so one correction usually does; a closure's head nod changes with its
+length, and lengthening one glance of a series moves the later ones past
+blinks (which do not count: the eyes are closed), so later corrections settle
+the series' total on its last glance, each glance within SERIES_SLACK (20 %)
+of its own length.
 """
 
 from dataclasses import replace
@@ -32,6 +35,7 @@ GLANCE_SLACK_S = 2.0      # room after a glance for the saccade back and a dwell
 CLOSURE_SLACK_S = 1.0     # the lids' closing and reopening, and room to grow
 DWELL_SHARE_S = 0.1       # what the saccades add to a glance's time in its measure, first guess
 FIT_TRIES = 5
+SERIES_SLACK = 0.2        # share by which a glance of a series may miss its length when the series' total is exact
 
 
 def rule_of(protocol: Protocol, cell: Cell) -> Mapping[str, Any] | None:
@@ -254,14 +258,17 @@ def make_compliance_clip(protocol: Protocol, seed: int, index: int) -> Clip:
     first = index * stride(protocol)
     fps = protocol.data["clip"]["fps"]
     want = frame_targets(lengths, fps)
-    for _ in range(FIT_TRIES):
+    for attempt in range(FIT_TRIES):
         script = script_for(protocol, cell, drive, lengths)
         clip = make_clip(preset, seed, index, script, first)
         frames = compliance_frames(protocol, clip)
         got = measured_frames(protocol, cell, clip, frames, script) if lengths else []
-        if got == want:
+        if got == want or (sum(got) == sum(want) and all(abs(g - w) <= SERIES_SLACK * w for g, w in zip(got, want))):
             break
-        lengths = [x + (w - g) / fps for x, w, g in zip(lengths, want, got)]
+        if attempt == 0:
+            lengths = [x + (w - g) / fps for x, w, g in zip(lengths, want, got)]
+        else:   # moving earlier glances moves later ones past blinks: settle the total on the last one
+            lengths[-1] += (sum(want) - sum(got)) / fps
     else:
         raise UserError(f"clip {index} ({cell.id}): the scripted events last {got} frames in the measure "
                         f"{fit_measure(protocol, cell)}, not {want}, after {FIT_TRIES} tries: the gaze target "

@@ -29,7 +29,7 @@ def png_data_uri(fig, dpi: int = 110) -> str:
 def contact_sheet(tiles: Sequence[tuple[np.ndarray, Mapping[str, Any], str]], cols: int = 6):
     """Frames (image, labels, title) cropped round the face with their labels drawn."""
     rows = max(1, -(-len(tiles) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.9, rows * 2.1), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 2.3, rows * 2.5), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, (image, labels, title) in zip(axes.ravel(), tiles):
@@ -70,8 +70,9 @@ def distributions(drivers: Sequence[Mapping[str, Any]], poses: Mapping[str, np.n
     _hist(axes[1, 2], poses["head_yaw_deg"], "head yaw (frames)", "deg, + to the driver's left", bins=36)
     _hist(axes[1, 3], poses["head_pitch_deg"], "head pitch (frames)", "deg, + down", bins=36)
     ax = axes[2, 0]
-    h = ax.hist2d(poses["gaze_yaw_deg"], poses["gaze_pitch_deg"], bins=[72, 36], range=[[-180, 180], [-90, 90]],
-                  cmap="viridis", cmin=1)
+    yaw, pitch = poses["gaze_yaw_deg"], poses["gaze_pitch_deg"]
+    span = lambda v, limit: [max(float(np.min(v)) - 10.0, -limit), min(float(np.max(v)) + 10.0, limit)]
+    h = ax.hist2d(yaw, pitch, bins=[60, 40], range=[span(yaw, 180.0), span(pitch, 90.0)], cmap="viridis", cmin=1)
     fig.colorbar(h[3], ax=ax, fraction=0.046)
     ax.set_title("gaze direction (frames, vehicle frame)", fontsize=9)
     ax.set_xlabel("yaw, deg (+ left)", fontsize=8)
