@@ -1,4 +1,5 @@
-"""Command line: cabin-synth generate | validate | describe | export | import-replicator | presets.
+"""Command line: cabin-synth generate | validate | describe | export | import-replicator | presets |
+compliance | score | report.
 
 User mistakes end with one clear message and exit code 2, never a traceback.
 """
@@ -117,10 +118,59 @@ def cmd_import_replicator(args) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = _nonnegative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def cmd_compliance(args) -> int:
+    from .compliance import protocol as protocols
+    from .compliance.generate import generate_set
+
+    protocol = protocols.load(args.protocol)
+    summary = generate_set(protocol, args.per_cell, args.seed, Path(args.out), render=not args.labels_only,
+                           progress=not args.quiet)
+    made = summary["clips"] - summary["skipped"]
+    print(f"wrote {made} clips ({summary['skipped']} already there, {summary['frames']} frames) of protocol "
+          f"'{protocol.name}', {args.per_cell} per cell, seed {args.seed}, to {summary['out']} in "
+          f"{summary['seconds']:.1f} s ({made / max(summary['seconds'], 1e-9):.2f} clips/s)")
+    print(f"check it with: cabin-synth validate {summary['out']}; look at it with: cabin-synth report {summary['out']}")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from .compliance.score import report_lines, score
+
+    for line in report_lines(score(Path(args.dir), Path(args.results))):
+        print(line)
+    return 0
+
+
+def cmd_report(args) -> int:
+    try:
+        from .dataset.report import write
+    except ModuleNotFoundError as exc:
+        raise UserError(f"the report needs {exc.name}: pip install 'cabin-synth[report]'") from None
+
+    path = write(Path(args.dir), Path(args.out) if args.out else None)
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_describe(args) -> int:
     from . import presets
     from .presets import design
 
+    if (args.preset is None) == (args.protocol is None):
+        raise UserError("give either a preset or --protocol")
+    if args.protocol is not None:
+        from .compliance import matrix, protocol as protocols
+
+        for line in matrix.describe(protocols.load(args.protocol), args.per_cell, args.seed):
+            print(line)
+        return 0
     preset = presets.load(args.preset)
     unit = "clips" if preset.is_clips else "frames"
     print(f"preset {preset.name}: {preset.data['description']}")
@@ -177,13 +227,34 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="output folder (new, empty, or an earlier import of the same folder to resume)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(run=cmd_import_replicator)
-    d = sub.add_parser("describe", help="print a preset's resolved design and the count per cell")
-    d.add_argument("preset", help="shipped preset name or path to a preset file")
+    d = sub.add_parser("describe", help="print a preset's resolved design, or a protocol's matrix, and the count per cell")
+    d.add_argument("preset", nargs="?", help="shipped preset name or path to a preset file")
+    d.add_argument("--protocol", help="instead of a preset: a compliance protocol (eu-addw, eu-ddaw, euro-ncap-2026 or a path)")
+    d.add_argument("--per-cell", type=_positive, default=1, help="with --protocol: clips per cell (default 1)")
     d.add_argument("--frames", type=_nonnegative, default=1000, help="number of frames (clips for a clip preset)")
     d.add_argument("--seed", type=_nonnegative, default=0)
     d.set_defaults(run=cmd_describe)
     s = sub.add_parser("presets", help="list the shipped presets")
     s.set_defaults(run=cmd_presets)
+    c = sub.add_parser("compliance", help="generate a protocol's test set: clips either side of its thresholds, "
+                                          "with the response each requires (docs/compliance.md)")
+    c.add_argument("--protocol", required=True, help="eu-addw, eu-ddaw, euro-ncap-2026, or a path to a protocol file")
+    c.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same set to resume)")
+    c.add_argument("--per-cell", type=_positive, default=1, help="clips per cell of the protocol's matrix (default 1)")
+    c.add_argument("--labels-only", action="store_true", help="write clip.json labels without rendering frames")
+    c.add_argument("--seed", type=_nonnegative, default=0)
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.set_defaults(run=cmd_compliance)
+    r = sub.add_parser("score", help="score a DMS's warnings against a compliance set: hits, misses, false alarms, "
+                                     "latency per cell, and points where the protocol gives them")
+    r.add_argument("dir", help="a set written by cabin-synth compliance")
+    r.add_argument("results", help="CSV: clip,response,time_s per warning, or clip,frame and 0/1 per response per frame")
+    r.set_defaults(run=cmd_score)
+    h = sub.add_parser("report", help="one self-contained HTML page about a dataset: contact sheet with labels, "
+                                      "distributions, coverage, clip timelines (compliance sets: against the rules)")
+    h.add_argument("dir", help="a dataset folder (any: frames, clips or a compliance set)")
+    h.add_argument("--out", help="the HTML file to write (default DIR/report.html)")
+    h.set_defaults(run=cmd_report)
     return p
 
 

@@ -439,15 +439,18 @@ def clip_folder(clip: int) -> str:
 
 
 def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: bool = True,
-                   progress: bool = True) -> dict[str, Any]:
-    """Write `clips` clips of a clip preset into `out` (clips/NNNN/: frames, then clip.json last)."""
+                   progress: bool = True, make=None, document: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write `clips` clips of a clip preset into `out` (clips/NNNN/: frames, then clip.json last).
+    `make(c)` makes clip c (default: the preset's clip c; compliance sets script theirs) and
+    `document` is dataset.json (default: dataset_document(preset, seed))."""
     from tqdm import tqdm
 
     from .behaviour.clips import make_clip
     from .dataset.writer import atomic_write, dump_json, sha256
 
     renderer = make_renderer(preset.data.get("render", {})) if render else None
-    writer = DatasetWriter(out, dataset_document(preset, seed))
+    make = make or (lambda c: make_clip(preset, seed, c))
+    writer = DatasetWriter(out, document or dataset_document(preset, seed))
     maker = None
     timings = Timings()
     frame_entries, clip_entries, skipped = [], [], 0
@@ -459,7 +462,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
         if document is not None:
             skipped += 1
         else:
-            clip = make_clip(preset, seed, c)
+            clip = make(c)
             listed = []
             if render:
                 sensor = preset.section("sensor")

@@ -5,6 +5,7 @@ against schemas/preset.schema.json and then against the ranges the models
 accept. Every error names the file and the field.
 """
 
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import yaml
 from ..body.params import HAND_POSES, SEAT_BELT, SLEEVES
 from ..dataset import schemas
 from ..driver.identity import MAKEUP
+from ..driver.hair import FACIAL_HAIR, HAIR_STYLES
 from ..errors import UserError
 from ..paths import PRESETS, PROJECT_ROOT
 from ..scene import lamps, road_lights, world
@@ -25,9 +27,11 @@ from ..scene.materials import CLOTHING
 from ..sensor import catalogue
 from . import dependencies, design, distributions
 
+DRIVING_CONTEXTS = ("urban", "suburban", "rural", "highway", "tunnel")
 # Physical ranges the models accept: a distribution must stay inside them.
 RANGES: dict[str, tuple[float, float]] = {
     "driver.age_years": (16, 90),
+    "driver.stature_percentile": (1, 99),
     "head_pose.yaw_deg": (-90, 90),
     "head_pose.pitch_deg": (-60, 60),
     "head_pose.roll_deg": (-45, 45),
@@ -71,6 +75,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.blink_rate_per_min": (0, 60),
     "behaviour.talking_share": (0, 1),
     "behaviour.laugh_rate_per_min": (0, 10),
+    "driving.speed_kmh": (0, 250),
     "body.build": (-3, 3),
     "body.lean_forward_deg": (-10, 25),
     "body.lean_side_deg": (-15, 15),
@@ -84,6 +89,8 @@ CATEGORIES: dict[str, set] = {
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
     "driver.makeup": set(MAKEUP),
+    "driver.hair_style": set(HAIR_STYLES),
+    "driver.facial_hair": set(FACIAL_HAIR),
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
     "lighting.dome_light": {"none", *lamps.KINDS},
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
@@ -91,6 +98,7 @@ CATEGORIES: dict[str, set] = {
     "accessories.phone": {"none", *PHONE_POSITIONS},
     "clip.fps": {30, 60},
     "behaviour.glance_movement": {"lizard", "owl", "body_lean"},
+    "driving.context": set(DRIVING_CONTEXTS),
     "body.hand_pose": set(HAND_POSES),
     "body.sleeves": set(SLEEVES),
     "body.clothing_colour": set(CLOTHING),
@@ -151,16 +159,21 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def load(name_or_path: str) -> Preset:
-    path = resolve_path(name_or_path)
-    shown = display(path)
+def read_mapping(path: Path, expected: str) -> dict[str, Any]:
+    """A YAML file read safely (no tags, no code) that must hold a mapping; `expected`
+    says what it should hold, for the error."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserError(f"not valid YAML: {exc}", file=shown) from None
+        raise UserError(f"not valid YAML: {exc}", file=display(path)) from None
     if not isinstance(data, dict):
-        raise UserError("a preset must be a mapping of sections (name, description, sensor, cabin, ...)", file=shown)
-    return checked(data, path)
+        raise UserError(f"expected a mapping ({expected})", file=display(path))
+    return data
+
+
+def load(name_or_path: str) -> Preset:
+    path = resolve_path(name_or_path)
+    return checked(read_mapping(path, "a preset's sections: name, description, sensor, cabin, ..."), path)
 
 
 def with_overrides(preset: Preset, mount: str | None = None, sensor: str | None = None,
@@ -193,6 +206,34 @@ def checked(data: dict[str, Any], path: Path) -> Preset:
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
     return _checked(data, path)
+
+
+def with_fields(preset: Preset, values: Mapping[str, Any]) -> Preset:
+    """The preset with these fields ('section.field' -> value or distribution) set,
+    checked again. A field set here leaves the design, its condition and its
+    correlation group: the value given wins."""
+    data = copy.deepcopy(dict(preset.data))
+    for name, spec in values.items():
+        section, _, key = name.partition(".")
+        data[section] = dict(data.get(section) or {}, **{key: spec})
+    if data.get("design"):
+        factors = [f for f in data["design"]["factors"] if (f if isinstance(f, str) else f["field"]) not in values]
+        data["design"] = dict(data["design"], factors=factors)
+        if not factors:
+            del data["design"]
+    if data.get("conditional"):
+        data["conditional"] = {k: v for k, v in data["conditional"].items() if k not in values}
+    if data.get("correlated"):
+        data["correlated"] = [g for g in map(lambda g: _without(g, values), data["correlated"]) if len(g["fields"]) > 1]
+    return _checked(data, preset.path)
+
+
+def _without(group: Mapping[str, Any], names) -> dict[str, Any]:
+    """A correlated group less the given fields (and their rows and columns of a full matrix)."""
+    keep = [i for i, f in enumerate(group["fields"]) if f not in names]
+    r = group["correlation"]
+    return dict(group, fields=[group["fields"][i] for i in keep],
+                correlation=r if isinstance(r, (int, float)) else [[r[i][j] for j in keep] for i in keep])
 
 
 def _checked(data: dict[str, Any], path: Path) -> Preset:

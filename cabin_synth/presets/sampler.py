@@ -151,7 +151,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
     # make-up draws from its own stream, and only when the preset names it
     makeup = str(field("driver", "makeup")) if "makeup" in preset.section("driver") else "none"
     identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin,
-                               makeup=makeup)
+                               makeup=makeup, **fixed_identity(preset, field))
     drawn.append(identity)
     return FrameParams(
         seed=seed,
@@ -181,6 +181,14 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         camera_clearance_m=float(field("camera", "clearance_m")) if "clearance_m" in preset.section("camera")
         else CLEARANCE_M,
     )
+
+
+def fixed_identity(preset: Preset, field: Callable[[str, str], Any]) -> dict[str, Any]:
+    """The optional driver fields that fix what the identity model would draw:
+    stature_percentile, hair_style, facial_hair (docs/presets.md)."""
+    given = preset.section("driver")
+    kinds = {"stature_percentile": float, "hair_style": str, "facial_hair": str}
+    return {name: kind(field("driver", name)) for name, kind in kinds.items() if name in given}
 
 
 def sample_body(preset: Preset, field: Callable[[str, str], Any]) -> BodyParams:

@@ -11,7 +11,7 @@ import numpy as np
 from ..body.params import lean_rotation
 from ..errors import UserError
 from ..presets.sampler import FrameParams, gaze_direction_head
-from ..transforms import euler_zyx_to_matrix, look_at_opencv
+from ..transforms import euler_zyx_to_matrices, euler_zyx_to_matrix, look_at_opencv
 from .cabin import CabinInfo
 from .camera import Camera
 from .placement import MAX_SEAT_M, seat, view_tangents
@@ -62,22 +62,6 @@ def build_rig(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) 
     )
 
 
-def head_transform(params: FrameParams, cabin: CabinInfo) -> tuple[np.ndarray, np.ndarray]:
-    """(R_vehicle_head, t_vehicle_head): the head's pose, its eyes carried by the seat and the torso's lean."""
-    yaw, pitch, roll = np.radians(params.head_euler_deg)
-    R_head = euler_zyx_to_matrix(yaw, pitch, roll)
-    seat_travel = seat_travel_m(params, cabin)
-    seat = cabin.driver_seat + np.array([seat_travel[0], 0.0, seat_travel[1]])
-    # The driver sits in the seat: the eyes keep their place above the H-point.
-    ds = params.identity.stature_m - REFERENCE_STATURE_M
-    eyes_upright = (seat + (cabin.design_eye_point - cabin.driver_seat) + np.array(params.head_offset_m)
-                    + np.array([0.0, 0.0, SITTING_EYE_HEIGHT_PER_STATURE * ds]))
-    # a leaning torso carries the head with it about the H-point (cabin_synth.body)
-    eyes_upright = seat + lean_rotation(params.body) @ (eyes_upright - seat)
-    pivot = eyes_upright - EYES_FROM_NECK_PIVOT
-    return R_head, pivot + R_head @ EYES_FROM_NECK_PIVOT
-
-
 def place_camera(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any]) -> tuple[Camera, np.ndarray]:
     """The camera and its illuminators' positions (N,3): the mount moved by the
     jitter, aimed at the design eye point turned by the aim jitter, then stood
@@ -106,6 +90,34 @@ def place_camera(params: FrameParams, cabin: CabinInfo, sensor: Mapping[str, Any
                     f"static cabin parts out of the nearest {params.camera_clearance_m:.3f} m of its view within "
                     f"{MAX_SEAT_M} m of the mount, even without jitter: lower 'camera.clearance_m' or choose a "
                     f"narrower lens ('sensor')")
+
+
+def head_transform(params: FrameParams, cabin: CabinInfo) -> tuple[np.ndarray, np.ndarray]:
+    """(R_vehicle_head, t_vehicle_head): the head's pose, its eyes carried by the seat and the torso's lean."""
+    yaw, pitch, roll = np.radians(params.head_euler_deg)
+    R_head = euler_zyx_to_matrix(yaw, pitch, roll)
+    seat_travel = seat_travel_m(params, cabin)
+    seat = cabin.driver_seat + np.array([seat_travel[0], 0.0, seat_travel[1]])
+    # The driver sits in the seat: the eyes keep their place above the H-point.
+    ds = params.identity.stature_m - REFERENCE_STATURE_M
+    eyes_upright = (seat + (cabin.design_eye_point - cabin.driver_seat) + np.array(params.head_offset_m)
+                    + np.array([0.0, 0.0, SITTING_EYE_HEIGHT_PER_STATURE * ds]))
+    # a leaning torso carries the head with it about the H-point (cabin_synth.body)
+    eyes_upright = seat + lean_rotation(params.body) @ (eyes_upright - seat)
+    pivot = eyes_upright - EYES_FROM_NECK_PIVOT
+    return R_head, pivot + R_head @ EYES_FROM_NECK_PIVOT
+
+
+def head_transforms(params: FrameParams, cabin: CabinInfo, euler_deg: np.ndarray,
+                    offset_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """head_transform for many head poses at once: euler_deg (N,3) replaces the head's
+    yaw, pitch, roll, offset_m (N,3) adds to its offset; (N,3,3) rotations, (N,3) origins.
+    The origin is the neck pivot, which the torso's lean carries with the offset, plus
+    the rotated eyes-from-pivot vector."""
+    R_rest, t_rest = head_transform(replace(params, head_euler_deg=(0.0, 0.0, 0.0)), cabin)
+    R = euler_zyx_to_matrices(np.radians(euler_deg))
+    pivot = t_rest - R_rest @ EYES_FROM_NECK_PIVOT + np.asarray(offset_m, float) @ lean_rotation(params.body).T
+    return R, pivot + R @ EYES_FROM_NECK_PIVOT
 
 
 def seat_travel_m(params: FrameParams, cabin: CabinInfo) -> np.ndarray:

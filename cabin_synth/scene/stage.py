@@ -175,8 +175,7 @@ class Scene:
                 prim.GetPrim().GetVariantSets().GetVariantSet("lens").SetVariantSelection(lens)
             prim.MakeInvisible()
             ops[(slot, name, lens)] = (prim, prim.AddTransformOp())
-        rim = UsdGeom.Mesh(stage.GetPrimAtPath("/World/Cabin/SteeringWheel/Rim")).GetExtentAttr().Get()
-        poses = acc.phone_poses(self.cabin, acc.cabin_surfaces(stage, "/World/Cabin"), float(rim[1][0]))
+        poses = acc.stage_phone_poses(stage, "/World/Cabin", self.cabin)
         self.body_anchors: BodyAnchors = body_anchors(stage, "/World/Cabin", self.cabin, poses)
         for position, (R, t) in poses.items():
             anchor = UsdGeom.Xform.Define(stage, f"/World/Cabin/PhoneAnchors/{acc.root_name(position)}")
