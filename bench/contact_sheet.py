@@ -39,13 +39,17 @@ def sheet_preset(**overrides) -> presets.Preset:
     return presets.Preset(name="contact_sheet", path=base.path, data=data)
 
 
-def tiles(frame) -> tuple[Image.Image, Image.Image]:
+def tiles(frame, tile: int = TILE, half: float = 0.75, lift: float = 0.08,
+          nir_8bit=None) -> tuple[Image.Image, Image.Image]:
+    """RGB and NIR crops about the face box, `half` its larger side either way of its
+    centre raised by `lift` of its height, as `tile`-pixel squares; NIR to 8 bits by
+    `nir_8bit` (default eight_bit)."""
     x0, y0, x1, y1 = frame.labels["face_bbox_xyxy"]
-    cx, cy, half = 0.5 * (x0 + x1), 0.5 * (y0 + y1) - 0.08 * (y1 - y0), 0.75 * max(x1 - x0, y1 - y0)
-    box = tuple(int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
-    rgb = Image.fromarray(frame.images["rgb"]).crop(box).resize((TILE, TILE), Image.LANCZOS)
-    nir = Image.fromarray(eight_bit(frame.images["nir"])).convert("RGB").crop(box).resize((TILE, TILE), Image.LANCZOS)
-    return rgb, nir
+    cx, cy, r = 0.5 * (x0 + x1), 0.5 * (y0 + y1) - lift * (y1 - y0), half * max(x1 - x0, y1 - y0)
+    box = tuple(int(round(v)) for v in (cx - r, cy - r, cx + r, cy + r))
+    rgb = Image.fromarray(frame.images["rgb"]).crop(box).resize((tile, tile), Image.LANCZOS)
+    nir = Image.fromarray((nir_8bit or eight_bit)(frame.images["nir"])).convert("RGB")
+    return rgb, nir.crop(box).resize((tile, tile), Image.LANCZOS)
 
 
 def grid(images: list[Image.Image], cols: int) -> Image.Image:
