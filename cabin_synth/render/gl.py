@@ -574,8 +574,9 @@ TEXTURE_INPUTS = (("diffuseColor", "tex_diffuse"), ("nir", "tex_nir"), ("roughne
                   ("normal", "tex_normal"), ("emissiveColor", "tex_emission"))
 TEXTURE_UNIT = 5
 CUTOUT_UNIT = TEXTURE_UNIT + len(TEXTURE_INPUTS)
-# GL textures kept between frames (one per texture file and colour space).
-TEXTURE_CACHE = 24
+# GL textures kept between frames (one per texture file and colour space): more than a frame
+# reads (about 35 on the default preset: render.textures), so none is uploaded twice in a row.
+TEXTURE_CACHE = 64
 
 
 class GLTextures:
