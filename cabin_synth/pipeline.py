@@ -20,8 +20,13 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
+from .dataset.lock import OutputLock
+from .dataset.provenance import SEEDING, software
+from .dataset.shards import MAX_FRAMES, WHOLE, Shard, merged_entries, write_part
 from .dataset.writer import DatasetWriter, encode_png, file_matches
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
+from .engines import local
+from .engines.stop import Interrupted, StopRequest
 from .errors import UserError
 from .labels.frame import frame_labels
 from .labels.semantics import CLASS_ID, CLASSES
@@ -198,7 +203,7 @@ def preset_digest(preset: Preset) -> str:
     return hashlib.sha256(json.dumps(preset.data, sort_keys=True).encode()).hexdigest()
 
 
-def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
+def dataset_document(preset: Preset, seed: int, renderer=None) -> dict[str, Any]:
     return {
         "format": "cabin-synth",
         "identity": {"preset": preset.name, "preset_sha256": preset_digest(preset), "seed": seed,
@@ -207,6 +212,8 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
         "sensor": preset.section("sensor"),
         "classes": [{"id": i, "name": name} for i, name in enumerate(CLASSES)],
         "landmarks": {"scheme": "ibug68+pupils", "names": list(LANDMARK_NAMES)},
+        "software": software(renderer),
+        "seeding": SEEDING,
         "images": {
             "rgb": "8-bit sRGB PNG, H x W x 3",
             "nir": "PNG, uint8 for 8-bit sensors, uint16 holding the sensor's DN for 10/12-bit",
@@ -229,27 +236,84 @@ def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timing
     return entry
 
 
-def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True) -> dict[str, Any]:
-    """Write `frames` frames of `preset` into `out`; skip frames already committed."""
+def frame_writer(preset: Preset, seed: int, out: Path, renderer=None) -> tuple[FrameMaker, DatasetWriter]:
+    """What a process needs to write frames into `out`, a folder its run has already opened."""
+    renderer = renderer or make_renderer(preset.data.get("render", {}))
+    return FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES), DatasetWriter(out, None)
+
+
+ENGINES = ("local", "ray")
+
+
+def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True, shard: Shard = WHOLE,
+             workers: int = 1, engine: str = "local") -> dict[str, Any]:
+    """Write the frames of `shard` of a `frames`-frame dataset of `preset` into `out`; skip frames
+    already committed. A whole run ends with manifest.json, a shard with its part (dataset/shards.py).
+    Stops cleanly on SIGINT/SIGTERM (engines/stop.py)."""
     from tqdm import tqdm
 
+    if frames > MAX_FRAMES:
+        raise UserError(f"at most {MAX_FRAMES:,} frames per dataset, got {frames:,}; "
+                        "make several datasets with different seeds", field="--frames")
     renderer = make_renderer(preset.data.get("render", {}))   # fails before anything is written
-    writer = DatasetWriter(out, dataset_document(preset, seed))
-    maker = None
+    writer = DatasetWriter(out, dataset_document(preset, seed, renderer))
     timings = Timings()
-    entries, skipped = [], 0
     started = time.perf_counter()
-    for index in tqdm(range(frames), desc="generate", unit="frame", disable=not progress):
-        if writer.committed(index):
-            entries.append(writer.entry(index))
-            skipped += 1
-            continue
-        maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
-        entries.append(write_new_frame(maker, writer, index, timings))
-    writer.write_manifest(entries)
+    with OutputLock(out, shard) as lock, StopRequest() as stop:
+        owned = shard.frames(frames)
+        entries = {i: writer.entry(i) for i in owned if writer.committed(i)}
+        todo = [i for i in owned if i not in entries]
+        bar = tqdm(total=len(owned), initial=len(entries), desc="generate" if shard == WHOLE else f"shard {shard}",
+                   unit="frame", disable=not progress, smoothing=0.1)
+
+        def done(entry: dict[str, Any], ms: dict[str, float] | None = None) -> None:
+            entries[entry["index"]] = entry
+            for stage, value in (ms or {}).items():
+                timings.ms[stage].append(value)
+            bar.update()
+            lock.beat()
+
+        with bar:
+            if engine == "ray":
+                from .engines import ray_cluster
+                ray_cluster.run(preset, seed, out, todo, workers, stop, done)
+            elif workers > 1 and len(todo) > 1:
+                del renderer   # each worker has its own context
+                local.run(preset, seed, out, todo, workers, stop, done)
+            else:
+                maker = None
+                for index in todo:
+                    if stop.requested:
+                        break
+                    maker = maker or frame_writer(preset, seed, out, renderer)[0]
+                    done(write_new_frame(maker, writer, index, timings))
+        if stop.requested:
+            raise Interrupted(stop.signum, len(entries), len(owned))
+        if shard == WHOLE:
+            writer.write_manifest(list(entries.values()))
+        else:
+            write_part(out, shard, frames, entries.values())
     elapsed = time.perf_counter() - started
-    return {"out": str(out), "frames": frames, "skipped": skipped, "seconds": elapsed,
+    return {"out": str(out), "frames": len(owned), "skipped": len(owned) - len(todo), "seconds": elapsed,
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
+
+
+def merge(out: Path, progress: bool = True) -> dict[str, Any]:
+    """manifest.json of a sharded run from its parts, once every frame is there exactly once."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    if not (out / "dataset.json").is_file():
+        raise UserError("not a cabin-synth dataset folder (no dataset.json)", file=str(out))
+    running = OutputLock.holders(out)
+    if running:
+        path, holder = running[0]
+        raise UserError(f"shard {holder.get('shard')} is still being written (pid {holder['pid']} on host "
+                        f"{holder['host']}); merge when every shard has finished; nothing was written",
+                        file=str(path))
+    entries = merged_entries(out, lambda items: tqdm(items, desc="merge", unit="frame", disable=not progress))
+    DatasetWriter(out, None).write_manifest(entries)
+    return {"out": str(out), "frames": len(entries)}
 
 
 def committed_clip(writer: DatasetWriter, clip: int, render: bool) -> dict[str, Any] | None:
@@ -284,7 +348,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
     from .dataset.writer import atomic_write, dump_json, sha256
 
     renderer = make_renderer(preset.data.get("render", {})) if render else None
-    writer = DatasetWriter(out, dataset_document(preset, seed))
+    writer = DatasetWriter(out, dataset_document(preset, seed, renderer))
     maker = None
     timings = Timings()
     frame_entries, clip_entries, skipped = [], [], 0

@@ -677,6 +677,14 @@ class GLRenderer:
         self._ill_count = 0
         self._textures = GLTextures(ctx)
 
+    def describe(self) -> dict[str, str]:
+        """What draws the pixels (dataset.json's software): llvmpipe and a GPU differ in the last bits."""
+        from importlib.metadata import version
+
+        info = self.ctx.info
+        return {"name": "gl", "moderngl": version("moderngl"), "gl_vendor": info["GL_VENDOR"],
+                "gl_renderer": info["GL_RENDERER"], "gl_version": info["GL_VERSION"]}
+
     def _framebuffer(self, width: int, height: int):
         if self._size != (width, height):
             if self._fbo is not None:
