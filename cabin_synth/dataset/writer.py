@@ -149,16 +149,23 @@ class DatasetWriter:
         files = {}
         where = self.out / folder
         where.mkdir(parents=True, exist_ok=True)
-        for kind, data in payloads.items():
-            name = f"{stem}.{kind}.png"
-            atomic_write(where / name, data)
-            files[kind] = {"path": name, "bytes": len(data), "sha256": sha256(data)}
         document = dict(labels, files=files)
-        problems = schemas.errors("frame", document)
-        if problems:
-            raise AssertionError(f"frame {index} labels do not match schemas/frame.schema.json: " + "; ".join(problems))
-        data = dump_json(document)
-        atomic_write(where / f"{stem}.json", data)
+        try:
+            for kind, data in payloads.items():
+                name = f"{stem}.{kind}.png"
+                atomic_write(where / name, data)
+                files[kind] = {"path": name, "bytes": len(data), "sha256": sha256(data)}
+            problems = schemas.errors("frame", document)
+            if problems:
+                raise AssertionError(f"frame {index} labels do not match schemas/frame.schema.json: "
+                                     + "; ".join(problems))
+            data = dump_json(document)
+            atomic_write(where / f"{stem}.json", data)
+        except BaseException:
+            # An uncommitted frame leaves nothing behind (a full disk, a failed check, Ctrl-C twice).
+            for entry in files.values():
+                (where / entry["path"]).unlink(missing_ok=True)
+            raise
         return {"index": index, "path": f"{folder}/{stem}.json", "bytes": len(data), "sha256": sha256(data)}
 
     def entry(self, index: int, folder: str = "frames") -> dict[str, Any]:
