@@ -42,7 +42,7 @@ from .scene.materials import body_materials, driver_materials
 from .scene.rig import build_rig
 from .scene.skin import atlas_size, eye_occlusion, skin_maps
 from .scene.stage import Scene
-from .scene.textures import TextureFolder
+from .scene.textures import TextureFolder, remove_damaged
 from .scene.world import layout as world_layout
 from .sensor.model import fixed_pattern, nir_image, rgb_image
 
@@ -260,6 +260,7 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
     timings = Timings()
     started = time.perf_counter()
     with OutputLock(out, shard) as lock, StopRequest() as stop:
+        remove_damaged(out / TEXTURES)
         owned = shard.frames(frames)
         entries = {i: writer.entry(i) for i in owned if writer.committed(i)}
         todo = [i for i in owned if i not in entries]

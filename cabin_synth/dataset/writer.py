@@ -75,7 +75,8 @@ def tmp_owner(path: Path) -> tuple[str, int] | None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write `path` whole or not at all; a full disk raises DiskFull and leaves no temporary file."""
+    """Write `path` whole or not at all, leaving no temporary file; the output's own
+    trouble (a full disk, a folder where the file goes, no permission) is a UserError."""
     tmp = tmp_name(path)
     try:
         with open(tmp, "wb") as f:
@@ -85,7 +86,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFull(path) from None
-        raise
+        raise UserError(f"cannot write {path.name} ({exc.strerror}); committed frames are kept. Fix the output "
+                        "folder and rerun the same command to resume", file=str(path)) from None
 
 
 def dump_json(document: Any) -> bytes:

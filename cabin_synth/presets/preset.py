@@ -158,11 +158,28 @@ def load(name_or_path: str) -> Preset:
         data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
-    problems = (schemas.errors("preset", data) or _asset_errors(data, path)
-                or _range_errors(data) + _distortion_errors(data["sensor"]) or _seat_errors(data) or _link_errors(data))
+    problems = _nonfinite_errors(data) or schemas.errors("preset", data)
+    try:
+        problems = problems or (_asset_errors(data, path) or _range_errors(data) + _distortion_errors(data["sensor"])
+                                or _seat_errors(data) or _link_errors(data))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        # A shape the schema lets through and a check does not expect: still the preset's fault.
+        raise UserError(f"invalid preset: a value has a shape the checks cannot read ({type(exc).__name__}: {exc}); "
+                        "compare it with docs/presets.md", file=shown) from None
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
     return Preset(name=data["name"], path=path, data=data)
+
+
+def _nonfinite_errors(node: Any, where: str = "") -> list[str]:
+    """NaN and infinities (YAML's .nan, .inf) pass every range check of the schema (comparisons
+    with NaN are false), so they are refused first, wherever they stand."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return [f"'{where or '(top level)'}': {node} is not a finite number"]
+    items = node.items() if isinstance(node, Mapping) else enumerate(node) if isinstance(node, list) else ()
+    return [e for key, value in items
+            for e in _nonfinite_errors(value, f"{where}[{key}]" if isinstance(key, int) else
+                                       f"{where}.{key}" if where else str(key))]
 
 
 def fields(data: Mapping[str, Any]) -> set[str]:
