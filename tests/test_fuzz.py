@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from cabin_synth.cli import main
 from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.paths import PROJECT_ROOT
-from test_scaleout import TINY, only_committed, tree
+from runs import TINY, only_committed, tree
 
 BASE = yaml.safe_load(Path(TINY).read_text())
 PRESETS = int(os.environ.get("FUZZ_PRESETS", 1000))
@@ -115,7 +115,11 @@ def generate_quietly(*argv: str) -> tuple[int, str]:
     return rc, err.getvalue()
 
 
-PROJECT_BEFORE = snapshot(PROJECT_ROOT)
+@pytest.fixture(scope="module", autouse=True)
+def project_before():
+    """The project's files before the fuzzing (a module global: hypothesis prints fixture arguments whole)."""
+    global PROJECT_BEFORE
+    PROJECT_BEFORE = snapshot(PROJECT_ROOT)
 
 
 @settings(max_examples=PRESETS, deadline=None, database=None, derandomize=True,

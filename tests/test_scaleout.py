@@ -13,35 +13,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from cabin_synth.cli import main
 from cabin_synth.dataset import writer as writer_module
 from cabin_synth.dataset.validate import validate_dataset
-from cabin_synth.dataset.writer import DatasetWriter
-
-TINY = str(Path(__file__).parent / "fixtures" / "tiny.yaml")
-FRAMES = 12
-
-
-def run(out: Path, *extra: str, frames: int = FRAMES) -> int:
-    return main(["generate", "--preset", TINY, "--frames", str(frames), "--seed", "3", "--out", str(out), "--quiet",
-                 *extra])
-
-
-def tree(out: Path) -> dict[str, bytes]:
-    """Every file of a dataset folder but the shards' parts and the (empty once released) locks."""
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.relative_to(out).parts[0] not in ("parts", ".locks")}
-
-
-@pytest.fixture(scope="module")
-def single(tmp_path_factory) -> dict[str, bytes]:
-    """The reference: one uninterrupted single-process run."""
-    out = tmp_path_factory.mktemp("single") / "d"
-    assert run(out) == 0
-    assert validate_dataset(out) == []
-    return tree(out)
+from runs import FRAMES, TINY, only_committed, run, tree
 
 
 def test_the_union_of_four_shards_is_the_single_run(single, tmp_path, capsys):
@@ -105,14 +81,6 @@ def test_dataset_json_records_versions_and_seeding(single, gl_renderer):
     assert "crc32" in document["seeding"]["key"]
     expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence([3, 5, crc32(b"sensor.nir_noise")])))
     assert stream(3, 5, "sensor.nir_noise").random() == expected.random()
-
-
-def only_committed(out: Path) -> bool:
-    """Every file in frames/ belongs to a whole frame (its JSON lists it with its size and
-    sha256), and no temporary file is left anywhere."""
-    writer = DatasetWriter(out, None)
-    indices = {int(p.name.split(".")[0]) for p in (out / "frames").iterdir()}
-    return all(writer.committed(i) for i in indices) and not list(out.rglob(".*.tmp"))
 
 
 def _cli(out: Path, frames: int = FRAMES) -> subprocess.Popen:

@@ -50,7 +50,7 @@ def _work(worker: int, preset, seed: int, out: str, tasks, results, halt) -> Non
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     parent = os.getppid()
     try:
-        from ..pipeline import FrameMaker, Timings, frame_writer, write_new_frame
+        from ..pipeline import Timings, frame_writer, write_new_frame
 
         maker, writer = frame_writer(preset, seed, Path(out))
         # A worker whose parent died (SIGKILL) stops too: the parent's lock no longer covers it.
