@@ -85,7 +85,10 @@ def cmd_merge(args) -> int:
 def cmd_validate(args) -> int:
     from .dataset.validate import validate_dataset
 
-    problems = validate_dataset(Path(args.dir))
+    from tqdm import tqdm
+
+    problems = validate_dataset(Path(args.dir), lambda items: tqdm(items, desc="validate", unit="file",
+                                                                     disable=args.quiet))
     for line in problems:
         print(line)
     if problems:
@@ -168,6 +171,7 @@ def parser() -> argparse.ArgumentParser:
     m.set_defaults(run=cmd_merge)
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")
     v.add_argument("dir")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(run=cmd_validate)
     e = sub.add_parser("export", help="convert a dataset to COCO keypoints JSON or ETH-XGaze-style normalised crops")
     e.add_argument("dir", help="dataset folder written by generate")

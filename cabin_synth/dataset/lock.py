@@ -1,7 +1,9 @@
 """One writer per frame range of an output folder: lock files naming their holder.
 
 A run holds <out>/.locks/shard-IIII-of-NNNN.json (a run without --shard is shard
-0/1) with its host, pid and start time, and touches it after every frame. Another
+0/1) with its host, pid, the process's start (so that a reused pid, common in
+containers, is not taken for the holder) and the wall-clock start, and touches it
+after every frame. Another
 process asking for the same shard, or for a shard of a different N (whose
 frames would overlap), is refused while the holder lives. A lock is stale, and
 taken over with a note, when its holder is a dead process on this host, or on
@@ -24,8 +26,18 @@ LOCKS = ".locks"
 STALE_S = 15 * 60   # far above the slowest frame (a path-traced one): no live holder stays silent so long
 
 
-def alive(host: str, pid: int) -> bool:
-    """Whether process `pid` of `host` may still run (another host's: assumed so)."""
+def process_start(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, /proc/PID/stat field 22); None if
+    unknown. With the pid it names one process: pids are reused, in containers within minutes."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def alive(host: str, pid: int, start: str | None = None) -> bool:
+    """Whether process `pid` of `host` (started at `start`, when known) may still run;
+    another host's is assumed to."""
     if host != socket.gethostname():
         return True
     try:
@@ -33,8 +45,8 @@ def alive(host: str, pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:   # someone else's live process
-        return True
-    return True
+        pass
+    return start is None or process_start(pid) in (None, start)
 
 
 class OutputLock:
@@ -48,13 +60,13 @@ class OutputLock:
         try:
             age = time.time() - path.stat().st_mtime
             holder = json.loads(path.read_text())
-            host, pid = str(holder["host"]), int(holder["pid"])
+            host, pid, start = str(holder["host"]), int(holder["pid"]), holder.get("process_start")
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):
             # Created but not yet written by a process starting this very moment, or torn by a crash.
             return {"host": "unknown", "pid": "unknown", "started": "a moment ago"} if age < 5 else None
-        if not alive(host, pid) or (host != socket.gethostname() and age > STALE_S):
+        if not alive(host, pid, start) or (host != socket.gethostname() and age > STALE_S):
             return None
         return holder
 
@@ -65,7 +77,8 @@ class OutputLock:
 
     def __enter__(self) -> "OutputLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        record = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "shard": str(self.shard),
+        record = json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
+                             "process_start": process_start(os.getpid()), "shard": str(self.shard),
                              "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}).encode()
         for _ in range(3):
             try:
