@@ -2,7 +2,7 @@
 and a run killed and resumed against an uninterrupted one.
 
     python bench/scaleout.py workers [--frames 24] [--size 640x480]
-    python bench/scaleout.py memory  [--frames 1000] [--size 160x120]
+    python bench/scaleout.py memory  [--frames 1000] [--size 640x480]
     python bench/scaleout.py crash   [--frames 200] [--kills 5] [--size 96x72]
 
 workers: the same frames with --workers 1 and --workers 2, each a fresh process and
@@ -82,7 +82,8 @@ def bench_workers(args, tmp: Path) -> None:
     for workers in (1, 2):
         out = tmp / f"w{workers}"
         start = time.perf_counter()
-        subprocess.run(command(preset, args.frames, out, "--workers", str(workers)), check=True)
+        subprocess.run(command(preset, args.frames, out, "--workers", str(workers)), check=True,
+                       stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - start
         times = committed_times(out)
         steady = (len(times) - workers) / (times[-1] - times[workers - 1])
@@ -99,7 +100,7 @@ def bench_workers(args, tmp: Path) -> None:
 def bench_memory(args, tmp: Path) -> None:
     preset = preset_file(tmp, args.size)
     out = tmp / "memory"
-    proc = subprocess.Popen(command(preset, args.frames, out))
+    proc = subprocess.Popen(command(preset, args.frames, out), stdout=subprocess.DEVNULL)
     samples = []   # (frames committed, RSS MB)
     while proc.poll() is None:
         samples.append((len(list((out / "frames").glob("[0-9]*.json"))) if (out / "frames").exists() else 0,
@@ -119,19 +120,19 @@ def bench_crash(args, tmp: Path) -> None:
     preset = preset_file(tmp, args.size)
     reference, resumed = tmp / "reference", tmp / "resumed"
     start = time.perf_counter()
-    subprocess.run(command(preset, args.frames, reference), check=True)
+    subprocess.run(command(preset, args.frames, reference), check=True, stdout=subprocess.DEVNULL)
     print(f"uninterrupted: {args.frames} frames in {time.perf_counter() - start:.1f} s")
     rng = np.random.default_rng(args.seed)
     targets = np.sort(rng.choice(np.arange(1, args.frames - 1), size=args.kills, replace=False))
     for target in targets:
-        proc = subprocess.Popen(command(preset, args.frames, resumed))
+        proc = subprocess.Popen(command(preset, args.frames, resumed), stdout=subprocess.DEVNULL)
         while len(committed_times(resumed) if (resumed / "frames").exists() else []) < target and proc.poll() is None:
             time.sleep(0.05)
         time.sleep(rng.uniform(0.0, 0.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         print(f"killed after {len(committed_times(resumed))} committed frames")
-    subprocess.run(command(preset, args.frames, resumed), check=True)
+    subprocess.run(command(preset, args.frames, resumed), check=True, stdout=subprocess.DEVNULL)
 
     def files(out):
         return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
@@ -151,7 +152,7 @@ def main() -> None:
     p.add_argument("--kills", type=int, default=5)
     p.add_argument("--seed", type=int, default=14)
     args = p.parse_args()
-    defaults = {"workers": (24, "640x480"), "memory": (1000, "160x120"), "crash": (200, "96x72")}[args.what]
+    defaults = {"workers": (24, "640x480"), "memory": (1000, "640x480"), "crash": (200, "96x72")}[args.what]
     args.frames = args.frames or defaults[0]
     args.size = args.size or defaults[1]
     print(f"load average before: {load()}")
