@@ -8,9 +8,9 @@ and a run killed and resumed against an uninterrupted one.
 workers: the same frames with --workers 1 and --workers 2, each a fresh process and
 folder; prints wall-clock frames/s and the steady rate (first to last committed
 frame, start-up left out), their ratio, frames per core-hour and bytes per frame.
-memory: one worker over many frames; the peak resident set (RSS) of the generating
-process and how RSS grew between the first and last tenth of the run (sampled from
-/proc every 0.5 s). crash: SIGKILL at random points, resume each time, then compare
+memory: one worker over many frames; the peak resident set (VmHWM) of the generating
+process and its RSS over the first and last tenth of the run (sampled from /proc
+every 0.5 s): flat memory shows as equal medians. crash: SIGKILL at random points, resume each time, then compare
 every byte with an uninterrupted run. Wall-clock figures: the machine's load
 average is printed before and after; compare runs made in one session.
 """
@@ -47,13 +47,14 @@ def command(preset: Path, frames: int, out: Path, *extra: str) -> list[str]:
             "--out", str(out), "--quiet", *extra]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident set of `pid` and its children, MB (each worker's own is what the 1 GB budget is about)."""
+def memory_mb(pid: int, field: str = "VmRSS") -> float:
+    """A /proc/PID/status figure of `pid` and its children, MB: VmRSS, the resident set now;
+    VmHWM, its peak so far (the 1 GB budget is each worker's)."""
     total = 0.0
     for p in [pid] + children(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1]) / 1024
         except OSError:
             pass
@@ -101,10 +102,10 @@ def bench_memory(args, tmp: Path) -> None:
     preset = preset_file(tmp, args.size)
     out = tmp / "memory"
     proc = subprocess.Popen(command(preset, args.frames, out), stdout=subprocess.DEVNULL)
-    samples = []   # (frames committed, RSS MB)
+    samples = []   # (frames committed, RSS MB, peak RSS so far MB)
     while proc.poll() is None:
         samples.append((len(list((out / "frames").glob("[0-9]*.json"))) if (out / "frames").exists() else 0,
-                        rss_mb(proc.pid)))
+                        memory_mb(proc.pid), memory_mb(proc.pid, "VmHWM")))
         time.sleep(0.5)
     if proc.returncode:
         raise SystemExit(f"generate failed ({proc.returncode})")
@@ -112,7 +113,7 @@ def bench_memory(args, tmp: Path) -> None:
     tenth = args.frames / 10
     early = done[(done[:, 0] >= 1) & (done[:, 0] <= tenth), 1]
     late = done[done[:, 0] >= args.frames - tenth, 1]
-    print(f"{args.frames} frames at {args.size}, one worker: peak RSS {done[:, 1].max():.0f} MB; "
+    print(f"{args.frames} frames at {args.size}, one worker: peak RSS {done[:, 2].max():.0f} MB; "
           f"median RSS over the first tenth {np.median(early):.0f} MB, over the last tenth {np.median(late):.0f} MB")
 
 

@@ -20,7 +20,7 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
-from .dataset.lock import OutputLock
+from .dataset.lock import OutputLock, holders
 from .dataset.provenance import SEEDING, software
 from .dataset.shards import MAX_FRAMES, WHOLE, Shard, merged_entries, write_part
 from .dataset.writer import DatasetWriter, encode_png, file_matches
@@ -279,7 +279,6 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
                 from .engines import ray_cluster
                 ray_cluster.run(preset, seed, out, todo, workers, stop, done)
             elif workers > 1 and len(todo) > 1:
-                del renderer   # each worker has its own context
                 local.run(preset, seed, out, todo, workers, stop, done)
             else:
                 maker = None
@@ -306,7 +305,7 @@ def merge(out: Path, progress: bool = True) -> dict[str, Any]:
     out = Path(out)
     if not (out / "dataset.json").is_file():
         raise UserError("not a cabin-synth dataset folder (no dataset.json)", file=str(out))
-    running = OutputLock.holders(out)
+    running = holders(out)
     if running:
         path, holder = running[0]
         raise UserError(f"shard {holder.get('shard')} is still being written (pid {holder['pid']} on host "

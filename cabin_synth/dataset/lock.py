@@ -49,26 +49,30 @@ def alive(host: str, pid: int, start: str | None = None) -> bool:
     return start is None or process_start(pid) in (None, start)
 
 
+def live_holder(path: Path) -> dict | None:
+    """The holder recorded in lock file `path`; None when it is stale (or unreadable: torn by a crash)."""
+    age = 0.0
+    try:
+        age = time.time() - path.stat().st_mtime
+        holder = json.loads(path.read_text())
+        host, pid, start = str(holder["host"]), int(holder["pid"]), holder.get("process_start")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        # Created but not yet written by a process starting this very moment, or torn by a crash.
+        return {"host": "unknown", "pid": "unknown", "started": "a moment ago"} if age < 5 else None
+    if not alive(host, pid, start) or (host != socket.gethostname() and age > STALE_S):
+        return None
+    return holder
+
+
 class OutputLock:
+    """Held by a run for its shard of `out` (a context manager); refuses overlapping writers."""
+
     def __init__(self, out: Path, shard: Shard):
         self.out = Path(out)
         self.shard = shard
         self.path = self.out / LOCKS / f"{shard.name}.json"
-
-    def _holder(self, path: Path) -> dict | None:
-        """The holder recorded in lock file `path`; None when it is stale (or unreadable: torn by a crash)."""
-        try:
-            age = time.time() - path.stat().st_mtime
-            holder = json.loads(path.read_text())
-            host, pid, start = str(holder["host"]), int(holder["pid"]), holder.get("process_start")
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError):
-            # Created but not yet written by a process starting this very moment, or torn by a crash.
-            return {"host": "unknown", "pid": "unknown", "started": "a moment ago"} if age < 5 else None
-        if not alive(host, pid, start) or (host != socket.gethostname() and age > STALE_S):
-            return None
-        return holder
 
     def _refuse(self, path: Path, holder: dict, why: str) -> UserError:
         return UserError(f"{why}: pid {holder['pid']} on host {holder['host']} has held it since "
@@ -84,7 +88,7 @@ class OutputLock:
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                holder = self._holder(self.path)
+                holder = live_holder(self.path)
                 if holder is not None:
                     raise self._refuse(self.path, holder, f"shard {self.shard} of this folder is being written") \
                         from None
@@ -99,7 +103,7 @@ class OutputLock:
                             file=str(self.path))
         for other in sorted(self.path.parent.glob("shard-*.json")):
             count = int(other.stem.rsplit("-", 1)[1]) if other.stem.rsplit("-", 1)[1].isdigit() else None
-            holder = self._holder(other) if other != self.path and count != self.shard.count else None
+            holder = live_holder(other) if other != self.path and count != self.shard.count else None
             if holder is not None:
                 self.path.unlink(missing_ok=True)
                 raise self._refuse(other, holder, f"shard {holder.get('shard')} of this folder is being written, "
@@ -130,9 +134,8 @@ class OutputLock:
     def __exit__(self, *exc) -> None:
         self.path.unlink(missing_ok=True)
 
-    @staticmethod
-    def holders(out: Path) -> list[tuple[Path, dict]]:
-        """Live holders of any lock of `out` (merge refuses while shards still run)."""
-        probe = OutputLock(out, Shard(0, 1))
-        found = ((p, probe._holder(p)) for p in sorted((Path(out) / LOCKS).glob("shard-*.json")))
-        return [(p, h) for p, h in found if h is not None]
+
+def holders(out: Path) -> list[tuple[Path, dict]]:
+    """Live holders of any lock of `out` (merge refuses while shards still run)."""
+    found = ((p, live_holder(p)) for p in sorted((Path(out) / LOCKS).glob("shard-*.json")))
+    return [(p, h) for p, h in found if h is not None]
