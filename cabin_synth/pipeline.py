@@ -250,12 +250,20 @@ def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool =
     """Write the frames of `shard` of a `frames`-frame dataset of `preset` into `out`; skip frames
     already committed. A whole run ends with manifest.json, a shard with its part (dataset/shards.py).
     Stops cleanly on SIGINT/SIGTERM (engines/stop.py)."""
-    from tqdm import tqdm
-
     if frames > MAX_FRAMES:
         raise UserError(f"at most {MAX_FRAMES:,} frames per dataset, got {frames:,}; "
                         "make several datasets with different seeds", field="--frames")
     renderer = make_renderer(preset.data.get("render", {}))   # fails before anything is written
+    try:
+        return _generate(preset, frames, seed, Path(out), progress, shard, workers, engine, renderer)
+    finally:
+        renderer.close()
+
+
+def _generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool, shard: Shard, workers: int,
+              engine: str, renderer) -> dict[str, Any]:
+    from tqdm import tqdm
+
     writer = DatasetWriter(out, dataset_document(preset, seed, renderer))
     timings = Timings()
     started = time.perf_counter()

@@ -677,6 +677,11 @@ class GLRenderer:
         self._ill_count = 0
         self._textures = GLTextures(ctx)
 
+    def close(self) -> None:
+        """Release the GL context and everything made in it (moderngl frees nothing on garbage
+        collection: a process that makes many renderers, as a test run does, would keep them all)."""
+        self.ctx.release()
+
     def describe(self) -> dict[str, str]:
         """What draws the pixels (dataset.json's software): llvmpipe and a GPU differ in the last bits."""
         from importlib.metadata import version
