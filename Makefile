@@ -1,7 +1,7 @@
 # The two quick-start commands: `make demo` and `make test`. Both set up .venv
 # and the Mesa EGL drivers the embedded renderer needs on a fresh machine; `make
 # test` also installs the Cycles extra (Blender's bpy) and the X11/GL client
-# libraries its wheel links against, and the Ray extra.
+# libraries its wheel links against, Chromium for the report's tests, and the Ray extra.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +11,7 @@ BPY_PACKAGES := libx11-6 libxrender1 libxfixes3 libxi6 libxkbcommon0 libsm6 libi
 CYCLES_STAMP := $(VENV)/.cycles
 RAY_STAMP := $(VENV)/.ray
 
-.PHONY: demo test bench egl cycles clean assets renders
+.PHONY: demo test bench egl cycles browser clean assets renders
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,11 @@ demo: $(STAMP) egl
 	$(VENV)/bin/cabin-synth generate --preset default --frames 50 --seed 0 --out out/demo
 	$(VENV)/bin/cabin-synth validate out/demo
 
-test: $(STAMP) egl cycles $(RAY_STAMP)
+# Headless Chromium opens the HTML report in tests/test_compliance.py.
+browser:
+	$(call apt_unless,command -v chromium,chromium,the report tests need Chromium)
+
+test: $(STAMP) egl cycles browser $(RAY_STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP) egl

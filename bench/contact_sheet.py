@@ -1,7 +1,9 @@
-"""Contact sheets of the parametric driver for docs/: 64 sampled drivers (RGB and
-NIR) and one driver through eyes open -> closed, squint, smile, talk and yawn.
+"""Contact sheets for docs/: of the parametric driver, 64 sampled drivers (RGB and
+NIR) and one driver through eyes open -> closed, squint, smile, talk and yawn;
+or of a preset, its first frames whole (RGB beside NIR), as a dataset shows them.
 
-    python bench/contact_sheet.py            # writes docs/driver_contact_*.png
+    python bench/contact_sheet.py [seed]                  # writes docs/driver_contact_*.png, docs/driver_strip.png
+    python bench/contact_sheet.py --preset occlusions     # writes docs/occlusions_contact.png (seed 0, 12 frames)
 
 Frames come from the real pipeline (FrameMaker) on the default preset with the
 head turned to the camera, daylight and no camera jitter, so the tiles compare
@@ -37,24 +39,43 @@ def sheet_preset(**overrides) -> presets.Preset:
     return presets.Preset(name="contact_sheet", path=base.path, data=data)
 
 
-def tiles(frame) -> tuple[Image.Image, Image.Image]:
+def tiles(frame, tile: int = TILE, half: float = 0.75, lift: float = 0.08,
+          nir_8bit=None) -> tuple[Image.Image, Image.Image]:
+    """RGB and NIR crops about the face box, `half` its larger side either way of its
+    centre raised by `lift` of its height, as `tile`-pixel squares; NIR to 8 bits by
+    `nir_8bit` (default eight_bit)."""
     x0, y0, x1, y1 = frame.labels["face_bbox_xyxy"]
-    cx, cy, half = 0.5 * (x0 + x1), 0.5 * (y0 + y1) - 0.08 * (y1 - y0), 0.75 * max(x1 - x0, y1 - y0)
-    box = tuple(int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
-    rgb = Image.fromarray(frame.images["rgb"]).crop(box).resize((TILE, TILE), Image.LANCZOS)
-    nir = frame.images["nir"]
-    if nir.dtype != np.uint8:
-        nir = (nir >> (nir.max().bit_length() - 8)).astype(np.uint8)
-    nir = Image.fromarray(nir).convert("RGB").crop(box).resize((TILE, TILE), Image.LANCZOS)
-    return rgb, nir
+    cx, cy, r = 0.5 * (x0 + x1), 0.5 * (y0 + y1) - lift * (y1 - y0), half * max(x1 - x0, y1 - y0)
+    box = tuple(int(round(v)) for v in (cx - r, cy - r, cx + r, cy + r))
+    rgb = Image.fromarray(frame.images["rgb"]).crop(box).resize((tile, tile), Image.LANCZOS)
+    nir = Image.fromarray((nir_8bit or eight_bit)(frame.images["nir"])).convert("RGB")
+    return rgb, nir.crop(box).resize((tile, tile), Image.LANCZOS)
 
 
 def grid(images: list[Image.Image], cols: int) -> Image.Image:
+    w, h = images[0].size
     rows = (len(images) + cols - 1) // cols
-    out = Image.new("RGB", (cols * TILE, rows * TILE))
+    out = Image.new("RGB", (cols * w, rows * h))
     for k, im in enumerate(images):
-        out.paste(im, ((k % cols) * TILE, (k // cols) * TILE))
+        out.paste(im, ((k % cols) * w, (k // cols) * h))
     return out
+
+
+def eight_bit(nir: np.ndarray) -> np.ndarray:
+    return nir if nir.dtype == np.uint8 else (nir >> (nir.max().bit_length() - 8)).astype(np.uint8)
+
+
+def preset_sheet(name: str, frames: int = 12, seed: int = 0, width: int = 200) -> None:
+    """The preset's first frames as the camera took them, RGB beside NIR, two frames a row."""
+    maker = FrameMaker(presets.load(name), seed)
+    cells = []
+    for i in range(frames):
+        frame = maker.make(i)
+        size = (width, round(width * frame.images["rgb"].shape[0] / frame.images["rgb"].shape[1]))
+        cells += [Image.fromarray(frame.images["rgb"]).resize(size, Image.LANCZOS),
+                   Image.fromarray(eight_bit(frame.images["nir"])).convert("RGB").resize(size, Image.LANCZOS)]
+    save(grid(cells, 4), f"{name}_contact.png")
+    print(f"wrote docs/{name}_contact.png")
 
 
 def save(image: Image.Image, name: str) -> None:
@@ -80,4 +101,7 @@ def main(seed: int = 2) -> None:
 
 
 if __name__ == "__main__":
-    main(*map(int, sys.argv[1:]))
+    if sys.argv[1:2] == ["--preset"]:
+        preset_sheet(sys.argv[2], *map(int, sys.argv[3:]))
+    else:
+        main(*map(int, sys.argv[1:]))

@@ -1,6 +1,6 @@
 """Per-stage timing of the embedded path, and the raw render alone.
 
-    python bench/frame_stages.py [--preset default] [--frames 30] [--sizes 640x480 1600x1300]
+    python bench/frame_stages.py [--preset default] [--frames 30] [--sizes 640x480 1600x1300] [--no-optics]
 
 For each image size: runs the same code as `cabin-synth generate` (sample,
 scene update, labels, render, sensor, encode, write: RGB, NIR, depth, seg, ids
@@ -8,8 +8,10 @@ and the frame JSON written to a temporary folder) and prints ms per stage and
 frames/s; then renders the same frames' scene views again with nothing around
 the renderer (`GLRenderer.render` alone), so the cost of everything around the
 rasteriser shows as the ratio of the two. The first frame (stage composition,
-GL start-up) is reported apart from the steady state. Wall-clock figures: on a
-shared machine, run it when nothing else is.
+GL start-up) is reported apart from the steady state. `--no-optics` drops the
+sensor's `optics` section (an ideal lens: the path before sensor/optics.py), to
+measure the lens's cost in the same run. Wall-clock figures: on a shared machine,
+run it when nothing else is.
 """
 
 import argparse
@@ -21,13 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from cabin_synth import presets
-from cabin_synth.dataset.writer import DatasetWriter, encode_png
+from cabin_synth.dataset.writer import DatasetWriter, encode_frame
 from cabin_synth.pipeline import STAGES, FrameMaker, Timings, dataset_document
 
 
-def sized(preset: presets.Preset, width: int, height: int) -> presets.Preset:
+def sized(preset: presets.Preset, width: int, height: int, optics: bool = True) -> presets.Preset:
     data = dict(preset.data)
-    data["sensor"] = dict(data["sensor"], width=width, height=height)
+    data["sensor"] = {k: v for k, v in dict(data["sensor"], width=width, height=height).items()
+                      if optics or k != "optics"}
     return presets.Preset(preset.name, preset.path, data)
 
 
@@ -44,7 +47,7 @@ def bench(preset: presets.Preset, frames: int) -> None:
             start = time.perf_counter()
             frame = maker.make(i, timings if i else Timings())
             t = time.perf_counter()
-            payloads = {k: encode_png(v) for k, v in frame.images.items()}
+            payloads = encode_frame(frame.images, preset.output)
             if i:
                 t = timings.add("encode", t)
             writer.write_frame(i, payloads, frame.labels)
@@ -60,10 +63,11 @@ def bench(preset: presets.Preset, frames: int) -> None:
             maker.renderer.render(view)
             raw.append(time.perf_counter() - start)
     total, raw = np.array(wall), np.array(raw)
-    print(f"preset {preset.name}, {sensor['width']}x{sensor['height']}, {frames} frames "
+    print(f"preset {preset.name}, {sensor['width']}x{sensor['height']}, {frames} frames, "
+          f"{'lens optics' if sensor.get('optics') else 'ideal lens'} "
           f"(first frame and start-up reported apart)")
     print(f"start-up {startup * 1e3:.0f} ms, first frame {first * 1e3:.0f} ms")
-    for stage in STAGES:
+    for stage in (s for s in STAGES if timings.ms[s]):    # subframes: clip frames only
         v = np.array(timings.ms[stage])
         print(f"  {stage:8s} {np.median(v):8.1f} ms median  {v.mean():8.1f} ms mean")
     print(f"  {'total':8s} {np.median(total) * 1e3:8.1f} ms median  -> {1.0 / total.mean():.2f} frames/s "
@@ -77,11 +81,12 @@ def main() -> None:
     ap.add_argument("--preset", default="default")
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--sizes", nargs="+", default=["640x480", "1600x1300"], help="WIDTHxHEIGHT ...")
+    ap.add_argument("--no-optics", action="store_true", help="an ideal lens: no defocus, vignetting or colour fringes")
     args = ap.parse_args()
     preset = presets.load(args.preset)
     for size in args.sizes:
         width, height = (int(v) for v in size.lower().split("x"))
-        bench(sized(preset, width, height), args.frames)
+        bench(sized(preset, width, height, optics=not args.no_optics), args.frames)
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

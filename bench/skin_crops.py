@@ -22,6 +22,8 @@ from PIL import Image, ImageDraw
 from cabin_synth import presets
 from cabin_synth.pipeline import FrameMaker
 
+from contact_sheet import tiles
+
 TILE = 200
 DRIVERS = [(1, 20, "female"), (2, 45, "male"), (3, 80, "female"), (4, 30, "male"), (5, 60, "female"), (6, 75, "male")]
 
@@ -45,13 +47,9 @@ def close_up(skin_type: int, age: float, sex: str) -> presets.Preset:
 
 
 def crops(frame) -> tuple[Image.Image, Image.Image]:
-    x0, y0, x1, y1 = frame.labels["face_bbox_xyxy"]
-    cx, cy, half = 0.5 * (x0 + x1), 0.5 * (y0 + y1) - 0.12 * (y1 - y0), 0.32 * max(x1 - x0, y1 - y0)
-    box = tuple(int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
-    rgb = Image.fromarray(frame.images["rgb"]).crop(box).resize((TILE, TILE), Image.LANCZOS)
-    nir = frame.images["nir"]
-    nir = Image.fromarray(nir if nir.dtype == np.uint8 else (nir >> 2).astype(np.uint8)).convert("RGB")
-    return rgb, nir.crop(box).resize((TILE, TILE), Image.LANCZOS)
+    """Close crops of the face; 10-bit NIR by a fixed shift, so that before and after compare."""
+    return tiles(frame, TILE, half=0.32, lift=0.12,
+                 nir_8bit=lambda nir: nir if nir.dtype == np.uint8 else (nir >> 2).astype(np.uint8))
 
 
 def render(path: str) -> None:

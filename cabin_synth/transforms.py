@@ -13,6 +13,11 @@ def euler_zyx_to_matrix(yaw: float, pitch: float, roll: float) -> np.ndarray:
     return Rotation.from_euler("ZYX", [yaw, pitch, roll]).as_matrix()
 
 
+def euler_zyx_to_matrices(angles: np.ndarray) -> np.ndarray:
+    """(N,3) radians (yaw, pitch, roll) in, (N,3,3) rotations out."""
+    return Rotation.from_euler("ZYX", np.asarray(angles, float).reshape(-1, 3)).as_matrix()
+
+
 def matrix_to_euler_zyx(R: np.ndarray) -> np.ndarray:
     """(yaw, pitch, roll) in radians; pitch in [-pi/2, pi/2]."""
     return Rotation.from_matrix(R).as_euler("ZYX")

@@ -18,10 +18,11 @@ def ray_hits(origin, direction, tris):
     return np.where(ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0), t, np.inf)
 
 
-def crossing_counts(origins, directions, tris, chunk=64):
-    """How many triangles each ray origin + t direction (t > 0) crosses, rays in chunks."""
+def hit_parameters(origins, directions, tris, chunk=64):
+    """(N,T) ray parameters t > 0 at which ray origins[i] + t directions[i] meets each
+    triangle of tris (T,3,3), inf where it misses; rays in chunks."""
     a, e1, e2 = tris[:, 0], tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]
-    out = []
+    out = [np.zeros((0, len(tris)))]
     for s in range(0, len(origins), chunk):
         o, d = origins[s:s + chunk, None], directions[s:s + chunk, None]
         pv = np.cross(d, e2)
@@ -33,5 +34,10 @@ def crossing_counts(origins, directions, tris, chunk=64):
         qv = np.cross(tv, e1)
         v = (qv * d).sum(-1) * inv
         t = (e2 * qv).sum(-1) * inv
-        out.append((ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)).sum(axis=1))
-    return np.concatenate(out) if out else np.zeros(0, int)
+        out.append(np.where(ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0), t, np.inf))
+    return np.concatenate(out)
+
+
+def crossing_counts(origins, directions, tris, chunk=64):
+    """How many triangles each ray origin + t direction (t > 0) crosses."""
+    return np.isfinite(hit_parameters(origins, directions, tris, chunk)).sum(axis=1)

@@ -47,7 +47,7 @@ def dense_gaze(plan, t):
     """Gaze directions (N,3) and head euler (N,3) of a clip's behaviour at arbitrary times."""
     preset, base, behaviour, cabin = plan
     euler, offset = behaviour.head(t)
-    _, origin = head_poses(base, cabin, preset.section("sensor"), euler, offset)
+    _, origin = head_poses(base, cabin, euler, offset)
     direction, _ = behaviour.gaze(t, origin)
     return direction, euler
 

@@ -6,6 +6,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from PIL import Image
 from pxr import Sdf, Usd, UsdGeom, UsdSemantics, UsdShade
 from scipy.spatial import cKDTree
 
@@ -247,11 +248,20 @@ def test_default_variant_is_lhd(name):
 
 
 def test_regeneration_is_byte_identical(tmp_path):
+    """The committed layers are the generator's output byte for byte; the texture images
+    pixel for pixel (PNG bytes also depend on the zlib that compressed them)."""
     written = cabin_assets.write_assets(tmp_path, tuple(CABINS))
-    assert len(written) == 2 * len(CABINS)  # main and trim layer of each
-    for path in written:
+    layers = [p for p in written if p.suffix == ".usda"]
+    images = [p for p in written if p.suffix == ".png"]
+    assert len(layers) == 2 * len(CABINS)  # main and trim layer of each
+    for path in layers:
         committed = REPO / "usd_assets" / path.relative_to(tmp_path)
         assert committed.read_bytes() == path.read_bytes(), f"{path.name} differs from the generator output"
+    committed_images = sorted((REPO / "usd_assets" / "cabins" / "textures").glob("*.png"))
+    assert sorted(p.name for p in images) == [p.name for p in committed_images], "every image is generated"
+    for path in images:
+        with Image.open(path) as new, Image.open(REPO / "usd_assets" / path.relative_to(tmp_path)) as old:
+            assert new.mode == old.mode and np.array_equal(np.asarray(new), np.asarray(old)), path.name
     assert set(CABINS) == set(cabin_assets.SPECS), "every spec has a committed asset and vice versa"
 
 
@@ -273,7 +283,7 @@ REQUIRED_PRIMS = (
     "SteeringWheel/Hub", "SteeringColumn/Shroud", "DriverSeat/Cushion", "DriverSeat/Backrest",
     "DriverSeat/Headrest", "PassengerSeat/Cushion", "PassengerSeat/Backrest", "PassengerSeat/Headrest", "DomeLamp/Lens",
     "Shell/APillarLeft", "Shell/APillarRight", "Shell/BPillarLeft", "Shell/BPillarRight", "Shell/Headliner",
-    "Shell/Floor", "Shell/DoorFrontLeft", "Shell/DoorFrontRight", "RearSeat/Cushion", "RearSeat/Backrest",
+    "Shell/Floor", "Shell/DoorFrontLeft/Upper", "Shell/DoorFrontRight/Upper", "Shell/SunVisorLeft", "RearSeat/Cushion", "RearSeat/Backrest",
     "Glass/Windscreen", "Glass/SideLeftFront", "Glass/SideRightFront", "Mirrors/RearViewGlass",
     "Mirrors/LeftGlass", "Mirrors/RightGlass",
 )
@@ -298,16 +308,21 @@ def test_required_parts(name, drive):
         assert [op.GetOpType() for op in ops] == [UsdGeom.XformOp.TypeTranslate], path
 
 
-def _edges_closed(counts, idx) -> bool:
+def _edges_closed(points, counts, idx) -> bool:
+    """Every edge, with vertices that share a position welded (a hard edge or texture
+    seam splits a vertex), is used as often in one direction as in the other: no open
+    border, consistent winding (pieces of one mesh that touch share edges, so more than once)."""
+    _, weld = np.unique(np.round(np.asarray(points, dtype=float), 6), axis=0, return_inverse=True)
+    weld = weld.ravel()
     directed = {}
     k = 0
     for c in counts:
-        f = idx[k:k + c]
+        f = [int(weld[i]) for i in idx[k:k + c]]
         k += c
         for i in range(c):
             e = (f[i], f[(i + 1) % c])
             directed[e] = directed.get(e, 0) + 1
-    return all(n == 1 and directed.get((b, a), 0) == 1 for (a, b), n in directed.items())
+    return all(directed.get((b, a), 0) == n for (a, b), n in directed.items())
 
 
 @pytest.mark.parametrize("name", CABINS)
@@ -318,22 +333,22 @@ def test_meshes_closed_outward_nondegenerate(name, drive):
         mesh = UsdGeom.Mesh(prim)
         counts = list(mesh.GetFaceVertexCountsAttr().Get())
         idx = list(mesh.GetFaceVertexIndicesAttr().Get())
+        pts = np.asarray(mesh.GetPointsAttr().Get(), dtype=float)
         assert set(counts) <= {3, 4}, prim.GetPath()
-        assert _edges_closed(counts, idx), f"{prim.GetPath()} is not a closed consistently wound mesh"
+        assert _edges_closed(pts, counts, idx), f"{prim.GetPath()} is not a closed consistently wound mesh"
         area = 0.5 * np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1)
         assert area.min() > 1e-8, f"degenerate face in {prim.GetPath()}"
         vol = np.einsum("ij,ij->i", tris[:, 0], np.cross(tris[:, 1], tris[:, 2])).sum() / 6.0
         assert vol > 0, f"{prim.GetPath()} has inward normals (volume {vol})"
         assert mesh.GetSubdivisionSchemeAttr().Get() == "none"
-        # authored normals agree with the winding
+        # authored normals, one per vertex, agree with the winding
         normals = np.asarray(mesh.GetNormalsAttr().Get())
-        assert mesh.GetNormalsInterpolation() == UsdGeom.Tokens.faceVarying
-        pts = np.asarray(mesh.GetPointsAttr().Get(), dtype=float)
+        assert mesh.GetNormalsInterpolation() == UsdGeom.Tokens.vertex and len(normals) == len(pts)
         k = 0
         for c in counts:
             f = idx[k:k + c]
             fn = np.cross(pts[f[1]] - pts[f[0]], pts[f[2]] - pts[f[0]])
-            assert all(np.dot(normals[k + i], fn) > 0 for i in range(c)), prim.GetPath()
+            assert all(np.dot(normals[i], fn) > 0 for i in f), prim.GetPath()
             k += c
 
 
@@ -364,6 +379,57 @@ def test_materials_and_semantics(name, drive):
     assert {"steering_wheel", "seat", "cabin", "window"} <= labels
     for part in ("Rim", "Spokes", "Hub"):
         assert class_label(stage.GetPrimAtPath(f"/Cabin/SteeringWheel/{part}")) == "steering_wheel"
+
+
+def _linear(values: np.ndarray) -> np.ndarray:
+    """IEC 61966-2-1 decoding of 0..1 sRGB values."""
+    return np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
+
+
+@pytest.mark.parametrize("name", CABINS)
+def test_textured_materials_average_to_their_values(name):
+    """Every textured material reads files that exist beside the cabin, through st its meshes
+    carry; its albedo and NIR maps, decoded here from the PNGs, average (times their scale)
+    to the material's own colour and reflectances; normal maps decode to unit-ish vectors
+    leaning less than 45 deg on average; screens are authored dark."""
+    stage = open_cabin(name)
+    textured = set()
+    for prim in stage.Traverse():
+        if not prim.IsA(UsdShade.Material):
+            continue
+        surface = UsdShade.Material(prim).ComputeSurfaceSource()[0]
+        for inp in surface.GetInputs():
+            if not inp.HasConnectedSource():
+                continue
+            textured.add(prim.GetPath())
+            tex = UsdShade.Shader(inp.GetConnectedSource()[0].GetPrim())
+            path = tex.GetInput("file").Get().resolvedPath
+            assert path and pathlib.Path(path).parent == cabin_asset_path(name).parent / "textures", path
+            with Image.open(path) as im:
+                px = np.asarray(im, dtype=float) / 255.0
+            space = tex.GetInput("sourceColorSpace").Get()
+            value = _linear(px) if space == "sRGB" else px
+            scale = np.asarray(tex.GetInput("scale").Get())
+            mean = value.reshape(-1, value.shape[-1] if value.ndim == 3 else 1).mean(axis=0)
+            iname = inp.GetBaseName()
+            if iname == "diffuseColor":
+                assert np.allclose(mean * scale[:3], inp.Get(), rtol=1e-4), (prim.GetPath(), iname)
+            elif iname.startswith("cabin_synth:nir_reflectance_"):
+                band = iname.rsplit("_", 1)[1]
+                assert np.isclose(mean[0] * scale[0], prim.GetAttribute(f"cabin_synth:nir_reflectance_{band}").Get(),
+                                  rtol=1e-4), (prim.GetPath(), iname)
+            elif iname == "normal":
+                n = px * 2.0 - 1.0
+                assert np.allclose(np.linalg.norm(n, axis=-1), 1.0, atol=0.02) and n[..., 2].mean() > 0.7, prim.GetPath()
+            elif iname == "emissiveColor":
+                assert np.allclose(scale[:3], 0.0), prim.GetPath()
+    assert {"SeatFabric", "Headliner", "Leather", "ClusterDisplay"} <= {p.name for p in textured}
+    for prim, _, _ in geometry(stage):
+        mat, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+        if mat.GetPath() in textured:
+            st = UsdGeom.PrimvarsAPI(prim).GetPrimvar("st")
+            assert st and st.GetInterpolation() == UsdGeom.Tokens.vertex, prim.GetPath()
+            assert len(st.Get()) == len(UsdGeom.Mesh(prim).GetPointsAttr().Get()), prim.GetPath()
 
 
 # ----------------------------------------------------------------------------

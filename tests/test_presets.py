@@ -105,3 +105,54 @@ def test_optional_expressions_reach_the_frame(tmp_path):
     assert 0.2 <= raise_ <= 0.4
     assert params.expression == dict(sample_frame(presets.load("default"), 1, 0).expression, talk=0.25, yawn=0.7,
                                      brow_raise=raise_)
+
+
+def test_fixed_identity_fields_leave_the_rest_of_the_driver_as_drawn():
+    from cabin_synth.presets.preset import with_fields
+
+    base = presets.load("default")
+    for fixed, name, value in ((("driver.facial_hair", "long_beard"),), "facial_hair", "long_beard"), \
+            ((("driver.hair_style", "fringe"),), "hair_style", "fringe"):
+        changed = with_fields(base, dict(fixed))
+        for i in range(6):
+            a, b = sample_frame(base, 4, i).identity.to_dict(), sample_frame(changed, 4, i).identity.to_dict()
+            assert b[name] == value
+            assert {k: v for k, v in a.items() if k != name} == {k: v for k, v in b.items() if k != name}
+
+
+@pytest.mark.parametrize("sex, percentile, reference_m", [("female", 5, 1.52), ("male", 95, 1.88), ("male", 50, 1.75)])
+def test_stature_percentiles_match_the_anthropometric_figures(sex, percentile, reference_m):
+    """5th percentile adult woman about 1.52 m, 50th man 1.75 m, 95th man 1.88 m (population dependent)."""
+    from cabin_synth.presets.preset import with_fields
+
+    preset = with_fields(presets.load("default"), {"driver.sex": sex, "driver.age_years": 40,
+                                                   "driver.stature_percentile": percentile})
+    statures = {round(sample_frame(preset, 0, i).identity.stature_m, 9) for i in range(4)}
+    assert len(statures) == 1 and abs(statures.pop() - reference_m) < 0.015
+
+
+def test_with_fields_takes_a_fixed_field_out_of_the_design_and_checks_the_rest(tmp_path):
+    from cabin_synth.presets.preset import with_fields
+
+    base = presets.load("compliance_clips")
+    fixed = with_fields(base, {"driver.sex": "male"})
+    assert "driver.sex" not in fixed.design.fields and "driver.skin_type" in fixed.design.fields
+    assert {sample_frame(fixed, 0, i).identity.sex for i in range(8)} == {"male"}
+    with pytest.raises(UserError, match="'accessories.headwear'.*helmet"):
+        with_fields(base, {"accessories.headwear": "helmet"})
+    with pytest.raises(UserError, match="driving.speed_kmh"):
+        with_fields(base, {"driving.speed_kmh": {"uniform": [50, 400]}})
+
+
+def test_driving_speed_and_context_become_clip_labels():
+    from cabin_synth.behaviour.clips import make_clip
+    from cabin_synth.presets.preset import with_fields
+
+    preset = with_fields(presets.load("compliance_clips"), {"clip.duration_s": 0.5})
+    for c in range(4):
+        labels = make_clip(preset, 2, c).labels
+        speed = labels["per_frame"]["speed_kmh"]
+        assert len(speed) == labels["frame_count"] and len(set(speed)) == 1 and 50 <= speed[0] <= 130
+        # the preset's condition: urban below 55 km/h, rural below 95, else highway
+        assert labels["driving"]["context"] == ("urban" if speed[0] < 55 else "rural" if speed[0] < 95 else "highway")
+    assert "driving" not in make_clip(with_fields(presets.load("distraction_clips"), {"clip.duration_s": 0.2}), 0, 0).labels

@@ -24,20 +24,24 @@ def test_stage_camera_matches_the_camera_model(maker):
     vfov = 2 * math.degrees(math.atan(cam.height / 2 / cam.fy))
     assert math.isclose(gf.GetFieldOfView(gf.FOVHorizontal), hfov, rel_tol=1e-5)
     assert math.isclose(gf.GetFieldOfView(gf.FOVVertical), vfov, rel_tol=1e-5)
-    # The default sensor names no focus distance: a pinhole, no depth of field.
-    assert gf.fStop == 0.0
+    # The default lens defocuses (sensor.optics.defocus): its f-number and focus distance.
+    assert sensor["optics"]["defocus"]
+    assert math.isclose(gf.fStop, sensor["f_number"], rel_tol=1e-6)
+    assert math.isclose(gf.focusDistance * UsdGeom.GetStageMetersPerUnit(stage), sensor["focus_distance_m"], rel_tol=1e-6)
     # Its transform puts the camera where the model says, looking along its optical axis.
     M = np.asarray(gf.transform)
     assert np.allclose(M[3, :3], cam.position, atol=1e-6)
     assert np.allclose(-M[2, :3], cam.R_cam_vehicle[2], atol=1e-6)
 
 
-def test_a_focus_distance_turns_on_the_lens_aperture(frames):
+def test_defocus_turns_on_the_lens_aperture(frames):
     stage = Usd.Stage.CreateInMemory()
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
     camera = UsdGeom.Camera.Define(stage, "/Camera")
-    sensor = {"pixel_pitch_um": 3.0, "f_number": 2.4, "focus_distance_m": 0.65}
+    sensor = {"pixel_pitch_um": 3.0, "f_number": 2.4, "focus_distance_m": 0.65, "optics": {"defocus": False}}
     write_lens(camera, frames[0].view.camera, sensor)
+    assert camera.GetCamera(Usd.TimeCode.Default()).fStop == 0.0   # a pinhole: no depth of field
+    write_lens(camera, frames[0].view.camera, dict(sensor, optics={"defocus": True}))
     gf = camera.GetCamera(Usd.TimeCode.Default())
     assert math.isclose(gf.fStop, 2.4, rel_tol=1e-6)
     assert math.isclose(gf.focusDistance, 0.65, rel_tol=1e-6)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdSemantics, UsdShade, Vt
 
-from .cabins import MeshData, author_mesh, box, extrude, merge
+from .meshes import MeshData, author_mesh, box, extrude, grid_faces, merge
 from .usda_files import generator_main, write_usda
 
 GENERATOR = "cabin_synth.assets.accessories"
@@ -103,17 +103,6 @@ MATERIALS: dict[str, AccessoryMaterial] = {m.name: m for m in (
 # ----------------------------------------------------------------------------
 
 
-def _grid_faces(nu: int, nv: int, wrap_u: bool, offset: int = 0, flip: bool = False) -> list[tuple[int, ...]]:
-    faces = []
-    for i in range(nu if wrap_u else nu - 1):
-        i1 = (i + 1) % nu
-        for j in range(nv - 1):
-            f = (i * nv + j, i1 * nv + j, i1 * nv + j + 1, i * nv + j + 1)
-            f = tuple(k + offset for k in f)
-            faces.append(tuple(reversed(f)) if flip else f)
-    return faces
-
-
 def thick_sheet(P: np.ndarray, thickness: float, wrap_u: bool = False, pole: np.ndarray | None = None) -> MeshData:
     """A closed shell of ``thickness`` around the grid surface P (nu, nv, 3).
 
@@ -129,7 +118,7 @@ def thick_sheet(P: np.ndarray, thickness: float, wrap_u: bool = False, pole: np.
     outer, inner = (P + h * n).reshape(-1, 3), (P - h * n).reshape(-1, 3)
     m = nu * nv
     pts = [outer, inner]
-    faces = _grid_faces(nu, nv, wrap_u) + _grid_faces(nu, nv, wrap_u, m, flip=True)
+    faces = grid_faces(nu, nv, wrap_u) + grid_faces(nu, nv, wrap_u, m, flip=True)
     idx = lambda i, j: i * nv + j
     edges_v = [nv - 1] if pole is not None else [0, nv - 1]
     for j in edges_v:  # rims along u at v = const

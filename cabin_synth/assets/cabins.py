@@ -44,7 +44,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade, Vt
 
-from .usda_files import generator_main, write_usda
+from .interior.materials import MATERIAL_BY_NAME, author_materials
+from .interior.seats import front_seat, rear_bench, seat_frame
+from .interior.dashboard import (climate_panel, cluster_housing, console_parts, dash_parts, glovebox, rounded_bezel,
+                                  screen_slab, vent)
+from .interior.steering import column_parts, wheel_parts
+from .interior.textures import TEXTURE_FOLDER, cabin_images, linear_mean
+from .interior.trim import a_pillar_trim, door_card, headliner, mirror_parts, pillar_trim, sun_visor
+from .meshes import MeshData, author_mesh, box, cylinder, extrude, merge, pillow, rod, rounded, rounded_rect
+from .usda_files import generator_main, write_pngs, write_usda
 
 GENERATOR = "cabin_synth.assets.cabins"
 FORMAT_VERSION = 2
@@ -99,6 +107,7 @@ class CabinSpec:
     # above (a mid-track, mid-height seat); docs/cabins.md gives the sources.
     seat_track_mm: tuple[float, float] = (240.0, 50.0)
     mirror_glass: tuple[float, float] = (0.16, 0.11)  # exterior mirror glass width (Y), height (Z)
+    seat_trim: str = "SeatCover"  # front seats' cover material (cloth or leather)
     notes: str = ""
 
 
@@ -137,6 +146,7 @@ SPECS: dict[str, CabinSpec] = {
     "suv": CabinSpec(
         name="suv",
         vehicle="Toyota RAV4 5th generation (XA50, 2019-)",
+        seat_trim="SeatLeather",
         exterior_lwh_wb=(4.600, 1.855, 1.685, 2.690),
         mirror_span=2.12,
         seat_track_mm=(250.0, 60.0),
@@ -198,261 +208,6 @@ SPECS: dict[str, CabinSpec] = {
         mirror_glass=(0.19, 0.16),
     ),
 }
-
-# ----------------------------------------------------------------------------
-# Materials
-# ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MaterialSpec:
-    name: str
-    diffuse: tuple[float, float, float]  # linear RGB
-    roughness: float
-    nir_850: float
-    nir_940: float
-    opacity: float = 1.0
-    metallic: float = 0.0
-    ior: float = 1.5
-    nir_t_850: float | None = None  # transmittance, glass only
-    nir_t_940: float | None = None
-    doc: str = ""
-
-
-MATERIALS: tuple[MaterialSpec, ...] = (
-    MaterialSpec("BlackPlasticNIR", (0.030, 0.030, 0.032), 0.65, 0.30, 0.33,
-                 doc="grained black TPO/PP trim coloured with NIR-transparent blacks (dash, console, hub)"),
-    MaterialSpec("CarbonBlackPlastic", (0.022, 0.022, 0.024), 0.55, 0.06, 0.06,
-                 doc="carbon-black pigmented ABS/PC (column shroud, cluster hood, mirror housings)"),
-    MaterialSpec("GreyPlastic", (0.090, 0.090, 0.095), 0.6, 0.42, 0.44,
-                 doc="mid-grey door and pillar trim plastic"),
-    MaterialSpec("Headliner", (0.42, 0.40, 0.37), 0.9, 0.62, 0.60,
-                 doc="light grey non-woven headliner fabric"),
-    MaterialSpec("SeatFabric", (0.030, 0.030, 0.035), 0.9, 0.45, 0.50,
-                 doc="dark grey polyester seat cloth (disperse dyes are NIR-transparent)"),
-    MaterialSpec("Carpet", (0.020, 0.020, 0.022), 0.95, 0.32, 0.35,
-                 doc="black needle-punch PET carpet"),
-    MaterialSpec("Leather", (0.025, 0.022, 0.020), 0.45, 0.28, 0.32,
-                 doc="black steering-wheel leather"),
-    MaterialSpec("Display", (0.004, 0.004, 0.005), 0.08, 0.08, 0.08,
-                 doc="switched-off LCD/OLED behind cover glass"),
-    MaterialSpec("Mirror", (0.020, 0.020, 0.020), 0.03, 0.80, 0.80, metallic=1.0,
-                 doc="silver/aluminium-backed mirror glass (specular reflectance)"),
-    MaterialSpec("LampLens", (0.60, 0.60, 0.58), 0.5, 0.60, 0.60,
-                 doc="opal (white diffusing) polycarbonate lamp lens; glows when its lamp is on"),
-    MaterialSpec("Windscreen", (0.020, 0.030, 0.025), 0.02, 0.08, 0.08, opacity=0.12,
-                 nir_t_850=0.55, nir_t_940=0.45,
-                 doc="green-tinted laminated windscreen (Fe2+ absorbs around 1000 nm)"),
-    MaterialSpec("SideGlass", (0.020, 0.025, 0.022), 0.02, 0.08, 0.08, opacity=0.10,
-                 nir_t_850=0.65, nir_t_940=0.58, doc="lightly tinted tempered side glass"),
-)
-MATERIAL_BY_NAME = {m.name: m for m in MATERIALS}
-
-# ----------------------------------------------------------------------------
-# Mesh construction (pure numpy; every piece is closed with outward winding)
-# ----------------------------------------------------------------------------
-
-
-class MeshData:
-    """Points + polygon faces (tris and quads).  Winding is counter-clockwise
-    seen from outside (USD's default rightHanded orientation)."""
-
-    def __init__(self, points=None, faces=None):
-        self.points = np.zeros((0, 3)) if points is None else np.asarray(points, dtype=float).reshape(-1, 3)
-        self.faces: list[tuple[int, ...]] = [] if faces is None else [tuple(f) for f in faces]
-
-    def add(self, other: "MeshData") -> "MeshData":
-        off = len(self.points)
-        self.points = np.vstack([self.points, other.points])
-        self.faces += [tuple(i + off for i in f) for f in other.faces]
-        return self
-
-    def transformed(self, rot: np.ndarray | None = None, trans=(0.0, 0.0, 0.0)) -> "MeshData":
-        p = self.points if rot is None else self.points @ np.asarray(rot).T
-        return MeshData(p + np.asarray(trans, dtype=float), list(self.faces))
-
-    def mirrored_y(self) -> "MeshData":
-        p = self.points * np.array([1.0, -1.0, 1.0])
-        return MeshData(p, [tuple(reversed(f)) for f in self.faces])
-
-    def signed_volume(self) -> float:
-        v = 0.0
-        P = self.points
-        for f in self.faces:
-            a = P[f[0]]
-            for k in range(1, len(f) - 1):
-                v += float(np.dot(a, np.cross(P[f[k]], P[f[k + 1]])))
-        return v / 6.0
-
-    def oriented(self) -> "MeshData":
-        if self.signed_volume() < 0:
-            self.faces = [tuple(reversed(f)) for f in self.faces]
-        return self
-
-
-def merge(*meshes: MeshData) -> MeshData:
-    out = MeshData()
-    for m in meshes:
-        out.add(m)
-    return out
-
-
-def _triangulate_polygon_2d(poly: np.ndarray) -> list[tuple[int, int, int]]:
-    """Ear clipping of a simple polygon; triangles keep the polygon's winding."""
-    n = len(poly)
-    area = 0.5 * sum(poly[i, 0] * poly[(i + 1) % n, 1] - poly[(i + 1) % n, 0] * poly[i, 1] for i in range(n))
-    sign = 1.0 if area > 0 else -1.0
-    idx = list(range(n))
-    tris = []
-
-    def cross(o, a, b):
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    guard = 0
-    while len(idx) > 3 and guard < 10000:
-        guard += 1
-        m = len(idx)
-        for k in range(m):
-            i0, i1, i2 = idx[(k - 1) % m], idx[k], idx[(k + 1) % m]
-            a, b, c = poly[i0], poly[i1], poly[i2]
-            if sign * cross(a, b, c) <= 1e-12:
-                continue
-            inside = False
-            for j in idx:
-                if j in (i0, i1, i2):
-                    continue
-                p = poly[j]
-                if (sign * cross(a, b, p) >= 0 and sign * cross(b, c, p) >= 0 and sign * cross(c, a, p) >= 0):
-                    inside = True
-                    break
-            if inside:
-                continue
-            tris.append((i0, i1, i2))
-            idx.pop(k)
-            break
-        else:
-            raise ValueError("polygon triangulation failed")
-    tris.append(tuple(idx))
-    return tris
-
-
-def extrude(poly3d, offset) -> MeshData:
-    """Closed prism: planar polygon ``poly3d`` (K,3) swept by ``offset``."""
-    P = np.asarray(poly3d, dtype=float)
-    off = np.asarray(offset, dtype=float)
-    k = len(P)
-    centre = P.mean(axis=0)
-    nrm = np.zeros(3)
-    for i in range(k):
-        nrm += np.cross(P[i] - centre, P[(i + 1) % k] - centre)
-    nrm /= np.linalg.norm(nrm)
-    u = P[1] - P[0]
-    u -= nrm * np.dot(u, nrm)
-    u /= np.linalg.norm(u)
-    v = np.cross(nrm, u)
-    p2 = np.stack([(P - centre) @ u, (P - centre) @ v], axis=1)
-    tris = _triangulate_polygon_2d(p2)  # CCW about nrm
-    pts = np.vstack([P, P + off])
-    faces = [tuple(reversed(t)) for t in tris]  # bottom, facing -nrm
-    faces += [tuple(i + k for i in t) for t in tris]  # top, facing +nrm
-    for i in range(k):
-        j = (i + 1) % k
-        faces.append((i, j, j + k, i + k))
-    m = MeshData(pts, faces)
-    if np.dot(nrm, off) < 0:
-        m.faces = [tuple(reversed(f)) for f in m.faces]
-    return m.oriented()
-
-
-def prism_y(profile_xz, y0: float, y1: float) -> MeshData:
-    """Profile polygon in the XZ plane extruded from y0 to y1."""
-    poly = [(x, y0, z) for x, z in profile_xz]
-    return extrude(poly, (0.0, y1 - y0, 0.0))
-
-
-def hexa(corners) -> MeshData:
-    """Hexahedron from 8 corners: c0..c3 one face, c4..c7 the opposite face (same order)."""
-    c = np.asarray(corners, dtype=float)
-    faces = [(0, 3, 2, 1), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5), (2, 3, 7, 6), (3, 0, 4, 7)]
-    return MeshData(c, faces).oriented()
-
-
-def box(lo, hi) -> MeshData:
-    (x0, y0, z0), (x1, y1, z1) = lo, hi
-    return hexa([(x0, y0, z0), (x1, y0, z0), (x1, y1, z0), (x0, y1, z0),
-                 (x0, y0, z1), (x1, y0, z1), (x1, y1, z1), (x0, y1, z1)])
-
-
-def frame_box(origin, ex, ey, ez, lo, hi) -> MeshData:
-    """Box with bounds lo..hi in the frame (origin, ex, ey, ez)."""
-    o, ex, ey, ez = (np.asarray(a, dtype=float) for a in (origin, ex, ey, ez))
-    corners = []
-    for z in (lo[2], hi[2]):
-        for x, y in ((lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])):
-            corners.append(o + x * ex + y * ey + z * ez)
-    return hexa(corners)
-
-
-def torus(R: float, r: float, nu: int = 48, nv: int = 12) -> MeshData:
-    """Torus in the local XY plane around +Z."""
-    pts = []
-    for i in range(nu):
-        u = 2 * math.pi * i / nu
-        for j in range(nv):
-            v = 2 * math.pi * j / nv
-            pts.append(((R + r * math.cos(v)) * math.cos(u), (R + r * math.cos(v)) * math.sin(u), r * math.sin(v)))
-    faces = []
-    for i in range(nu):
-        for j in range(nv):
-            a = i * nv + j
-            b = ((i + 1) % nu) * nv + j
-            c = ((i + 1) % nu) * nv + (j + 1) % nv
-            d = i * nv + (j + 1) % nv
-            faces.append((a, b, c, d))
-    return MeshData(pts, faces).oriented()
-
-
-def cylinder(r: float, z0: float, z1: float, n: int = 32, rx: float | None = None) -> MeshData:
-    """Closed (elliptic) cylinder along local Z, capped with triangle fans."""
-    rx = r if rx is None else rx
-    ring = [(rx * math.cos(2 * math.pi * i / n), r * math.sin(2 * math.pi * i / n)) for i in range(n)]
-    pts = [(x, y, z0) for x, y in ring] + [(x, y, z1) for x, y in ring] + [(0, 0, z0), (0, 0, z1)]
-    c0, c1 = 2 * n, 2 * n + 1
-    faces = []
-    for i in range(n):
-        j = (i + 1) % n
-        faces.append((i, j, j + n, i + n))
-        faces.append((c0, j, i))
-        faces.append((c1, i + n, j + n))
-    return MeshData(pts, faces).oriented()
-
-
-def face_varying_normals(m: MeshData, smooth_deg: float = 40.0) -> np.ndarray:
-    """Per face-vertex normals, smoothed across edges flatter than smooth_deg."""
-    P = m.points
-    fn = []
-    for f in m.faces:
-        n = np.zeros(3)
-        for k in range(1, len(f) - 1):
-            n += np.cross(P[f[k]] - P[f[0]], P[f[k + 1]] - P[f[0]])
-        fn.append(n)  # area weighted
-    fn = np.asarray(fn)
-    unit = fn / np.maximum(np.linalg.norm(fn, axis=1, keepdims=True), 1e-30)
-    adj: dict[int, list[int]] = {}
-    for fi, f in enumerate(m.faces):
-        for v in f:
-            adj.setdefault(v, []).append(fi)
-    cos_t = math.cos(math.radians(smooth_deg))
-    out = []
-    for fi, f in enumerate(m.faces):
-        for v in f:
-            acc = np.zeros(3)
-            for fj in adj[v]:
-                if np.dot(unit[fi], unit[fj]) >= cos_t:
-                    acc += fn[fj]
-            out.append(acc / max(np.linalg.norm(acc), 1e-30))
-    return np.asarray(out)
-
 
 # ----------------------------------------------------------------------------
 # Small geometry helpers
@@ -597,108 +352,36 @@ def glovebox_line(spec: CabinSpec):
     return np.array(p[5]), np.array(p[6])
 
 
-def seat_parts(spec: CabinSpec, back_angle: float, width: float, headrest: bool = True) -> dict[str, MeshData]:
-    """Front seat in the H-point frame (origin at the H-point, X forward)."""
-    hz = 0.0
-    w = width / 2
-    cushion = prism_y(
-        [(-0.16, -0.15), (0.40, -0.15), (0.43, -0.07), (0.40, -0.02), (0.05, -0.08), (-0.16, -0.10)],
-        -w, w)
-    base = box((-0.12, -w + 0.06, -spec.hpoint[1] + 0.005), (0.34, w - 0.06, -0.15))
-    b = math.radians(back_angle)
-    d = np.array([-math.sin(b), 0.0, math.cos(b)])  # up the backrest
-    n = np.array([math.cos(b), 0.0, math.sin(b)])  # forward normal of the backrest
-    back = frame_box((0, hz, 0), n, (0, 1, 0), d, (-0.27, -w, -0.12), (-0.12, w, 0.60))
-    bolster_l = frame_box((0, 0, 0), n, (0, 1, 0), d, (-0.14, w - 0.07, 0.05), (-0.07, w, 0.48))
-    bolster_r = frame_box((0, 0, 0), n, (0, 1, 0), d, (-0.14, -w, 0.05), (-0.07, -w + 0.07, 0.48))
-    parts = {"Cushion": merge(cushion, base), "Backrest": merge(back, bolster_l, bolster_r)}
-    if headrest:
-        ex, ez = spec.eye_offset
-        front = ex - 0.215  # 0.175 m eye-to-back-of-head + 0.04 m backset
-        top_back = 0.0 + 0.60 * d + (-0.27) * n
-        z0, z1 = ez - 0.10, ez + 0.12
-        hr = box((front - 0.10, -0.13, z0), (front, 0.13, z1))
-        posts = []
-        for py in (-0.07, 0.07):
-            posts.append(box((front - 0.07, py - 0.006, top_back[2] - 0.05), (front - 0.055, py + 0.006, z0 + 0.01)))
-        parts["Headrest"] = merge(hr, *posts)
-    return parts
-
-
-def rear_bench(spec: CabinSpec) -> dict[str, MeshData]:
-    rx, rz = spec.rear_hpoint
-    hw = spec.half_width - 0.02
-    cushion = prism_y(
-        [(rx - 0.16, 0.0), (rx + 0.42, 0.0), (rx + 0.45, rz - 0.07), (rx + 0.42, rz - 0.02),
-         (rx + 0.05, rz - 0.08), (rx - 0.16, rz - 0.10)], -hw, hw)
-    b = math.radians(25.0)
-    d = np.array([-math.sin(b), 0.0, math.cos(b)])
-    n = np.array([math.cos(b), 0.0, math.sin(b)])
-    o = np.array([rx, 0.0, rz])
-    back = frame_box(o, n, (0, 1, 0), d, (-0.26, -hw, -0.12), (-0.12, hw, 0.58))
-    parts = {"Cushion": cushion, "Backrest": back}
-    hrs = []
-    ex, ez = spec.eye_offset
-    for y in (-spec.rear_seat_y, spec.rear_seat_y):
-        front = rx + ex - 0.215
-        top = o + 0.58 * d - 0.26 * n
-        z0 = max(rz + ez - 0.10, top[2] + 0.02)
-        hrs.append(box((front - 0.09, y - 0.12, z0), (front, y + 0.12, z0 + 0.18)))
-        hrs.append(box((front - 0.07, y - 0.05, top[2] - 0.04), (front - 0.05, y + 0.05, z0 + 0.01)))
-    parts["Headrests"] = merge(*hrs)
-    return parts
-
-
-def wheel_parts(spec: CabinSpec) -> dict[str, MeshData]:
-    """Steering wheel in its local frame: XY = wheel plane, +Z towards the driver,
-    +Y = 12 o'clock, +X = 3 o'clock as seen by the driver."""
-    R = spec.wheel_radius - spec.rim_tube
-    rim = torus(R, spec.rim_tube, 64, 12)
-    hub_r = 0.062
-    hub = cylinder(hub_r, -0.03, 0.05, 32, rx=0.075)
-    inner = R - spec.rim_tube * 0.5
-    spokes = merge(
-        box((0.06, -0.035, -0.012), (inner, 0.005, 0.010)),
-        box((-inner, -0.035, -0.012), (-0.06, 0.005, 0.010)),
-        box((-0.024, -inner, -0.014), (0.024, -0.05, 0.008)),
-    )
-    return {"Rim": rim, "Spokes": spokes, "Hub": hub}
-
-
 # ----------------------------------------------------------------------------
 # USD authoring
 # ----------------------------------------------------------------------------
 
 
-def _r(x, nd=5):
-    return float(round(float(x), nd)) + 0.0
-
-
-def author_mesh(stage: Usd.Stage, path: str, m: MeshData, smooth_deg: float) -> UsdGeom.Mesh:
-    """A polygon mesh prim with face-varying normals, rounded so that regenerated
-    assets are byte-identical; callers add its material binding and class label."""
-    mesh = UsdGeom.Mesh.Define(stage, path)
-    pts = Vt.Vec3fArray([Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for p in m.points])
-    mesh.CreatePointsAttr(pts)
-    mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(f) for f in m.faces]))
-    mesh.CreateFaceVertexIndicesAttr(Vt.IntArray([i for f in m.faces for i in f]))
-    nrm = face_varying_normals(m, smooth_deg)
-    mesh.CreateNormalsAttr(Vt.Vec3fArray([Gf.Vec3f(_r(n[0], 4), _r(n[1], 4), _r(n[2], 4)) for n in nrm]))
-    mesh.SetNormalsInterpolation(UsdGeom.Tokens.faceVarying)
-    mesh.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
-    mesh.CreateDoubleSidedAttr(False)
-    mesh.CreateExtentAttr(UsdGeom.Mesh.ComputeExtent(pts))
-    return mesh
+def add_orient(x: UsdGeom.Xformable, rot: np.ndarray) -> None:
+    """An orient op of the rotation whose columns are the prim's local axes in the vehicle frame."""
+    q = Gf.Matrix3d(*np.asarray(rot).T.flatten().tolist()).ExtractRotation().GetQuat()
+    x.AddOrientOp(UsdGeom.XformOp.PrecisionDouble).Set(
+        Gf.Quatd(rounded(q.GetReal(), 12), Gf.Vec3d(*[rounded(c, 12) for c in q.GetImaginary()])))
 
 
 def _vec3(v) -> Gf.Vec3d:
-    return Gf.Vec3d(_r(v[0]), _r(v[1]), _r(v[2]))
+    return Gf.Vec3d(rounded(v[0]), rounded(v[1]), rounded(v[2]))
+
+
+# Rec. 709 luminance of linear RGB.
+LUMA = np.array([0.2126, 0.7152, 0.0722])
+# Seat parts that are not the seat's cover.
+SEAT_PART_MATERIALS = {"HeadrestPosts": "Chrome"}
+# Parts both drives share, authored once under this abstract (class) prim and brought
+# to their places by internal references: renderers and Traverse() skip the originals.
+PROTOTYPES = "/Cabin/Prototypes"
 
 
 class Builder:
-    def __init__(self, stage: Usd.Stage, spec: CabinSpec):
+    def __init__(self, stage: Usd.Stage, spec: CabinSpec, means: dict[str, np.ndarray]):
         self.stage = stage
         self.spec = spec
+        self.means = means     # linear means of the texture images (interior.textures.linear_mean)
 
     def xform(self, path: str, translate=None) -> UsdGeom.Xform:
         x = UsdGeom.Xform.Define(self.stage, path)
@@ -707,12 +390,37 @@ class Builder:
         return x
 
     def mesh(self, path: str, m: MeshData, material: str, label: str, smooth_deg: float = 40.0) -> UsdGeom.Mesh:
-        mesh = author_mesh(self.stage, path, m, smooth_deg)
+        mesh = author_mesh(self.stage, path, m, smooth_deg, MATERIAL_BY_NAME[material].tile_m)
         prim = mesh.GetPrim()
         UsdShade.MaterialBindingAPI.Apply(prim).Bind(
             UsdShade.Material.Get(self.stage, f"/Cabin/Looks/{material}"))
         UsdSemantics.LabelsAPI.Apply(prim, "class").CreateLabelsAttr(Vt.TokenArray([label]))
         return mesh
+
+    def screen_light(self, path: str, centre, e_w, e_up, e_n, width: float, height: float, material: str) -> None:
+        """The light a screen throws: a RectLight of the screen's size 1 mm inside its front face
+        (screen_slab's, 3 mm thick), emitting along the screen's normal e_n (its local -Z), in the
+        picture's mean colour; off here, lit per frame by the scene (docs/cabins.md, Screens)."""
+        mean = self.means[MATERIAL_BY_NAME[material].emissive]
+        luma = float(np.dot(LUMA, mean))
+        light = UsdLux.RectLight.Define(self.stage, path)
+        light.AddTranslateOp().Set(_vec3(np.asarray(centre) + 0.002 * np.asarray(e_n)))
+        add_orient(light, np.stack([e_w, e_up, -np.asarray(e_n)], axis=1))
+        light.CreateWidthAttr(rounded(width))
+        light.CreateHeightAttr(rounded(height))
+        light.CreateIntensityAttr(0.0)
+        light.CreateColorAttr(Gf.Vec3f(*(rounded(c / luma, 4) for c in mean)))
+        # A panel a quarter of a metre wide throws penumbrae as wide as the wheel's rim: no
+        # point-light shadows (docs/cabins.md, Screens).
+        UsdLux.ShadowAPI.Apply(light.GetPrim()).CreateShadowEnableAttr(False)
+        prim = light.GetPrim()
+        prim.CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool, custom=True).Set(False)
+        prim.CreateAttribute("cabin_synth:picture_luminance", Sdf.ValueTypeNames.Float, custom=True).Set(rounded(luma, 6))
+        prim.SetDocumentation(
+            "The screen's emission as a light: emits along -Z, Lambertian, in inputs:color (the picture's mean "
+            "linear colour over its luminance). cabin_synth:picture_luminance is the picture's mean luminance "
+            "relative to full white. Off in the asset; the scene sets inputs:intensity (the screen's mean "
+            "luminance, nits), cabin_synth:on, luminous_intensity_cd and radiant_intensity_w_sr (0: no NIR).")
 
     def zone(self, name: str, snake: str, faces, eye: np.ndarray) -> None:
         """Zone mesh of planar faces, each facing the eye; faces[0] is the zone's glance
@@ -723,7 +431,7 @@ class Builder:
             nrm = np.cross(c[1] - c[0], c[2] - c[0])
             oriented.append(c[::-1] if np.dot(nrm, eye - c.mean(axis=0)) < 0 else c)  # face the design eye point
         mesh = UsdGeom.Mesh.Define(self.stage, f"/Cabin/Zones/{name}")
-        pts = [Gf.Vec3f(_r(p[0]), _r(p[1]), _r(p[2])) for c in oriented for p in c]
+        pts = [Gf.Vec3f(rounded(p[0]), rounded(p[1]), rounded(p[2])) for c in oriented for p in c]
         mesh.CreatePointsAttr(Vt.Vec3fArray(pts))
         mesh.CreateFaceVertexCountsAttr(Vt.IntArray([len(c) for c in oriented]))
         mesh.CreateFaceVertexIndicesAttr(Vt.IntArray(list(range(len(pts)))))
@@ -738,34 +446,24 @@ class Builder:
         UsdGeom.Subset.SetFamilyType(mesh, ZONE_FAMILY, UsdGeom.Tokens.nonOverlapping)
 
 
-def author_materials(stage: Usd.Stage) -> None:
-    UsdGeom.Scope.Define(stage, "/Cabin/Looks")
-    for ms in MATERIALS:
-        mat = UsdShade.Material.Define(stage, f"/Cabin/Looks/{ms.name}")
-        sh = UsdShade.Shader.Define(stage, f"/Cabin/Looks/{ms.name}/PreviewSurface")
-        sh.CreateIdAttr("UsdPreviewSurface")
-        sh.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).Set(Gf.Vec3f(*ms.diffuse))
-        sh.CreateInput("roughness", Sdf.ValueTypeNames.Float).Set(ms.roughness)
-        sh.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(ms.metallic)
-        if ms.opacity < 1.0:
-            sh.CreateInput("opacity", Sdf.ValueTypeNames.Float).Set(ms.opacity)
-            sh.CreateInput("ior", Sdf.ValueTypeNames.Float).Set(ms.ior)
-        mat.CreateSurfaceOutput().ConnectToSource(sh.ConnectableAPI(), "surface")
-        prim = mat.GetPrim()
-        prim.CreateAttribute("cabin_synth:nir_reflectance_850", Sdf.ValueTypeNames.Float, custom=True).Set(ms.nir_850)
-        prim.CreateAttribute("cabin_synth:nir_reflectance_940", Sdf.ValueTypeNames.Float, custom=True).Set(ms.nir_940)
-        if ms.nir_t_850 is not None:
-            prim.CreateAttribute("cabin_synth:nir_transmittance_850", Sdf.ValueTypeNames.Float,
-                                 custom=True).Set(ms.nir_t_850)
-            prim.CreateAttribute("cabin_synth:nir_transmittance_940", Sdf.ValueTypeNames.Float,
-                                 custom=True).Set(ms.nir_t_940)
-        if ms.doc:
-            prim.SetDocumentation(ms.doc)
+def build_prototypes(b: Builder) -> None:
+    """The front seats' upholstery and the steering wheel, the same in both drives
+    (in their own frames: the seat's H-point frame, the wheel's)."""
+    spec = b.spec
+    b.stage.CreateClassPrim(PROTOTYPES).SetDocumentation(
+        "Abstract: parts authored once and referenced by DriverSeat, PassengerSeat and SteeringWheel in each drive.")
+    b.xform(f"{PROTOTYPES}/FrontSeat")
+    for nm, m in front_seat(spec.back_angle_deg, spec.seat_width, spec.eye_offset).items():
+        b.mesh(f"{PROTOTYPES}/FrontSeat/{nm}", m, SEAT_PART_MATERIALS.get(nm, spec.seat_trim), "seat", 30)
+    b.xform(f"{PROTOTYPES}/SteeringWheel")
+    for nm, (m, material) in wheel_parts(spec.wheel_radius, spec.rim_tube).items():
+        b.mesh(f"{PROTOTYPES}/SteeringWheel/{nm}", m, material, "steering_wheel")
 
 
 def build_common(b: Builder) -> None:
     """Everything that is the same for both drive sides."""
     spec = b.spec
+    build_prototypes(b)
     hw = spec.half_width
     cx, cz = spec.cowl
     rz = spec.roof_z
@@ -776,44 +474,39 @@ def build_common(b: Builder) -> None:
            "Carpet", "cabin")
     b.mesh("/Cabin/Shell/Firewall",
            box((spec.firewall_x, -hw, -0.03), (spec.firewall_x + 0.04, hw, spec.cowl[1])), "Carpet", "cabin")
-    roof_back = spec.roof_rear_x
-    b.mesh("/Cabin/Shell/Headliner",
-           box((roof_back - 0.02, -spec.roof_half_width - 0.04, rz), (spec.header_x + 0.04, spec.roof_half_width + 0.04, rz + 0.03)),
-           "Headliner", "cabin")
+    # The trim line of the side: the door trim below the beltline, the side glass above it.
+    trim_y = lambda z: hw + 0.03 if z <= spec.beltline_z else side_glass_y(spec, z) - 0.01
+    b.mesh("/Cabin/Shell/Headliner", headliner(spec.roof_rear_x - 0.02, spec.header_x + 0.04, spec.roof_half_width + 0.04, rz),
+           "Headliner", "cabin", 30)
     build_dome_lamp(b)
     for side, tag in ((1.0, "Left"), (-1.0, "Right")):
-        bot, top = a_pillar_line(spec, side)
-        # A-pillar: sheared box around the pillar line, 0.09 m wide, 0.07 m deep.
-        corners = []
-        for p in (bot, top):
-            corners.append(p + np.array([-0.05, 0.0, -0.01]))
-            corners.append(p + np.array([0.04, 0.0, 0.02]))
-            corners.append(p + np.array([0.04, side * 0.07, 0.02]))
-            corners.append(p + np.array([-0.05, side * 0.07, -0.01]))
-        corners = [corners[i] - np.array([0, side * 0.05, 0]) for i in range(8)]
-        b.mesh(f"/Cabin/Shell/APillar{tag}", hexa(corners), "Headliner", "cabin")
+        b.mesh(f"/Cabin/Shell/APillar{tag}", a_pillar_trim(*a_pillar_line(spec, side), side), "Headliner", "cabin", 50)
         bx0, bx1 = spec.b_pillar_x
-        yi = side * (hw - 0.03)
-        yo = side * (hw + 0.12)
-        b.mesh(f"/Cabin/Shell/BPillar{tag}", box((bx0, min(yi, yo), 0.0), (bx1, max(yi, yo), rz + 0.01)), "GreyPlastic",
-               "cabin")
-        # doors: trim slab from the floor to the beltline, with an armrest
+        b.mesh(f"/Cabin/Shell/BPillar{tag}", pillar_trim(bx0, bx1, side, trim_y, (
+            (0.0, 0.06, 0.05), (spec.beltline_z, 0.05, 0.065), (rz - 0.10, 0.04, 0.05), (rz + 0.01, 0.035, 0.03))),
+            "GreyPlastic", "cabin", 50)
+        # Sun visor folded up against the headliner, hinged by the A-pillar.
+        pad, mount = sun_visor(spec.header_x - 0.01, side * 0.15, side * (spec.roof_half_width - 0.08), rz)
+        b.mesh(f"/Cabin/Shell/SunVisor{tag}", pad, "Headliner", "cabin", 50)
+        b.mesh(f"/Cabin/Shell/SunVisor{tag}Mount", mount, "CarbonBlackPlastic", "cabin", 50)
         for dname, x0, x1 in (("Front", bx1, cx - 0.10), ("Rear", spec.rear_hpoint[0] - 0.45, bx0)):
             if spec.rear_style == "bulkhead" and dname == "Rear":
                 x0 = spec.rear_x + 0.02
-            y0, y1 = side * hw, side * (hw + 0.16)
-            slab = box((x0, min(y0, y1), 0.0), (x1, max(y0, y1), spec.beltline_z))
-            ay0, ay1 = side * (hw - 0.07), side * hw
-            arm = box((x0 + 0.08, min(ay0, ay1), spec.beltline_z - 0.22), (x1 - 0.20 if dname == "Front" else x1 - 0.06,
-                                                                              max(ay0, ay1), spec.beltline_z - 0.17))
-            b.mesh(f"/Cabin/Shell/Door{dname}{tag}", merge(slab, arm), "GreyPlastic", "cabin")
-        # C-pillar / rear quarter trim above the rear door line up to the roof
+            b.xform(f"/Cabin/Shell/Door{dname}{tag}")
+            for nm, (m, material) in door_card(x0, x1, side, hw, spec.beltline_z, dname == "Front", dname == "Front").items():
+                b.mesh(f"/Cabin/Shell/Door{dname}{tag}/{nm}", m, material, "cabin", 35)
+        # Rear quarter (hatch): a trim panel like a door card behind the rear door, and the
+        # C-pillar from the beltline to the roof between the rear side glass and the tailgate.
         if spec.rear_style == "hatch":
-            q = box((spec.rear_x, min(side * (hw - 0.02), side * (hw + 0.12)), 0.0),
-                    (spec.rear_hpoint[0] - 0.45, max(side * (hw - 0.02), side * (hw + 0.12)), spec.beltline_z))
-            c = box((spec.roof_rear_x - 0.02, min(side * (spec.roof_half_width - 0.02), side * (hw + 0.12)), spec.beltline_z),
-                    (spec.rear_hpoint[0] - 0.30, max(side * (spec.roof_half_width - 0.02), side * (hw + 0.12)), rz + 0.01))
-            b.mesh(f"/Cabin/Shell/CPillar{tag}", merge(q, c), "GreyPlastic", "cabin")
+            b.xform(f"/Cabin/Shell/CPillar{tag}")
+            for nm, (m, material) in door_card(spec.rear_x, spec.rear_hpoint[0] - 0.45, side, hw, spec.beltline_z,
+                                               False, False).items():
+                b.mesh(f"/Cabin/Shell/CPillar{tag}/Quarter{nm}", m, material, "cabin", 35)
+            c_rear, c_front = spec.roof_rear_x - 0.02, spec.rear_hpoint[0] - 0.30
+            half = 0.5 * (c_front - c_rear) + 0.01
+            b.mesh(f"/Cabin/Shell/CPillar{tag}/Pillar", pillar_trim(c_rear, c_front, side, trim_y, (
+                (spec.beltline_z - 0.01, half, 0.04), (rz - 0.10, half, 0.04), (rz + 0.01, half, 0.03))),
+                "GreyPlastic", "cabin", 50)
     if spec.rear_style == "hatch":
         shelf_z = spec.beltline_z + 0.04
         b.mesh("/Cabin/Shell/ParcelShelf", box((spec.rear_x, -hw, shelf_z), (spec.rear_hpoint[0] - 0.30, hw, shelf_z + 0.015)),
@@ -851,33 +544,49 @@ def build_common(b: Builder) -> None:
 
     # --- dashboard (symmetric parts) --------------------------------------
     b.xform("/Cabin/Dashboard")
-    b.mesh("/Cabin/Dashboard/Dash", prism_y(dash_profile(spec), -hw, hw), "BlackPlasticNIR", "cabin", 30)
+    t = spec.dash_top_z
+    for nm, (m, material) in dash_parts(dash_profile(spec), hw, t - 0.135).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin", 30)
     r = spec.dash_rear_x
-    console_prof = [(spec.hpoint[0] - 0.32, 0.0), (r + 0.32, 0.0), (r + 0.32, spec.knee_z + 0.02),
-                    (r + 0.14, spec.knee_z - 0.10), (spec.hpoint[0] + 0.05, spec.hpoint[1] + 0.02),
-                    (spec.hpoint[0] - 0.32, spec.hpoint[1] + 0.02)]
-    console = prism_y(console_prof, -0.10, 0.10)
-    armrest = box((spec.hpoint[0] - 0.40, -0.095, spec.hpoint[1] + 0.02), (spec.hpoint[0] + 0.02, 0.095, spec.hpoint[1] + 0.24))
-    b.mesh("/Cabin/Dashboard/CenterConsole", merge(console, armrest), "BlackPlasticNIR", "cabin", 30)
+    # vents on the dash's rear face: one at each end, a pair under the infotainment screen
+    face_normal = np.array([-1.0, 0.0, 0.0])
+    for nm, y, width in (("VentLeft", hw - 0.13, 0.14), ("VentRight", -hw + 0.13, 0.14),
+                         ("VentCentreLeft", 0.075, 0.11), ("VentCentreRight", -0.075, 0.11)):
+        b.xform(f"/Cabin/Dashboard/{nm}")
+        for part, (m, material) in vent((r + 0.001, y, t - 0.085), face_normal, width, 0.055).items():
+            b.mesh(f"/Cabin/Dashboard/{nm}/{part}", m, material, "cabin", 35)
+    # climate controls on the centre stack below the rear face
+    p5, p6 = (np.asarray(p) for p in dash_profile(spec)[5:7])
+    slope = _unit(np.array([p6[0] - p5[0], 0.0, p6[1] - p5[1]]))
+    stack_n = np.cross(slope, [0.0, 1.0, 0.0])
+    stack_n *= -np.sign(stack_n[0])   # facing rearwards, into the cabin
+    at = p5 + 0.30 * (p6 - p5)
+    for nm, (m, material) in climate_panel((at[0], 0.0, at[1]), (0.0, -1.0, 0.0), -slope, stack_n).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin", 35)
+    hx, hz = spec.hpoint
+    top_points = [(hx - 0.36, hz + 0.04), (hx + 0.10, hz + 0.05), (r - 0.02, hz + 0.06), (r + 0.10, spec.knee_z - 0.02),
+                  (r + 0.32, spec.knee_z + 0.02)]
+    for nm, (m, material) in console_parts(hx - 0.34, r + 0.30, top_points, 0.10, hx, hz, r - 0.07).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin", 30)
 
     # --- rear seat -----------------------------------------------------------
     b.xform("/Cabin/RearSeat")
-    for nm, m in rear_bench(spec).items():
-        b.mesh(f"/Cabin/RearSeat/{nm}", m, "SeatFabric", "seat", 30)
+    for nm, m in rear_bench(*spec.rear_hpoint, spec.half_width - 0.02, spec.rear_seat_y, spec.eye_offset).items():
+        b.mesh(f"/Cabin/RearSeat/{nm}", m, SEAT_PART_MATERIALS.get(nm, "SeatFabric"), "seat", 30)
 
     # --- exterior mirrors ---------------------------------------------------
     b.xform("/Cabin/Mirrors")
     for side, tag in ((1.0, "Left"), (-1.0, "Right")):
         c = exterior_mirror_centre(spec, side)
         gw, gh = spec.mirror_glass
-        y0, y1 = c[1] - gw / 2 - 0.015, c[1] + gw / 2 + 0.015
-        housing = box((c[0] + 0.004, y0, c[2] - gh / 2 - 0.015), (c[0] + 0.10, y1, c[2] + gh / 2 + 0.015))
+        housing, glass = mirror_parts(c + np.array([0.004, 0.0, 0.0]), (1, 0, 0), (0, 1, 0), (0, 0, 1),
+                                      gw / 2 + 0.015, gh / 2 + 0.015, 0.096)
         inner_y = side * (spec.exterior_lwh_wb[1] / 2 - 0.04)
-        arm_y0, arm_y1 = sorted((inner_y, c[1] - side * (gw / 2)))
-        arm = box((c[0] + 0.03, arm_y0, c[2] - gh / 2), (c[0] + 0.09, arm_y1, c[2] - gh / 2 + 0.04))
-        b.mesh(f"/Cabin/Mirrors/{tag}Housing", merge(housing, arm), "CarbonBlackPlastic", "cabin")
-        b.mesh(f"/Cabin/Mirrors/{tag}Glass",
-               box((c[0], c[1] - gw / 2, c[2] - gh / 2), (c[0] + 0.004, c[1] + gw / 2, c[2] + gh / 2)), "Mirror", "cabin")
+        arm = pillow(lambda i, s_: rounded_rect(0.06 - 2 * i, 0.04 - 2 * i, 0.012 - i, 3),
+                     (c[0] + 0.06, inner_y, c[2] - gh / 2 + 0.02), (1, 0, 0), (0, 0, 1), (0, side, 0),
+                     max(abs(c[1] - inner_y) - gw / 2 + 0.02, 0.03), 0.008, 2)   # into the housing
+        b.mesh(f"/Cabin/Mirrors/{tag}Housing", merge(housing, arm), "CarbonBlackPlastic", "cabin", 35)
+        b.mesh(f"/Cabin/Mirrors/{tag}Glass", glass, "Mirror", "cabin")
 
 
 def exterior_mirror_centre(spec: CabinSpec, side: float) -> np.ndarray:
@@ -918,6 +627,12 @@ def build_dome_lamp(b: Builder) -> None:
     light.GetPrim().CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool, custom=True).Set(False)
 
 
+# The A-pillar camera sits this far above the design eye point, on the trim: high
+# enough that its sight line to the face passes above the cluster hood with room
+# for the camera's placement jitter (cabin_synth.scene.placement; docs/cabins.md).
+A_PILLAR_MOUNT_ABOVE_EYES = 0.12
+
+
 def rear_view_mirror(spec: CabinSpec, s: float):
     """Returns (centre, yaw_deg, width, height, depth) of the interior mirror housing."""
     z = spec.roof_z - 0.11
@@ -934,22 +649,18 @@ def build_side(b: Builder, s: float) -> Derived:
     # --- steering wheel ---------------------------------------------------
     wheel = UsdGeom.Xform.Define(b.stage, "/Cabin/SteeringWheel")
     wheel.AddTranslateOp().Set(_vec3(d.hub))
-    rot = np.stack([d.right, d.up, d.axis], axis=1)  # columns = local axes in the vehicle frame
-    q = Gf.Matrix3d(*rot.T.flatten().tolist()).ExtractRotation().GetQuat()
-    wheel.AddOrientOp(UsdGeom.XformOp.PrecisionDouble).Set(
-        Gf.Quatd(_r(q.GetReal(), 12), Gf.Vec3d(*[_r(c, 12) for c in q.GetImaginary()])))
+    add_orient(wheel, np.stack([d.right, d.up, d.axis], axis=1))
     wheel.AddRotateZOp(opSuffix="steer").Set(0.0)
     wheel.GetPrim().SetDocumentation(
         "Origin = hub centre. Local +Z = column axis pointing at the driver, +Y = 12 o'clock, "
         "+X = 3 o'clock as seen by the driver. xformOp:rotateZ:steer is the steering angle in degrees; "
         "positive turns the rim counter-clockwise as seen by the driver (steering left).")
-    for nm, m in wheel_parts(spec).items():
-        b.mesh(f"/Cabin/SteeringWheel/{nm}", m, "Leather" if nm == "Rim" else "BlackPlasticNIR", "steering_wheel")
+    wheel.GetPrim().GetReferences().AddInternalReference(f"{PROTOTYPES}/SteeringWheel")
 
-    # --- column shroud (built in the wheel frame, stored in vehicle coordinates) ---
+    # --- column shroud and stalks (built in the wheel frame, stored in vehicle coordinates) ---
     b.xform("/Cabin/SteeringColumn")
-    shroud = frame_box(d.hub, d.right, d.up, d.axis, (-0.075, -0.08, -0.42), (0.075, 0.095, -0.055))
-    b.mesh("/Cabin/SteeringColumn/Shroud", shroud, "CarbonBlackPlastic", "cabin")
+    for nm, (m, material) in column_parts(d.hub, d.right, d.up, d.axis).items():
+        b.mesh(f"/Cabin/SteeringColumn/{nm}", m, material, "cabin")
     mount_col = d.hub + (-0.07) * d.axis + 0.115 * d.up
 
     # --- instrument cluster -------------------------------------------------
@@ -961,17 +672,10 @@ def build_side(b: Builder, s: float) -> Derived:
     e_n = np.array([-math.cos(tilt), 0.0, math.sin(tilt)])  # screen normal towards the driver
     e_w = np.array([0.0, 1.0, 0.0])
     sc_c = np.array([r + 0.085, s * spec.driver_y, top + cl_h / 2 - 0.005])
-    body = frame_box(sc_c, e_w, e_up, -e_n, (-cl_w / 2 - 0.01, -cl_h / 2 - 0.01, 0.0), (cl_w / 2 + 0.01, cl_h / 2 + 0.01, 0.06))
-    screen = frame_box(sc_c, e_w, e_up, e_n, (-cl_w / 2, -cl_h / 2, 0.0), (cl_w / 2, cl_h / 2, 0.003))
     hood_z = sc_c[2] + cl_h / 2 + 0.02
-    hood = hexa([
-        (sc_c[0] - 0.035, sc_c[1] - cl_w / 2 - 0.02, hood_z), (sc_c[0] + 0.12, sc_c[1] - cl_w / 2 - 0.02, hood_z),
-        (sc_c[0] + 0.12, sc_c[1] + cl_w / 2 + 0.02, hood_z), (sc_c[0] - 0.035, sc_c[1] + cl_w / 2 + 0.02, hood_z),
-        (sc_c[0] - 0.035, sc_c[1] - cl_w / 2 - 0.02, hood_z + 0.018), (sc_c[0] + 0.12, sc_c[1] - cl_w / 2 - 0.02, hood_z + 0.012),
-        (sc_c[0] + 0.12, sc_c[1] + cl_w / 2 + 0.02, hood_z + 0.012), (sc_c[0] - 0.035, sc_c[1] + cl_w / 2 + 0.02, hood_z + 0.018),
-    ])
-    b.mesh("/Cabin/Dashboard/Cluster/Hood", merge(hood, body), "CarbonBlackPlastic", "cabin")
-    b.mesh("/Cabin/Dashboard/Cluster/Screen", screen, "Display", "cabin")
+    b.mesh("/Cabin/Dashboard/Cluster/Hood", cluster_housing(sc_c, e_w, e_up, e_n, cl_w, cl_h, hood_z), "CarbonBlackPlastic", "cabin")
+    b.mesh("/Cabin/Dashboard/Cluster/Screen", screen_slab(sc_c, e_w, e_up, e_n, cl_w, cl_h), "ClusterDisplay", "cabin")
+    b.screen_light("/Cabin/Dashboard/Cluster/Light", sc_c, e_w, e_up, e_n, cl_w, cl_h, "ClusterDisplay")
     mount_cluster = sc_c + (cl_h / 2 + 0.008) * e_up + 0.012 * e_n
 
     # --- infotainment --------------------------------------------------------
@@ -984,10 +688,10 @@ def build_side(b: Builder, s: float) -> Derived:
     Rz = rot_z(math.degrees(yaw))
     f_up, f_n, f_w = Rz @ f_up, Rz @ f_n, Rz @ np.array([0.0, 1.0, 0.0])
     if_c = np.array([r + 0.15, s * 0.04, top + if_h / 2 - 0.02])
-    bezel = frame_box(if_c, f_w, f_up, -f_n, (-if_w / 2 - 0.012, -if_h / 2 - 0.012, 0.0), (if_w / 2 + 0.012, if_h / 2 + 0.012, 0.025))
-    iscreen = frame_box(if_c, f_w, f_up, f_n, (-if_w / 2, -if_h / 2, 0.0), (if_w / 2, if_h / 2, 0.003))
-    b.mesh("/Cabin/Dashboard/Infotainment/Bezel", bezel, "CarbonBlackPlastic", "cabin")
-    b.mesh("/Cabin/Dashboard/Infotainment/Screen", iscreen, "Display", "cabin")
+    b.mesh("/Cabin/Dashboard/Infotainment/Bezel", rounded_bezel(if_c, f_w, f_up, f_n, if_w + 0.024, if_h + 0.024, 0.025),
+           "CarbonBlackPlastic", "cabin")
+    b.mesh("/Cabin/Dashboard/Infotainment/Screen", screen_slab(if_c, f_w, f_up, f_n, if_w, if_h), "InfotainmentDisplay", "cabin")
+    b.screen_light("/Cabin/Dashboard/Infotainment/Light", if_c, f_w, f_up, f_n, if_w, if_h, "InfotainmentDisplay")
     mount_center = np.array([r - 0.012, 0.0, top - 0.12])
 
     # --- glovebox -------------------------------------------------------------
@@ -1001,22 +705,17 @@ def build_side(b: Builder, s: float) -> Derived:
         g_n2 = -g_n2
     g_n = np.array([g_n2[0], 0.0, g_n2[1]])  # lid normal, pointing rearwards into the cabin
     gw = 0.36
-    corners = []
-    for depth in (0.008, -0.15):
-        for p, y in ((g_top, gy - gw / 2), (g_bot, gy - gw / 2), (g_bot, gy + gw / 2), (g_top, gy + gw / 2)):
-            q3 = np.array([p[0], y, p[1]]) + depth * g_n
-            corners.append(q3)
-    b.mesh("/Cabin/Dashboard/Glovebox", hexa(corners), "BlackPlasticNIR", "cabin")
+    for nm, (m, material) in glovebox(g_top, g_bot, gy, gw, g_n).items():
+        b.mesh(f"/Cabin/Dashboard/{nm}", m, material, "cabin")
 
     # --- interior mirror -----------------------------------------------------
     mc, myaw, mw, mh, md = rear_view_mirror(spec, s)
     Rm = rot_z(myaw)
     ex_, ey_, ez_ = Rm @ np.array([1.0, 0, 0]), Rm @ np.array([0, 1.0, 0]), np.array([0, 0, 1.0])
-    housing = frame_box(mc, ex_, ey_, ez_, (0.0, -mw / 2, -mh / 2), (md, mw / 2, mh / 2))
+    housing, glass = mirror_parts(mc, ex_, ey_, ez_, mw / 2, mh / 2, md)
     stem_top = np.array([windscreen_x(spec, mc[2] + 0.06) - 0.005, 0.0, mc[2] + 0.06])
-    stem = box((mc[0] + 0.01, -0.015, mc[2] + mh / 2 - 0.01), (stem_top[0], 0.015, stem_top[2]))
-    b.mesh("/Cabin/Mirrors/RearViewHousing", merge(housing, stem), "CarbonBlackPlastic", "cabin")
-    glass = frame_box(mc, ex_, ey_, ez_, (-0.003, -mw / 2 + 0.008, -mh / 2 + 0.008), (0.0, mw / 2 - 0.008, mh / 2 - 0.008))
+    stem = rod((mc[0] + md / 2, 0.0, mc[2] + mh / 2 - 0.01), stem_top, 0.011, 12)
+    b.mesh("/Cabin/Mirrors/RearViewHousing", merge(housing, stem), "CarbonBlackPlastic", "cabin", 35)
     b.mesh("/Cabin/Mirrors/RearViewGlass", glass, "Mirror", "cabin")
     mount_rvm = mc + np.array([md / 2, 0.0, -mh / 2 - 0.015])
 
@@ -1032,8 +731,9 @@ def build_side(b: Builder, s: float) -> Derived:
             x.GetPrim().SetDocumentation(
                 x.GetPrim().GetDocumentation() + " cabin_synth:track_fore_aft_mm (+X forward) and "
                 "cabin_synth:track_height_mm (+Z up): the seat track's limits, mm from this H-point.")
-        for nm, m in seat_parts(spec, spec.back_angle_deg, spec.seat_width).items():
-            b.mesh(f"{path}/{nm}", m, "SeatFabric", "seat", 30)
+        x.GetPrim().GetReferences().AddInternalReference(f"{PROTOTYPES}/FrontSeat")
+        outboard = s if path == "/Cabin/DriverSeat" else -s
+        b.mesh(f"{path}/Frame", seat_frame(spec.seat_width, spec.hpoint[1], outboard), "BlackPlasticNIR", "seat", 30)
 
     # --- design eye point and mounts ----------------------------------------
     eyep = b.xform("/Cabin/DesignEyePoint", d.eye)
@@ -1042,7 +742,7 @@ def build_side(b: Builder, s: float) -> Derived:
         "default origin of the driver's head frame.")
     b.xform("/Cabin/Mounts")
     bot, topa = a_pillar_line(spec, s)
-    fz = (d.eye[2] + 0.06 - bot[2]) / (topa[2] - bot[2])
+    fz = (d.eye[2] + A_PILLAR_MOUNT_ABOVE_EYES - bot[2]) / (topa[2] - bot[2])
     ap = bot + fz * (topa - bot) + np.array([-0.07, -s * 0.08, -0.01])
     mounts = {
         "SteeringColumn": mount_col,
@@ -1155,7 +855,7 @@ ZONE_NAMES: tuple[str, ...] = (
 MOUNT_NAMES: tuple[str, ...] = ("SteeringColumn", "APillar", "RearViewMirror", "CenterStack", "Cluster")
 
 
-def build_stage(spec: CabinSpec) -> Usd.Stage:
+def build_stage(spec: CabinSpec, means: dict[str, np.ndarray]) -> Usd.Stage:
     layer = Sdf.Layer.CreateAnonymous(f"{spec.name}.usda")
     stage = Usd.Stage.Open(layer)
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z)
@@ -1174,8 +874,8 @@ def build_stage(spec: CabinSpec) -> Usd.Stage:
     prim.SetCustomDataByKey("cabin_synth:exterior_width_m", W)
     prim.SetCustomDataByKey("cabin_synth:exterior_height_m", H)
     prim.SetCustomDataByKey("cabin_synth:wheelbase_m", WB)
-    author_materials(stage)
-    b = Builder(stage, spec)
+    author_materials(stage, means)
+    b = Builder(stage, spec, means)
     build_common(b)
     vset = prim.GetVariantSets().AddVariantSet("drive")
     for v in ("lhd", "rhd"):
@@ -1251,21 +951,25 @@ def split_trim(main: Sdf.Layer, spec: CabinSpec) -> Sdf.Layer:
     return trim
 
 
-def usda_texts(spec: CabinSpec) -> tuple[str, str]:
-    """(main layer, trim layer) of one cabin."""
-    main = build_stage(spec).GetRootLayer()
+def usda_texts(spec: CabinSpec, means: dict[str, np.ndarray]) -> tuple[str, str]:
+    """(main layer, trim layer) of one cabin whose texture images have linear means ``means``."""
+    main = build_stage(spec, means).GetRootLayer()
     trim = split_trim(main, spec)
     return main.ExportToString(), trim.ExportToString()
 
 
 def write_assets(out_root: str | os.PathLike, names: tuple[str, ...] | None = None) -> list[pathlib.Path]:
     """Write ``<out_root>/cabins/<name>.usda`` and ``<out_root>/cabins/trim/<name>_trim.usda``
-    for every (or the named) cabin."""
+    for every (or the named) cabin, and the texture images all cabins share,
+    ``<out_root>/cabins/textures/<image>.png``."""
     folder = pathlib.Path(out_root) / "cabins"
     names = names or tuple(SPECS)
-    texts = {n: usda_texts(SPECS[n]) for n in names}
+    images = cabin_images()
+    means = {n: linear_mean(n, px) for n, px in images.items()}
+    texts = {n: usda_texts(SPECS[n], means) for n in names}
     return (write_usda(folder, texts, lambda t: t[0])
-            + write_usda(folder / TRIM_FOLDER, {f"{n}_trim": t for n, t in texts.items()}, lambda t: t[1]))
+            + write_usda(folder / TRIM_FOLDER, {f"{n}_trim": t for n, t in texts.items()}, lambda t: t[1])
+            + write_pngs(folder / TEXTURE_FOLDER, images))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,9 +22,11 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ..body.poses import HAND_HELD
 from ..presets.distributions import draw
 from ..presets.streams import stream
 from . import kinematics as kin
+from .script import Script
 
 HEAD_THRESHOLD_DEG = 15.0           # smaller gaze shifts are made by the eyes alone
 EYE_LIMIT_DEG = 40.0                # eye-in-head at the end of a gaze saccade stays within this
@@ -50,6 +52,15 @@ YAWN_RATE_PER_MIN = {5: 0.1, 6: 0.2, 7: 0.4, 8: 0.6, 9: 0.8}
 YAWN_S = {"lognormal": {"median": 6.0, "sigma": 0.2, "min": 3.5, "max": 10.0}}
 TALK_BURST_S = {"lognormal": {"median": 2.5, "sigma": 0.5, "min": 0.5, "max": 10.0}}
 LAUGH_S = {"lognormal": {"median": 1.5, "sigma": 0.4, "min": 0.6, "max": 4.0}}
+PHONE_POSITION = "lap"              # where the driver holds the phone during a drawn phone glance
+# A long closure (microsleep or scripted): the lids close and reopen in these times, the head
+# drops by a uniform draw from NOD_DEG while they are shut and snaps back in NOD_RECOVERY_S.
+CLOSE_S, REOPEN_S, NOD_DEG, NOD_RECOVERY_S = 0.3, 0.15, (8.0, 20.0), 0.25
+
+
+def phone_target(position: str) -> str:
+    """The key of the phone's screen at `position` among plan's glance targets."""
+    return f"phone/{position}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,8 @@ class HeadMove:
 
 @dataclass(frozen=True)
 class Interval:
-    kind: str                  # glance, phone_use, phone_in_hand, blink, microsleep, head_nod, yawn, talking, laughing
+    kind: str                  # glance, phone_use, phone_in_hand, blink, microsleep, long_closure, head_nod, yawn,
+                               # talking, laughing, hand_pose
     start_s: float
     end_s: float
     info: Mapping[str, Any] = field(default_factory=dict)
@@ -112,21 +124,17 @@ class Behaviour:
 
     def gaze(self, t: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Unit gaze directions (N,3) from `origin` (N,3) and the fixated distance (N,) m."""
-        starts = np.array([s.t0 for s in self.saccades])
-        k = np.searchsorted(starts, t, side="right") - 1
-        direction, distance = np.empty((len(t), 3)), np.empty(len(t))
-        for i, (ti, ki, o) in enumerate(zip(t, k, origin)):
-            if ki < 0:
-                v = self.first_target - o
-                direction[i], distance[i] = v / np.linalg.norm(v), np.linalg.norm(v)
-                continue
-            s = self.saccades[ki]
-            a, b = s.start - o, s.end - o
-            la, lb = np.linalg.norm(a), np.linalg.norm(b)
-            f = float(kin.half_sine((ti - s.t0) / s.duration)) if s.duration > 0 else 1.0
-            direction[i] = _slerp(a / la, b / lb, f)
-            distance[i] = la * (lb / la) ** f
-        return direction, distance
+        t, origin = np.asarray(t, float), np.asarray(origin, float)
+        k = np.searchsorted([s.t0 for s in self.saccades], t, side="right") - 1
+        before = k < 0
+        # before the first saccade the gaze rests on the first target: a saccade from it to it
+        pick = lambda field, first: np.array([first] + [getattr(s, field) for s in self.saccades])[k + 1]
+        a = pick("start", self.first_target) - origin
+        b = pick("end", self.first_target) - origin
+        t0, dur = pick("t0", 0.0), pick("duration", 0.0)
+        f = np.where(before | (dur <= 0), 1.0, kin.half_sine((t - t0) / np.where(dur > 0, dur, 1.0)))
+        la, lb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+        return _slerp(a / la[:, None], b / lb[:, None], f), la * (lb / la) ** f
 
     def closure(self, t: np.ndarray) -> np.ndarray:
         """Eyelid closure (N,), 0 = alert aperture, 1 = closed (both eyes)."""
@@ -154,6 +162,15 @@ class Behaviour:
                     smile = np.maximum(smile, 0.85 * env)
         return {"mouth_open": np.clip(mouth, 0, 1), "smile": np.clip(smile, 0, 1)}
 
+    def info_at(self, kind: str, key: str, t: np.ndarray) -> list:
+        """Per time: `key` of the interval of this kind that holds it (the latest to
+        start if several do), None outside them."""
+        out = [None] * len(t)
+        for iv in sorted((iv for iv in self.intervals if iv.kind == kind), key=lambda iv: iv.start_s):
+            for i in np.flatnonzero((t >= iv.start_s) & (t < iv.end_s)):
+                out[i] = iv.info[key]
+        return out
+
     def active(self, kind: str, t: np.ndarray) -> np.ndarray:
         """Per time: inside an interval of this kind."""
         on = np.zeros(len(t), bool)
@@ -163,12 +180,13 @@ class Behaviour:
         return on
 
 
-def _slerp(a: np.ndarray, b: np.ndarray, f: float) -> np.ndarray:
-    cos = float(np.clip(a @ b, -1.0, 1.0))
-    ang = np.arccos(cos)
-    if ang < 1e-9:
-        return a
-    return (np.sin((1 - f) * ang) * a + np.sin(f * ang) * b) / np.sin(ang)
+def _slerp(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Per row: the unit vector a fraction f of the way from unit a to unit b on the great circle."""
+    ang = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
+    same = ang < 1e-9
+    sin = np.where(same, 1.0, np.sin(ang))
+    out = (np.sin((1 - f) * ang)[:, None] * a + np.sin(f * ang)[:, None] * b) / sin[:, None]
+    return np.where(same[:, None], a, out)
 
 
 def _envelope(t, t0, t1, ramp_s=0.15):
@@ -216,12 +234,15 @@ def _renewal(rng: np.random.Generator, rate_per_min: float, duration_s: float, s
 
 
 def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Mapping[str, np.ndarray],
-         zone_of: Callable[[np.ndarray, np.ndarray], str], eye_rest: np.ndarray, rest_head_deg: tuple[float, float, float], duration_s: float,
-         seed: int, clip: int) -> Behaviour:
+         zone_of: Callable[[np.ndarray, np.ndarray], list[str]], eye_rest: np.ndarray, rest_head_deg: tuple[float, float, float], duration_s: float,
+         seed: int, clip: int, script: Script | None = None) -> Behaviour:
     """A clip's behaviour. `spec` is the preset's behaviour section (per-glance
     distributions), `values` gives its per-clip draws, `cabin_zones` the glance
-    targets by zone name (triangles, vehicle frame; 'phone': the held phone's
-    screen), `eye_rest` the head origin with the head at rest (vehicle frame)."""
+    targets by zone name (triangles, vehicle frame; 'phone': the screen of the
+    phone held at PHONE_POSITION, phone_target(p): at position p), `eye_rest`
+    the head origin with the head at rest (vehicle frame), `zone_of(origin, directions)`
+    the zones of rays (N,3) from one origin. A `script` replaces
+    the drawn glances by its own and adds its closures and hand poses."""
     kss = _kss_level(values("behaviour.kss"))
     drowsy = max(kss - 5, 0)
     rng = lambda name: stream(seed, clip, f"behaviour.{name}")
@@ -234,12 +255,12 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
         direction from this driver's eyes, the gaze rises until it sees the road."""
         yaw = np.clip(r_rng.normal(0.0, 4.0), -10.0, 10.0)
         pitch = ROAD_PITCH_DEG + np.clip(r_rng.normal(0.0, 1.5), -3.0, 3.0)
-        while True:
-            y, p = np.radians([yaw, pitch])
-            d = np.array([np.cos(p) * np.cos(y), np.cos(p) * np.sin(y), -np.sin(p)])
-            if zone_of(eye_rest, d) == "road_ahead" or pitch < -20.0:
-                return eye_rest + ROAD_DISTANCE_M * d
-            pitch -= 0.5
+        # 0.5-degree steps up to the first beyond 20 degrees up, which is taken whatever it meets
+        pitches = pitch - 0.5 * np.arange(int(np.floor((pitch + 20.0) / 0.5)) + 2)
+        y, p = np.radians(yaw), np.radians(pitches)
+        d = np.stack([np.cos(p) * np.cos(y), np.cos(p) * np.sin(y), -np.sin(p)], axis=1)
+        seen = [z == "road_ahead" for z in zone_of(eye_rest, d)]
+        return eye_rest + ROAD_DISTANCE_M * d[seen.index(True) if True in seen else len(d) - 1]
 
     def saccade(t0: float, start: np.ndarray, end: np.ndarray, rng_v: np.random.Generator) -> Saccade:
         amp = angle_between_deg(start - eye_rest, end - eye_rest)
@@ -268,30 +289,25 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
             return s.t0 + HEAD_LAG_S
         return min(s.t0 + HEAD_LAG_S, s.t0 + s.duration - d * kin.min_jerk_inverse(min(excess / head_amp, 1.0)))
 
-    fix = road_point()
-    first = fix
-    t = 0.0
-    while t < duration_s:
-        # road period: scanning fixations until the next glance
-        glance_at = t + float(draw(spec["road_dwell_s"], g_rng))
+    def scan(t: float, fix: np.ndarray, until: float) -> np.ndarray:
+        """Road fixations from t until a glance at `until` (or the clip's end); the last fixated point."""
         while True:
             nxt = t + float(draw(ROAD_FIXATION_S, r_rng))
-            if nxt + 0.1 >= glance_at or nxt >= duration_s:
-                break
+            if nxt + 0.1 >= until or nxt >= duration_s:
+                return fix
             s = saccade(nxt, fix, road_point(), r_rng)
             saccades.append(s)
             fix, t = s.end, nxt + s.duration
-        t = glance_at
-        if t >= duration_s:
-            break
-        zone = str(draw(spec["glance_zones"], g_rng))
-        movement = str(draw(spec["glance_movement"], g_rng))
-        phone = zone == "phone"
-        zone = "lap" if phone else zone
-        dwell = float(draw(spec["phone_dwell_s" if phone else "glance_dwell_s"], g_rng))
-        p = zone_point(cabin_zones["phone" if phone else zone], g_rng)
+
+    def glance(t: float, fix: np.ndarray, zone: str | None, movement: str, dwell: float, tris: np.ndarray,
+               phone: str | None) -> tuple[np.ndarray, float]:
+        """A glance from the road at a random point of `tris` starting at t: saccade, dwell,
+        saccade back. zone None: the zone behind the target; phone: where the phone is
+        (None: no phone). The fixated point and the time when the gaze is back."""
+        p = zone_point(tris, g_rng)
         target = eye_rest + (p - eye_rest) * 1.02 if zone not in FAR_ZONES else \
             eye_rest + FAR_ZONES[zone] * (p - eye_rest) / np.linalg.norm(p - eye_rest)
+        zone = zone_of(eye_rest, ((target - eye_rest) / np.linalg.norm(target - eye_rest))[None])[0] if zone is None else zone
         out = saccade(t, fix, target, g_rng)
         hy, hp = head_for(target, movement)
         lean = tuple(LEAN_M * (target - eye_rest) / np.linalg.norm(target - eye_rest)) if movement == "body_lean" else (0.0,) * 3
@@ -306,13 +322,41 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
         if head_amp > 0 or movement == "body_lean":
             head_moves.append(HeadMove(head_onset(back, head_amp, need), kin.head_duration(head_amp), (-hy, -hp),
                                        tuple(-x for x in lean)))
-        saccades += [out, back]
+        saccades.extend([out, back])
         intervals.append(Interval("glance", t, leave + back.duration,
-                                  {"zone": zone, "movement": movement, "dwell_s": dwell, "phone": phone}))
-        if phone:
-            intervals.append(Interval("phone_use", arrive, leave, {"movement": movement}))
-            intervals.append(Interval("phone_in_hand", t, leave + back.duration))
-        fix, t = back.end, leave + back.duration
+                                  {"zone": zone, "movement": movement, "dwell_s": dwell, "phone": phone is not None}))
+        if phone is not None:
+            intervals.append(Interval("phone_use", arrive, leave, {"movement": movement, "position": phone}))
+            if phone in HAND_HELD:
+                intervals.append(Interval("phone_in_hand", t, leave + back.duration, {"position": phone}))
+        return back.end, leave + back.duration
+
+    fix = road_point()
+    first = fix
+    t = 0.0
+    if script is None:
+        while t < duration_s:
+            glance_at = t + float(draw(spec["road_dwell_s"], g_rng))
+            fix = scan(t, fix, glance_at)
+            t = glance_at
+            if t >= duration_s:
+                break
+            zone = str(draw(spec["glance_zones"], g_rng))
+            movement = str(draw(spec["glance_movement"], g_rng))
+            phone = zone == "phone"
+            dwell = float(draw(spec["phone_dwell_s" if phone else "glance_dwell_s"], g_rng))
+            fix, t = glance(t, fix, "lap" if phone else zone, movement, dwell, cabin_zones[zone],
+                            PHONE_POSITION if phone else None)
+    else:
+        for g in sorted(script.glances, key=lambda g: g.start_s):
+            if g.start_s < t:
+                raise ValueError(f"scripted glance at {g.start_s} s starts before the previous one ends ({t:.3f} s)")
+            fix = scan(t, fix, g.start_s)
+            phone = g.target == "phone"
+            fix, t = glance(g.start_s, fix, None if phone else g.target, g.movement, g.dwell_s,
+                            cabin_zones[phone_target(g.phone_position) if phone else g.target],
+                            g.phone_position if phone else None)
+        scan(t, fix, duration_s)
 
     lid_moves = []
     b_rng = rng("blinks")
@@ -324,15 +368,24 @@ def plan(spec: Mapping[str, Any], values: Callable[[str], Any], cabin_zones: Map
         lid_moves.append(LidMove(t0, c, h, o))
         intervals.append(Interval("blink", t0, t0 + d, {"closing_s": c, "closed_s": h, "opening_s": o}))
 
+    def long_closure(kind: str, t0: float, hold: float, nod: float | None) -> None:
+        lid_moves.append(LidMove(t0, CLOSE_S, hold, REOPEN_S))
+        intervals.append(Interval(kind, t0, t0 + CLOSE_S + hold + REOPEN_S, {"closed_s": hold}))
+        if nod is not None:
+            head_moves.extend([HeadMove(t0 + CLOSE_S, hold, (0.0, nod)),
+                               HeadMove(t0 + CLOSE_S + hold, NOD_RECOVERY_S, (0.0, -nod))])
+            intervals.append(Interval("head_nod", t0 + CLOSE_S, t0 + CLOSE_S + hold + NOD_RECOVERY_S, {"pitch_deg": nod}))
+
     m_rng = rng("microsleeps")
     for t0 in _renewal(m_rng, MICROSLEEP_RATE_PER_MIN.get(kss, 0.0), duration_s):
         hold = float(np.clip(MICROSLEEP_MEDIAN_S[kss] * np.exp(m_rng.normal(0.0, 0.35)), 0.5, 3.0))
-        close, reopen = 0.3, 0.15
-        nod = float(m_rng.uniform(8.0, 20.0))
-        lid_moves.append(LidMove(t0, close, hold, reopen))
-        intervals.append(Interval("microsleep", t0, t0 + close + hold + reopen, {"closed_s": hold}))
-        head_moves += [HeadMove(t0 + close, hold, (0.0, nod)), HeadMove(t0 + close + hold, 0.25, (0.0, -nod))]
-        intervals.append(Interval("head_nod", t0 + close, t0 + close + hold + 0.25, {"pitch_deg": nod}))
+        long_closure("microsleep", t0, hold, float(m_rng.uniform(*NOD_DEG)))
+    if script is not None:
+        c_rng = rng("scripted_closures")
+        for c in script.closures:
+            nod = float(c_rng.uniform(*NOD_DEG))
+            long_closure("long_closure", c.start_s, c.closed_s, nod if c.nod else None)
+        intervals.extend(Interval("hand_pose", h.start_s, h.end_s, {"pose": h.pose}) for h in script.hands)
 
     mouth = []
     y_rng = rng("yawns")

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,37 @@ def encode_png(image: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
+
+
+# Image format -> (Pillow's name, file extension).
+IMAGE_FORMATS = {"png": ("PNG", "png"), "jpeg": ("JPEG", "jpg"), "webp": ("WEBP", "webp")}
+# Camera images may be stored lossy; depth, seg and ids are ground truth and never are.
+CAMERA_IMAGES = ("rgb", "nir")
+DEFAULT_QUALITY = 90
+
+
+def encode_lossy(image: np.ndarray, image_format: str, quality: int) -> bytes:
+    """8-bit gray or RGB as JPEG or WebP at `quality` (Pillow's 1-100 scale)."""
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise TypeError(f"cannot store {image.dtype} image of shape {image.shape} as {image_format}")
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format=IMAGE_FORMATS[image_format][0], quality=quality)
+    return buf.getvalue()
+
+
+def camera_format(output: Mapping[str, Any]) -> tuple[str, int | None]:
+    """(image format, quality or None for PNG) of the camera images under a preset's `output`."""
+    image_format = output.get("image_format", "png")
+    return image_format, None if image_format == "png" else output.get("quality", DEFAULT_QUALITY)
+
+
+def encode_frame(images: dict[str, np.ndarray], output: Mapping[str, Any]) -> dict[str, tuple[str, bytes]]:
+    """Each image as (file extension, bytes): the camera images in the preset's
+    `output` format (default lossless PNG), everything else as PNG."""
+    image_format, quality = camera_format(output)
+    return {kind: (IMAGE_FORMATS[image_format][1], encode_lossy(image, image_format, quality))
+            if kind in CAMERA_IMAGES and image_format != "png" else ("png", encode_png(image))
+            for kind, image in images.items()}
 
 
 def decode_png(path: Path) -> np.ndarray:
@@ -144,17 +176,18 @@ class DatasetWriter:
         except (OSError, ValueError, KeyError, TypeError):
             return False
 
-    def write_frame(self, index: int, payloads: dict[str, bytes], labels: dict[str, Any],
+    def write_frame(self, index: int, payloads: dict[str, tuple[str, bytes]], labels: dict[str, Any],
                     folder: str = "frames") -> dict[str, Any]:
-        """Write one frame into `folder` (relative to the dataset root; clips use clips/NNNN)."""
+        """Write one frame's (extension, bytes) payloads into `folder` (relative to the
+        dataset root; clips use clips/NNNN)."""
         stem = frame_stem(index)
         files = {}
         where = self.out / folder
         where.mkdir(parents=True, exist_ok=True)
         document = dict(labels, files=files)
         try:
-            for kind, data in payloads.items():
-                name = f"{stem}.{kind}.png"
+            for kind, (extension, data) in payloads.items():
+                name = f"{stem}.{kind}.{extension}"
                 atomic_write(where / name, data)
                 files[kind] = {"path": name, "bytes": len(data), "sha256": sha256(data)}
             problems = schemas.errors("frame", document)

@@ -289,23 +289,54 @@ def _identity_data(identity: Identity) -> _IdentityData:
 
 
 # ------------------------------------------------------------------ state level
-def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
-    """Meshes, landmarks and eye labels of one driver in one face state (head frame, metres)."""
-    st = _static()
-    idd = _identity_data(identity)
-    sl = st.slices
-    ex = dict(state.expression)
+def _posed_surface(st: _Static, idd: _IdentityData, ex: dict[str, float]):
+    """Points and (skin, upper lip, lower lip, brow) normals with the expression applied."""
     lin = [(k, w) for k, w in ex.items() if k in st.fields and w > 0.0]
     jaw_w = expressions.jaw_weight(ex)
     if lin or jaw_w > 0.0:
         pts = idd.points.copy()
         for k, w in lin:
             pts += w * st.fields[k]
-        pts = expressions.apply_jaw(pts, st.jaw, jaw_w, pts[sl["pivot"]][0])
-        sn, un, ln, bn = _surface_normals(st, pts)
-    else:
-        pts = idd.points
-        sn, un, ln, bn = idd.skin_normals, idd.upper_normals, idd.lower_normals, idd.brow_normals
+        pts = expressions.apply_jaw(pts, st.jaw, jaw_w, pts[st.slices["pivot"]][0])
+        return (pts, *_surface_normals(st, pts))
+    return idd.points, idd.skin_normals, idd.upper_normals, idd.lower_normals, idd.brow_normals
+
+
+def _gaze(idd: _IdentityData, state: FaceState, i: int) -> np.ndarray:
+    """Unit gaze direction of eye i (head frame) towards the state's target."""
+    d = state.gaze_target_head - idd.eye_centres[i]
+    nd = np.linalg.norm(d)
+    if nd < 1e-3:
+        raise ValueError("gaze_target_head is at an eyeball centre")
+    return d / nd
+
+
+def _lids(st: _Static, idd: _IdentityData, identity: Identity, skin_pts: np.ndarray, sn: np.ndarray, i: int,
+          R: np.ndarray, closure: float, ex: dict[str, float]):
+    up_ids, lo_ids = st.skin.eye_rings[i]
+    return eyelids.build_lids(st.lid_topology[i], idd.eye_centres[i], R, identity.eyeball_radius_m,
+                              identity.iris_radius_m, skin_pts[up_ids], skin_pts[lo_ids], sn[up_ids], sn[lo_ids],
+                              st.lid_tau[i][0], st.lid_tau[i][1], idd.lid_shapes[i],
+                              closure, right_eye=(i == 0), lower_raise=expressions.lower_lid_raise(ex))
+
+
+def eye_apertures(identity: Identity, state: FaceState) -> np.ndarray:
+    """build_driver's aperture_mm ([right, left], mm) without building the rest of the head."""
+    st, idd, ex = _static(), _identity_data(identity), dict(state.expression)
+    pts, sn, *_ = _posed_surface(st, idd, ex)
+    skin_pts = pts[st.slices["skin"]]
+    return np.array([_lids(st, idd, identity, skin_pts, sn, i, eyes.gaze_rotation(_gaze(idd, state, i)),
+                           expressions.lid_closure(float(state.eyelid_closure[i]), ex), ex).aperture * 1e3
+                     for i in range(2)])
+
+
+def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
+    """Meshes, landmarks and eye labels of one driver in one face state (head frame, metres)."""
+    st = _static()
+    idd = _identity_data(identity)
+    sl = st.slices
+    ex = dict(state.expression)
+    pts, sn, un, ln, bn = _posed_surface(st, idd, ex)
 
     skin_pts = pts[sl["skin"]]
     parts = [Part("Head", "skin", "skin", skin_pts, st.skin.faces, sn)]
@@ -331,11 +362,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
     aperture = np.empty(2)
     for i, s in enumerate(SIDES):
         c = idd.eye_centres[i]
-        d = state.gaze_target_head - c
-        nd = np.linalg.norm(d)
-        if nd < 1e-3:
-            raise ValueError("gaze_target_head is at an eyeball centre")
-        g = d / nd
+        g = _gaze(idd, state, i)
         R = eyes.gaze_rotation(g)
         gaze_dirs[i] = g
         pupil_centres[i] = c + g * pupil_local.pupil_x
@@ -344,11 +371,7 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
                                           ("Pupil", "pupil", "pupil", pupil_local.pupil),
                                           ("Cornea", "iris", "cornea", idd.eye_local.cornea)):
             parts.append(Part(f"Eye{s}/{name}", sem, mat, c + p @ R.T, f, n @ R.T))
-        up_ids, lo_ids = st.skin.eye_rings[i]
-        lids = eyelids.build_lids(st.lid_topology[i], c, R, re, ri, skin_pts[up_ids], skin_pts[lo_ids],
-                                  sn[up_ids], sn[lo_ids],
-                                  st.lid_tau[i][0], st.lid_tau[i][1], idd.lid_shapes[i],
-                                  closure[i], right_eye=(i == 0), lower_raise=expressions.lower_lid_raise(ex))
+        lids = _lids(st, idd, identity, skin_pts, sn, i, R, closure[i], ex)
         top = st.lid_topology[i]
         parts.append(Part(f"Eye{s}/UpperLid", "skin", "skin", lids.upper, top.upper_faces, lids.upper_normals))
         parts.append(Part(f"Eye{s}/LowerLid", "skin", "skin", lids.lower, top.lower_faces, lids.lower_normals))

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import numpy as np
+from scipy.special import ndtri
 
 from .hair import FACIAL_HAIR, HAIR_STYLES
 
@@ -256,8 +257,14 @@ def dimensions(identity: Identity) -> dict[str, float]:
 
 
 def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_years: float | None = None,
-                    skin_type: int | None = None, makeup: str = "none") -> Identity:
-    """Draw a driver. Every random number comes from `rng`.
+                    skin_type: int | None = None, makeup: str = "none", stature_percentile: float | None = None,
+                    hair_style: str | None = None, facial_hair: str | None = None) -> Identity:
+    """Draw a driver. Every random number comes from `rng`, and the same ones are
+    drawn whatever is given, so fixing one attribute leaves the others as drawn.
+
+    stature_percentile: the stature at this percentile (0-100) of the sex's
+    stature distribution (before the age shrinkage) instead of a drawn one;
+    hair_style, facial_hair: these instead of the drawn ones.
 
     sex: 50/50 if not given. age: uniform 18..80 if not given. skin type:
     uniform 1..6 if not given (coverage of Euro NCAP's range rather than any
@@ -284,6 +291,8 @@ def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_yea
 
     ms, ss = STATURE[sex]
     stature = ms + ss * (0.35 * f[0] + np.sqrt(1 - 0.35 ** 2) * rng.standard_normal())
+    if stature_percentile is not None:
+        stature = ms + ss * float(ndtri(stature_percentile / 100.0))
     stature -= 1e-3 * max(float(age_years) - 50.0, 0.0)
     ipd_mm = measure("eye_spacing", sex, age_years, shape["eye_spacing"])
     la, ls = AXIAL_LENGTH[sex]
@@ -296,6 +305,7 @@ def sample_identity(rng: np.random.Generator, *, sex: str | None = None, age_yea
     colour = np.clip(colour * np.exp(0.12 * rng.standard_normal(3)), 0.003, 0.5)
     # drawn last so that adding hair left every earlier draw of the stream unchanged
     style, hair_colour, facial, natural = sample_hair(rng, sex, float(age_years), skin_type)
+    style, facial = hair_style or style, facial_hair or facial
     # drawn after hair, for the same reason
     brows = "grey" if hair_colour in BROW_GREY_P and rng.random() < BROW_GREY_P[hair_colour] else natural
     freckles, redness, skin_seed = sample_skin(rng, skin_type, float(age_years))

@@ -22,11 +22,16 @@ class StopRequest:
 
     def __init__(self):
         self.signum: int | None = None
+        self.halted = False
         self._saved: dict[int, object] = {}
 
     @property
     def requested(self) -> bool:
-        return self.signum is not None
+        return self.signum is not None or self.halted
+
+    def halt(self) -> None:
+        """Stop after the frames in flight at the caller's request (no signal)."""
+        self.halted = True
 
     def _handle(self, signum, _frame) -> None:
         if self.signum == signal.SIGINT and signum == signal.SIGINT:

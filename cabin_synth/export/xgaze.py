@@ -21,7 +21,7 @@ from scipy.ndimage import map_coordinates
 
 from ..dataset.reader import ClipTime, Dataset
 from ..dataset.writer import atomic_write
-from ..errors import UserError
+from .folders import prepare_folder
 
 FOCAL_PX = 960.0
 DISTANCE_M = 0.6
@@ -130,31 +130,14 @@ def sample(labels: dict[str, Any], norm: dict[str, np.ndarray], clip: ClipTime |
     }
 
 
-def prepare_folder(out: Path, force: bool) -> None:
-    """Make `out` ready for the crops: new or empty, or (with force) holding an
-    earlier xgaze export, whose crops and labels.json are removed. Anything else
-    is refused before a file is written."""
-    if out.exists() and not out.is_dir():
-        raise UserError("is a file; expected a new or empty folder for the crops; nothing was written", file=str(out))
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise UserError("is not empty; nothing was written. Choose a new or empty folder, or give --force "
-                            "to replace an earlier xgaze export there", file=str(out))
-        try:
-            earlier = json.loads((out / "labels.json").read_text())
-            names = [s["image"] for s in earlier["samples"]] if "normalisation" in earlier else None
-        except (OSError, ValueError, KeyError, TypeError):
-            names = None
-        if names is None or any(Path(n).name != n for n in names):
-            raise UserError("is not empty and holds no earlier xgaze export (labels.json); --force replaces only "
-                            "that. Nothing was written", file=str(out))
-        for name in names:
-            (out / name).unlink(missing_ok=True)
-        (out / "labels.json").unlink()
+def earlier_crops(out: Path) -> list[str] | None:
+    """The files of an earlier xgaze export in `out` (its crops and labels.json), or None."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the folder ({exc.strerror})", file=str(out)) from None
+        earlier = json.loads((out / "labels.json").read_text())
+        names = [s["image"] for s in earlier["samples"]] if "normalisation" in earlier else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return None if names is None else names + ["labels.json"]
 
 
 def export_xgaze(dataset: Dataset, out: Path, image_kind: str = "rgb", focal_px: float = FOCAL_PX,
@@ -162,7 +145,7 @@ def export_xgaze(dataset: Dataset, out: Path, image_kind: str = "rgb", focal_px:
     """Write out/NNNNNN.png crops and out/labels.json of the frames whose face
     the camera shows; `out` must be new or empty (force: or an earlier export)."""
     out = Path(out)
-    prepare_folder(out, force)
+    prepare_folder(out, force, "xgaze", "labels.json", earlier_crops)
     samples, hidden = [], 0
     for position in range(len(dataset)):
         labels = dataset.labels(position)

@@ -184,6 +184,13 @@ def lid_line_leeway(n_points: int) -> list[tuple[frozenset[str], float]]:
     return leeway
 
 
+def head_prims(view: SceneView) -> set[str]:
+    """The driver's own head parts: what hides them of themselves is self-occlusion.
+    Accessories hang under /World/Driver to follow the head, but they occlude as themselves."""
+    return {inst.prim for inst in view.instances
+            if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
+
+
 def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[dict]:
     """Per eye and illuminator: the corneal reflection point, its pixel and
     whether the camera sees it (on the cornea cap, lit by the illuminator, in
@@ -232,9 +239,11 @@ def body_keypoint_labels(body, camera: Camera, view: SceneView) -> list[dict[str
 
 
 def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: SceneView,
-                 zones: tuple[np.ndarray, tuple[str, ...]], body=None) -> dict[str, Any]:
+                 zones: tuple[np.ndarray, tuple[str, ...]], body=None, hits: list | None = None) -> dict[str, Any]:
     """zones: the cabin's zone_soup (cabin_synth.scene.zones); body: the frame's
-    cabin_synth.body.build.BodyGeometry, if it has one (body_keypoints)."""
+    cabin_synth.body.build.BodyGeometry, if it has one (body_keypoints); hits, if
+    given, receives per landmark what hides it (landmark_visibility), for the
+    occlusion labels (labels/occluders.py)."""
     cam = rig.camera
     R_vh, t_vh = rig.R_vehicle_head, rig.t_vehicle_head
     to_vehicle = lambda p: np.asarray(p) @ R_vh.T + t_vh
@@ -261,10 +270,8 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
     lm_vehicle = to_vehicle(geometry.landmarks)
     lm_cam = cam.to_camera(lm_vehicle)
     lm_uv = cam.project(lm_cam)
-    # Accessories hang under /World/Driver to follow the head, but they occlude as themselves.
-    own = {inst.prim for inst in view.instances
-           if inst.prim.startswith("/World/Driver/") and not inst.prim.startswith("/World/Driver/Accessories/")}
-    visible, reasons = landmark_visibility(lm_vehicle, cam, view, own, leeway=lid_line_leeway(len(lm_vehicle)))
+    visible, reasons = landmark_visibility(lm_vehicle, cam, view, head_prims(view), hits,
+                                           leeway=lid_line_leeway(len(lm_vehicle)))
     zone, zone_t = gaze_zone(zones, combined["origin_vehicle_m"], combined["direction_vehicle"])
     open_mm = dimensions(params.identity)["eye_aperture"]
     ratio = geometry.aperture_mm / open_mm

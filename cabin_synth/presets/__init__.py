@@ -4,6 +4,6 @@
 preset API of `preset.py` so callers need not know the module.
 """
 
-from .preset import Preset, available, display, load, resolve_path
+from .preset import CATEGORIES, Preset, available, display, load, resolve_path, with_overrides
 
-__all__ = ["Preset", "available", "display", "load", "resolve_path"]
+__all__ = ["CATEGORIES", "Preset", "available", "display", "load", "resolve_path", "with_overrides"]

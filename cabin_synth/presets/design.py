@@ -48,6 +48,7 @@ class Design:
     kind: str
     factors: tuple[Factor, ...]
     block: int = 0                 # latin_hypercube strata per factor
+    stream: str = "design.cells"   # the stratified shuffle's stream: a second design needs its own
 
     @property
     def cells(self) -> tuple[tuple[int, ...], ...]:
@@ -68,7 +69,7 @@ class Design:
         cells = self.cells
         b, j = divmod(index, len(cells))
         if self.kind == "stratified":
-            j = int(stream(seed, b, "design.cells").permutation(len(cells))[j])
+            j = int(stream(seed, b, self.stream).permutation(len(cells))[j])
         return cells[j]
 
     def value(self, factor: Factor, k: int, spec: Any, rng: np.random.Generator) -> Any:

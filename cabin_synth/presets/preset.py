@@ -5,6 +5,7 @@ against schemas/preset.schema.json and then against the ranges the models
 accept. Every error names the file and the field.
 """
 
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import yaml
 from ..body.params import HAND_POSES, SEAT_BELT, SLEEVES
 from ..dataset import schemas
 from ..driver.identity import MAKEUP
+from ..driver.hair import FACIAL_HAIR, HAIR_STYLES
 from ..errors import UserError
 from ..paths import PRESETS, PROJECT_ROOT
 from ..scene import lamps, road_lights, world
@@ -25,9 +27,11 @@ from ..scene.materials import CLOTHING
 from ..sensor import catalogue
 from . import dependencies, design, distributions
 
+DRIVING_CONTEXTS = ("urban", "suburban", "rural", "highway", "tunnel")
 # Physical ranges the models accept: a distribution must stay inside them.
 RANGES: dict[str, tuple[float, float]] = {
     "driver.age_years": (16, 90),
+    "driver.stature_percentile": (1, 99),
     "head_pose.yaw_deg": (-90, 90),
     "head_pose.pitch_deg": (-60, 60),
     "head_pose.roll_deg": (-45, 45),
@@ -49,6 +53,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "expression.brow_furrow": (0, 1),
     "camera.position_jitter_m": (0, 0.1),
     "camera.aim_jitter_deg": (0, 15),
+    "camera.clearance_m": (0, 0.3),
     "lighting.sun_illuminance_lux": (0, 150000),
     "lighting.sun_elevation_deg": (-90, 90),
     "lighting.sun_azimuth_deg": (-360, 360),
@@ -70,6 +75,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "behaviour.blink_rate_per_min": (0, 60),
     "behaviour.talking_share": (0, 1),
     "behaviour.laugh_rate_per_min": (0, 10),
+    "driving.speed_kmh": (0, 250),
     "body.build": (-3, 3),
     "body.lean_forward_deg": (-10, 25),
     "body.lean_side_deg": (-15, 15),
@@ -83,6 +89,8 @@ CATEGORIES: dict[str, set] = {
     "driver.sex": {"female", "male"},
     "driver.skin_type": {1, 2, 3, 4, 5, 6},
     "driver.makeup": set(MAKEUP),
+    "driver.hair_style": set(HAIR_STYLES),
+    "driver.facial_hair": set(FACIAL_HAIR),
     "camera.mount": {"steering_column", "a_pillar", "rear_view_mirror", "center_stack", "cluster"},
     "lighting.dome_light": {"none", *lamps.KINDS},
     **{f"accessories.{slot}": {"none", *names} for slot, names in SLOTS.items()},
@@ -90,6 +98,7 @@ CATEGORIES: dict[str, set] = {
     "accessories.phone": {"none", *PHONE_POSITIONS},
     "clip.fps": {30, 60},
     "behaviour.glance_movement": {"lizard", "owl", "body_lean"},
+    "driving.context": set(DRIVING_CONTEXTS),
     "body.hand_pose": set(HAND_POSES),
     "body.sleeves": set(SLEEVES),
     "body.clothing_colour": set(CLOTHING),
@@ -115,6 +124,11 @@ class Preset:
     @cached_property
     def design(self) -> "design.Design | None":
         return design.parse(self.data.get("design"), self.data)[0]
+
+    @property
+    def output(self) -> Mapping[str, Any]:
+        """How the camera images are stored (docs/presets.md); empty: lossless PNG."""
+        return self.data.get("output") or {}
 
     @property
     def is_clips(self) -> bool:
@@ -145,29 +159,95 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def load(name_or_path: str) -> Preset:
-    path = resolve_path(name_or_path)
-    shown = display(path)
+def read_mapping(path: Path, expected: str) -> dict[str, Any]:
+    """A YAML file read safely (no tags, no code) that must hold a mapping; `expected`
+    says what it should hold, for the error."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserError(f"not valid YAML: {exc}", file=shown) from None
+        raise UserError(f"not valid YAML: {exc}", file=display(path)) from None
     if not isinstance(data, dict):
-        raise UserError("a preset must be a mapping of sections (name, description, sensor, cabin, ...)", file=shown)
+        raise UserError(f"expected a mapping ({expected})", file=display(path))
+    return data
+
+
+def load(name_or_path: str) -> Preset:
+    path = resolve_path(name_or_path)
+    return checked(read_mapping(path, "a preset's sections: name, description, sensor, cabin, ..."), path)
+
+
+def with_overrides(preset: Preset, mount: str | None = None, sensor: str | None = None,
+                   renderer: str | None = None, image_format: str | None = None,
+                   quality: int | None = None) -> Preset:
+    """The preset with the command line's or the Kit window's choices in place (None
+    keeps the preset's): every frame's camera on `mount`, the catalogue's `sensor`
+    (cabin_synth.sensor.catalogue), the `renderer`, the stored images' `image_format`
+    and `quality`; checked as a loaded preset is. dataset.json records the result
+    (and its digest): the pixels depend on these."""
+    data = dict(preset.data)
+    if mount is not None:
+        data["camera"] = dict(data["camera"], mount=mount)
+    if sensor is not None:
+        data["sensor"] = {"preset": sensor}
+    if renderer is not None:
+        data["render"] = dict(data.get("render") or {}, renderer=renderer)
+    output = {key: value for key, value in (("image_format", image_format), ("quality", quality)) if value is not None}
+    if output:
+        data["output"] = dict(data.get("output") or {}, **output)
+    return preset if data == preset.data else checked(data, preset.path)
+
+
+def checked(data: dict[str, Any], path: Path) -> Preset:
+    """A preset's data, its sensor expanded from the catalogue, checked against the
+    schema and the rules (UserError naming the file and fields otherwise)."""
+    shown = display(path)
     try:
         data = dict(data, sensor=catalogue.expand(data.get("sensor")))
     except KeyError as exc:
         raise UserError(f"invalid preset: {exc.args[0]}", file=shown) from None
+    return _checked(data, path)
+
+
+def with_fields(preset: Preset, values: Mapping[str, Any]) -> Preset:
+    """The preset with these fields ('section.field' -> value or distribution) set,
+    checked again. A field set here leaves the design, its condition and its
+    correlation group: the value given wins."""
+    data = copy.deepcopy(dict(preset.data))
+    for name, spec in values.items():
+        section, _, key = name.partition(".")
+        data[section] = dict(data.get(section) or {}, **{key: spec})
+    if data.get("design"):
+        factors = [f for f in data["design"]["factors"] if (f if isinstance(f, str) else f["field"]) not in values]
+        data["design"] = dict(data["design"], factors=factors)
+        if not factors:
+            del data["design"]
+    if data.get("conditional"):
+        data["conditional"] = {k: v for k, v in data["conditional"].items() if k not in values}
+    if data.get("correlated"):
+        data["correlated"] = [g for g in map(lambda g: _without(g, values), data["correlated"]) if len(g["fields"]) > 1]
+    return _checked(data, preset.path)
+
+
+def _without(group: Mapping[str, Any], names) -> dict[str, Any]:
+    """A correlated group less the given fields (and their rows and columns of a full matrix)."""
+    keep = [i for i, f in enumerate(group["fields"]) if f not in names]
+    r = group["correlation"]
+    return dict(group, fields=[group["fields"][i] for i in keep],
+                correlation=r if isinstance(r, (int, float)) else [[r[i][j] for j in keep] for i in keep])
+
+
+def _checked(data: dict[str, Any], path: Path) -> Preset:
     problems = _nonfinite_errors(data) or schemas.errors("preset", data)
     try:
         problems = problems or (_asset_errors(data, path) or _range_errors(data) + _distortion_errors(data["sensor"])
-                                or _seat_errors(data) or _link_errors(data))
+                                + _lens_errors(data["sensor"]) + _output_errors(data) + _shutter_errors(data)
+                                + _exposure_errors(data) or _seat_errors(data) or _link_errors(data))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         # A shape the schema lets through and a check does not expect: still the preset's fault.
         raise UserError(f"invalid preset: a value has a shape the checks cannot read ({type(exc).__name__}: {exc}); "
-                        "compare it with docs/presets.md", file=shown) from None
+                        "compare it with docs/presets.md", file=display(path)) from None
     if problems:
-        raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=shown)
+        raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=display(path))
     return Preset(name=data["name"], path=path, data=data)
 
 
@@ -184,7 +264,7 @@ def _nonfinite_errors(node: Any, where: str = "") -> list[str]:
 
 def fields(data: Mapping[str, Any]) -> set[str]:
     """Every randomizer field 'section.field' of a preset (sections of scalars or distributions)."""
-    skip = {"name", "description", "sensor", "render", "design", "conditional", "correlated"}
+    skip = {"name", "description", "sensor", "render", "output", "design", "conditional", "correlated"}
     return {f"{s}.{k}" for s, v in data.items() if s not in skip and isinstance(v, Mapping) for k in v}
 
 
@@ -336,6 +416,22 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _exposure_errors(data: Mapping[str, Any]) -> list[str]:
+    nir = data["sensor"]["nir"]
+    auto = nir.get("auto_exposure")
+    if auto is None:
+        return []
+    problems = []
+    if auto["min_exposure_us"] > nir["exposure_us"]:
+        problems.append(f"'sensor.nir.auto_exposure.min_exposure_us': {auto['min_exposure_us']} is longer than "
+                        f"'sensor.nir.exposure_us' ({nir['exposure_us']}), the longest exposure")
+    fps = (data.get("clip") or {}).get("fps")
+    if fps is not None and fps != auto["frame_rate_hz"]:
+        problems.append(f"'sensor.nir.auto_exposure.frame_rate_hz': {auto['frame_rate_hz']} differs from 'clip.fps' "
+                        f"({fps}); the exposure loop steps once per clip frame")
+    return problems
+
+
 def _distortion_errors(sensor: Mapping[str, Any]) -> list[str]:
     from ..scene.distortion import MODELS, monotonic_up_to
 
@@ -352,6 +448,53 @@ def _distortion_errors(sensor: Mapping[str, Any]) -> list[str]:
     if not monotonic_up_to(d["model"], d["coefficients"], corner):
         return ["'sensor.distortion.coefficients': the lens folds the image before its corners "
                 "(the distorted radius must grow with the field angle out to the corners)"]
+    return []
+
+
+def _lens_errors(sensor: Mapping[str, Any]) -> list[str]:
+    """What the schema cannot say about the lens: it must focus beyond its own focal
+    length, and the barrel clips the aperture further out than it starts to."""
+    problems = []
+    if sensor.get("focus_distance_m", math.inf) * 1e3 <= sensor["focal_length_mm"]:
+        problems.append(f"'sensor.focus_distance_m': {sensor['focus_distance_m']} m is not beyond the focal length "
+                        f"({sensor['focal_length_mm']} mm): a lens cannot focus there")
+    vignetting = (sensor.get("optics") or {}).get("vignetting") or {}
+    if "mechanical_onset_deg" in vignetting and vignetting["mechanical_half_deg"] <= vignetting["mechanical_onset_deg"]:
+        problems.append("'sensor.optics.vignetting.mechanical_half_deg': must be larger than mechanical_onset_deg "
+                        f"({vignetting['mechanical_half_deg']} <= {vignetting['mechanical_onset_deg']} degrees)")
+    return problems
+
+
+def _shutter_errors(data: Mapping[str, Any]) -> list[str]:
+    """Exposure over time needs a clip's motion, and must fit in its frame period."""
+    shutter = data["sensor"].get("shutter")
+    if shutter is None:
+        return []
+    if "clip" not in data:
+        return ["'sensor.shutter': exposure over time needs motion, which only clip presets have (no clip section)"]
+    period_ms = 1e3 / data["clip"]["fps"]
+    problems = []
+    if shutter.get("rgb_max_exposure_ms", 0) > period_ms:
+        problems.append(f"'sensor.shutter.rgb_max_exposure_ms': {shutter['rgb_max_exposure_ms']} ms is longer than "
+                        f"the frame period at {data['clip']['fps']} fps ({period_ms:.2f} ms)")
+    readout_ms = shutter.get("rgb_line_time_us", 0) * 1e-3 * data["sensor"]["height"]
+    if readout_ms > period_ms:
+        problems.append(f"'sensor.shutter.rgb_line_time_us': reading {data['sensor']['height']} rows takes "
+                        f"{readout_ms:.2f} ms, longer than the frame period at {data['clip']['fps']} fps "
+                        f"({period_ms:.2f} ms)")
+    return problems
+
+
+def _output_errors(data: Mapping[str, Any]) -> list[str]:
+    """Lossy formats hold 8 bits a sample, and only they take a quality."""
+    output = data.get("output") or {}
+    image_format = output.get("image_format", "png")
+    bits = data["sensor"]["nir"]["bit_depth"]
+    if image_format != "png" and bits > 8:
+        return [f"'output.image_format': {image_format} holds 8 bits a sample, but 'sensor.nir.bit_depth' is {bits}: "
+                "use png, or an 8-bit NIR sensor"]
+    if image_format == "png" and "quality" in output:
+        return ["'output.quality': png is lossless and takes no quality; give image_format jpeg or webp with it"]
     return []
 
 

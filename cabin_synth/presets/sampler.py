@@ -17,6 +17,7 @@ from ..body.params import BodyParams
 from ..body.poses import HAND_HELD
 from ..driver import Identity, sample_identity
 from ..scene.accessories import Accessories
+from ..scene.placement import CLEARANCE_M
 from ..scene.solar import sun_in_vehicle
 from . import dependencies
 from .distributions import draw, quantile
@@ -74,6 +75,7 @@ class FrameParams:
     seat_travel_mm: tuple[float, float] = (0.0, 0.0)   # fore-aft (+X), height (+Z) from the stature rule's seat
     body: BodyParams = BodyParams()              # preset section 'body' (optional; defaults otherwise)
     environment: Environment = Environment()     # preset section 'environment' (optional; defaults otherwise)
+    camera_clearance_m: float = CLEARANCE_M      # static parts stay out of this depth of the view (scene/placement.py)
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -149,7 +151,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
     # make-up draws from its own stream, and only when the preset names it
     makeup = str(field("driver", "makeup")) if "makeup" in preset.section("driver") else "none"
     identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin,
-                               makeup=makeup)
+                               makeup=makeup, **fixed_identity(preset, field))
     drawn.append(identity)
     return FrameParams(
         seed=seed,
@@ -176,7 +178,17 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
                              for k in ("fore_aft_mm", "height_mm")),
         body=body,
         environment=sample_environment(preset, field, stream(seed, index, "environment.layout")),
+        camera_clearance_m=float(field("camera", "clearance_m")) if "clearance_m" in preset.section("camera")
+        else CLEARANCE_M,
     )
+
+
+def fixed_identity(preset: Preset, field: Callable[[str, str], Any]) -> dict[str, Any]:
+    """The optional driver fields that fix what the identity model would draw:
+    stature_percentile, hair_style, facial_hair (docs/presets.md)."""
+    given = preset.section("driver")
+    kinds = {"stature_percentile": float, "hair_style": str, "facial_hair": str}
+    return {name: kind(field("driver", name)) for name, kind in kinds.items() if name in given}
 
 
 def sample_body(preset: Preset, field: Callable[[str, str], Any]) -> BodyParams:

@@ -6,7 +6,8 @@ SceneView (plain arrays read from the USD stage), the composed stage itself
 (renderers that import USD, such as Cycles) and the frame's seed for
 renderers that sample. Every renderer returns the same buffers (see Buffers);
 labels never ask a renderer, tests compare the two. `make_renderer` picks one
-from a preset's `render` section.
+from a preset's `render` section. RENDERERS names the embedded ones, which run
+in any Python (Cycles with its extra); the Kit extension adds RTX (cabin_synth.omni).
 """
 
 from typing import Any, Mapping

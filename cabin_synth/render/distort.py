@@ -82,7 +82,8 @@ def remap(buffers: Buffers, mu: np.ndarray, mv: np.ndarray) -> Buffers:
 
     return Buffers(rgb=bilinear(buffers.rgb), nir=bilinear(buffers.nir),
                    depth=np.where(inside, buffers.depth[nj, ni], 0.0).astype(np.float32),
-                   instance=np.where(inside, buffers.instance[nj, ni], 0).astype(np.int32))
+                   instance=np.where(inside, buffers.instance[nj, ni], 0).astype(np.int32),
+                   nir_illuminators=None if buffers.nir_illuminators is None else bilinear(buffers.nir_illuminators))
 
 
 def render(renderer, view: SceneView, stage=None, sampling_seed: int = 0) -> Buffers:

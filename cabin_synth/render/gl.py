@@ -93,7 +93,7 @@ uniform sampler2D sun_filter;
 uniform sampler2D ill_depth;
 uniform sampler2D ill_filter;
 uniform int use_filters;       // 0: no see-through surface filters any light this frame
-uniform int n_tiles;           // shadow tiles: the illuminators', then the lamps'
+uniform int n_tiles;           // shadow tiles: the illuminators', then the lamps that cast shadows'
 uniform int n_lamp;
 uniform vec3 lamp_pos[MAX_LAMP];
 uniform vec3 lamp_axis[MAX_LAMP];
@@ -101,6 +101,7 @@ uniform vec4 lamp[MAX_LAMP];   // on-axis luminous intensity per linear RGB chan
 uniform float lamp_exp[MAX_LAMP];
 uniform mat3 lamp_R[MAX_LAMP];
 uniform vec3 lamp_map[MAX_LAMP];
+uniform int lamp_tile[MAX_LAMP];   // shadow tile of each lamp, -1: it casts none
 
 // (visible, NIR) share of the sun that reaches p: 0 in shadow, the filters' product behind glasses.
 // The sun is a disc SUN_DIAMETER wide: a blocker at distance d casts a penumbra d * SUN_DIAMETER
@@ -177,6 +178,12 @@ float ill_reach(int k, vec3 p, vec3 n) {
     return tile_reach(k, ill_pos[k], ill_R[k], ill_map[k], p, n).y;
 }
 
+// (visible, NIR) share of lamp k's light that reaches p: its shadow tile's, or all of it
+// for a lamp that casts no shadows (UsdLux shadow:enable false).
+vec2 lamp_shadow(int k, vec3 p, vec3 n) {
+    return lamp_tile[k] < 0 ? vec2(1.0) : tile_reach(lamp_tile[k], lamp_pos[k], lamp_R[k], lamp_map[k], p, n);
+}
+
 // Lamp k's on-axis-normalised irradiance cos^m(theta) cos(incidence) / d^2 at p
 // (multiply by its intensities), shadowed and filtered per band: (visible, NIR); the shadow
 // lookup offsets along n_shadow, the mesh's own normal where a normal map tilts n.
@@ -186,7 +193,7 @@ vec2 lamp_reach(int k, vec3 p, vec3 n, vec3 n_shadow) {
     vec3 l = to_lamp * inversesqrt(d2);
     float g = pow(max(dot(-l, lamp_axis[k]), 0.0), lamp_exp[k]) * max(dot(n, l), 0.0) / d2;
     if (g <= 0.0) return vec2(0.0);
-    return g * tile_reach(n_ill + k, lamp_pos[k], lamp_R[k], lamp_map[k], p, n_shadow);
+    return g * lamp_shadow(k, p, n_shadow);
 }
 
 // Irradiance (W/m^2) on a surface facing the illuminator, before shadows.
@@ -230,7 +237,7 @@ flat in int v_instance;
 in float v_occlusion;
 in vec3 v_fibre;
 layout(location = 0) out vec4 out_radiance;   // linear RGB radiance, NIR radiance
-layout(location = 1) out vec4 out_geometry;   // camera Z, instance id
+layout(location = 1) out vec4 out_geometry;   // camera Z, instance id, the illuminators' part of the NIR radiance
 void main() {
     vec4 m = texelFetch(materials, ivec2(v_instance, 0), 0);
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
@@ -316,6 +323,7 @@ void main() {
     float nir = m.a / PI * (e_ill + daylight.z * sun * sun_t.y + daylight.w * sky + e_lamp_nir) + optics.b / PI * retro
               + s_ill + daylight.z * s_sun * sun_t.y + daylight.w * s_sky + s_lamp_nir;
     out_radiance = vec4(rgb, nir) + glow;
+    out_geometry = vec4(v_zcam, float(v_instance), m.a / PI * e_ill + optics.b / PI * retro + s_ill, 1.0);
 }
 """
 
@@ -371,7 +379,7 @@ void lens_glare(vec4 optics) {
         nir += F * e * d_ill * d_ill / (d * d) * ill_reach(k, v_pos, n) * intr.x * intr.y * g;
     }
     out_radiance = vec4(0.0, 0.0, 0.0, nir);
-    out_geometry = vec4(0.0);
+    out_geometry = vec4(0.0, 0.0, nir, 0.0);
 }
 void main() {
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
@@ -388,6 +396,7 @@ void main() {
         float e = ill_irradiance(k, v_pos, l) * ill_reach(k, v_pos, n);
         nir += e * lobe(n, l, v, sigma, optics.a, cosv);
     }
+    float led = nir;
     vec2 sun_t = sun_reach(v_pos, n);
     float s = lobe(n, sun_dir, v, sigma, optics.a, cosv);
     vec3 rgb = vec3(daylight.x * sun_t.x * s);
@@ -397,12 +406,12 @@ void main() {
         // Irradiance on a surface facing the lamp, per unit of its on-axis intensity.
         float e = pow(max(dot(-l, lamp_axis[k]), 0.0), lamp_exp[k]) / dot(to_lamp, to_lamp);
         if (e <= 0.0) continue;
-        vec2 g = e * tile_reach(n_ill + k, lamp_pos[k], lamp_R[k], lamp_map[k], v_pos, n) * lobe(n, l, v, sigma, optics.a, cosv);
+        vec2 g = e * lamp_shadow(k, v_pos, n) * lobe(n, l, v, sigma, optics.a, cosv);
         rgb += lamp[k].rgb * g.x;
         nir += lamp[k].a * g.y;
     }
     out_radiance = vec4(rgb, nir + daylight.z * sun_t.y * s);
-    out_geometry = vec4(0.0);
+    out_geometry = vec4(0.0, 0.0, led, 0.0);
 }
 """
 
@@ -417,7 +426,7 @@ void main() {
     if (!gl_FrontFacing) discard;
     vec4 optics = texelFetch(materials, ivec2(v_instance, 1), 0);
     out_radiance = vec4(optics.rrr, optics.g);
-    out_geometry = vec4(1.0);
+    out_geometry = vec4(1.0, 1.0, optics.g, 1.0);
 }
 """
 
@@ -512,7 +521,7 @@ void main() {
 """
 
 MAX_ILLUMINATORS = 8
-MAX_LAMPS = 2
+MAX_LAMPS = 3   # the dome lamp and the two screens
 # A lamp on the headliner sees a seated driver's eyes 51-70 degrees off its axis
 # (1.55-1.95 m statures, docs/sensors.md): its map reaches 72 degrees (tangent 3),
 # where its Lambertian beam still has 0.32 of its peak. Wider costs texel size.
@@ -800,7 +809,8 @@ class GLRenderer:
         n_lamp = len(view.lamps)
         if n_lamp > MAX_LAMPS:
             raise UserError(f"the renderer takes at most {MAX_LAMPS} lit cabin lamps, got {n_lamp}")
-        n_tiles = n_ill + n_lamp
+        shadowed = [k for k, lamp in enumerate(view.lamps) if lamp.shadows]
+        n_tiles = n_ill + len(shadowed)
         table = material_table(view)
         spheres, lenses = specular_parts(view, table)
         tri_id = view.instance_ids[view.triangles[:, 0]]
@@ -882,7 +892,7 @@ class GLRenderer:
         lamp_R = [_frame_rows(lamp.axis) for lamp in view.lamps]
         lamp_map = [self._ill_frustum(R, lamp.position, receivers, LAMP_MAX_TAN) for R, lamp in zip(lamp_R, view.lamps)]
         points = [(ill.position, R, m) for ill, R, m in zip(view.illuminators, ill_R, ill_map)]
-        points += [(lamp.position, R, m) for lamp, R, m in zip(view.lamps, lamp_R, lamp_map)]
+        points += [(view.lamps[k].position, lamp_R[k], lamp_map[k]) for k in shadowed]
         for k, (position, R, m) in enumerate(points):
             self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), R,
                               position, (m[0], m[1], 1.0, cam.far_m), shadow_opaque, light_filter)
@@ -918,6 +928,8 @@ class GLRenderer:
             "lamp_exp": pad([[lamp.exponent] for lamp in view.lamps], 1, MAX_LAMPS),
             "lamp_R": pad([np.asarray(R, float).T.ravel() for R in lamp_R], 9, MAX_LAMPS),
             "lamp_map": pad(lamp_map, 3, MAX_LAMPS),
+            "lamp_tile": np.array([n_ill + shadowed.index(k) if k in shadowed else -1 for k in range(len(view.lamps))]
+                                  + [-1] * (MAX_LAMPS - len(view.lamps)), np.int32).tobytes(),
         }
         for prog in (self.program, self.glint_program, self.filter_program, self.sky_program):
             for name, value in uniforms.items():
@@ -972,4 +984,5 @@ class GLRenderer:
             nir=np.ascontiguousarray(radiance[..., 3]),
             depth=np.ascontiguousarray(geometry[..., 0]),
             instance=np.rint(geometry[..., 1]).astype(np.int32),
+            nir_illuminators=np.ascontiguousarray(geometry[..., 2]),
         )

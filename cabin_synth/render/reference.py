@@ -184,6 +184,7 @@ def render_reference(view: SceneView) -> Buffers:
         e_ill += e
         retro += e * np.exp(-(alpha / RETRO_ANGLE_RAD) ** 2)
         s_ill += e * brdf(l)
+    led = rho / np.pi * e_ill + retro_strength / np.pi * retro + s_ill
 
     e_lamp = np.zeros((len(pos), 3))
     s_lamp = np.zeros((len(pos), 4))
@@ -208,13 +209,15 @@ def render_reference(view: SceneView) -> Buffers:
         rgb_out, nir_out = outdoor_radiance(view, nrm[outside], albedo[outside], rho[outside])
         rgb_hit[outside], nir_hit[outside] = rgb_out + glow[outside, :3], nir_out + glow[outside, 3]
     rgb[hit], nir[hit] = rgb_hit, nir_hit
+    nir_illuminators = np.zeros((H, W), np.float32)
+    nir_illuminators[hit] = np.where(outside, 0.0, led)     # the illuminators light nothing outside
     depth = np.where(hit, zbuf, 0.0).astype(np.float32)
     instance = np.zeros((H, W), np.int32)
     instance[hit] = inst
     if view.dome is not None:
         _sky(view, ~hit, rgb, nir, instance)
-    _filter(view, pc, uv, zbuf, rgb, nir)
-    return Buffers(rgb=rgb, nir=nir, depth=depth, instance=instance)
+    _filter(view, pc, uv, zbuf, rgb, nir, nir_illuminators)
+    return Buffers(rgb=rgb, nir=nir, depth=depth, instance=instance, nir_illuminators=nir_illuminators)
 
 
 def outdoor_radiance(view: SceneView, nrm: np.ndarray, albedo: np.ndarray, rho: np.ndarray):
@@ -246,7 +249,7 @@ def _sky(view: SceneView, empty: np.ndarray, rgb, nir, instance) -> None:
     rgb[v, u], nir[v, u], instance[v, u] = L_rgb, L_nir, dome.id
 
 
-def _filter(view: SceneView, pc, uv, zbuf, rgb, nir) -> None:
+def _filter(view: SceneView, pc, uv, zbuf, rgb, nir, nir_illuminators) -> None:
     """See-through parts multiply what lies behind them by their transmittance, once per
     face turned to the camera (gl.py's filter pass: front faces, counter-clockwise in
     window coordinates, whose rows run opposite to v)."""
@@ -269,3 +272,4 @@ def _filter(view: SceneView, pc, uv, zbuf, rgb, nir) -> None:
         behind = cover.inside & (zz < zbuf[rows, cols])
         rgb[rows, cols][behind] *= T[k][0]
         nir[rows, cols][behind] *= T[k][1]
+        nir_illuminators[rows, cols][behind] *= T[k][1]

@@ -29,6 +29,7 @@ from ..labels.raycast import hit_t
 from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lighting import CABIN_SKY_VIEW
 from ..scene.materials import RETRO_ANGLE_RAD, Material
+from . import textures
 from .specular import FIBRE_PRIMVAR, HAIR_SHIFT_RAD, HAIR_WIDTH_RAD
 from .view import SceneView
 
@@ -277,11 +278,13 @@ class MaterialBuilder:
         the UsdUVTexture's scale plus its bias, looked up at the mesh's st."""
         image = self.bpy.data.images.get(binding.image.key)
         if image is None:
-            pixels = binding.image.levels[0]   # (h, w, 4) linear, bottom row first, as Blender stores them
-            image = self.bpy.data.images.new(binding.image.key, pixels.shape[1], pixels.shape[0], alpha=True,
-                                             float_buffer=True)
+            level = binding.image.levels[0]   # (h, w, the file's channels) linear, bottom row first
+            h, w = level.shape[:2]
+            # as Blender stores images: four channels, bottom row first
+            pixels = textures.expand(level.reshape(h * w, -1)).astype(np.float32)
+            image = self.bpy.data.images.new(binding.image.key, w, h, alpha=True, float_buffer=True)
             image.colorspace_settings.name = "Non-Color"
-            image.pixels.foreach_set(pixels.astype(np.float32).ravel())
+            image.pixels.foreach_set(pixels.ravel())
         uv = nodes.new("ShaderNodeUVMap")
         uv.uv_map = binding.st
         lookup = nodes.new("ShaderNodeTexImage")

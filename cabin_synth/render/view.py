@@ -14,6 +14,7 @@ import numpy as np
 from pxr import Usd, UsdGeom, UsdLux, UsdSemantics, UsdShade
 
 from ..errors import UserError
+from ..scene.cabin import fan_triangles
 from ..scene.camera import R_USDCAM_CV, Camera
 from ..scene.lamps import LAMBERT_EXPONENT, blackbody_rgb
 from ..scene.materials import Material
@@ -25,6 +26,8 @@ from .specular import FIBRE_PRIMVAR
 # NIR reflectance at the view's band (cabin_synth.scene.textures).
 TEXTURED_INPUTS = ("diffuseColor", "roughness", "normal", "emissiveColor", "nir")
 SKY_PRIM = "/World/Lights/Sky"
+# NIR reflectance of a material that authors none (cabin_synth:nir_reflectance_<band>).
+DEFAULT_NIR_REFLECTANCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,13 @@ class Illuminator:
 
 @dataclass(frozen=True)
 class Lamp:
-    """A cabin lamp (dome/map light): a point source with a cos^m beam in RGB and NIR."""
+    """A cabin lamp (dome/map light) or a lit screen: a point source with a cos^m beam in RGB and NIR."""
     position: np.ndarray    # (3,) vehicle frame
     axis: np.ndarray        # (3,) unit, beam axis
     rgb_cd: np.ndarray      # (3,) on-axis luminous intensity per linear sRGB channel, cd
     nir_w_sr: float         # on-axis radiant intensity in the NIR camera's band, W/sr
     exponent: float         # cos^m beam exponent (1: Lambertian)
+    shadows: bool = True    # UsdLux shadow:enable (a screen, a broad source, casts none: docs/cabins.md)
 
 
 @dataclass(frozen=True)
@@ -112,12 +116,7 @@ class SceneView:
 
 def _triangulate(counts: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Fan-triangulate polygons given USD's faceVertexCounts/faceVertexIndices."""
-    if np.all(counts == 3):
-        return indices.reshape(-1, 3)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    tris = [np.stack([np.full(c - 2, indices[s]), indices[s + 1:s + c - 1], indices[s + 2:s + c]], axis=1)
-            for s, c in zip(starts, counts) if c >= 3]
-    return np.concatenate(tris)
+    return fan_triangles(counts, indices)[0].astype(indices.dtype)
 
 
 def vertex_normals(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
@@ -198,7 +197,8 @@ def _material(prim: Usd.Prim) -> Material:
     # Only an opaque surface with an authored index has a glossy lobe (materials.Material.glossy);
     # hair's sheen is its fibres' (cabin_synth.render.specular).
     rough = shader.GetInput("roughness").Get() if ior and opacity >= 1.0 and not fibre and shader.GetInput("roughness") else None
-    return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", 0.3), custom("nir_reflectance_940", 0.3),
+    return Material(tuple(float(c) for c in color), custom("nir_reflectance_850", DEFAULT_NIR_REFLECTANCE),
+                    custom("nir_reflectance_940", DEFAULT_NIR_REFLECTANCE),
                     opacity, custom("visible_transmittance", clear), custom("nir_transmittance_850", clear),
                     custom("nir_transmittance_940", clear), float(ior or 0.0), custom("retroreflectance", 0.0),
                     tuple(float(c) for c in emissive) if emissive is not None else (0.0, 0.0, 0.0),
@@ -273,7 +273,8 @@ class StageReader:
         # Semantic labels are composed once; frames only change points, transforms,
         # visibility and material values.
         self._semantics = {m.GetPath(): _semantic(m.GetPrim()) for m in self._meshes}
-        self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight)]
+        # Cabin lamps and screens: lights the scene switches on and off.
+        self._lamps = [p for p in stage.Traverse() if p.IsA(UsdLux.DiskLight) or p.IsA(UsdLux.RectLight)]
         # Ambient occlusion (the head and the eyes): cabin_synth.scene.skin.
         self._occlusion = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar("cabin_synth:occlusion")}
         self._fibre = {m.GetPath() for m in self._meshes if UsdGeom.PrimvarsAPI(m).HasPrimvar(FIBRE_PRIMVAR)}
@@ -415,11 +416,11 @@ class StageReader:
         )
 
     def _lit_lamps(self, cache: UsdGeom.XformCache):
-        """Cabin lamps that are on, with the colour of their colour temperature."""
+        """Cabin lamps and screens that are on, in their colour (a lamp's colour temperature)."""
         for prim in self._lamps:
             if not prim.GetAttribute("cabin_synth:on").Get():
                 continue
-            light = UsdLux.DiskLight(prim)
+            light = UsdLux.LightAPI(prim)
             M = np.asarray(cache.GetLocalToWorldTransform(prim))
             tint = (blackbody_rgb(float(light.GetColorTemperatureAttr().Get()))
                     if light.GetEnableColorTemperatureAttr().Get() else np.ones(3))
@@ -427,4 +428,5 @@ class StageReader:
                        rgb_cd=float(prim.GetAttribute("cabin_synth:luminous_intensity_cd").Get()) * tint
                        * np.asarray(light.GetColorAttr().Get(), float),
                        nir_w_sr=float(prim.GetAttribute("cabin_synth:radiant_intensity_w_sr").Get()),
-                       exponent=LAMBERT_EXPONENT)   # a DiskLight emits as a Lambertian surface
+                       exponent=LAMBERT_EXPONENT,   # disc and rectangle lights emit as Lambertian surfaces
+                       shadows=UsdLux.ShadowAPI(prim).GetShadowEnableAttr().Get() is not False)

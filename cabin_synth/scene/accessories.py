@@ -216,6 +216,18 @@ def phone_poses(cabin: CabinInfo, surfaces: np.ndarray, rim_radius: float) -> di
     }
 
 
+def stage_phone_poses(stage: Usd.Stage, root: str, cabin: CabinInfo) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """phone_poses of the cabin composed at `root` of `stage`, from its surfaces and its wheel rim."""
+    rim = UsdGeom.Mesh(stage.GetPrimAtPath(f"{root}/SteeringWheel/Rim")).GetExtentAttr().Get()
+    return phone_poses(cabin, cabin_surfaces(stage, root), float(rim[1][0]))
+
+
+def lens_material(name: str, lens: str | None):
+    """The lens material of eyewear `name` with lens variant `lens` (None: not eyewear)."""
+    lens_mats = [m for _, label, m in SPECS[name].parts if label == "lens"]
+    return MATERIALS[dict(SPECS[name].lens_variants).get(lens, lens_mats[0])] if lens_mats else None
+
+
 def worn_labels(acc: Accessories, geometry) -> list[dict]:
     """The accessories of a frame with their parameters (frame label 'accessories')."""
     out = []
@@ -223,9 +235,8 @@ def worn_labels(acc: Accessories, geometry) -> list[dict]:
         S, t = fit_transform(slot, geometry)
         item = {"slot": slot, "name": name, "prim": f"/World/Driver/Accessories/{head_prim_name(name, lens)}",
                 "fit": {"scale": np.diag(S).tolist(), "translation_head_m": t.tolist()}}
-        lens_mats = [m for _, label, m in SPECS[name].parts if label == "lens"]
-        if lens_mats:
-            mat = MATERIALS[dict(SPECS[name].lens_variants).get(lens, lens_mats[0])]
+        mat = lens_material(name, lens)
+        if mat is not None:
             item["lens"] = {"variant": lens, "visible_transmittance": mat.visible_t,
                             "nir_transmittance_850": mat.nir_t_850, "nir_transmittance_940": mat.nir_t_940}
         out.append(item)

@@ -1,8 +1,9 @@
 """Read the cabin assets (usd_assets/cabins/*.usda) into plain data.
 
 No rendering here: :func:`read_cabin` returns the anchors a scene needs (camera
-mounts, design eye point, seat H-point, steering-wheel hub and axis) and the
-gaze-zone triangles, all in the vehicle frame of docs/conventions.md.
+mounts, design eye point, seat H-point, steering-wheel hub and axis), the
+gaze-zone triangles and the triangles of the parts that never move, all in the
+vehicle frame of docs/conventions.md.
 
 The vehicle frame is the cabin root prim's local frame (``/Cabin`` in the asset,
 or wherever the asset is referenced, e.g. ``/World/Cabin``).  The scene
@@ -41,6 +42,9 @@ class CabinInfo:
     # snake_case zone name -> (M, 3, 3) triangles of the zone's glance target (its "Target"
     # GeomSubset: the screen, mirror glass, lid...), a part of zones[name]; all of it without one
     zone_targets: dict[str, np.ndarray]
+    # (S, 3, 3) triangles of every cabin part that never moves (all but the steering wheel and the
+    # guide-purpose zones), vehicle frame: what a camera module must keep clear of (scene/placement.py)
+    static_triangles: np.ndarray
 
 
 def _cabins_dir() -> pathlib.Path:
@@ -91,17 +95,22 @@ def _select_drive(stage: Usd.Stage, prim: Usd.Prim, drive: str) -> None:
         prim.GetVariantSets().GetVariantSet("drive").SetVariantSelection(drive)
 
 
-def mesh_triangles(mesh: UsdGeom.Mesh, to_vehicle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T,3,3) triangles of a mesh's polygons, fanned from each one's first vertex and
-    moved by the row-vector 4x4 `to_vehicle`, and (T,) the polygon each came from."""
-    points = np.asarray(mesh.GetPointsAttr().Get(), float) @ to_vehicle[:3, :3] + to_vehicle[3, :3]
-    counts = np.asarray(mesh.GetFaceVertexCountsAttr().Get(), int)
-    indices = np.asarray(mesh.GetFaceVertexIndicesAttr().Get(), int)
+def fan_triangles(counts: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T,3) point indices of USD polygons (faceVertexCounts, faceVertexIndices) fanned from
+    each one's first vertex, and (T,) the polygon each triangle came from."""
+    counts, indices = np.asarray(counts, np.int64), np.asarray(indices)
     fans = np.maximum(counts - 2, 0)
     face = np.repeat(np.arange(len(counts)), fans)
     first = np.repeat(np.cumsum(counts) - counts, fans)
     j = np.arange(len(face)) - np.repeat(np.cumsum(fans) - fans, fans) + 1
-    corners = np.stack([indices[first], indices[first + j], indices[first + j + 1]], axis=1)
+    return np.stack([indices[first], indices[first + j], indices[first + j + 1]], axis=1), face
+
+
+def mesh_triangles(mesh: UsdGeom.Mesh, to_vehicle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T,3,3) triangles of a mesh's polygons, fanned from each one's first vertex and
+    moved by the row-vector 4x4 `to_vehicle`, and (T,) the polygon each came from."""
+    points = np.asarray(mesh.GetPointsAttr().Get(), float) @ to_vehicle[:3, :3] + to_vehicle[3, :3]
+    corners, face = fan_triangles(mesh.GetFaceVertexCountsAttr().Get(), mesh.GetFaceVertexIndicesAttr().Get())
     return points[corners].reshape(-1, 3, 3), face
 
 
@@ -170,6 +179,10 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
             zones[str(zname)] = tris
             zone_targets[str(zname)] = tris[np.isin(face, target.GetIndicesAttr().Get())] if target else tris
 
+    static = [mesh_triangles(UsdGeom.Mesh(p), local_to_vehicle(p))[0] for p in Usd.PrimRange(prim)
+              if p.IsA(UsdGeom.Mesh) and UsdGeom.Imageable(p).ComputePurpose() != UsdGeom.Tokens.guide
+              and not p.GetPath().HasPrefix(wheel.GetPath())]
+
     seat = stage.GetPrimAtPath(f"{root}/DriverSeat")
     track = [seat.GetAttribute(f"cabin_synth:track_{axis}_mm").Get() for axis in ("fore_aft", "height")]
     if any(t is None for t in track):
@@ -186,4 +199,5 @@ def read_cabin(stage: Usd.Stage, root: str = "/Cabin", name: str = "", drive: st
         zones=zones,
         seat_track_mm=np.array(track, dtype=float),
         zone_targets=zone_targets,
+        static_triangles=np.concatenate(static) if static else np.zeros((0, 3, 3)),
     )

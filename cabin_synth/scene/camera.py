@@ -65,6 +65,15 @@ class Camera:
     def in_image(self, uv: np.ndarray) -> np.ndarray:
         return (uv[:, 0] >= -0.5) & (uv[:, 0] < self.width - 0.5) & (uv[:, 1] >= -0.5) & (uv[:, 1] < self.height - 0.5)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Camera":
+        """The camera a frame's labels record (to_dict)."""
+        K = np.asarray(d["K"], float)
+        return cls(int(d["width"]), int(d["height"]), K[0, 0], K[1, 1], K[0, 2], K[1, 2],
+                   np.asarray(d["R_cam_vehicle"], float), np.asarray(d["t_cam_vehicle"], float),
+                   distortion_model=d["distortion"]["model"],
+                   distortion_coeffs=tuple(float(c) for c in d["distortion"]["coefficients"]))
+
     def to_dict(self) -> dict:
         return {
             "width": self.width, "height": self.height,

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from pxr import Kind, Sdf, Usd, UsdGeom, UsdLux, UsdShade, Vt
 
-from ..assets.cabins import MeshData, box
+from ..assets.meshes import MeshData, box
 from ..dataset.writer import tmp_name
 from . import sky, world
 from .materials import Material

@@ -25,8 +25,9 @@ from ..body.anchors import BodyAnchors, body_anchors
 from ..body.build import BodyGeometry, body_topology
 from ..driver import DriverGeometry, uvs
 from ..render.specular import FIBRE_PRIMVAR
+from ..sensor.optics import focus_distance_m
 from . import accessories as acc
-from . import road_lights, skin
+from . import road_lights, screens, skin
 from .cabin import CabinInfo, cabin_asset_path, read_cabin
 from .camera import R_USDCAM_CV
 from .lamps import LampOutput
@@ -156,6 +157,7 @@ class Scene:
             UsdGeom.XformCache().GetLocalToWorldTransform(self.dome_light.GetPrim()).ExtractTranslation())
         lens = UsdShade.MaterialBindingAPI(stage.GetPrimAtPath("/World/Cabin/DomeLamp/Lens")).ComputeBoundMaterial()[0]
         self._dome_lens = lens.ComputeSurfaceSource()[0]
+        self._screens = [_Screen.of(stage.GetPrimAtPath(f"/World/Cabin/Dashboard/{name}")) for name in SCREENS]
 
     def _compose_accessories(self) -> dict:
         """Reference every accessory once, hidden: frames only toggle visibility and
@@ -173,8 +175,7 @@ class Scene:
                 prim.GetPrim().GetVariantSets().GetVariantSet("lens").SetVariantSelection(lens)
             prim.MakeInvisible()
             ops[(slot, name, lens)] = (prim, prim.AddTransformOp())
-        rim = UsdGeom.Mesh(stage.GetPrimAtPath("/World/Cabin/SteeringWheel/Rim")).GetExtentAttr().Get()
-        poses = acc.phone_poses(self.cabin, acc.cabin_surfaces(stage, "/World/Cabin"), float(rim[1][0]))
+        poses = acc.stage_phone_poses(stage, "/World/Cabin", self.cabin)
         self.body_anchors: BodyAnchors = body_anchors(stage, "/World/Cabin", self.cabin, poses)
         for position, (R, t) in poses.items():
             anchor = UsdGeom.Xform.Define(stage, f"/World/Cabin/PhoneAnchors/{acc.root_name(position)}")
@@ -277,6 +278,9 @@ class Scene:
                         half_angle_deg=ill["half_angle_deg"], wavelength_nm=sensor["nir"]["wavelength_nm"])
 
         self._update_dome(dome, sensor["nir"]["wavelength_nm"])
+        white = screens.white_luminance(screens.ambient_lux(daylight))
+        for screen in self._screens:
+            screen.light_up(white, sensor["nir"]["wavelength_nm"])
 
     def _update_outdoors(self, daylight: Daylight, nir: dict, world: WorldLayout | None) -> None:
         """The light on the world outside (before the glass) and the world itself."""
@@ -330,17 +334,17 @@ class Scene:
 def write_lens(camera: UsdGeom.Camera, cam, sensor: dict) -> None:
     """Focal length and apertures in tenths of a stage unit, as UsdGeom.Camera defines
     them (the stage is in metres, so 3.6 mm is 0.036); the focus distance in stage units.
-    A sensor without a focus distance has no depth of field: fStop 0, which UsdGeom
-    defines as a pinhole (docs/sensors.md, The camera in USD)."""
+    A lens whose defocus is off (sensor.optics.defocus) has no depth of field: fStop 0,
+    which UsdGeom defines as a pinhole (docs/sensors.md, The camera in USD)."""
     tenths = 0.01 / UsdGeom.GetStageMetersPerUnit(camera.GetPrim().GetStage())   # one millimetre
     pitch_mm = sensor["pixel_pitch_um"] * 1e-3
     camera.GetFocalLengthAttr().Set(cam.fx * pitch_mm * tenths)
     camera.GetHorizontalApertureAttr().Set(cam.width * pitch_mm * tenths)
     camera.GetVerticalApertureAttr().Set(cam.height * pitch_mm * tenths)
     camera.GetClippingRangeAttr().Set(Gf.Vec2f(cam.near_m, cam.far_m))
-    focus = sensor.get("focus_distance_m")
-    camera.GetFStopAttr().Set(float(sensor["f_number"]) if focus else 0.0)
-    camera.GetFocusDistanceAttr().Set(float(focus) if focus else 0.0)
+    blurs = (sensor.get("optics") or {}).get("defocus", False)
+    camera.GetFStopAttr().Set(float(sensor["f_number"]) if blurs else 0.0)
+    camera.GetFocusDistanceAttr().Set(focus_distance_m(sensor))
     prim = camera.GetPrim()
     prim.CreateAttribute("cabin_synth:f_number", Sdf.ValueTypeNames.Float).Set(float(sensor["f_number"]))
     # UsdGeom.Camera has no lens distortion: documented custom attributes (docs/sensors.md).
@@ -356,6 +360,38 @@ def _write_st(mesh: UsdGeom.Mesh, uv) -> None:
     st.Set(Vt.Vec2fArray.FromNumpy(uv.values))
     if uv.indices is not None:
         st.SetIndices(Vt.IntArray.FromNumpy(uv.indices))
+
+
+# The cabin's screens: /World/Cabin/Dashboard/<name> holds a Screen mesh and its Light (docs/cabins.md).
+SCREENS = ("Cluster", "Infotainment")
+
+
+class _Screen:
+    """A screen's light and the emissive texture of its picture, lit together."""
+
+    def __init__(self, light: UsdLux.RectLight, surface: UsdShade.Shader, picture: UsdShade.Shader):
+        self.light, self.surface, self.picture = light, surface, picture
+
+    @classmethod
+    def of(cls, prim: Usd.Prim) -> "_Screen":
+        material = UsdShade.MaterialBindingAPI(prim.GetChild("Screen")).ComputeBoundMaterial()[0]
+        surface = material.ComputeSurfaceSource()[0]
+        picture = UsdShade.Shader(surface.GetInput("emissiveColor").GetConnectedSource()[0].GetPrim())
+        return cls(UsdLux.RectLight(prim.GetChild("Light")), surface, picture)
+
+    def light_up(self, white_nits: float, wavelength_nm: int) -> None:
+        """Full white at white_nits: the picture's texture scaled to it (its authored value the
+        mean glow), and the light at the picture's mean luminance; no NIR."""
+        prim = self.light.GetPrim()
+        mean_nits = white_nits * float(prim.GetAttribute("cabin_synth:picture_luminance").Get())
+        area = float(self.light.GetWidthAttr().Get()) * float(self.light.GetHeightAttr().Get())
+        self.light.GetIntensityAttr().Set(mean_nits)
+        self.picture.GetInput("scale").Set(Gf.Vec4f(white_nits, white_nits, white_nits, 1.0))
+        colour = np.asarray(self.light.GetColorAttr().Get(), float)
+        self.surface.GetInput("emissiveColor").Set(Gf.Vec3f(*(mean_nits * colour).tolist()))
+        prim.CreateAttribute("cabin_synth:on", Sdf.ValueTypeNames.Bool).Set(True)
+        prim.CreateAttribute("cabin_synth:wavelength_nm", Sdf.ValueTypeNames.Int).Set(int(wavelength_nm))
+        _set_custom(prim, luminous_intensity_cd=mean_nits * area, radiant_intensity_w_sr=0.0)
 
 
 def _look_name(material: str) -> str:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..assets.cabins import SPECS, MeshData, box, cylinder, hexa, merge
+from ..assets.cabins import SPECS
+from ..assets.meshes import MeshData, box, cylinder, hexa, merge
 
 if TYPE_CHECKING:   # the sampler's presets import this module's names
     from ..presets.sampler import Environment

@@ -33,3 +33,22 @@ def gaze_zone(soup: tuple[np.ndarray, tuple[str, ...]], origin: np.ndarray, dire
         return NO_ZONE, float("inf")
     i = next((i for i in hits if owner[i] not in SEE_THROUGH_ZONES), hits[0])
     return owner[i], float(t[i])
+
+
+def gaze_zones(soup: tuple[np.ndarray, tuple[str, ...]], origins: np.ndarray, directions: np.ndarray,
+               chunk: int = 256) -> list[str]:
+    """gaze_zone's zone for many rays (N,3) at once, by the same rule: the nearest
+    zone that is not glass, else the nearest glass zone, else NO_ZONE (ties: the
+    lower triangle index, as gaze_zone's stable sort gives)."""
+    tris, owner = soup
+    glass = np.array([o in SEE_THROUGH_ZONES for o in owner])
+    out: list[str] = []
+    for s in range(0, len(origins), chunk):
+        o, d = np.asarray(origins[s:s + chunk], float), np.asarray(directions[s:s + chunk], float)
+        n, m = len(o), len(tris)
+        t = hit_t(np.repeat(o, m, axis=0), np.repeat(d, m, axis=0), np.tile(tris, (n, 1, 1))).reshape(n, m)
+        solid = np.where(glass, np.inf, t)
+        pick = np.where(np.isfinite(solid.min(axis=1)), solid.argmin(axis=1), t.argmin(axis=1))
+        hit = np.isfinite(t[np.arange(n), pick])
+        out += [owner[i] if h else NO_ZONE for i, h in zip(pick, hit)]
+    return out

@@ -17,15 +17,22 @@ import numpy as np
 from ..scene.distortion import undistort
 
 _NOISE = dict(read_noise_e=5.0, dark_current_e_per_s=50.0, dsnu_e=2.0, prnu=0.01)
+# Auto-exposure and illuminator power control (sensor/exposure.py): a 30 fps camera whose
+# illuminators stay in IEC 62471's exempt group; docs/sensors.md gives the reasons.
+_AUTO = dict(target_level=0.35, min_exposure_us=20, max_gain=8, min_led_drive=0.05, frame_rate_hz=30,
+             eye_safety="exempt", loop_gain=0.5, max_step_stops=1.0)
 _RGB = dict(auto_exposure_target=0.18, full_well_e=8000, read_noise_e=3.0, channel_sensitivity=[0.55, 1.0, 0.7])
+# Fixed focus inside the driver's working range; the lens's own artefacts (docs/sensors.md, Optics).
+_LENS = dict(focus_distance_m=0.6, optics=dict(defocus=True, vignetting={"natural": True},
+                                               lateral_chromatic_aberration={"red": 4e-4, "blue": -4e-4}))
 
 SENSORS: dict[str, dict[str, Any]] = {
     # A 2 MP-class DMS camera: global shutter, 3.0 um pixels, 940 nm, short wide lens
     # with strong barrel distortion (OpenCV radial-tangential).
     "nir940_1600x1300": {
-        "width": 1600, "height": 1300, "focal_length_mm": 2.8, "pixel_pitch_um": 3.0, "f_number": 2.0,
+        "width": 1600, "height": 1300, "focal_length_mm": 2.8, "pixel_pitch_um": 3.0, "f_number": 2.0, **_LENS,
         "nir": dict(wavelength_nm=940, bandwidth_nm=50, exposure_us=500, quantum_efficiency=0.15,
-                    system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, **_NOISE),
+                    system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, auto_exposure=dict(_AUTO), **_NOISE),
         "rgb": dict(_RGB),
         "illuminators": [{"radiant_intensity_w_sr": 2.0, "half_angle_deg": 35, "offset_m": [0.0, 0.012, 0.0]}],
         "distortion": {"model": "radtan", "coefficients": [-0.28, 0.09, 0.0005, -0.0003, -0.012]},
@@ -33,18 +40,18 @@ SENSORS: dict[str, dict[str, Any]] = {
     # A 1 MP global-shutter NIR camera (1280 x 800, 3.0 um pixels, e.g. OV9282 / AR0144 class)
     # at 850 nm behind a fisheye-type wide lens (OpenCV fisheye model).
     "nir850_1280x800": {
-        "width": 1280, "height": 800, "focal_length_mm": 2.0, "pixel_pitch_um": 3.0, "f_number": 2.0,
+        "width": 1280, "height": 800, "focal_length_mm": 2.0, "pixel_pitch_um": 3.0, "f_number": 2.0, **_LENS,
         "nir": dict(wavelength_nm=850, bandwidth_nm=50, exposure_us=400, quantum_efficiency=0.3,
-                    system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, **_NOISE),
+                    system_gain_dn_per_e=0.1, full_well_e=10000, bit_depth=10, black_level_dn=16, auto_exposure=dict(_AUTO), **_NOISE),
         "rgb": dict(_RGB),
         "illuminators": [{"radiant_intensity_w_sr": 1.5, "half_angle_deg": 40, "offset_m": [0.0, 0.012, 0.0]}],
         "distortion": {"model": "fisheye", "coefficients": [0.02, -0.004, 0.0, 0.0]},
     },
     # VGA RGB-IR camera as in the default preset: 6 um pixels, 3.6 mm lens, no distortion.
     "rgb_640x480": {
-        "width": 640, "height": 480, "focal_length_mm": 3.6, "pixel_pitch_um": 6.0, "f_number": 2.0,
+        "width": 640, "height": 480, "focal_length_mm": 3.6, "pixel_pitch_um": 6.0, "f_number": 2.0, **_LENS,
         "nir": dict(wavelength_nm=940, bandwidth_nm=50, exposure_us=500, quantum_efficiency=0.2,
-                    system_gain_dn_per_e=0.05, full_well_e=10000, bit_depth=8, black_level_dn=4, **_NOISE),
+                    system_gain_dn_per_e=0.05, full_well_e=10000, bit_depth=8, black_level_dn=4, auto_exposure=dict(_AUTO), **_NOISE),
         "rgb": dict(_RGB),
         "illuminators": [{"radiant_intensity_w_sr": 2.0, "half_angle_deg": 30, "offset_m": [0.0, 0.012, 0.0]}],
         "distortion": {"model": "none", "coefficients": []},

@@ -57,13 +57,18 @@ def sensor_irradiance(radiance: np.ndarray, f_number: float) -> np.ndarray:
     return radiance * np.pi * LENS_TRANSMITTANCE / (4.0 * f_number**2)
 
 
-def nir_electrons_mean(radiance: np.ndarray, sensor: Mapping[str, Any]) -> np.ndarray:
-    """Mean photo-electrons per pixel during one exposure (no noise, no dark signal)."""
+def nir_electron_rate(radiance: np.ndarray, sensor: Mapping[str, Any]) -> np.ndarray:
+    """Mean photo-electrons per pixel per second of exposure (no noise, no dark signal)."""
     nir = sensor["nir"]
     area = (sensor["pixel_pitch_um"] * 1e-6) ** 2
     photon_j = PLANCK * LIGHT_SPEED / (nir["wavelength_nm"] * 1e-9)
-    photons = sensor_irradiance(radiance, sensor["f_number"]) * area * nir["exposure_us"] * 1e-6 / photon_j
-    return nir["quantum_efficiency"] * photons
+    return nir["quantum_efficiency"] * sensor_irradiance(radiance, sensor["f_number"]) * area / photon_j
+
+
+def nir_electrons_mean(radiance: np.ndarray, sensor: Mapping[str, Any], exposure_us: float | None = None) -> np.ndarray:
+    """Mean photo-electrons per pixel during one exposure (the sensor's exposure_us unless given)."""
+    t_us = sensor["nir"]["exposure_us"] if exposure_us is None else exposure_us
+    return nir_electron_rate(radiance, sensor) * (t_us * 1e-6)
 
 
 def fixed_pattern(sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -74,16 +79,19 @@ def fixed_pattern(sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[
 
 
 def nir_image(radiance: np.ndarray, sensor: Mapping[str, Any], pattern: tuple[np.ndarray, np.ndarray],
-              rng: np.random.Generator) -> np.ndarray:
-    """Digital NIR image: uint8 for 8-bit sensors, uint16 holding 10 or 12 bits otherwise."""
+              rng: np.random.Generator, exposure_us: float | None = None, analog_gain: float = 1.0) -> np.ndarray:
+    """Digital NIR image: uint8 for 8-bit sensors, uint16 holding 10 or 12 bits otherwise.
+    The exposure is the sensor's exposure_us unless given (auto-exposure, sensor/exposure.py);
+    analog gain multiplies the system gain K ahead of the ADC."""
     nir = sensor["nir"]
+    t_us = nir["exposure_us"] if exposure_us is None else exposure_us
     prnu, dsnu = pattern
-    dark = nir["dark_current_e_per_s"] * nir["exposure_us"] * 1e-6
-    mean_e = nir_electrons_mean(radiance, sensor) * prnu + dark
+    dark = nir["dark_current_e_per_s"] * t_us * 1e-6
+    mean_e = nir_electrons_mean(radiance, sensor, t_us) * prnu + dark
     electrons = noisy_electrons(mean_e, nir["read_noise_e"], rng) + dsnu
     electrons = np.clip(electrons, 0.0, nir["full_well_e"])
     top = 2 ** nir["bit_depth"] - 1
-    dn = np.clip(np.floor(nir["system_gain_dn_per_e"] * electrons + nir["black_level_dn"] + 0.5), 0, top)
+    dn = np.clip(np.floor(nir["system_gain_dn_per_e"] * analog_gain * electrons + nir["black_level_dn"] + 0.5), 0, top)
     return dn.astype(np.uint8 if nir["bit_depth"] == 8 else np.uint16)
 
 
@@ -105,19 +113,32 @@ def srgb_8bit(linear: np.ndarray) -> np.ndarray:
     return _SRGB_LUT[np.clip(linear * np.float32(top), 0, top - 1).astype(np.int32)]
 
 
+def unity_gain_scale(target: float) -> float:
+    """Scale from radiance to linear level at the longest exposure and unity gain."""
+    return target * np.pi / (0.18 * RGB_UNITY_GAIN_LUX)
+
+
 def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
     """(scale to linear level, analog gain) chosen by centre-weighted auto-exposure."""
     h, w = radiance.shape[:2]
     centre = radiance[h // 4: 3 * h // 4, w // 4: 3 * w // 4]
     luminance = float(np.mean(centre @ np.array([0.2126, 0.7152, 0.0722])))
-    unity = target * np.pi / (0.18 * RGB_UNITY_GAIN_LUX)
+    unity = unity_gain_scale(target)
     scale = target / luminance if luminance > 0 else unity * RGB_MAX_GAIN
     gain = float(np.clip(scale / unity, 1.0, RGB_MAX_GAIN))
     return min(scale, unity * RGB_MAX_GAIN), gain
 
 
-def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+def rgb_exposure_share(scale: float, gain: float, target: float) -> float:
+    """Share of the longest exposure time that an exposure (scale, gain) uses: the
+    auto-exposure lengthens the exposure up to the longest before it adds gain."""
+    return scale / (unity_gain_scale(target) * gain)
+
+
+def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Generator,
+              exposure: tuple[float, float] | None = None) -> tuple[np.ndarray, dict]:
     """8-bit sRGB image and the camera state: exposure, analog gain, white-balance gains.
+    The exposure (scale, gain) is the auto-exposure's choice on `radiance` unless given.
 
     Raw channel c collects `channel_sensitivity[c]` times the electrons of the
     green channel for a white (D65) surface; white balance (for daylight, the
@@ -125,7 +146,7 @@ def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Ge
     the noisier ones, as in a real colour camera."""
     rgb = sensor["rgb"]
     sensitivity = np.asarray(rgb["channel_sensitivity"], np.float32)
-    scale, gain = rgb_exposure(radiance, rgb["auto_exposure_target"])
+    scale, gain = exposure or rgb_exposure(radiance, rgb["auto_exposure_target"])
     electrons = radiance * np.float32(scale * rgb["full_well_e"] / gain) * sensitivity
     noisy = noisy_electrons(electrons, rgb["read_noise_e"], rng)
     level = noisy * (np.float32(gain / rgb["full_well_e"]) / sensitivity)
