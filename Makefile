@@ -1,7 +1,7 @@
 # The two quick-start commands: `make demo` and `make test`. Both set up .venv
 # and the Mesa EGL drivers the embedded renderer needs on a fresh machine; `make
 # test` also installs the Cycles extra (Blender's bpy) and the X11/GL client
-# libraries its wheel links against, and Chromium for the report's tests.
+# libraries its wheel links against, Chromium for the report's tests, and the Ray extra.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 EGL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1
 BPY_PACKAGES := libx11-6 libxrender1 libxfixes3 libxi6 libxkbcommon0 libsm6 libice6 libgl1 libxext6
 CYCLES_STAMP := $(VENV)/.cycles
+RAY_STAMP := $(VENV)/.ray
 
 .PHONY: demo test bench egl cycles browser clean assets renders
 
@@ -35,6 +36,11 @@ $(CYCLES_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,cycles]"
 	touch $@
 
+# The Ray extra: tests/test_ray.py starts a local Ray instance.
+$(RAY_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,ray]"
+	touch $@
+
 cycles: $(CYCLES_STAMP)
 	$(call apt_unless,$(PY) -c "import bpy",$(BPY_PACKAGES),bpy cannot load its libraries)
 
@@ -51,7 +57,7 @@ demo: $(STAMP) egl
 browser:
 	$(call apt_unless,command -v chromium,chromium,the report tests need Chromium)
 
-test: $(STAMP) egl cycles browser
+test: $(STAMP) egl cycles browser $(RAY_STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP) egl

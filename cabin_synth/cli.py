@@ -1,4 +1,4 @@
-"""Command line: cabin-synth generate | validate | describe | export | import-replicator | presets |
+"""Command line: cabin-synth generate | merge | validate | describe | export | import-replicator | presets |
 compliance | score | report.
 
 User mistakes end with one clear message and exit code 2, never a traceback.
@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .engines.stop import Interrupted
 from .errors import UserError
 from .render import RENDERERS
 
@@ -39,10 +40,14 @@ def generation_preset(args):
 
 
 def cmd_generate(args) -> int:
+    from .dataset.shards import WHOLE, Shard
     from .pipeline import generate, generate_clips
 
     preset = generation_preset(args)
+    shard = Shard.parse(args.shard) if args.shard else WHOLE
     if args.clips is not None:
+        if shard != WHOLE or args.workers > 1 or args.engine != "local":
+            raise UserError("--shard, --workers and --engine apply to frame presets (--frames) for now")
         summary = generate_clips(preset, args.clips, args.seed, Path(args.out), render=not args.labels_only,
                                  progress=not args.quiet)
         print(f"wrote {summary['clips'] - summary['skipped']} clips ({summary['skipped']} already there, "
@@ -50,21 +55,38 @@ def cmd_generate(args) -> int:
               f"in {summary['seconds']:.1f} s")
         print(f"check it with: cabin-synth validate {summary['out']}")
         return 0
-    summary = generate(preset, args.frames, args.seed, Path(args.out), progress=not args.quiet)
+    summary = generate(preset, args.frames, args.seed, Path(args.out), progress=not args.quiet, shard=shard,
+                       workers=args.workers, engine=args.engine)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in summary["ms_per_stage"].items())
     made = summary["frames"] - summary["skipped"]
-    print(f"wrote {made} frames ({summary['skipped']} already there) of preset '{preset.name}' "
+    part = "" if shard == WHOLE else f" (shard {shard}: every {shard.count}th frame from {shard.index})"
+    print(f"wrote {made} frames ({summary['skipped']} already there){part} of preset '{preset.name}' "
           f"seed {args.seed} to {summary['out']} in {summary['seconds']:.1f} s")
     if stages:
         print(f"ms per frame by stage: {stages}")
+    if shard == WHOLE:
+        print(f"check it with: cabin-synth validate {summary['out']}")
+    else:
+        print(f"when all {shard.count} shards have finished: cabin-synth merge {summary['out']}")
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from .pipeline import merge
+
+    summary = merge(Path(args.dir), progress=not args.quiet)
+    print(f"merged {summary['frames']} frames into {summary['out']}/manifest.json")
     print(f"check it with: cabin-synth validate {summary['out']}")
     return 0
 
 
 def cmd_validate(args) -> int:
+    from tqdm import tqdm
+
     from .dataset.validate import validate_dataset
 
-    problems = validate_dataset(Path(args.dir))
+    problems = validate_dataset(Path(args.dir), lambda items: tqdm(items, desc="validate", unit="file",
+                                                                     disable=args.quiet))
     for line in problems:
         print(line)
     if problems:
@@ -206,9 +228,22 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="generate a dataset from a preset")
     add_generate_arguments(g)
+    g.add_argument("--shard", metavar="i/N",
+                   help="make only shard i of N (the frames whose index is i modulo N, i counted from 0); "
+                        "shards may share --out; then run `cabin-synth merge`")
+    g.add_argument("--workers", type=_positive, default=1,
+                   help="processes on this machine (local engine) or Ray workers (ray engine); default 1")
+    g.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this machine; ray: a Ray cluster (RAY_ADDRESS, else a local one; "
+                        "pip install 'cabin-synth[ray]'); --out must be reachable by every node")
     g.set_defaults(run=cmd_generate)
+    m = sub.add_parser("merge", help="build manifest.json of a sharded run from its shards' parts")
+    m.add_argument("dir", help="the --out folder the shards wrote into")
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
+    m.set_defaults(run=cmd_merge)
     v = sub.add_parser("validate", help="check a dataset folder against schemas/ and its file hashes")
     v.add_argument("dir")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(run=cmd_validate)
     e = sub.add_parser("export", help="convert a dataset to COCO keypoints JSON, ETH-XGaze-style normalised crops, "
                                       "or Omniverse Replicator BasicWriter's layout")
@@ -265,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"cabin-synth: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"cabin-synth: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("cabin-synth: interrupted; committed frames are kept, rerun the same command to resume", file=sys.stderr)
         return 130

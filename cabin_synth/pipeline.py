@@ -21,8 +21,13 @@ from . import __version__
 from .body.build import BodyGeometry, build_body
 from .body.face_hands import face_hand_side
 from .dataset import schemas
+from .dataset.lock import OutputLock, holders
+from .dataset.provenance import SEEDING, software
+from .dataset.shards import MAX_FRAMES, WHOLE, Shard, merged_entries, write_part
 from .dataset.writer import IMAGE_FORMATS, DatasetWriter, camera_format, encode_frame, file_matches
 from .driver import LANDMARK_NAMES, DriverGeometry, FaceState, build_driver
+from .engines import local
+from .engines.stop import Interrupted, StopRequest
 from .errors import UserError
 from .labels.frame import frame_labels
 from .labels.occluders import occlusion_labels
@@ -41,7 +46,7 @@ from .scene.hair_cards import card_maps
 from .scene.rig import Rig, build_rig
 from .scene.skin import atlas_size, eye_occlusion, skin_maps
 from .scene.stage import Scene
-from .scene.textures import TextureFolder
+from .scene.textures import TextureFolder, remove_damaged
 from .scene.world import WorldLayout
 from .scene.world import layout as world_layout
 from .sensor import optics, shutter
@@ -357,7 +362,7 @@ def preset_digest(preset: Preset) -> str:
     return hashlib.sha256(json.dumps(preset.data, sort_keys=True).encode()).hexdigest()
 
 
-def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
+def dataset_document(preset: Preset, seed: int, renderer=None) -> dict[str, Any]:
     image_format, quality = camera_format(preset.output)
     stored = "PNG" if quality is None else f"{IMAGE_FORMATS[image_format][0]} at quality {quality} (lossy)"
     return {
@@ -368,6 +373,8 @@ def dataset_document(preset: Preset, seed: int) -> dict[str, Any]:
         "sensor": preset.section("sensor"),
         "classes": [{"id": i, "name": name} for i, name in enumerate(CLASSES)],
         "landmarks": {"scheme": "ibug68+pupils", "names": list(LANDMARK_NAMES)},
+        "software": software(renderer),
+        "seeding": SEEDING,
         "images": {
             "rgb": f"8-bit sRGB {stored}, H x W x 3",
             "nir": f"{stored}, uint8 for 8-bit sensors, uint16 holding the sensor's DN for 10/12-bit (PNG only)",
@@ -392,32 +399,96 @@ def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timing
     return entry
 
 
-def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True,
-             on_frame: Callable[[int, int], bool] | None = None) -> dict[str, Any]:
-    """Write `frames` frames of `preset` into `out`; skip frames already committed.
-    on_frame(done, frames) after each frame (the Kit window's progress bar): False
-    stops here, keeping what is committed."""
+def frame_writer(preset: Preset, seed: int, out: Path, renderer=None) -> tuple[FrameMaker, DatasetWriter]:
+    """What a process needs to write frames into `out`, a folder its run has already opened."""
+    renderer = renderer or make_renderer(preset.data.get("render", {}))
+    return FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES), DatasetWriter(out, None)
+
+
+ENGINES = ("local", "ray")
+
+
+def generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool = True, shard: Shard = WHOLE,
+             workers: int = 1, engine: str = "local", on_frame: Callable[[int, int], bool] | None = None
+             ) -> dict[str, Any]:
+    """Write the frames of `shard` of a `frames`-frame dataset of `preset` into `out`; skip frames
+    already committed. A whole run ends with manifest.json, a shard with its part (dataset/shards.py).
+    Stops cleanly on SIGINT/SIGTERM (engines/stop.py). on_frame(done, frames) after each frame
+    (the Kit window's progress bar): False stops there, keeping what is committed in the manifest."""
+    if frames > MAX_FRAMES:
+        raise UserError(f"at most {MAX_FRAMES:,} frames per dataset, got {frames:,}; "
+                        "make several datasets with different seeds", field="--frames")
+    renderer = make_renderer(preset.data.get("render", {}))   # fails before anything is written
+    try:
+        return _generate(preset, frames, seed, Path(out), progress, shard, workers, engine, renderer, on_frame)
+    finally:
+        renderer.close()
+
+
+def _generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool, shard: Shard, workers: int,
+              engine: str, renderer, on_frame) -> dict[str, Any]:
     from tqdm import tqdm
 
-    renderer = make_renderer(preset.data.get("render", {}))   # fails before anything is written
-    writer = DatasetWriter(out, dataset_document(preset, seed))
-    maker = None
+    writer = DatasetWriter(out, dataset_document(preset, seed, renderer))
     timings = Timings()
-    entries, skipped = [], 0
     started = time.perf_counter()
-    for index in tqdm(range(frames), desc="generate", unit="frame", disable=not progress):
-        if writer.committed(index):
-            entries.append(writer.entry(index))
-            skipped += 1
+    with OutputLock(out, shard) as lock, StopRequest() as stop:
+        remove_damaged(out / TEXTURES)
+        owned = shard.frames(frames)
+        entries = {i: writer.entry(i) for i in owned if writer.committed(i)}
+        todo = [i for i in owned if i not in entries]
+        bar = tqdm(total=len(owned), initial=len(entries), desc="generate" if shard == WHOLE else f"shard {shard}",
+                   unit="frame", disable=not progress, smoothing=0.1)
+
+        def done(entry: dict[str, Any], ms: dict[str, float] | None = None) -> None:
+            entries[entry["index"]] = entry
+            for stage, value in (ms or {}).items():
+                timings.ms[stage].append(value)
+            bar.update()
+            lock.beat()
+            if on_frame is not None and not on_frame(len(entries), len(owned)):
+                stop.halt()
+
+        with bar:
+            if engine == "ray":
+                from .engines import ray_cluster
+                ray_cluster.run(preset, seed, out, todo, workers, stop, done)
+            elif workers > 1 and len(todo) > 1:
+                local.run(preset, seed, out, todo, workers, stop, done)
+            else:
+                maker = None
+                for index in todo:
+                    if stop.requested:
+                        break
+                    maker = maker or frame_writer(preset, seed, out, renderer)[0]
+                    done(write_new_frame(maker, writer, index, timings))
+        if stop.signum is not None:
+            raise Interrupted(stop.signum, len(entries), len(owned))
+        if shard == WHOLE:
+            writer.write_manifest(list(entries.values()))
         else:
-            maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
-            entries.append(write_new_frame(maker, writer, index, timings))
-        if on_frame is not None and not on_frame(len(entries), frames):
-            break
-    writer.write_manifest(entries)
+            write_part(out, shard, frames, entries.values())
     elapsed = time.perf_counter() - started
-    return {"out": str(out), "frames": len(entries), "skipped": skipped, "seconds": elapsed,
+    return {"out": str(out), "frames": len(entries), "skipped": len(owned) - len(todo), "seconds": elapsed,
             "ms_per_stage": {k: float(np.mean(v)) for k, v in timings.ms.items()}}
+
+
+def merge(out: Path, progress: bool = True) -> dict[str, Any]:
+    """manifest.json of a sharded run from its parts, once every frame is there exactly once."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    if not (out / "dataset.json").is_file():
+        raise UserError("not a cabin-synth dataset folder (no dataset.json)", file=str(out))
+    running = holders(out)
+    if running:
+        path, holder = running[0]
+        raise UserError(f"shard {holder.get('shard')} is still being written (pid {holder['pid']} on host "
+                        f"{holder['host']}); merge when every shard has finished; nothing was written",
+                        file=str(path))
+    entries = merged_entries(out, lambda items: tqdm(items, desc="merge", unit="frame", disable=not progress))
+    DatasetWriter(out, None).write_manifest(entries)
+    return {"out": str(out), "frames": len(entries)}
 
 
 def committed_clip(writer: DatasetWriter, clip: int, render: bool) -> dict[str, Any] | None:
@@ -455,7 +526,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
 
     renderer = make_renderer(preset.data.get("render", {})) if render else None
     make = make or (lambda c: make_clip(preset, seed, c))
-    writer = DatasetWriter(out, document or dataset_document(preset, seed))
+    writer = DatasetWriter(out, document or dataset_document(preset, seed, renderer))
     maker = None
     timings = Timings()
     frame_entries, clip_entries, skipped = [], [], 0

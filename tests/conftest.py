@@ -1,7 +1,9 @@
 import pytest
 
 from cabin_synth import presets
+from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.pipeline import FrameMaker
+from runs import run, tree
 
 REQUIRED = "every test is required: `make test` installs the 'test' extra, so a skip means a broken set-up"
 
@@ -43,3 +45,12 @@ def frames(maker):
 @pytest.fixture(scope="session")
 def gl_renderer(maker):
     return maker.renderer
+
+
+@pytest.fixture(scope="session")
+def single(tmp_path_factory) -> dict[str, bytes]:
+    """The reference of the scale-out tests: one uninterrupted single-process run of the tiny preset."""
+    out = tmp_path_factory.mktemp("single") / "d"
+    assert run(out) == 0
+    assert validate_dataset(out) == []
+    return tree(out)

@@ -9,8 +9,17 @@ from functools import lru_cache
 
 import jsonschema
 from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
 
 from ..paths import SCHEMAS
+
+
+@lru_cache(maxsize=None)
+def registry() -> Registry:
+    """Every schema under its $id, so that one may refer to another (a shard part's entries
+    are manifest entries)."""
+    documents = [json.loads(path.read_text()) for path in sorted(SCHEMAS.glob("*.schema.json"))]
+    return Registry().with_resources((d["$id"], Resource.from_contents(d)) for d in documents)
 
 
 @lru_cache(maxsize=None)
@@ -19,7 +28,7 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return cls(schema, registry=registry(), format_checker=cls.FORMAT_CHECKER)
 
 
 def field_path(error: ValidationError) -> str:

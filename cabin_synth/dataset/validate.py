@@ -28,8 +28,9 @@ def _check_files(owner: Path, base: Path, entries, problems: list[str], listed: 
             problems.append(f"{owner}: listed file {entry['path']} does not match its size or sha256")
 
 
-def validate_dataset(root: Path) -> list[str]:
-    """All problems found, one line each naming the file and the JSON path."""
+def validate_dataset(root: Path, progress=None) -> list[str]:
+    """All problems found, one line each naming the file and the JSON path; progress wraps
+    the iteration over the frame and clip documents (a progress bar)."""
     root = Path(root)
     problems: list[str] = []
     if not (root / "dataset.json").is_file():
@@ -52,7 +53,7 @@ def validate_dataset(root: Path) -> list[str]:
         p for p in (root / "clips").glob("*/*.json") if p.name != "clip.json")
     documents = [(p, "clip", lambda d: d["frames"]) for p in sorted((root / "clips").glob("*/clip.json"))]
     documents += [(p, "frame", lambda d: d["files"].values()) for p in frame_files]
-    for path, schema, entries in documents:
+    for path, schema, entries in (progress(documents) if progress else documents):
         document = _load(path, problems)
         if document is None:
             continue

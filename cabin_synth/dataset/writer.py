@@ -5,10 +5,12 @@ listed size and sha256; resuming trusts nothing else. Layout and fields:
 docs/labels.md.
 """
 
+import errno
 import hashlib
 import io
 import json
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -81,11 +83,43 @@ def file_matches(base: Path, entry: dict) -> bool:
     return path.is_file() and path.stat().st_size == entry["bytes"] and sha256(path.read_bytes()) == entry["sha256"]
 
 
+class DiskFull(UserError):
+    """The device holding the output is full (or over quota): nothing half-written is left."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"no space left on the device while writing {path.name}; it was not written and every "
+                         "frame committed so far is kept. Free some space and rerun the same command to resume",
+                         file=str(path))
+
+
+def tmp_name(path: Path) -> Path:
+    """Where `path` is written before its rename: named for this host and process, so that
+    processes writing the same file (a texture two workers both need) never share one."""
+    return path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
+
+
+def tmp_owner(path: Path) -> tuple[str, int] | None:
+    """(host, pid) of the process that wrote temporary file `path`; None if it is not one."""
+    parts = path.name.rsplit(".", 3)
+    if not (path.name.startswith(".") and len(parts) == 4 and parts[3] == "tmp" and parts[2].isdigit()):
+        return None
+    return parts[1], int(parts[2])
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    """Write `path` whole or not at all, leaving no temporary file; the output's own
+    trouble (a full disk, a folder where the file goes, no permission) is a UserError."""
+    tmp = tmp_name(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(path) from None
+        raise UserError(f"cannot write {path.name} ({exc.strerror}); committed frames are kept. Fix the output "
+                        "folder and rerun the same command to resume", file=str(path)) from None
 
 
 def dump_json(document: Any) -> bytes:
@@ -95,9 +129,15 @@ def dump_json(document: Any) -> bytes:
 class DatasetWriter:
     """Writes one dataset folder; refuses to mix two datasets in one folder."""
 
-    def __init__(self, out: Path, dataset: dict[str, Any]):
+    def __init__(self, out: Path, dataset: dict[str, Any] | None):
+        """dataset: the folder's dataset.json, checked against what is there and written when
+        absent; None: a worker writing into a folder its run has already checked."""
         self.out = Path(out)
         self.frames_dir = self.out / "frames"
+        if dataset is not None:
+            self._open(dataset)
+
+    def _open(self, dataset: dict[str, Any]) -> None:
         existing = self.out / "dataset.json"
         if self.out.exists() and not self.out.is_dir():
             raise UserError(f"--out {self.out} is a file, not a folder; nothing was written. "
@@ -121,7 +161,8 @@ class DatasetWriter:
             self.frames_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:   # a file where a parent folder should be, no permission
             raise UserError(f"cannot create the folder --out {self.out} ({exc.strerror})") from None
-        atomic_write(existing, dump_json(dataset))
+        if not existing.exists():   # the first run (or shard) records its software; resumes keep it
+            atomic_write(existing, dump_json(dataset))
 
     def committed(self, index: int, folder: str = "frames") -> bool:
         """True when frame `index` is on disk whole in `folder` (its JSON and every listed file)."""
@@ -143,16 +184,23 @@ class DatasetWriter:
         files = {}
         where = self.out / folder
         where.mkdir(parents=True, exist_ok=True)
-        for kind, (extension, data) in payloads.items():
-            name = f"{stem}.{kind}.{extension}"
-            atomic_write(where / name, data)
-            files[kind] = {"path": name, "bytes": len(data), "sha256": sha256(data)}
         document = dict(labels, files=files)
-        problems = schemas.errors("frame", document)
-        if problems:
-            raise AssertionError(f"frame {index} labels do not match schemas/frame.schema.json: " + "; ".join(problems))
-        data = dump_json(document)
-        atomic_write(where / f"{stem}.json", data)
+        try:
+            for kind, (extension, data) in payloads.items():
+                name = f"{stem}.{kind}.{extension}"
+                atomic_write(where / name, data)
+                files[kind] = {"path": name, "bytes": len(data), "sha256": sha256(data)}
+            problems = schemas.errors("frame", document)
+            if problems:
+                raise AssertionError(f"frame {index} labels do not match schemas/frame.schema.json: "
+                                     + "; ".join(problems))
+            data = dump_json(document)
+            atomic_write(where / f"{stem}.json", data)
+        except BaseException:
+            # An uncommitted frame leaves nothing behind (a full disk, a failed check, Ctrl-C twice).
+            for entry in files.values():
+                (where / entry["path"]).unlink(missing_ok=True)
+            raise
         return {"index": index, "path": f"{folder}/{stem}.json", "bytes": len(data), "sha256": sha256(data)}
 
     def entry(self, index: int, folder: str = "frames") -> dict[str, Any]:

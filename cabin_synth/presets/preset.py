@@ -237,12 +237,29 @@ def _without(group: Mapping[str, Any], names) -> dict[str, Any]:
 
 
 def _checked(data: dict[str, Any], path: Path) -> Preset:
-    problems = (schemas.errors("preset", data) or _asset_errors(data, path)
-                or _range_errors(data) + _distortion_errors(data["sensor"]) + _lens_errors(data["sensor"])
-                + _output_errors(data) + _shutter_errors(data) + _exposure_errors(data) or _seat_errors(data) or _link_errors(data))
+    problems = _nonfinite_errors(data) or schemas.errors("preset", data)
+    try:
+        problems = problems or (_asset_errors(data, path) or _range_errors(data) + _distortion_errors(data["sensor"])
+                                + _lens_errors(data["sensor"]) + _output_errors(data) + _shutter_errors(data)
+                                + _exposure_errors(data) or _seat_errors(data) or _link_errors(data))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        # A shape the schema lets through and a check does not expect: still the preset's fault.
+        raise UserError(f"invalid preset: a value has a shape the checks cannot read ({type(exc).__name__}: {exc}); "
+                        "compare it with docs/presets.md", file=display(path)) from None
     if problems:
         raise UserError("invalid preset:\n  " + "\n  ".join(problems), file=display(path))
     return Preset(name=data["name"], path=path, data=data)
+
+
+def _nonfinite_errors(node: Any, where: str = "") -> list[str]:
+    """NaN and infinities (YAML's .nan, .inf) pass every range check of the schema (comparisons
+    with NaN are false), so they are refused first, wherever they stand."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return [f"'{where or '(top level)'}': {node} is not a finite number"]
+    items = node.items() if isinstance(node, Mapping) else enumerate(node) if isinstance(node, list) else ()
+    return [e for key, value in items
+            for e in _nonfinite_errors(value, f"{where}[{key}]" if isinstance(key, int) else
+                                       f"{where}.{key}" if where else str(key))]
 
 
 def fields(data: Mapping[str, Any]) -> set[str]:

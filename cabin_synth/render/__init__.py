@@ -1,6 +1,7 @@
 """Renderers: a frame's scene in, named buffers out.
 
-The interface: `render(view, stage=None, sampling_seed=0) -> Buffers`, with the
+The interface: `render(view, stage=None, sampling_seed=0) -> Buffers`, `describe()`
+(what draws the pixels, for dataset.json) and `close()` (frees the renderer), with the
 SceneView (plain arrays read from the USD stage), the composed stage itself
 (renderers that import USD, such as Cycles) and the frame's seed for
 renderers that sample. Every renderer returns the same buffers (see Buffers);

@@ -75,6 +75,13 @@ class CyclesRenderer:
                             "(a cycles.py) on the Python path, in front of Blender's?")
         self.device = self._pick_device()
 
+    def close(self) -> None:
+        self._dir.cleanup()
+
+    def describe(self) -> dict[str, str]:
+        """What draws the pixels (dataset.json's software)."""
+        return {"name": "cycles", "blender": self.bpy.app.version_string, "device": self.device}
+
     def _pick_device(self) -> str:
         """GPU when asked for or found (CUDA/OptiX/HIP/oneAPI/Metal), else CPU."""
         if self.settings.device == "cpu":

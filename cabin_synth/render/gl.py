@@ -724,6 +724,19 @@ class GLRenderer:
         self._ill_count = 0
         self._textures = GLTextures(ctx)
 
+    def close(self) -> None:
+        """Release the GL context and everything made in it (moderngl frees nothing on garbage
+        collection: a process that makes many renderers, as a test run does, would keep them all)."""
+        self.ctx.release()
+
+    def describe(self) -> dict[str, str]:
+        """What draws the pixels (dataset.json's software): llvmpipe and a GPU differ in the last bits."""
+        from importlib.metadata import version
+
+        info = self.ctx.info
+        return {"name": "gl", "moderngl": version("moderngl"), "gl_vendor": info["GL_VENDOR"],
+                "gl_renderer": info["GL_RENDERER"], "gl_version": info["GL_VERSION"]}
+
     def _framebuffer(self, width: int, height: int):
         if self._size != (width, height):
             if self._fbo is not None:

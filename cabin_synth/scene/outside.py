@@ -20,6 +20,7 @@ import numpy as np
 from pxr import Kind, Sdf, Usd, UsdGeom, UsdLux, UsdShade, Vt
 
 from ..assets.meshes import MeshData, box
+from ..dataset.writer import tmp_name
 from . import sky, world
 from .materials import Material
 
@@ -75,10 +76,21 @@ def write_exr(path: Path, pixels: np.ndarray) -> None:
 
     channels = {"RGB" if pixels.ndim == 3 else "Y": np.ascontiguousarray(pixels, np.float16)}
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp = tmp_name(path)
     with OpenEXR.File(header, channels) as f:
         f.write(str(tmp))
     os.replace(tmp, path)
+
+
+def holds(path: Path, pixels: np.ndarray) -> bool:
+    """Whether OpenEXR file `path` exists and holds `pixels` (as write_exr stores them)."""
+    if not path.is_file():
+        return False
+    try:
+        stored = read_exr(str(path))
+    except Exception:   # OpenEXR raises plain exceptions for unreadable files
+        return False
+    return stored.shape == pixels.shape and np.array_equal(stored, np.float16(pixels).astype(np.float32))
 
 
 def read_exr(path: str) -> np.ndarray:
@@ -229,10 +241,9 @@ class OutsideStage:
         self.texture_dir.mkdir(parents=True, exist_ok=True)
         rgb_path, nir_path = self.texture_dir / f"sky_{digest}.exr", self.texture_dir / f"sky_{digest}_nir.exr"
         if digest not in self._written:
-            if not rgb_path.exists():
-                write_exr(rgb_path, rgb)
-            if not nir_path.exists():
-                write_exr(nir_path, nir)
+            for path, pixels in ((rgb_path, rgb), (nir_path, nir)):
+                if not holds(path, pixels):   # absent, or damaged in the output since
+                    write_exr(path, pixels)
             self._written.add(digest)
         a = np.radians(sun_azimuth_deg)
         Rz = np.array([[np.cos(a), -np.sin(a), 0.0], [np.sin(a), np.cos(a), 0.0], [0.0, 0.0, 1.0]])

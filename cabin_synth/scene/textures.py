@@ -80,6 +80,27 @@ def texture_map(input_name: str, file: str | Path, **overrides) -> TextureMap:
     return replace(TextureMap(str(file), output, colour_space, scale, bias), **overrides)
 
 
+DIGEST_HEX = 20   # the sha256 prefix in a texture file's name
+
+
+def intact(path: Path) -> bool:
+    """Whether texture file `path` (named `<name>-<sha256 prefix>.png`) holds what its name says."""
+    digest = path.stem.rsplit("-", 1)[-1]
+    try:
+        return len(digest) == DIGEST_HEX and hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_HEX] == digest
+    except OSError:
+        return False
+
+
+def remove_damaged(root: Path) -> list[Path]:
+    """Remove texture files of `root` that do not hold what their names say; the next frame
+    that needs one writes it again."""
+    damaged = [p for p in Path(root).glob("*-*.png") if not intact(p)]
+    for path in damaged:
+        path.unlink() if path.is_file() else None
+    return damaged
+
+
 class TextureFolder:
     """Writes texture images into one folder, once each, named `<name>-<sha256 prefix>.png`."""
 
@@ -89,12 +110,12 @@ class TextureFolder:
 
     def save(self, image: TextureImage) -> Path:
         data = image.png()
-        digest = hashlib.sha256(data).hexdigest()[:20]
+        digest = hashlib.sha256(data).hexdigest()[:DIGEST_HEX]
         path = self._written.get(digest)
         if path is None:
             self.root.mkdir(parents=True, exist_ok=True)
             path = (self.root / f"{image.name}-{digest}.png").resolve()
-            if not path.is_file() or path.stat().st_size != len(data):
+            if not intact(path):   # a file left damaged in the output (by hand, a disk error) is written again
                 atomic_write(path, data)
             self._written[digest] = path
         return path

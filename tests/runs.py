@@ -1,0 +1,29 @@
+"""Runs of the tiny preset (96 x 72 pixels) through the command line, and how tests
+compare and check their output folders (tests/test_scaleout.py, test_ray.py, test_fuzz.py)."""
+
+from pathlib import Path
+
+from cabin_synth.cli import main
+from cabin_synth.dataset.writer import DatasetWriter
+
+TINY = str(Path(__file__).parent / "fixtures" / "tiny.yaml")
+FRAMES = 12
+
+
+def run(out: Path, *extra: str, frames: int = FRAMES) -> int:
+    return main(["generate", "--preset", TINY, "--frames", str(frames), "--seed", "3", "--out", str(out), "--quiet",
+                 *extra])
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    """Every file of a dataset folder but the shards' parts and the (empty once released) locks."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.relative_to(out).parts[0] not in ("parts", ".locks")}
+
+
+def only_committed(out: Path) -> bool:
+    """Every file in frames/ belongs to a whole frame (its JSON lists it with its size and
+    sha256), and no temporary file is left anywhere."""
+    writer = DatasetWriter(out, None)
+    indices = {int(p.name.split(".")[0]) for p in (out / "frames").iterdir()}
+    return all(writer.committed(i) for i in indices) and not list(out.rglob(".*.tmp"))
