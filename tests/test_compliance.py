@@ -19,7 +19,7 @@ import yaml
 from cabin_synth.behaviour.clips import cabin_info
 from cabin_synth.cli import main
 from cabin_synth.compliance import matrix, protocol as protocols, score as scoring
-from cabin_synth.compliance.scenario import make_compliance_clip
+from cabin_synth.compliance.scenario import make_compliance_clip, with_ground_truth
 from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.paths import PRESETS, PROTOCOLS
 from browser import console_lines
@@ -221,6 +221,53 @@ def angle_to_triangle_deg(origin, direction, tri, n=24):
     d = p - origin
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     return float(np.degrees(np.arccos(np.clip(d @ direction, -1, 1))).min())
+
+
+def blinded(clip: dict, first: int, frames: int, reason: str = "hands") -> dict:
+    """The clip's labels as if the camera could not see the eyes for `frames` frames from `first`."""
+    reasons = [[reason] if first <= k < first + frames else [] for k in range(clip["frame_count"])]
+    return dict(clip, per_frame=dict(clip["per_frame"], unmonitored=reasons))
+
+
+def inform_entries(clip: dict, rule: str) -> list[tuple]:
+    return [(e["status"], e["from_s"], e.get("due_s")) for e in clip["compliance"]["ground_truth"] if e["rule"] == rule]
+
+
+def test_an_unmonitored_run_requires_the_inform_when_it_outlasts_the_allowance(samples):
+    """Euro NCAP: inform within 10 s when the system cannot monitor. At 30 fps a run of 300
+    unmonitored frames (10.0 s) requires the inform, due 10 s after its first frame; 299
+    permit it; an inform condition that the ray casts find harmless says so."""
+    protocol, raw, clips = samples["euro-ncap-2026"]
+    allowance = raw["rules"]["unable_to_monitor"]["due_s"]
+    cap = by_cell(clips, "unable_to_monitor")[0]
+    fps, first = cap["fps"], 2 * cap["fps"]
+    frames = round(allowance * fps)
+    assert cap["frame_count"] > first + frames + 1
+    assert inform_entries(cap, "unable_to_monitor") == []          # labels only: no ray casts, no entry
+    assert "labels only" in next(e["why"] for e in cap["compliance"]["ground_truth"] if e["status"] == "conditional")
+    for length, status in ((frames - 1, "permitted"), (frames, "required"), (frames + 1, "required")):
+        clip = json.loads(json.dumps(with_ground_truth(protocol, blinded(cap, first, length))))
+        assert actual(clip) == expected(raw, clip)
+        due = (first + frames) / fps if status == "required" else None
+        assert inform_entries(clip, "unable_to_monitor") == [(status, pytest.approx(first / fps), pytest.approx(due))]
+        (cond,) = [e for e in clip["compliance"]["ground_truth"] if e["status"] == "conditional"]
+        assert cond["unmonitored_share"] == pytest.approx(length / cap["frame_count"])
+    seen = json.loads(json.dumps(with_ground_truth(protocol, blinded(cap, first, 0))))
+    (cond,) = [e for e in seen["compliance"]["ground_truth"] if e["status"] == "conditional"]
+    assert cond["unmonitored_share"] == 0 and "in view" in cond["why"]
+    assert [e["status"] for e in seen["compliance"]["ground_truth"] if e["response"] == "inform"] == ["conditional"]
+
+
+def test_a_required_warning_accepts_the_inform_while_the_camera_cannot_monitor(samples):
+    protocol, raw, clips = samples["euro-ncap-2026"]
+    long = next(c for c in clips if [e["status"] for e in c["compliance"]["ground_truth"]].count("required") == 1
+                and not any(e["status"] == "conditional" for e in c["compliance"]["ground_truth"]))
+    (warn,) = [e for e in long["compliance"]["ground_truth"] if e["status"] == "required"]
+    assert "alternative" not in warn
+    clip = with_ground_truth(protocol, blinded(long, 0, long["frame_count"]))
+    (warn,) = [e for e in clip["compliance"]["ground_truth"] if e["status"] == "required" and e["rule"] == warn["rule"]]
+    assert warn["alternative"] == {"response": "inform", "due_s": pytest.approx(raw["rules"]["unable_to_monitor"]["due_s"])}
+    assert actual(clip) == expected(raw, clip)
 
 
 def test_addw_areas_agree_with_angles_measured_here(samples):
