@@ -226,8 +226,9 @@ def condition_entries(name: str, rule: Mapping[str, Any], flags: np.ndarray, con
         else:
             hidden = sum(bool(r) for r in unmonitored[a:b])
             extra["unmonitored_share"] = hidden / (b - a)
-            why += ("; the ray casts find the eyes in view (lenses do not hide them) and lit in all its frames"
-                    if hidden == 0 else f"; the ray casts find the eyes hidden or unlit in {hidden} of its {b - a} frames")
+            why += ("; the ray casts find no part hiding the eyes (lenses and the driver's own hair do not count) "
+                    "and them lit in all its frames" if hidden == 0
+                    else f"; the ray casts find the eyes hidden or unlit in {hidden} of its {b - a} frames")
         out.append(entry(name, rule, "conditional", a / fps, b / fps, (b - a) / fps, why,
                          from_s=a / fps, due_s=a / fps + rule["due_s"], until_s=b / fps, **extra))
     return out
