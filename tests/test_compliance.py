@@ -377,6 +377,9 @@ def test_score_counts_hits_misses_false_alarms_and_latency_computed_by_hand(tmp_
             {"rule": "sleep", "response": "sleep_warning", "status": "permitted", "from_s": 2.0, "until_s": 3.0}]),
         # a sleep closure warned 0.15 s after its threshold
         hand_clip(4, "sleep", "e", [required("sleep", "sleep_warning", 6.0, 6.2, 7.0)]),
+        # the camera could not see the eyes from 2 s to 14 s: informed 9 s in (a hit), or not at all (a miss)
+        hand_clip(5, "unable_to_monitor", "f", [required("unable_to_monitor", "inform", 2.0, 12.0, 14.0)]),
+        hand_clip(6, "unable_to_monitor", "f", [required("unable_to_monitor", "inform", 2.0, 12.0, 14.0)]),
     ]
     out = write_set(tmp_path, clips, definition)
     results = tmp_path / "results.csv"
@@ -385,7 +388,7 @@ def test_score_counts_hits_misses_false_alarms_and_latency_computed_by_hand(tmp_
         w.writerow(["clip", "response", "time_s"])
         w.writerows([[0, "distraction_warning", 8.3], [0, "sleep_warning", 4.0], [1, "distraction_warning", 10.5],
                      [2, "inform", 6.0], [3, "distraction_warning", 6.0], [3, "sleep_warning", 2.5],
-                     [4, "sleep_warning", 6.15]])
+                     [4, "sleep_warning", 6.15], [5, "inform", 11.0]])
     result = scoring.score(out, results)
     fam = result["families"]["long_distraction"]
     assert (fam.clips, fam.required, fam.hits, fam.late, fam.informed, fam.misses, fam.false_alarms) == (3, 3, 1, 1, 1, 1, 1)
@@ -393,6 +396,8 @@ def test_score_counts_hits_misses_false_alarms_and_latency_computed_by_hand(tmp_
     assert result["families"]["no_false_alarm"].false_alarms == 1
     sleep = result["families"]["sleep"]
     assert (sleep.hits, sleep.misses, sleep.latencies) == (1, 0, pytest.approx([0.15]))
+    blind = result["families"]["unable_to_monitor"]
+    assert (blind.required, blind.hits, blind.misses, blind.false_alarms, blind.latencies) == (2, 1, 1, 0, pytest.approx([9.0]))
     # pro rata points: long distraction 5 x 1/3, sleep 2 x 1/1, the families with no clips 0
     assert result["points"]["long_distraction"] == (pytest.approx(5 / 3), 5)
     assert result["points"]["sleep"] == (pytest.approx(2.0), 2)
