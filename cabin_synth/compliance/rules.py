@@ -51,6 +51,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..behaviour.clips import ROAD_ZONE, runs
+from ..labels.monitorable import reason_counts
 
 EPS = 1e-9
 
@@ -241,12 +242,8 @@ def unmonitored_entries(name: str, rule: Mapping[str, Any], unmonitored: list[li
     out = []
     n_due = frames_for(rule["due_s"], fps)
     for a, b in runs([bool(r) for r in unmonitored]):
-        counts: dict[str, int] = {}
-        for r in unmonitored[a:b]:
-            for c in r:
-                counts[c] = counts.get(c, 0) + 1
         head = (f"the camera cannot monitor the eyes for {(b - a) / fps:.2f} s from {a / fps:.2f} s "
-                f"({', '.join(sorted(counts, key=lambda c: -counts[c]))})")
+                f"({', '.join(reason_counts(unmonitored[a:b]))})")
         if b - a >= n_due:
             out.append(entry(name, rule, "required", a / fps, b / fps, (b - a) / fps,
                              f"{head}: the {rule['due_s']} s allowance runs out", from_s=a / fps,

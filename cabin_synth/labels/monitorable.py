@@ -38,16 +38,19 @@ def unmonitored_reasons(frame: Mapping[str, Any]) -> list[str]:
     return reasons
 
 
+def reason_counts(reasons: Sequence[Sequence[str]]) -> dict[str, int]:
+    """Frames each reason holds, most first."""
+    counts: dict[str, int] = {}
+    for r in reasons:
+        for c in r:
+            counts[c] = counts.get(c, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def monitoring_summary(reasons: Sequence[Sequence[str]], fps: int) -> dict[str, Any]:
     """A clip's `monitoring`: the share of its frames the camera cannot monitor, and the
     maximal runs of such frames with the frames each reason holds in the run."""
-    spans = []
-    for a, b in runs([bool(r) for r in reasons]):
-        counts: dict[str, int] = {}
-        for r in reasons[a:b]:
-            for c in r:
-                counts[c] = counts.get(c, 0) + 1
-        spans.append(run_event(a, b, fps, reasons=counts))
+    spans = [run_event(a, b, fps, reasons=reason_counts(reasons[a:b])) for a, b in runs([bool(r) for r in reasons])]
     n = len(reasons)
     return {"unmonitored_share": sum(bool(r) for r in reasons) / n if n else 0.0, "spans": spans}
 
