@@ -12,6 +12,9 @@ from .engines.stop import Interrupted
 from .errors import UserError
 from .render import RENDERERS
 
+RAY_CAST_HELP = ("with --labels-only: stage every frame without rendering it and ray-cast what hides the eyes "
+                 "(clip.json per_frame.unmonitored, monitoring, and the inform's ground truth); about a second a frame")
+
 
 def _nonnegative(text: str) -> int:
     try:
@@ -36,7 +39,13 @@ def generation_preset(args):
         raise UserError(f"preset '{preset.name}' is {kind}")
     if args.labels_only and args.clips is None:
         raise UserError("--labels-only is for clip presets (--clips)")
+    ray_cast_needs_labels_only(args)
     return preset
+
+
+def ray_cast_needs_labels_only(args) -> None:
+    if args.ray_cast and not args.labels_only:
+        raise UserError("--ray-cast is for --labels-only clips (rendered clips are ray-cast anyway)")
 
 
 def cmd_generate(args) -> int:
@@ -49,7 +58,7 @@ def cmd_generate(args) -> int:
         if shard != WHOLE or args.workers > 1 or args.engine != "local":
             raise UserError("--shard, --workers and --engine apply to frame presets (--frames) for now")
         summary = generate_clips(preset, args.clips, args.seed, Path(args.out), render=not args.labels_only,
-                                 progress=not args.quiet)
+                                 progress=not args.quiet, ray_cast=args.ray_cast)
         print(f"wrote {summary['clips'] - summary['skipped']} clips ({summary['skipped']} already there, "
               f"{summary['frames']} frames) of preset '{preset.name}' seed {args.seed} to {summary['out']} "
               f"in {summary['seconds']:.1f} s")
@@ -151,9 +160,10 @@ def cmd_compliance(args) -> int:
     from .compliance import protocol as protocols
     from .compliance.generate import generate_set
 
+    ray_cast_needs_labels_only(args)
     protocol = protocols.load(args.protocol)
     summary = generate_set(protocol, args.per_cell, args.seed, Path(args.out), render=not args.labels_only,
-                           progress=not args.quiet)
+                           progress=not args.quiet, ray_cast=args.ray_cast)
     made = summary["clips"] - summary["skipped"]
     print(f"wrote {made} clips ({summary['skipped']} already there, {summary['frames']} frames) of protocol "
           f"'{protocol.name}', {args.per_cell} per cell, seed {args.seed}, to {summary['out']} in "
@@ -211,6 +221,7 @@ def add_generate_arguments(g: argparse.ArgumentParser) -> None:
     g.add_argument("--frames", type=_nonnegative, help="number of frames (frame presets)")
     g.add_argument("--clips", type=_nonnegative, help="number of clips (clip presets: drowsiness_clips, distraction_clips)")
     g.add_argument("--labels-only", action="store_true", help="clips: write clip.json labels without rendering frames")
+    g.add_argument("--ray-cast", action="store_true", help=RAY_CAST_HELP)
     g.add_argument("--seed", type=_nonnegative, default=0)
     g.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same preset and seed to resume)")
     g.add_argument("--renderer", choices=RENDERERS,
@@ -277,6 +288,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True, help="output folder (new, empty, or a previous run of the same set to resume)")
     c.add_argument("--per-cell", type=_positive, default=1, help="clips per cell of the protocol's matrix (default 1)")
     c.add_argument("--labels-only", action="store_true", help="write clip.json labels without rendering frames")
+    c.add_argument("--ray-cast", action="store_true", help=RAY_CAST_HELP)
     c.add_argument("--seed", type=_nonnegative, default=0)
     c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.set_defaults(run=cmd_compliance)

@@ -30,6 +30,7 @@ from .engines import local
 from .engines.stop import Interrupted, StopRequest
 from .errors import UserError
 from .labels.frame import frame_labels
+from .labels.monitorable import with_monitoring
 from .labels.occluders import occlusion_labels
 from .labels.semantics import CLASS_ID, CLASSES
 from .presets.preset import Preset
@@ -515,10 +516,14 @@ def clip_folder(clip: int) -> str:
 
 
 def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: bool = True,
-                   progress: bool = True, make=None, document: dict[str, Any] | None = None) -> dict[str, Any]:
+                   progress: bool = True, make=None, document: dict[str, Any] | None = None,
+                   ray_cast: bool = False, relabel=None) -> dict[str, Any]:
     """Write `clips` clips of a clip preset into `out` (clips/NNNN/: frames, then clip.json last).
     `make(c)` makes clip c (default: the preset's clip c; compliance sets script theirs) and
-    `document` is dataset.json (default: dataset_document(preset, seed))."""
+    `document` is dataset.json (default: dataset_document(preset, seed)). Rendered clips,
+    and labels-only clips with `ray_cast` (every frame staged, not rendered), get the
+    per-frame monitoring labels (labels/monitorable.py); `relabel(labels)` then gives the
+    clip's final labels (compliance sets: the ground truth that depends on them)."""
     from tqdm import tqdm
 
     from .behaviour.clips import make_clip
@@ -526,8 +531,10 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
 
     renderer = make_renderer(preset.data.get("render", {})) if render else None
     make = make or (lambda c: make_clip(preset, seed, c))
+    relabel = relabel or (lambda labels: labels)
     writer = DatasetWriter(out, document or dataset_document(preset, seed, renderer))
     maker = None
+    stager = None
     timings = Timings()
     frame_entries, clip_entries, skipped = [], [], 0
     started = time.perf_counter()
@@ -539,7 +546,7 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
             skipped += 1
         else:
             clip = make(c)
-            listed = []
+            listed, frame_docs = [], []
             if render:
                 sensor = preset.section("sensor")
                 exposure = None   # the camera's exposure loop runs on through the clip
@@ -553,10 +560,15 @@ def generate_clips(preset: Preset, clips: int, seed: int, out: Path, render: boo
                             return clip.params_at(k / clip.fps + dt, index, sensor)
                         maker = maker or FrameMaker(preset, seed, renderer, texture_dir=out / TEXTURES)
                         entry = write_new_frame(maker, writer, params.index, timings, params, folder, at, exposure)
-                    state = json.loads((out / entry["path"]).read_text())["sensor_state"]["nir"]
+                    frame_docs.append(json.loads((out / entry["path"]).read_text()))
+                    state = frame_docs[-1]["sensor_state"]["nir"]
                     exposure = (state["exposure_index_log2_s"], state["metered_level"])
                     listed.append(dict(entry, path=entry["path"].rsplit("/", 1)[1]))
-            document = dict(clip.labels, rendered=render, frames=listed)
+            elif ray_cast:
+                stager = stager or FrameStager(preset, seed)   # no pixels: its textures need not stay
+                frame_docs = [stager.stage(p.index, timings, p).labels for p in clip.params]
+            labels = relabel(with_monitoring(clip.labels, frame_docs, clip.fps) if frame_docs else clip.labels)
+            document = dict(labels, rendered=render, frames=listed)
             problems = schemas.errors("clip", document)
             if problems:
                 raise AssertionError(f"clip {c} labels do not match schemas/clip.schema.json: " + "; ".join(problems))

@@ -142,6 +142,28 @@ def cumulative(name: str, rule: dict, clip: dict) -> list:
     return out
 
 
+def unmonitored(name: str, rule: dict, clip: dict) -> list:
+    """Runs of frames with a reason the camera cannot see the eyes: the inform is required
+    once a run has lasted due_s (due then, justified from its first frame), permitted
+    during a shorter one. Nothing without ray casts (labels only)."""
+    reasons = clip["per_frame"].get("unmonitored")
+    if reasons is None:
+        return []
+    fps = clip["fps"]
+    out, first, due = [], None, None
+    for k in range(clip["frame_count"] + 1):
+        blind = k < clip["frame_count"] and len(reasons[k]) > 0
+        if blind:
+            first = k if first is None else first
+            if due is None and (k + 1 - first) / fps >= rule["due_s"] - TOL:
+                due = (k + 1) / fps
+        elif first is not None:
+            out.append(key(name, rule, "required", first / fps, due) if due is not None
+                       else key(name, rule, "permitted", first / fps))
+            first, due = None, None
+    return out
+
+
 def expected(protocol: dict, clip: dict) -> set:
     """Every rule's (rule, response, status, from_s, due_s) for the clip."""
     out = []
@@ -164,6 +186,8 @@ def expected(protocol: dict, clip: dict) -> set:
                 if f and not inside:
                     out.append(key(name, rule, "conditional", k / fps, k / fps + rule["due_s"]))
                 inside = f
+        elif m == "unmonitored":
+            out += unmonitored(name, rule, clip)
         elif rule["timer"] == "cumulative":
             out += cumulative(name, rule, clip)
         else:

@@ -17,11 +17,14 @@ import pytest
 import yaml
 
 from cabin_synth.behaviour.clips import cabin_info
+from cabin_synth import presets
 from cabin_synth.cli import main
 from cabin_synth.compliance import matrix, protocol as protocols, score as scoring
-from cabin_synth.compliance.scenario import make_compliance_clip
+from cabin_synth.compliance.scenario import make_compliance_clip, with_ground_truth
 from cabin_synth.dataset.validate import validate_dataset
+from cabin_synth.labels.monitorable import unmonitored_reasons
 from cabin_synth.paths import PRESETS, PROTOCOLS
+from cabin_synth.pipeline import FrameStager
 from browser import console_lines
 from compliance_oracle import actual, expected, load_protocol
 
@@ -223,6 +226,68 @@ def angle_to_triangle_deg(origin, direction, tri, n=24):
     return float(np.degrees(np.arccos(np.clip(d @ direction, -1, 1))).min())
 
 
+def blinded(clip: dict, first: int, frames: int, reason: str = "hands") -> dict:
+    """The clip's labels as if the camera could not see the eyes for `frames` frames from `first`."""
+    reasons = [[reason] if first <= k < first + frames else [] for k in range(clip["frame_count"])]
+    return dict(clip, per_frame=dict(clip["per_frame"], unmonitored=reasons))
+
+
+def inform_entries(clip: dict, rule: str) -> list[tuple]:
+    return [(e["status"], e["from_s"], e.get("due_s")) for e in clip["compliance"]["ground_truth"] if e["rule"] == rule]
+
+
+def test_a_hand_before_the_column_camera_makes_a_frame_unmonitored():
+    """Default preset, seed 21, frame 1 (tests/test_occluders.py): a hand at 12 o'clock in
+    front of the column camera hides the eyes; by day the illuminators do not matter, at
+    night one that reaches the face does."""
+    labels = FrameStager(presets.load("default"), 21).stage(1).labels
+    assert labels["view_occlusion"]["blocked"]
+    assert unmonitored_reasons(labels) == ["clothing", "hands"]     # the forearm's sleeve hides more of the face
+    clear = dict(labels, view_occlusion=dict(labels["view_occlusion"], blocked=False))
+    night = dict(clear, params=dict(labels["params"], lighting=dict(labels["params"]["lighting"], sun_illuminance_lux=5.0)))
+    dark = dict(night, illumination=[dict(i, reaches_face=False) for i in labels["illumination"]])
+    assert [unmonitored_reasons(x) for x in (night, dark)] == [[], ["unlit"]]
+    if labels["params"]["lighting"]["sun_illuminance_lux"] > 50:
+        assert unmonitored_reasons(dict(clear, illumination=dark["illumination"])) == []
+
+
+def test_an_unmonitored_run_requires_the_inform_when_it_outlasts_the_allowance(samples):
+    """Euro NCAP: inform within 10 s when the system cannot monitor. At 30 fps a run of 300
+    unmonitored frames (10.0 s) requires the inform, due 10 s after its first frame; 299
+    permit it; an inform condition that the ray casts find harmless says so."""
+    protocol, raw, clips = samples["euro-ncap-2026"]
+    allowance = raw["rules"]["unable_to_monitor"]["due_s"]
+    cap = by_cell(clips, "unable_to_monitor")[0]
+    fps, first = cap["fps"], 2 * cap["fps"]
+    frames = round(allowance * fps)
+    assert cap["frame_count"] > first + frames + 1
+    assert inform_entries(cap, "unable_to_monitor") == []          # labels only: no ray casts, no entry
+    assert "labels only" in next(e["why"] for e in cap["compliance"]["ground_truth"] if e["status"] == "conditional")
+    for length, status in ((frames - 1, "permitted"), (frames, "required"), (frames + 1, "required")):
+        clip = json.loads(json.dumps(with_ground_truth(protocol, blinded(cap, first, length))))
+        assert actual(clip) == expected(raw, clip)
+        due = (first + frames) / fps if status == "required" else None
+        assert inform_entries(clip, "unable_to_monitor") == [(status, pytest.approx(first / fps), pytest.approx(due))]
+        (cond,) = [e for e in clip["compliance"]["ground_truth"] if e["status"] == "conditional"]
+        assert cond["unmonitored_share"] == pytest.approx(length / cap["frame_count"])
+    seen = json.loads(json.dumps(with_ground_truth(protocol, blinded(cap, first, 0))))
+    (cond,) = [e for e in seen["compliance"]["ground_truth"] if e["status"] == "conditional"]
+    assert cond["unmonitored_share"] == 0 and "no part hiding the eyes" in cond["why"]
+    assert [e["status"] for e in seen["compliance"]["ground_truth"] if e["response"] == "inform"] == ["conditional"]
+
+
+def test_a_required_warning_accepts_the_inform_while_the_camera_cannot_monitor(samples):
+    protocol, raw, clips = samples["euro-ncap-2026"]
+    long = next(c for c in clips if [e["status"] for e in c["compliance"]["ground_truth"]].count("required") == 1
+                and not any(e["status"] == "conditional" for e in c["compliance"]["ground_truth"]))
+    (warn,) = [e for e in long["compliance"]["ground_truth"] if e["status"] == "required"]
+    assert "alternative" not in warn
+    clip = with_ground_truth(protocol, blinded(long, 0, long["frame_count"]))
+    (warn,) = [e for e in clip["compliance"]["ground_truth"] if e["status"] == "required" and e["rule"] == warn["rule"]]
+    assert warn["alternative"] == {"response": "inform", "due_s": pytest.approx(raw["rules"]["unable_to_monitor"]["due_s"])}
+    assert actual(clip) == expected(raw, clip)
+
+
 def test_addw_areas_agree_with_angles_measured_here(samples):
     """Area 3 frames lie below the 30-degree plane, within +-55 deg and over 10 deg from all glass;
     Area 2 frames (below the plane) lie within 10 deg of it, measured on a dense grid of each glass triangle."""
@@ -312,6 +377,9 @@ def test_score_counts_hits_misses_false_alarms_and_latency_computed_by_hand(tmp_
             {"rule": "sleep", "response": "sleep_warning", "status": "permitted", "from_s": 2.0, "until_s": 3.0}]),
         # a sleep closure warned 0.15 s after its threshold
         hand_clip(4, "sleep", "e", [required("sleep", "sleep_warning", 6.0, 6.2, 7.0)]),
+        # the camera could not see the eyes from 2 s to 14 s: informed 9 s in (a hit), or not at all (a miss)
+        hand_clip(5, "unable_to_monitor", "f", [required("unable_to_monitor", "inform", 2.0, 12.0, 14.0)]),
+        hand_clip(6, "unable_to_monitor", "f", [required("unable_to_monitor", "inform", 2.0, 12.0, 14.0)]),
     ]
     out = write_set(tmp_path, clips, definition)
     results = tmp_path / "results.csv"
@@ -320,7 +388,7 @@ def test_score_counts_hits_misses_false_alarms_and_latency_computed_by_hand(tmp_
         w.writerow(["clip", "response", "time_s"])
         w.writerows([[0, "distraction_warning", 8.3], [0, "sleep_warning", 4.0], [1, "distraction_warning", 10.5],
                      [2, "inform", 6.0], [3, "distraction_warning", 6.0], [3, "sleep_warning", 2.5],
-                     [4, "sleep_warning", 6.15]])
+                     [4, "sleep_warning", 6.15], [5, "inform", 11.0]])
     result = scoring.score(out, results)
     fam = result["families"]["long_distraction"]
     assert (fam.clips, fam.required, fam.hits, fam.late, fam.informed, fam.misses, fam.false_alarms) == (3, 3, 1, 1, 1, 1, 1)
@@ -328,6 +396,8 @@ def test_score_counts_hits_misses_false_alarms_and_latency_computed_by_hand(tmp_
     assert result["families"]["no_false_alarm"].false_alarms == 1
     sleep = result["families"]["sleep"]
     assert (sleep.hits, sleep.misses, sleep.latencies) == (1, 0, pytest.approx([0.15]))
+    blind = result["families"]["unable_to_monitor"]
+    assert (blind.required, blind.hits, blind.misses, blind.false_alarms, blind.latencies) == (2, 1, 1, 0, pytest.approx([9.0]))
     # pro rata points: long distraction 5 x 1/3, sleep 2 x 1/1, the families with no clips 0
     assert result["points"]["long_distraction"] == (pytest.approx(5 / 3), 5)
     assert result["points"]["sleep"] == (pytest.approx(2.0), 2)
@@ -448,6 +518,26 @@ def test_rendered_set_validates_and_its_report_opens_without_console_errors(tmp_
         worn = {a["name"] for a in frame["accessories"]}
         assert worn & {"cap", "sunglasses_aviator", "sunglasses_wayfarer"}
         assert frame["gaze"]["zone"] == clip["per_frame"]["gaze_zone"][0]
+        blind = [bool(r) for r in clip["per_frame"]["unmonitored"]]
+        for k, entry in enumerate(clip["frames"]):
+            frame = json.loads((out / f"clips/{c:04d}" / entry["path"]).read_text())
+            dark = frame["params"]["lighting"]["sun_illuminance_lux"] <= 50
+            unlit = dark and all(i["face_lit_share"] is None or i["face_lit_share"] < 0.5 for i in frame["illumination"])
+            assert blind[k] == (frame["view_occlusion"]["eyes_hidden_share"] > 0.5 or unlit)
+        assert clip["monitoring"]["unmonitored_share"] == pytest.approx(np.mean(blind))
+        assert sum(s["end_frame"] - s["start_frame"] for s in clip["monitoring"]["spans"]) == sum(blind)
+        assert actual(clip) == expected(load_protocol(protocol), clip)
+        (cond,) = [e for e in clip["compliance"]["ground_truth"] if e["status"] == "conditional"]
+        assert cond["unmonitored_share"] == pytest.approx(np.mean(blind))
+    cast = tmp_path / "cast"
+    assert main(["compliance", "--protocol", str(protocol), "--out", str(cast), "--labels-only", "--ray-cast",
+                 "--quiet"]) == 0
+    for c in range(2):
+        rendered, labels = (json.loads((d / f"clips/{c:04d}/clip.json").read_text()) for d in (out, cast))
+        assert not labels["rendered"] and labels["compliance"]["ground_truth"] == rendered["compliance"]["ground_truth"]
+        assert labels["per_frame"]["unmonitored"] == rendered["per_frame"]["unmonitored"]
+    assert main(["compliance", "--protocol", str(protocol), "--out", str(tmp_path / "x"), "--ray-cast"]) == 2
+    assert "--ray-cast is for --labels-only" in capsys.readouterr().err
     assert main(["report", str(out)]) == 0
     page = out / "report.html"
     text = page.read_text()

@@ -1,6 +1,8 @@
 """Write a protocol's test set: per_cell clips of every supported cell, through
 the ordinary clip writer (pipeline.generate_clips: its commit protocol, resume
-and --labels-only), each clip scripted and labelled by compliance.scenario."""
+and --labels-only), each clip scripted and labelled by compliance.scenario, its
+ground truth made again once its frames' ray casts say when the camera cannot
+monitor the eyes."""
 
 from pathlib import Path
 from typing import Any
@@ -8,7 +10,7 @@ from typing import Any
 from ..pipeline import dataset_document, generate_clips
 from .matrix import set_size
 from .protocol import Protocol
-from .scenario import make_compliance_clip, stride
+from .scenario import make_compliance_clip, stride, with_ground_truth
 
 
 def set_document(protocol: Protocol, seed: int, per_cell: int) -> dict[str, Any]:
@@ -23,7 +25,8 @@ def set_document(protocol: Protocol, seed: int, per_cell: int) -> dict[str, Any]
 
 
 def generate_set(protocol: Protocol, per_cell: int, seed: int, out: Path, render: bool = True,
-                 progress: bool = True) -> dict[str, Any]:
+                 progress: bool = True, ray_cast: bool = False) -> dict[str, Any]:
     return generate_clips(protocol.preset, set_size(protocol, per_cell), seed, out, render=render,
                           progress=progress, make=lambda c: make_compliance_clip(protocol, seed, c),
-                          document=set_document(protocol, seed, per_cell))
+                          document=set_document(protocol, seed, per_cell), ray_cast=ray_cast,
+                          relabel=lambda labels: with_ground_truth(protocol, labels))

@@ -114,7 +114,8 @@ def rule_errors(name: str, rule: Mapping[str, Any], data: Mapping[str, Any]) -> 
     if rule["response"] not in data["responses"]:
         problems.append(f"{where}.response': '{rule['response']}' is not one of responses: {', '.join(data['responses'])}")
     m = rule["measure"]
-    need = {"condition": ("conditions", "due_s"), "kss": ("thresholds",)}.get(m, ("timer", "thresholds", "shorter"))
+    need = {"condition": ("conditions", "due_s"), "unmonitored": ("due_s",), "kss": ("thresholds",)}.get(
+        m, ("timer", "thresholds", "shorter"))
     problems += [f"{where}': measure {m} needs '{k}'" for k in need if k not in rule]
     if rule.get("timer") == "cumulative":
         problems += [f"{where}': a cumulative timer needs '{k}'" for k in ("window_s", "reset_after_s") if k not in rule]

@@ -11,7 +11,10 @@ per-frame flag, and a timer over it:
   measures need open eyes: behind closed lids a gaze direction says nothing
   (a sleeping driver's nodding head can carry it onto the cluster), and eye
   closure has its own rules; a blink inside a glance is a gap shorter than the
-  interruption, which joins the glance across it;
+  interruption, which joins the glance across it; unmonitored (frames in
+  which the camera cannot monitor the eyes, `per_frame.unmonitored`, from the
+  rendered or ray-cast frames' geometry, labels/monitorable.py; a labels-only
+  clip has none and the rule says nothing);
 - timers: continuous (one event's time in the measure; gaps shorter than
   interruption_s join events without counting) and cumulative (time in the
   measure within a trailing window, cleared by reset_after_s outside it, and
@@ -28,13 +31,18 @@ count to it. Entries (docs/compliance.md, Ground truth):
   max_s, outside the speeds the rule covers, KSS at the permitted level);
 - forbidden: it must not (shorter events where the rule says so, alert KSS);
 - conditional: the inform while a condition may make monitoring impossible,
-  due `due_s` after it starts; required only if the system cannot work;
+  due `due_s` after it starts; required only if the system cannot work. Where
+  the frames were ray-cast, it says in how many of them the eyes were in fact
+  hidden or unlit (`unmonitored_share`);
+- the unmonitored measure: a run of frames in which the camera cannot monitor
+  the eyes requires the inform when it lasts `due_s` (from its start, due
+  `due_s` later), and permits it while a shorter one lasts;
 - a response that nothing in the clip requires, permits or makes conditional
   is forbidden over the whole clip (rule: its rules joined by '+'), so a
   no-false-alarm clip says so outright.
 
-Required entries that overlap a conditional one accept the inform instead
-(`alternative`).
+Required entries that overlap a conditional inform, or a required one of the
+unmonitored measure, accept the inform instead (`alternative`).
 """
 
 from math import ceil
@@ -43,6 +51,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..behaviour.clips import ROAD_ZONE, runs
+from ..labels.monitorable import reason_counts
 
 EPS = 1e-9
 
@@ -59,6 +68,8 @@ def measure_flags(rule: Mapping[str, Any], per_frame: Mapping[str, Any], conditi
         return closed
     if m == "condition":
         return np.array([bool(set(c) & set(rule["conditions"])) for c in conditions])
+    if m == "unmonitored":
+        return np.array([bool(r) for r in per_frame["unmonitored"]], bool)
     raise ValueError(f"measure {m!r} has no per-frame flag")
 
 
@@ -204,13 +215,42 @@ def cumulative_entries(name: str, rule: Mapping[str, Any], flags: np.ndarray, sp
 
 
 def condition_entries(name: str, rule: Mapping[str, Any], flags: np.ndarray, conditions: list[list[str]],
-                      fps: int) -> list[dict[str, Any]]:
+                      unmonitored: list[list[str]] | None, fps: int) -> list[dict[str, Any]]:
+    """unmonitored: per frame, why the camera cannot monitor the eyes (None: not ray-cast)."""
     out = []
     for a, b in runs(flags):
         shown = sorted({c for k in range(a, b) for c in conditions[k]} & set(rule["conditions"]))
-        out.append(entry(name, rule, "conditional", a / fps, b / fps, (b - a) / fps,
-                         f"{', '.join(shown)} from {a / fps:.2f} s: inform within {rule['due_s']} s if it stops "
-                         f"the system from monitoring", from_s=a / fps, due_s=a / fps + rule["due_s"], until_s=b / fps))
+        why = f"{', '.join(shown)} from {a / fps:.2f} s: inform within {rule['due_s']} s if it stops the system from monitoring"
+        extra = {}
+        if unmonitored is None:
+            why += "; labels only: no ray casts say whether it hides the eyes"
+        else:
+            hidden = sum(bool(r) for r in unmonitored[a:b])
+            extra["unmonitored_share"] = hidden / (b - a)
+            why += ("; the ray casts find no part hiding the eyes (lenses and the driver's own hair do not count) "
+                    "and them lit in all its frames" if hidden == 0
+                    else f"; the ray casts find the eyes hidden or unlit in {hidden} of its {b - a} frames")
+        out.append(entry(name, rule, "conditional", a / fps, b / fps, (b - a) / fps, why,
+                         from_s=a / fps, due_s=a / fps + rule["due_s"], until_s=b / fps, **extra))
+    return out
+
+
+def unmonitored_entries(name: str, rule: Mapping[str, Any], unmonitored: list[list[str]],
+                        fps: int) -> list[dict[str, Any]]:
+    """Runs of frames the camera cannot monitor: the inform is required of one that lasts
+    due_s (due_s after its start), permitted during a shorter one."""
+    out = []
+    n_due = frames_for(rule["due_s"], fps)
+    for a, b in runs([bool(r) for r in unmonitored]):
+        head = (f"the camera cannot monitor the eyes for {(b - a) / fps:.2f} s from {a / fps:.2f} s "
+                f"({', '.join(reason_counts(unmonitored[a:b]))})")
+        if b - a >= n_due:
+            out.append(entry(name, rule, "required", a / fps, b / fps, (b - a) / fps,
+                             f"{head}: the {rule['due_s']} s allowance runs out", from_s=a / fps,
+                             due_s=(a + n_due) / fps, until_s=b / fps))
+        else:
+            out.append(entry(name, rule, "permitted", a / fps, b / fps, (b - a) / fps,
+                             f"{head}: shorter than the {rule['due_s']} s allowance", from_s=a / fps, until_s=b / fps))
     return out
 
 
@@ -236,15 +276,22 @@ def ground_truth(protocol: Mapping[str, Any], labels: Mapping[str, Any], addw_ar
     per-frame ADDW area (protocols with areas), `conditions` the per-frame conditions."""
     fps = labels["fps"]
     per_frame = dict(labels["per_frame"], addw_area=addw_area)
+    unmonitored = per_frame.get("unmonitored")
     speed = np.asarray(per_frame["speed_kmh"], float)
-    out = []
+    out, not_cast = [], []
     for name, rule in protocol["rules"].items():
         if rule["measure"] == "kss":
             out += kss_entries(name, rule, labels["kss"], speed, fps)
             continue
+        if rule["measure"] == "unmonitored":
+            if unmonitored is None:
+                not_cast.append(name)
+            else:
+                out += unmonitored_entries(name, rule, unmonitored, fps)
+            continue
         flags = measure_flags(rule, per_frame, conditions)
         if rule["measure"] == "condition":
-            out += condition_entries(name, rule, flags, conditions, fps)
+            out += condition_entries(name, rule, flags, conditions, unmonitored, fps)
         elif rule["timer"] == "cumulative":
             out += cumulative_entries(name, rule, flags, speed, fps)
         else:
@@ -254,12 +301,17 @@ def ground_truth(protocol: Mapping[str, Any], labels: Mapping[str, Any], addw_ar
         names = [n for n, r in protocol["rules"].items() if r["response"] == response]
         if names and not any(e["response"] == response and e["status"] != "forbidden" for e in out):
             rule = protocol["rules"][names[0]]
+            unknown = [n for n in names if n in not_cast]
             out.append(entry("+".join(names), dict(rule, response=response), "forbidden", 0.0, end, 0.0,
                              f"nothing in the clip reaches a threshold of {', '.join(names)}: {response} must not "
-                             "come at any time", from_s=0.0, until_s=end))
-    informs = [e for e in out if e["status"] == "conditional"]
+                             "come at any time" + (f" ({', '.join(unknown)}: labels only, not ray-cast)" if unknown else ""),
+                             from_s=0.0, until_s=end))
+    informs = [e for e in out if e["status"] == "conditional"
+               or (e["status"] == "required" and protocol["rules"][e["rule"]]["measure"] == "unmonitored")]
     for e in out:
-        overlap = [c for c in informs if c["from_s"] < e["until_s"] and e["from_s"] < c["until_s"]]
+        overlap = [c for c in informs if c["from_s"] < e["until_s"] and e["from_s"] < c["until_s"]
+                   and c["response"] != e["response"]]
         if e["status"] == "required" and overlap:
-            e["alternative"] = {"response": overlap[0]["response"], "due_s": overlap[0]["due_s"]}
+            first = min(overlap, key=lambda c: c["due_s"])
+            e["alternative"] = {"response": first["response"], "due_s": first["due_s"]}
     return sorted(out, key=lambda e: (e["from_s"], e["rule"]))

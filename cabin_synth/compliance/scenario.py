@@ -273,7 +273,6 @@ def make_compliance_clip(protocol: Protocol, seed: int, index: int) -> Clip:
         raise UserError(f"clip {index} ({cell.id}): the scripted events last {got} frames in the measure "
                         f"{fit_measure(protocol, cell)}, not {want}, after {FIT_TRIES} tries: the gaze target "
                         f"lies outside the measure for this driver and cabin", file=display(protocol.path))
-    truth = rules.ground_truth(protocol.data, clip.labels, frames.get("addw_area"), frames["conditions"])
     scenario = {"event": protocol.data["scenarios"][cell.family]["event"], "script": script.to_dict()}
     if lengths:
         thr, tol = threshold(protocol, cell) or (None, None)
@@ -281,5 +280,13 @@ def make_compliance_clip(protocol: Protocol, seed: int, index: int) -> Clip:
                         threshold_s=thr, tolerance_s=tol)
     labels = dict(clip.labels, compliance={
         "protocol": protocol.name, "protocol_sha256": protocol.sha256, "cell": cell.to_dict(),
-        "scenario": scenario, "per_frame": frames, "ground_truth": truth})
-    return replace(clip, labels=labels)
+        "scenario": scenario, "per_frame": frames})
+    return replace(clip, labels=with_ground_truth(protocol, labels))
+
+
+def with_ground_truth(protocol: Protocol, labels: Mapping[str, Any]) -> dict[str, Any]:
+    """Clip labels with the ground truth of their compliance labels and per-frame labels
+    (again once rendering or ray casts add `per_frame.unmonitored`)."""
+    comp = labels["compliance"]
+    truth = rules.ground_truth(protocol.data, labels, comp["per_frame"].get("addw_area"), comp["per_frame"]["conditions"])
+    return dict(labels, compliance=dict(comp, ground_truth=truth))

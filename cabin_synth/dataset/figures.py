@@ -140,9 +140,10 @@ def demographic_coverage(drivers: Sequence[Mapping[str, Any]]):
 
 
 def timeline(clip: Mapping[str, Any], layers: Mapping[str, Any] | None = None):
-    """A clip over time: its gaze zone, eye aperture (with the P80 line) and, given layers
-    (compliance sets), the rule's timer against its threshold and the ground truth's
-    entries: required from-due (green), permitted (grey), forbidden (red), conditional (orange)."""
+    """A clip over time: its gaze zone, eye aperture (with the P80 line), the spans in which
+    the camera cannot monitor the eyes (hatched, with why: rendered or ray-cast clips) and,
+    given layers (compliance sets), the rule's timer against its threshold and the ground
+    truth's entries: required from-due (green), permitted (grey), forbidden (red), conditional (orange)."""
     pf = clip["per_frame"]
     t = np.asarray(pf["time_s"])
     dt = 1.0 / clip["fps"]
@@ -167,6 +168,12 @@ def timeline(clip: Mapping[str, Any], layers: Mapping[str, Any] | None = None):
     axes[1].plot(t, ap, color="#1f77b4", lw=0.8, label="aperture (mean of eyes)")
     axes[1].plot(t, 0.2 * open_, color="#d62728", lw=0.6, ls="--", label="80 % closed")
     axes[1].set_ylabel("mm", fontsize=8)
+    for span in clip.get("monitoring", {}).get("spans", []):
+        why = ", ".join(span["reasons"])     # most frames first
+        for ax in axes[:2]:
+            ax.axvspan(span["start_s"], span["end_s"], facecolor="none", edgecolor="#212121", hatch="///", lw=0)
+        axes[1].text(span["start_s"], 0.98, f" eyes not monitorable: {why}", transform=axes[1].get_xaxis_transform(),
+                     fontsize=6, va="top")
     axes[1].legend(fontsize=6, loc="upper right", frameon=False)
     if layers:
         ax = axes[2]
