@@ -280,3 +280,64 @@ def test_the_camera_sees_the_dome_through_the_pane_in_each_band(cycles, tmp_path
         for where, filtered in ((pane_px, t), (beside, 1.0)):
             error = np.abs(got[where] / (filtered * scale * expected[where]) - 1.0)
             assert np.median(error) < 0.01 and np.percentile(error, 90) < 0.02, (t, filtered, np.percentile(error, 90))
+
+
+def test_the_sun_comes_in_through_the_daylight_glass_and_the_camera_looks_through_the_pane(cycles, tmp_path):
+    # A grey plate 1 m ahead faces the camera and the sun behind it; a pane halfway stands
+    # in both paths. The sun shines at its open-air value and reaches the plate through
+    # the glass the stage's in-cabin daylight assumes (scene/lighting.py: 0.75 visible,
+    # 0.40 at 940 nm); the camera sees the plate through the pane's own (0.4, 0.2):
+    # L = T_pane rho / pi E T_daylight. Nothing else is lit (a black dome, no road
+    # lights), but each sample picks one light, the sun or the (black) dome, so a
+    # sample's estimate is 0 or 1/p (p about 0.6: the values the raw pixels take), a
+    # relative spread of 0.8 per sample: over the plate's ~500 pixels of 4 samples the
+    # mean is within 2 % (one sigma); 6 % allowed. The two transmittances differ by a
+    # factor of 2.
+    from cabin_synth.scene.lighting import GLASS_NIR_TRANSMITTANCE, GLASS_VISIBLE_TRANSMITTANCE
+
+    pane = Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.1, transmittance_visible=0.4, transmittance_850=0.3,
+                    transmittance_940=0.2, ior=1.5)
+    cam = camera_at_origin(48, 36, f_px=40.0)
+    stage, view = make_stage([(*quad(np.array([1.0, 0.0, 0.0]), (-1.0, 0.0, 0.0), 0.6), GREY, "cabin"),
+                              (*slab(np.array([0.5, 0.0, 0.0]), (-1.0, 0.0, 0.0), 1.0, 0.005), pane, "window")],
+                             cam, illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 1e-9, 30.0)], sun_direction=(-1.0, 0.0, 0.0))
+    black = np.zeros((8, 16, 3), np.float32)
+    view = world_view(view, tmp_path, black, black[..., 0], 1.0, 1.0, sun_lux=1000.0, sun_nir_w_m2=2.0)
+    buffers = cycles.render(view, stage, 0)
+    plate = not_near_an_edge(buffers.instance) & (buffers.instance == 1)
+    assert plate.sum() > 400
+    assert buffers.rgb[plate].mean(axis=0) == pytest.approx(
+        0.4 * 0.5 / np.pi * 1000.0 * GLASS_VISIBLE_TRANSMITTANCE, rel=0.06)
+    assert buffers.nir[plate].mean() == pytest.approx(
+        0.2 * GREY.nir_940 / np.pi * 2.0 * GLASS_NIR_TRANSMITTANCE[940], rel=0.06)
+
+
+@pytest.mark.parametrize("open_air", [1.0, 0.0])
+def test_road_lights_and_the_open_sky_light_the_world_and_the_camera_sees_the_dome(cycles, tmp_path, open_air):
+    # An upward grey plate under road lights (100 lux, a colour; 0.5 W/m^2 in the band) and
+    # a uniform dome of radiance L: in the open it gets E = road + pi L, in a tunnel the
+    # road lights alone; the camera sees the dome, never the road lights' term, in both.
+    # The plate's light is sampled (4 samples a pixel, the light tree choosing between
+    # dome and nothing else): its mean over some 250 pixels within 5 %. The sky is
+    # looked up, not sampled: exact but where the denoiser blends it with the plate's
+    # noise (up to 15 % within 4 px of the plate or of the image's border, kept out;
+    # up to 2 % further away).
+    from scipy.ndimage import binary_erosion
+
+    cam = camera_at_origin(48, 36, f_px=40.0, target=(1.0, 0.0, -0.2))
+    stage, view = make_stage([(*quad(np.array([1.0, 0.0, -0.3]), (0.0, 0.0, 1.0), 0.8), GREY, "exterior")], cam,
+                             illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 1e-9, 30.0)])
+    dome = np.full((8, 16, 3), 20.0, np.float32)
+    road = np.array([100.0, 80.0, 60.0])
+    view = world_view(view, tmp_path, dome, dome[..., 0] * 0.01, 1.0, 1.0, road_rgb_lux=road, road_nir_w_m2=0.5,
+                      open_air=open_air)
+    buffers = cycles.render(view, stage, 0)
+    plate = not_near_an_edge(buffers.instance) & (buffers.instance == 1)
+    sky = binary_erosion(buffers.instance == view.dome.id, iterations=4)
+    assert plate.sum() > 200 and sky.sum() > 100
+    rho = 0.5
+    assert buffers.rgb[plate].mean(axis=0) == pytest.approx(rho / np.pi * (road + open_air * np.pi * 20.0), rel=0.05)
+    assert buffers.nir[plate].mean() == pytest.approx(GREY.nir_940 / np.pi * (0.5 + open_air * np.pi * 0.2), rel=0.05)
+    for got, dome_radiance in ((buffers.rgb[sky], 20.0), (buffers.nir[sky], 0.2)):
+        assert np.median(got) == pytest.approx(dome_radiance, rel=0.01)
+        assert np.allclose(got, dome_radiance, rtol=0.05)
