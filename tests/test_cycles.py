@@ -341,3 +341,36 @@ def test_road_lights_and_the_open_sky_light_the_world_and_the_camera_sees_the_do
     for got, dome_radiance in ((buffers.rgb[sky], 20.0), (buffers.nir[sky], 0.2)):
         assert np.median(got) == pytest.approx(dome_radiance, rel=0.01)
         assert np.allclose(got, dome_radiance, rtol=0.05)
+
+
+def test_a_screen_shows_its_picture_in_rgb_and_nothing_in_nir(cycles, gl_renderer, tmp_path):
+    # A black plate whose emissiveColor reads a 4 x 4 picture, its UsdUVTexture's scale
+    # the white level (40 cd/m^2, docs/cabins.md Screens), as scene/screens.py authors
+    # the screens; nothing lights it. The camera sees the glow directly, so no noise:
+    # over the plate the mean radiance is the picture's mean linear value times the
+    # scale (the bilinear lookup keeps the mean; the clamped border texels' half-texel
+    # margins move it under 1 %): 2 %; over each texel's inner 4 x 4 pixels, the
+    # rasteriser's radiance (whose lookup test_textures checks by hand: both filter the
+    # same texels bilinearly), but for Cycles' pixel filter, which reaches 0.75 px, under
+    # a tenth of an 8 px texel, into the next texel's ramp: within white / 20. An LCD
+    # emits no NIR: the NIR render stays dark.
+    from test_textures import facing_plate, read, stage_of, texel_pixels
+
+    from cabin_synth.scene.stage import write_material
+    from cabin_synth.scene.textures import TextureFolder, TextureImage
+
+    n, white = 4, 40.0
+    picture = np.random.default_rng(3).integers(40, 250, (n, n, 3)).astype(np.uint8)
+    maps = TextureFolder(tmp_path).maps({"emissiveColor": TextureImage("picture", picture, "raw")},
+                                        wrap=("clamp", "clamp"), scale=(white, white, white, 1.0))
+    points, tris, st = facing_plate()
+    stage = stage_of([("Screen", points, tris, st, "vertex", "/World/Looks/Screen")], illuminator_w_sr=1e-9)
+    write_material(stage, "/World/Looks/Screen", Material((0.004, 0.004, 0.005), 0.08, 0.08), maps)
+    view = read(stage)
+    ours, theirs = cycles.render(view, stage, 0), gl_renderer.render(view)
+    plate = not_near_an_edge(ours.instance) & (ours.instance == 1)
+    assert ours.rgb[plate].mean(axis=0) == pytest.approx(picture.reshape(-1, 3).mean(axis=0) / 255.0 * white, rel=0.02)
+    iu, _ = texel_pixels(n)
+    block = lambda image: np.array([[image[v - 2:v + 2, u - 2:u + 2].mean(axis=(0, 1)) for u in iu] for v in iu])
+    assert np.allclose(block(ours.rgb), block(theirs.rgb), rtol=0.0, atol=white / 20)
+    assert ours.nir.max() < 1e-6

@@ -352,16 +352,16 @@ class MaterialBuilder:
         else:
             shader = self._opaque(nodes, links, m, semantic, imported, nir_texture)
         emission = (m.emission_nir,) * 3 if nir else m.emission_rgb
-        if max(m.emission_rgb) > 0 or m.emission_nir > 0:
+        if max(m.emission_rgb) > 0 or m.emission_nir > 0 or glow_texture is not None:
             # A lamp's lens: the lamp's light comes through it (the area lamp behind it),
             # so shadow rays pass it by.
             shader = _shadow_rays_meet(nodes, links, shader, nodes.new("ShaderNodeBsdfTransparent").outputs["BSDF"])
         if retro > 0:
             emission = (emission[0] + retro,) * 3
-        if max(emission) > 0:
+        if max(emission) > 0 or glow_texture is not None:
             # Seen by the camera only, directly or through glass (the pupil through its
-            # cornea): a lamp's lens is already a light, the pupil's glow goes back
-            # towards its source.
+            # cornea): a lamp's lens or a screen is already a light, the pupil's glow
+            # goes back towards its source.
             glow = nodes.new("ShaderNodeEmission")
             glow.inputs["Color"].default_value = (*emission, 1.0)
             if glow_texture is not None:
