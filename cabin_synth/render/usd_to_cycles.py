@@ -180,7 +180,7 @@ def world_nodes(bpy, world, view: SceneView, band: str, values: WorldValues) -> 
     rows = LATLONG_TO_BLENDER @ view.dome.to_dome
     lookup = nodes.new("ShaderNodeCombineXYZ")
     for k, row in enumerate(rows):
-        links.new(_dot(nodes, links, direction, row), lookup.inputs[k])
+        links.new(_vector_math(nodes, links, "DOT_PRODUCT", direction, row), lookup.inputs[k])
     env = nodes.new("ShaderNodeTexEnvironment")
     env.image = blender_image(bpy, view.dome.rgb if band == "rgb" else view.dome.nir)
     env.interpolation = "Linear"   # bilinear, as render.textures.sample_latlong
@@ -193,21 +193,15 @@ def world_nodes(bpy, world, view: SceneView, band: str, values: WorldValues) -> 
         for k in range(3):
             links.new(split.outputs[0], grey.inputs[k])
         dome = grey.outputs["Color"]
-    sun = _dot(nodes, links, direction, view.sun_direction)
-    in_disc = nodes.new("ShaderNodeMath")
-    in_disc.operation = "GREATER_THAN"
-    in_disc.inputs[1].default_value = math.cos(SUN_ANGLE_RAD / 2.0)
-    links.new(sun, in_disc.inputs[0])
-    disc = _scaled(nodes, links, in_disc.outputs["Value"], (values.sun_disc_radiance,) * 3)
-    seen = _add(nodes, links, _scaled(nodes, links, dome, (values.dome_scale,) * 3), disc)
+    vector = lambda operation, x, y: _vector_math(nodes, links, operation, x, y)
     up = nodes.new("ShaderNodeSeparateXYZ")
     links.new(direction, up.inputs["Vector"])
-    above = nodes.new("ShaderNodeMath")
-    above.operation = "GREATER_THAN"
-    above.inputs[1].default_value = 0.0
-    links.new(up.outputs["Z"], above.inputs[0])
-    light = _add(nodes, links, _scaled(nodes, links, dome, (values.dome_light_scale,) * 3),
-                 _scaled(nodes, links, above.outputs["Value"], values.road_radiance))
+    in_disc = _greater(nodes, links, vector("DOT_PRODUCT", direction, view.sun_direction),
+                       math.cos(SUN_ANGLE_RAD / 2.0))
+    seen = vector("ADD", vector("MULTIPLY", dome, (values.dome_scale,) * 3),
+                  vector("MULTIPLY", in_disc, (values.sun_disc_radiance,) * 3))
+    light = vector("ADD", vector("MULTIPLY", dome, (values.dome_light_scale,) * 3),
+                   vector("MULTIPLY", _greater(nodes, links, up.outputs["Z"], 0.0), values.road_radiance))
     path = nodes.new("ShaderNodeLightPath")
     pick = nodes.new("ShaderNodeMix")
     pick.data_type = "VECTOR"
@@ -217,28 +211,25 @@ def world_nodes(bpy, world, view: SceneView, band: str, values: WorldValues) -> 
     links.new(pick.outputs["Result"], background.inputs["Color"])
 
 
-def _dot(nodes, links, vector, constant):
-    dot = nodes.new("ShaderNodeVectorMath")
-    dot.operation = "DOT_PRODUCT"
-    dot.inputs[1].default_value = tuple(float(a) for a in constant)
-    links.new(vector, dot.inputs[0])
-    return dot.outputs["Value"]
+def _greater(nodes, links, socket, threshold: float):
+    """1 where `socket` exceeds `threshold`, else 0."""
+    node = nodes.new("ShaderNodeMath")
+    node.operation = "GREATER_THAN"
+    node.inputs[1].default_value = threshold
+    links.new(socket, node.inputs[0])
+    return node.outputs["Value"]
 
 
-def _scaled(nodes, links, socket, factors):
-    multiply = nodes.new("ShaderNodeVectorMath")
-    multiply.operation = "MULTIPLY"
-    multiply.inputs[1].default_value = tuple(float(f) for f in factors)
-    links.new(socket, multiply.inputs[0])
-    return multiply.outputs["Vector"]
-
-
-def _add(nodes, links, a, b):
-    add = nodes.new("ShaderNodeVectorMath")
-    add.operation = "ADD"
-    links.new(a, add.inputs[0])
-    links.new(b, add.inputs[1])
-    return add.outputs["Vector"]
+def _vector_math(nodes, links, operation: str, a, b):
+    """`a` (a socket) `operation` `b` (a socket, or a constant vector)."""
+    node = nodes.new("ShaderNodeVectorMath")
+    node.operation = operation
+    links.new(a, node.inputs[0])
+    if isinstance(b, (tuple, list, np.ndarray)):
+        node.inputs[1].default_value = tuple(float(x) for x in b)
+    else:
+        links.new(b, node.inputs[1])
+    return node.outputs["Value" if operation == "DOT_PRODUCT" else "Vector"]
 
 
 def blender_image(bpy, mip: "textures.MipImage"):
