@@ -406,3 +406,47 @@ def test_the_world_through_a_cars_windows_agrees_with_the_rasteriser(cycles, gl_
         for band in ("rgb", "nir"):
             a, b = getattr(ours, band)[seen], getattr(theirs, band)[seen]
             assert np.median(a) / np.median(b) == pytest.approx(1.0, abs=tolerance), (name, band)
+
+
+def test_a_screens_rect_light_lights_in_rgb_only(cycles):
+    # A screen's RectLight (0.2 x 0.1 m, on, 5 cd on axis, no NIR: docs/cabins.md) 1 m in
+    # front of a grey plate, the camera off to the side. By hand: the irradiance of a
+    # Lambertian rectangle of radiance I0 / A, integrated over a 40 x 20 grid of it,
+    # L = rho / pi E. The rectangle is sampled by solid angle (4 samples a pixel,
+    # denoised): the mean over 6 x 6 pixels within 5 %. In NIR the light is dark.
+    from pxr import Sdf, UsdLux
+
+    from cabin_synth.render.view import StageReader
+    from cabin_synth.scene.stage import usd_matrix
+
+    centre, width, height, intensity = np.array([1.5, 0.5, 0.0]), 0.2, 0.1, 5.0
+    cam = camera_at_origin(48, 36, f_px=40.0, target=centre)
+    stage, _ = make_stage([(*quad(centre, (-1.0, 0.0, 0.0), 0.6), GREY, "cabin")], cam,
+                          illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 1e-9, 30.0)])
+    light = UsdLux.RectLight.Define(stage, "/World/Screen/Light")
+    emits = np.array([1.0, 0.0, 0.0])   # the light's -Z
+    across, up = np.array([0.0, 1.0, 0.0]), np.cross(-emits, [0.0, 1.0, 0.0])
+    source = centre - emits
+    light.AddTransformOp().Set(usd_matrix(np.stack([across, up, -emits], axis=1), source))
+    light.CreateWidthAttr(width)
+    light.CreateHeightAttr(height)
+    light.CreateIntensityAttr(intensity / (width * height))
+    UsdLux.ShadowAPI.Apply(light.GetPrim()).CreateShadowEnableAttr(False)
+    for name, kind, value in (("on", Sdf.ValueTypeNames.Bool, True), ("luminous_intensity_cd", Sdf.ValueTypeNames.Float,
+                              intensity), ("radiant_intensity_w_sr", Sdf.ValueTypeNames.Float, 0.0)):
+        light.GetPrim().CreateAttribute(f"cabin_synth:{name}", kind).Set(value)
+    view = StageReader(stage).read(940, cam.width, cam.height)
+    buffers = cycles.render(view, stage, 0)
+    u0, v0 = np.rint(cam.project(cam.to_camera(centre[None]))[0]).astype(int)
+    v, u = np.mgrid[v0 - 3:v0 + 3, u0 - 3:u0 + 3]
+    rays = np.stack([(u - cam.cx) / cam.fx, (v - cam.cy) / cam.fy, np.ones_like(u, float)], -1) @ cam.R_cam_vehicle
+    on_plate = rays * (centre[0] / rays[..., :1])                       # where each pixel's ray meets x = 1.5
+    a, b = np.meshgrid((np.arange(40) + 0.5) / 40 - 0.5, (np.arange(20) + 0.5) / 20 - 0.5)
+    points = source + width * a.reshape(-1, 1) * across + height * b.reshape(-1, 1) * up
+    d = on_plate.reshape(-1, 1, 3) - points                            # light -> plate, per pixel and patch
+    r2 = np.sum(d * d, axis=-1)
+    cos = d @ emits / np.sqrt(r2)   # leaving the light and arriving on the plate alike: they face each other
+    E = np.sum(intensity / (width * height) * cos * cos / r2, axis=1) * width * height / len(points)
+    expected = 0.5 / np.pi * E.mean()
+    assert buffers.rgb[v, u].mean(axis=(0, 1)) == pytest.approx(np.full(3, expected), rel=0.05)
+    assert buffers.nir[v, u].max() < 1e-6
