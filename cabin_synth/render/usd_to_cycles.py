@@ -111,7 +111,6 @@ class WorldValues:
     dome_light_scale: float    # the same as light: zero in a tunnel
     road_radiance: tuple[float, float, float]   # uniform over the upper hemisphere, light only
     sun_disc_radiance: float   # E / the disc's solid angle, seen by the camera
-    glass_light: float         # cabin glass's transmittance for the light: the daylight model's
 
 
 @dataclass(frozen=True)
@@ -125,6 +124,7 @@ class LightValues:
 
 
 def has_world(view: SceneView) -> bool:
+    """Whether the stage has the world outside: a textured sky dome and the open-air light."""
     return view.dome is not None and view.outdoors is not None
 
 
@@ -136,8 +136,9 @@ def daylight_glass(view: SceneView, band: str) -> float:
 def light_values(view: SceneView, band: str) -> LightValues:
     """With the world outside (a dome and the outdoor values), the sun and the dome light
     everything at their open-air values and cabin glass passes the daylight model's
-    transmittance to the light coming in, so the cabin receives the stage's in-cabin
-    values while the world outside is lit as the rasteriser lights it. Without it (a
+    transmittance to the light coming in (MaterialBuilder, daylight_glass), so the cabin
+    receives the stage's in-cabin values while the world outside is lit as the rasteriser
+    lights it. Without it (a
     stage of parts), the stage's daylight is what reaches a surface inside the cabin,
     glass included: the sky figure counts the share of the sky a seat sees
     (CABIN_SKY_VIEW), which Cycles finds itself by tracing the cabin, so the world's
@@ -151,8 +152,7 @@ def light_values(view: SceneView, band: str) -> LightValues:
         scale = dome.rgb_scale if rgb else dome.nir_scale
         road = tuple(float(c) for c in out.road_rgb_lux) if rgb else (out.road_nir_w_m2,) * 3
         disc = 2.0 * math.pi * (1.0 - math.cos(SUN_ANGLE_RAD / 2.0))
-        world = WorldValues(scale, scale * out.open_air, tuple(c / math.pi for c in road), sun / disc,
-                            daylight_glass(view, band))
+        world = WorldValues(scale, scale * out.open_air, tuple(c / math.pi for c in road), sun / disc)
     return LightValues(
         sun_w_m2=sun,
         sky_radiance=sky / (CABIN_SKY_VIEW * math.pi),
