@@ -222,9 +222,9 @@ def test_clip_frames_follow_the_loop_from_the_previous_frame(tmp_path, monkeypat
     given = []
     make = FrameMaker.make
 
-    def spy(self, index, timings=None, params=None, exposure=None):
+    def spy(self, index, timings=None, params=None, at=None, exposure=None):
         given.append(exposure)
-        return make(self, index, timings, params, exposure)
+        return make(self, index, timings, params=params, at=at, exposure=exposure)
 
     monkeypatch.setattr(FrameMaker, "make", spy)
     base = presets.load("distraction_clips")
