@@ -224,7 +224,7 @@ def test_clip_frames_follow_the_loop_from_the_previous_frame(tmp_path, monkeypat
 
     def spy(self, index, timings=None, params=None, at=None, exposure=None):
         given.append(exposure)
-        return make(self, index, timings, params=params, at=at, exposure=exposure)
+        return make(self, index, timings, params, at, exposure)
 
     monkeypatch.setattr(FrameMaker, "make", spy)
     base = presets.load("distraction_clips")

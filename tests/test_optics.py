@@ -199,6 +199,8 @@ def test_lateral_colour_moves_the_red_and_blue_images_of_a_white_point_radially(
 def sensor():
     s = copy.deepcopy(yaml.safe_load((PRESETS / "default.yaml").read_text())["sensor"])
     s["nir"].update(bit_depth=12, dsnu_e=0.0, prnu=0.0, system_gain_dn_per_e=0.25)
+    # A fixed exposure at unity gain, so that var / mean is the system gain K itself.
+    s["nir"].pop("auto_exposure", None)
     s["optics"] = {"vignetting": {"natural": True}}
     return s
 
@@ -231,7 +233,7 @@ def test_an_ideal_lens_passes_the_radiance_through():
 
 
 def test_the_stage_camera_carries_f_number_and_focus_distance(maker, frames):
-    scene, _ = next(iter(maker._scenes.values()))
+    scene, _ = maker.scene(frames[-1].params)
     assert scene.camera.GetFStopAttr().Get() == pytest.approx(maker.sensor["f_number"])
     assert scene.camera.GetFocusDistanceAttr().Get() == pytest.approx(maker.sensor["focus_distance_m"])
 

@@ -117,14 +117,21 @@ def test_generate_twice_is_byte_identical_and_validates(tmp_path):
     # ... and the three drivers' skin maps, four each, written once into <out>/textures (docs/driver.md, Skin)
     assert len([p for p in runs[0] if p.parts[0] == "textures" and p.name.startswith("skin_")]) == 12
     assert validate_dataset(tmp_path / "a") == []
-    # The depth image stores the label's Z in millimetres.
+    # The depth image stores the label's Z in millimetres: each visible landmark's Z lies
+    # within the depths of the 2 x 2 pixel centres around it (a point on a silhouette or
+    # in the eye's hollow may have nearer and farther surfaces beside it).
     frame = json.loads((tmp_path / "a" / "frames" / "000001.json").read_text())
     depth = decode_png(tmp_path / "a" / "frames" / "000001.depth.png")
     assert depth.dtype == np.uint16
+    checked = 0
     for lm in frame["landmarks"]:
         if lm["visible"]:
-            u, v = np.rint(lm["uv"]).astype(int)
-            assert abs(int(depth[v, u]) - lm["camera_m"][2] * 1000) <= 5
+            u, v = np.floor(lm["uv"]).astype(int)
+            cell = depth[v:v + 2, u:u + 2].astype(int)
+            z = lm["camera_m"][2] * 1000
+            assert cell.min() - 5 <= z <= cell.max() + 5, (lm["name"], z, cell.tolist())
+            checked += 1
+    assert checked >= 30
 
 
 def test_validate_names_file_and_field(tmp_path, capsys):

@@ -349,7 +349,7 @@ def test_skin_maps_reach_the_renderer_through_the_pipelines_stage(frames, maker)
     # renderer's view reads them back (the seam at the back of the head split into more vertices).
     frame = frames[0]
     view = frame.view
-    expected = skin.skin_maps(frame.params.identity, view.wavelength_nm, maker.skin_texels, maker.textures)
+    expected = skin.skin_maps(frame.params.identity, view.wavelength_nm, maker.stager.skin_texels, maker.stager.textures)
     for name in ("Head", "EarR", "EyeL/UpperLid", "Mouth/LowerLip"):
         inst = next(i for i in view.instances if i.prim == f"/World/Driver/{name}")
         assert set(inst.textures) == {"diffuseColor", "nir", "roughness", "normal"}

@@ -27,7 +27,7 @@ import numpy as np
 from .. import __version__
 from ..dataset import schemas
 from ..dataset.reader import Dataset
-from ..dataset.writer import DatasetWriter, atomic_write, encode_png
+from ..dataset.writer import DatasetWriter, atomic_write, encode_frame
 from ..errors import UserError
 from ..labels.semantics import CLASSES
 from ..pipeline import TEXTURES, FrameStager, class_image, depth_mm, preset_digest
@@ -237,6 +237,6 @@ def import_replicator(src: Path, out: Path, progress: bool = True) -> dict[str, 
         wrong = [p for p in schemas.errors("frame", labels) if p.startswith("'sensor_state")]
         if wrong:
             raise UserError("; ".join(wrong), file=str(src / SIDECAR), field=f"frames[frame_id {frame['frame_id']}].sensor_state")
-        entries.append(writer.write_frame(index, {k: encode_png(v) for k, v in images.items()}, labels))
+        entries.append(writer.write_frame(index, encode_frame(images, preset.output), labels))
     writer.write_manifest(entries)
     return {"out": str(out), "frames": len(entries), "skipped": skipped, "seconds": time.perf_counter() - started}

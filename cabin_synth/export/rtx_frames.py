@@ -15,7 +15,7 @@ committed by the same DatasetWriter as the CPU path's frames.
 from collections import deque
 from typing import Any, Mapping
 
-from ..dataset.writer import DatasetWriter, encode_png
+from ..dataset.writer import DatasetWriter, encode_frame
 from ..errors import UserError
 from ..pipeline import Staged, expose
 from ..presets.preset import Preset
@@ -65,6 +65,7 @@ class RtxFrames:
 
     def __init__(self, writer: DatasetWriter, preset: Preset, seed: int):
         self.writer = writer
+        self.output = preset.output
         self.sensor = preset.section("sensor")
         self.seed = seed
         self.radiance_scale = float(preset.data["render"]["radiance_scale"])
@@ -99,7 +100,7 @@ class RtxFrames:
         buffers = rtx_buffers(self._rgb, data, staged.view.instances, staged.view.camera, self.radiance_scale)
         self._rgb = None
         frame = expose(staged, buffers, self.sensor, self.pattern, self.seed)
-        entry = self.writer.write_frame(staged.index, {k: encode_png(v) for k, v in frame.images.items()},
+        entry = self.writer.write_frame(staged.index, encode_frame(frame.images, self.output),
                                         frame.labels)
         self.entries.append(entry)
         return entry
