@@ -244,3 +244,228 @@ def test_cutout_gaps_show_the_backdrop_in_every_pass(cycles, tmp_path):
     assert np.allclose(ours.depth[at], np.where(solid, 1.0, 1.5), rtol=1e-3)
     # the card (albedo 0.5) is brighter than the backdrop (0.2) seen through its gaps
     assert ours.rgb[at][solid][:, 1].min() > ours.rgb[at][~solid][:, 1].max()
+
+
+# ------------------------------------------------------------------ the world outside the windows
+def world_view(view, tmp_path, rgb, nir, rgb_scale, nir_scale, **outdoors):
+    """`view` with a dome of lat-long files `rgb` (h, 2h, 3) and `nir` (h, 2h) written as
+    OpenEXR and read as the stage's DomeLight is, Y up turned to the vehicle's Z up (a
+    vehicle direction w is (w_y, w_z, w_x) in it), and the open-air light `outdoors`."""
+    from cabin_synth.render import textures
+    from cabin_synth.render.view import Dome, Outdoors
+    from cabin_synth.scene.outside import write_exr
+
+    images = []
+    for name, pixels in (("rgb.exr", rgb), ("nir.exr", nir)):
+        write_exr(tmp_path / name, pixels)
+        images.append(textures.load(str(tmp_path / name), "raw", "test dome"))
+    to_dome = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    light = dict(sun_lux=0.0, sky_lux=0.0, sun_nir_w_m2=0.0, sky_nir_w_m2=0.0, road_rgb_lux=np.zeros(3),
+                 road_nir_w_m2=0.0)
+    return dataclasses.replace(view, dome=Dome(*images, to_dome, id=len(view.instances) + 1, rgb_scale=rgb_scale,
+                                               nir_scale=nir_scale), outdoors=Outdoors(**{**light, **outdoors}))
+
+
+def test_the_camera_sees_the_dome_through_the_pane_in_each_band(cycles, tmp_path):
+    # A 5 mm pane fills the middle of the view, nothing else is there: the pixels through
+    # it are the dome's radiance in the pixel's direction times the pane's own
+    # transmittance (not the daylight model's, 0.75 and 0.40), the RGB file in RGB, the NIR
+    # file at 940 nm; beside it, the dome unfiltered. By hand as test_world does for the
+    # rasteriser. Camera rays sample no light on the way, so a pixel differs from the
+    # dome at its centre by the dome's change across the pixel filter (under 1 % here)
+    # and the half-float files (0.1 %); now and then a ray grazing one of the pane's
+    # triangle edges comes back black (a quarter of a 4-sample pixel), which the
+    # denoiser spreads: so the median within 1 %, nine pixels in ten within 2 %.
+    from test_world import _latlong, smooth
+
+    pane = Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.1, transmittance_visible=0.4, transmittance_850=0.3,
+                    transmittance_940=0.2, ior=1.5)
+    cam = camera_at_origin(48, 36, f_px=45.0, target=(1.0, 0.3, 0.2))
+    stage, view = make_stage([(*slab(np.array([1.0, 0.3, 0.2]), (-1.0, -0.3, -0.2), 0.5, 0.005), pane, "window")],
+                             cam, illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 1e-9, 30.0)])
+    rgb = np.stack([_latlong(smooth), _latlong(lambda a, b: 0.5 * smooth(a, b)), _latlong(lambda a, b: 50 + 0 * a)], -1)
+    view = world_view(view, tmp_path, rgb / 4.0, _latlong(smooth) * 100.0, rgb_scale=4.0, nir_scale=1e-4)
+    buffers = cycles.render(view, stage, 0)
+    v, u = np.mgrid[0:cam.height, 0:cam.width]
+    w = np.stack([(u - cam.cx) / cam.fx, (v - cam.cy) / cam.fy, np.ones_like(u, float)], -1) @ cam.R_cam_vehicle
+    w /= np.linalg.norm(w, axis=-1, keepdims=True)
+    expected = smooth(np.arcsin(w[..., 2]), np.arctan2(w[..., 1], w[..., 0]))
+    pane_px = np.zeros(expected.shape, bool)
+    pane_px[10:26, 17:31] = True     # well inside the pane (its sides near columns 13 and 35)
+    beside = np.zeros_like(pane_px)
+    beside[4:32, 3:9] = True
+    assert np.all(buffers.instance == view.dome.id) and np.all(buffers.depth == 0.0)
+    for got, scale, t in ((buffers.rgb[..., 0], 1.0, 0.4), (buffers.rgb[..., 1], 0.5, 0.4), (buffers.nir, 1e-2, 0.2)):
+        for where, filtered in ((pane_px, t), (beside, 1.0)):
+            error = np.abs(got[where] / (filtered * scale * expected[where]) - 1.0)
+            assert np.median(error) < 0.01 and np.percentile(error, 90) < 0.02, (t, filtered, np.percentile(error, 90))
+
+
+def test_the_sun_comes_in_through_the_daylight_glass_and_the_camera_looks_through_the_pane(cycles, tmp_path):
+    # A grey plate 1 m ahead faces the camera and the sun behind it; a pane halfway stands
+    # in both paths. The sun shines at its open-air value and reaches the plate through
+    # the glass the stage's in-cabin daylight assumes (scene/lighting.py: 0.75 visible,
+    # 0.40 at 940 nm); the camera sees the plate through the pane's own (0.4, 0.2):
+    # L = T_pane rho / pi E T_daylight. Nothing else is lit (a black dome, no road
+    # lights), but each sample picks one light, the sun or the (black) dome, so a
+    # sample's estimate is 0 or 1/p (p about 0.6: the values the raw pixels take), a
+    # relative spread of 0.8 per sample: over the plate's ~500 pixels of 4 samples the
+    # mean is within 2 % (one sigma); 6 % allowed. The two transmittances differ by a
+    # factor of 2.
+    from cabin_synth.scene.lighting import GLASS_NIR_TRANSMITTANCE, GLASS_VISIBLE_TRANSMITTANCE
+
+    pane = Material((0.0, 0.0, 0.0), 0.0, 0.0, opacity=0.1, transmittance_visible=0.4, transmittance_850=0.3,
+                    transmittance_940=0.2, ior=1.5)
+    cam = camera_at_origin(48, 36, f_px=40.0)
+    stage, view = make_stage([(*quad(np.array([1.0, 0.0, 0.0]), (-1.0, 0.0, 0.0), 0.6), GREY, "cabin"),
+                              (*slab(np.array([0.5, 0.0, 0.0]), (-1.0, 0.0, 0.0), 1.0, 0.005), pane, "window")],
+                             cam, illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 1e-9, 30.0)], sun_direction=(-1.0, 0.0, 0.0))
+    black = np.zeros((8, 16, 3), np.float32)
+    view = world_view(view, tmp_path, black, black[..., 0], 1.0, 1.0, sun_lux=1000.0, sun_nir_w_m2=2.0)
+    buffers = cycles.render(view, stage, 0)
+    plate = not_near_an_edge(buffers.instance) & (buffers.instance == 1)
+    assert plate.sum() > 400
+    assert buffers.rgb[plate].mean(axis=0) == pytest.approx(
+        0.4 * 0.5 / np.pi * 1000.0 * GLASS_VISIBLE_TRANSMITTANCE, rel=0.06)
+    assert buffers.nir[plate].mean() == pytest.approx(
+        0.2 * GREY.nir_940 / np.pi * 2.0 * GLASS_NIR_TRANSMITTANCE[940], rel=0.06)
+
+
+@pytest.mark.parametrize("open_air", [1.0, 0.0])
+def test_road_lights_and_the_open_sky_light_the_world_and_the_camera_sees_the_dome(cycles, tmp_path, open_air):
+    # An upward grey plate under road lights (100 lux, a colour; 0.5 W/m^2 in the band) and
+    # a uniform dome of radiance L: in the open it gets E = road + pi L, in a tunnel the
+    # road lights alone; the camera sees the dome, never the road lights' term, in both.
+    # The plate's light is sampled (4 samples a pixel, the light tree choosing between
+    # dome and nothing else): its mean over some 250 pixels within 5 %. The sky is
+    # looked up, not sampled: exact but where the denoiser blends it with the plate's
+    # noise (up to 15 % within 4 px of the plate or of the image's border, kept out;
+    # up to 2 % further away).
+    from scipy.ndimage import binary_erosion
+
+    cam = camera_at_origin(48, 36, f_px=40.0, target=(1.0, 0.0, -0.2))
+    stage, view = make_stage([(*quad(np.array([1.0, 0.0, -0.3]), (0.0, 0.0, 1.0), 0.8), GREY, "exterior")], cam,
+                             illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 1e-9, 30.0)])
+    dome = np.full((8, 16, 3), 20.0, np.float32)
+    road = np.array([100.0, 80.0, 60.0])
+    view = world_view(view, tmp_path, dome, dome[..., 0] * 0.01, 1.0, 1.0, road_rgb_lux=road, road_nir_w_m2=0.5,
+                      open_air=open_air)
+    buffers = cycles.render(view, stage, 0)
+    plate = not_near_an_edge(buffers.instance) & (buffers.instance == 1)
+    sky = binary_erosion(buffers.instance == view.dome.id, iterations=4)
+    assert plate.sum() > 200 and sky.sum() > 100
+    rho = 0.5
+    assert buffers.rgb[plate].mean(axis=0) == pytest.approx(rho / np.pi * (road + open_air * np.pi * 20.0), rel=0.05)
+    assert buffers.nir[plate].mean() == pytest.approx(GREY.nir_940 / np.pi * (0.5 + open_air * np.pi * 0.2), rel=0.05)
+    for got, dome_radiance in ((buffers.rgb[sky], 20.0), (buffers.nir[sky], 0.2)):
+        assert np.median(got) == pytest.approx(dome_radiance, rel=0.01)
+        assert np.allclose(got, dome_radiance, rtol=0.05)
+
+
+def test_a_screen_shows_its_picture_in_rgb_and_nothing_in_nir(cycles, gl_renderer, tmp_path):
+    # A black plate whose emissiveColor reads a 4 x 4 picture, its UsdUVTexture's scale
+    # the white level (40 cd/m^2, docs/cabins.md Screens), as scene/screens.py authors
+    # the screens; nothing lights it. The camera sees the glow directly, so no noise:
+    # over the plate the mean radiance is the picture's mean linear value times the
+    # scale (the bilinear lookup keeps the mean; the clamped border texels' half-texel
+    # margins move it under 1 %): 2 %; over each texel's inner 4 x 4 pixels, the
+    # rasteriser's radiance (whose lookup test_textures checks by hand: both filter the
+    # same texels bilinearly), but for Cycles' pixel filter, which reaches 0.75 px, under
+    # a tenth of an 8 px texel, into the next texel's ramp: within white / 20. An LCD
+    # emits no NIR: the NIR render stays dark.
+    from test_textures import facing_plate, read, stage_of, texel_pixels
+
+    from cabin_synth.scene.stage import write_material
+    from cabin_synth.scene.textures import TextureFolder, TextureImage
+
+    n, white = 4, 40.0
+    picture = np.random.default_rng(3).integers(40, 250, (n, n, 3)).astype(np.uint8)
+    maps = TextureFolder(tmp_path).maps({"emissiveColor": TextureImage("picture", picture, "raw")},
+                                        wrap=("clamp", "clamp"), scale=(white, white, white, 1.0))
+    points, tris, st = facing_plate()
+    stage = stage_of([("Screen", points, tris, st, "vertex", "/World/Looks/Screen")], illuminator_w_sr=1e-9)
+    write_material(stage, "/World/Looks/Screen", Material((0.004, 0.004, 0.005), 0.08, 0.08), maps)
+    view = read(stage)
+    ours, theirs = cycles.render(view, stage, 0), gl_renderer.render(view)
+    plate = not_near_an_edge(ours.instance) & (ours.instance == 1)
+    assert ours.rgb[plate].mean(axis=0) == pytest.approx(picture.reshape(-1, 3).mean(axis=0) / 255.0 * white, rel=0.02)
+    iu, _ = texel_pixels(n)
+    block = lambda image: np.array([[image[v - 2:v + 2, u - 2:u + 2].mean(axis=(0, 1)) for u in iu] for v in iu])
+    assert np.allclose(block(ours.rgb), block(theirs.rgb), rtol=0.0, atol=white / 20)
+    assert ours.nir.max() < 1e-6
+
+
+def test_the_world_through_a_cars_windows_agrees_with_the_rasteriser(cycles, gl_renderer):
+    # A day frame from the A-pillar (sun 35 deg, suburban road, traffic) by both renderers:
+    # the world's meshes arrive through Blender's import with their materials in both
+    # bands and the dome turned as the stage turns it, seen through the real windscreen
+    # and side glass. Pixels through the glass, away from edges, per class: the sky is
+    # looked up by both (the medians within 3 %: the panes' filtering and Cycles' pixel
+    # filter); the world's surfaces are lit by the same sun and road lights, the dome by
+    # Cycles over each surface's hemisphere and by the rasteriser as a uniform sky
+    # (docs/renderers.md): medians within 10 %.
+    from bodies import small_maker
+
+    from cabin_synth.presets.sampler import sample_frame
+
+    maker = small_maker(gl_renderer, seed=21)
+    params = sample_frame(maker.preset, 21, 0)
+    params = dataclasses.replace(
+        params, cabin="hatchback", camera_mount="a_pillar",
+        lighting=dataclasses.replace(params.lighting, sun_elevation_deg=35.0, sun_illuminance_lux=3e4,
+                                     sky_fraction=0.3, sun_azimuth_deg=100.0),
+        environment=dataclasses.replace(params.environment, setting="suburban", traffic=4))
+    frame = maker.make(0, params=params)
+    ours, theirs = distort.render(cycles, frame.view, maker.scene(frame.params)[0].stage, 0), frame.buffers
+    semantic = np.array(["none"] + [inst.semantic for inst in frame.view.instances])
+    inner = not_near_an_edge(theirs.instance) & (ours.instance == theirs.instance)
+    for name, tolerance in (("sky", 0.03), ("exterior", 0.10)):
+        seen = inner & (semantic[theirs.instance] == name)
+        assert seen.sum() > 300, name
+        for band in ("rgb", "nir"):
+            a, b = getattr(ours, band)[seen], getattr(theirs, band)[seen]
+            assert np.median(a) / np.median(b) == pytest.approx(1.0, abs=tolerance), (name, band)
+
+
+def test_a_screens_rect_light_lights_in_rgb_only(cycles):
+    # A screen's RectLight (0.2 x 0.1 m, on, 5 cd on axis, no NIR: docs/cabins.md) 1 m in
+    # front of a grey plate, the camera off to the side. By hand: the irradiance of a
+    # Lambertian rectangle of radiance I0 / A, integrated over a 40 x 20 grid of it,
+    # L = rho / pi E. The rectangle is sampled by solid angle (4 samples a pixel,
+    # denoised): the mean over 6 x 6 pixels within 5 %. In NIR the light is dark.
+    from pxr import Sdf, UsdLux
+
+    from cabin_synth.render.view import StageReader
+    from cabin_synth.scene.stage import usd_matrix
+
+    centre, width, height, intensity = np.array([1.5, 0.5, 0.0]), 0.2, 0.1, 5.0
+    cam = camera_at_origin(48, 36, f_px=40.0, target=centre)
+    stage, _ = make_stage([(*quad(centre, (-1.0, 0.0, 0.0), 0.6), GREY, "cabin")], cam,
+                          illuminators=[(np.zeros(3), (1.0, 0.0, 0.0), 1e-9, 30.0)])
+    light = UsdLux.RectLight.Define(stage, "/World/Screen/Light")
+    emits = np.array([1.0, 0.0, 0.0])   # the light's -Z
+    across, up = np.array([0.0, 1.0, 0.0]), np.cross(-emits, [0.0, 1.0, 0.0])
+    source = centre - emits
+    light.AddTransformOp().Set(usd_matrix(np.stack([across, up, -emits], axis=1), source))
+    light.CreateWidthAttr(width)
+    light.CreateHeightAttr(height)
+    light.CreateIntensityAttr(intensity / (width * height))
+    UsdLux.ShadowAPI.Apply(light.GetPrim()).CreateShadowEnableAttr(False)
+    for name, kind, value in (("on", Sdf.ValueTypeNames.Bool, True), ("luminous_intensity_cd", Sdf.ValueTypeNames.Float,
+                              intensity), ("radiant_intensity_w_sr", Sdf.ValueTypeNames.Float, 0.0)):
+        light.GetPrim().CreateAttribute(f"cabin_synth:{name}", kind).Set(value)
+    view = StageReader(stage).read(940, cam.width, cam.height)
+    buffers = cycles.render(view, stage, 0)
+    u0, v0 = np.rint(cam.project(cam.to_camera(centre[None]))[0]).astype(int)
+    v, u = np.mgrid[v0 - 3:v0 + 3, u0 - 3:u0 + 3]
+    rays = np.stack([(u - cam.cx) / cam.fx, (v - cam.cy) / cam.fy, np.ones_like(u, float)], -1) @ cam.R_cam_vehicle
+    on_plate = rays * (centre[0] / rays[..., :1])                       # where each pixel's ray meets x = 1.5
+    a, b = np.meshgrid((np.arange(40) + 0.5) / 40 - 0.5, (np.arange(20) + 0.5) / 20 - 0.5)
+    points = source + width * a.reshape(-1, 1) * across + height * b.reshape(-1, 1) * up
+    d = on_plate.reshape(-1, 1, 3) - points                            # light -> plate, per pixel and patch
+    r2 = np.sum(d * d, axis=-1)
+    cos = d @ emits / np.sqrt(r2)   # leaving the light and arriving on the plate alike: they face each other
+    E = np.sum(intensity / (width * height) * cos * cos / r2, axis=1) * width * height / len(points)
+    expected = 0.5 / np.pi * E.mean()
+    assert buffers.rgb[v, u].mean(axis=(0, 1)) == pytest.approx(np.full(3, expected), rel=0.05)
+    assert buffers.nir[v, u].max() < 1e-6

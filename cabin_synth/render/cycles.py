@@ -149,6 +149,11 @@ class CyclesRenderer:
             if obj is None or obj.type != "MESH":
                 raise RuntimeError(f"Blender's USD import lost the mesh {inst.prim}")
             obj.pass_index = inst.id
+            if inst.semantic == "exterior":
+                # The world outside is seen, by the camera and through the glass, and lit by
+                # sun, sky and road lights, as the rasteriser models it: it neither shades
+                # nor lights the cabin or itself (those rays pass it for the sky beyond).
+                obj.visible_diffuse = obj.visible_glossy = obj.visible_shadow = obj.visible_volume_scatter = False
             meshes[inst.id] = (obj, obj.material_slots[0].material if obj.material_slots else None)
         drawn = {o.name for o, _ in meshes.values()}   # names: bpy makes a new wrapper per access
         for obj in scene.objects:
@@ -251,9 +256,15 @@ class CyclesRenderer:
         dark = band is None
         world = scene.world
         world.use_nodes = True
-        background = next(n for n in world.node_tree.nodes if n.bl_idname == "ShaderNodeBackground")
-        background.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
-        background.inputs["Strength"].default_value = 0.0 if dark else values.sky_radiance
+        if values.world is not None and not dark:
+            mapping.world_nodes(self.bpy, world, view, band, values.world)
+        else:
+            world.node_tree.nodes.clear()
+            background = world.node_tree.nodes.new("ShaderNodeBackground")
+            world.node_tree.links.new(background.outputs["Background"],
+                                      world.node_tree.nodes.new("ShaderNodeOutputWorld").inputs["Surface"])
+            background.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+            background.inputs["Strength"].default_value = 0.0 if dark else values.sky_radiance
         illuminators = {objects[f"{ILLUMINATOR_PATH}{k}"].name: k for k in range(len(view.illuminators))
                         if f"{ILLUMINATOR_PATH}{k}" in objects}
         sun = objects[SUN_PATH].name if SUN_PATH in objects else None

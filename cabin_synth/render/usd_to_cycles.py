@@ -19,6 +19,7 @@ mapping and why:
   retro-reflection as camera-seen emission.
 """
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..labels.raycast import hit_t
 from ..scene.camera import R_USDCAM_CV, Camera
-from ..scene.lighting import CABIN_SKY_VIEW
+from ..scene.lighting import CABIN_SKY_VIEW, GLASS_NIR_TRANSMITTANCE, GLASS_VISIBLE_TRANSMITTANCE
 from ..scene.materials import RETRO_ANGLE_RAD, Material
 from . import textures
 from .specular import FIBRE_PRIMVAR, HAIR_SHIFT_RAD, HAIR_WIDTH_RAD
@@ -101,27 +102,150 @@ def beam_nodes(light, axis: np.ndarray, exponent: float) -> None:
 
 
 @dataclass(frozen=True)
+class WorldValues:
+    """The world outside in one band: what rays that leave the scene see. Camera rays
+    (through cabin glass too: a transparent surface keeps a ray a camera ray) see the
+    dome and the sun's disc, as the rasteriser draws them; every other ray, the light
+    of the dome where the car is in the open and the road lights from above."""
+    dome_scale: float          # radiance per unit of the dome file's value, seen by the camera
+    dome_light_scale: float    # the same as light: zero in a tunnel
+    road_radiance: tuple[float, float, float]   # uniform over the upper hemisphere, light only
+    sun_disc_radiance: float   # E / the disc's solid angle, seen by the camera
+
+
+@dataclass(frozen=True)
 class LightValues:
     """One band's light values in Cycles' units."""
     sun_w_m2: float        # the sun lamp's strength: irradiance normal to the sun
-    sky_radiance: float    # the world's uniform radiance
+    sky_radiance: float    # the world's uniform radiance where the stage has no world outside
     illuminator_w: tuple[float, ...]                 # point lights' power: 4 pi I0
     lamp_w: tuple[tuple[float, float, float], ...]   # area lights' power per channel: pi I0
+    world: WorldValues | None = None                 # the dome, when the stage has the world outside
+
+
+def has_world(view: SceneView) -> bool:
+    """Whether the stage has the world outside: a textured sky dome and the open-air light."""
+    return view.dome is not None and view.outdoors is not None
+
+
+def daylight_glass(view: SceneView, band: str) -> float:
+    """The cabin glass's transmittance that the stage's in-cabin daylight holds (scene/lighting.py)."""
+    return GLASS_VISIBLE_TRANSMITTANCE if band == "rgb" else GLASS_NIR_TRANSMITTANCE[view.wavelength_nm]
 
 
 def light_values(view: SceneView, band: str) -> LightValues:
-    """The stage's daylight is what reaches a surface inside the cabin, glass included
-    (scene/lighting.py): the sky figure already counts the share of the sky a seat sees
+    """With the world outside (a dome and the outdoor values), the sun and the dome light
+    everything at their open-air values and cabin glass passes the daylight model's
+    transmittance to the light coming in (MaterialBuilder, daylight_glass), so the cabin
+    receives the stage's in-cabin values while the world outside is lit as the rasteriser
+    lights it. Without it (a
+    stage of parts), the stage's daylight is what reaches a surface inside the cabin,
+    glass included: the sky figure counts the share of the sky a seat sees
     (CABIN_SKY_VIEW), which Cycles finds itself by tracing the cabin, so the world's
-    radiance is the unoccluded sky's, E / (view * pi)."""
+    radiance is the unoccluded sky's, E / (view * pi), and glass passes everything."""
     rgb = band == "rgb"
     sky = view.sky_lux if rgb else view.sky_nir_w_m2
+    world, sun = None, view.sun_lux if rgb else view.sun_nir_w_m2
+    if has_world(view):
+        out, dome = view.outdoors, view.dome
+        sun = out.sun_lux if rgb else out.sun_nir_w_m2
+        scale = dome.rgb_scale if rgb else dome.nir_scale
+        road = tuple(float(c) for c in out.road_rgb_lux) if rgb else (out.road_nir_w_m2,) * 3
+        disc = 2.0 * math.pi * (1.0 - math.cos(SUN_ANGLE_RAD / 2.0))
+        world = WorldValues(scale, scale * out.open_air, tuple(c / math.pi for c in road), sun / disc)
     return LightValues(
-        sun_w_m2=view.sun_lux if rgb else view.sun_nir_w_m2,
+        sun_w_m2=sun,
         sky_radiance=sky / (CABIN_SKY_VIEW * math.pi),
         illuminator_w=tuple(0.0 if rgb else 4 * math.pi * ill.w_sr for ill in view.illuminators),
         lamp_w=tuple(tuple(math.pi * c for c in lamp.rgb_cd) if rgb else (math.pi * lamp.nir_w_sr,) * 3
-                     for lamp in view.lamps))
+                     for lamp in view.lamps),
+        world=world)
+
+
+# Our lat-long frame (Y up, render.textures.latlong_st) -> Blender's equirectangular one
+# (Z up: u = 0.5 - atan2(y, x) / 2 pi, v = 0.5 + asin(z) / pi): (x, y, z) <- (z, x, y).
+LATLONG_TO_BLENDER = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def world_nodes(bpy, world, view: SceneView, band: str, values: WorldValues) -> None:
+    """The world shader of one band (WorldValues): the DomeLight's lat-long file of the
+    band looked up in the dome's orientation, times its intensity."""
+    nodes, links = world.node_tree.nodes, world.node_tree.links
+    nodes.clear()
+    out = nodes.new("ShaderNodeOutputWorld")
+    background = nodes.new("ShaderNodeBackground")
+    background.inputs["Strength"].default_value = 1.0
+    links.new(background.outputs["Background"], out.inputs["Surface"])
+    direction = nodes.new("ShaderNodeTexCoord").outputs["Generated"]   # a world's: the ray's direction
+    rows = LATLONG_TO_BLENDER @ view.dome.to_dome
+    lookup = nodes.new("ShaderNodeCombineXYZ")
+    for k, row in enumerate(rows):
+        links.new(_vector_math(nodes, links, "DOT_PRODUCT", direction, row), lookup.inputs[k])
+    env = nodes.new("ShaderNodeTexEnvironment")
+    env.image = blender_image(bpy, view.dome.rgb if band == "rgb" else view.dome.nir)
+    env.interpolation = "Linear"   # bilinear, as render.textures.sample_latlong
+    links.new(lookup.outputs["Vector"], env.inputs["Vector"])
+    dome = env.outputs["Color"]
+    if band != "rgb":   # the NIR file is grey: its first channel
+        split = nodes.new("ShaderNodeSeparateColor")
+        links.new(dome, split.inputs["Color"])
+        grey = nodes.new("ShaderNodeCombineColor")
+        for k in range(3):
+            links.new(split.outputs[0], grey.inputs[k])
+        dome = grey.outputs["Color"]
+    vector = lambda operation, x, y: _vector_math(nodes, links, operation, x, y)
+    up = nodes.new("ShaderNodeSeparateXYZ")
+    links.new(direction, up.inputs["Vector"])
+    in_disc = _greater(nodes, links, vector("DOT_PRODUCT", direction, view.sun_direction),
+                       math.cos(SUN_ANGLE_RAD / 2.0))
+    seen = vector("ADD", vector("MULTIPLY", dome, (values.dome_scale,) * 3),
+                  vector("MULTIPLY", in_disc, (values.sun_disc_radiance,) * 3))
+    light = vector("ADD", vector("MULTIPLY", dome, (values.dome_light_scale,) * 3),
+                   vector("MULTIPLY", _greater(nodes, links, up.outputs["Z"], 0.0), values.road_radiance))
+    path = nodes.new("ShaderNodeLightPath")
+    pick = nodes.new("ShaderNodeMix")
+    pick.data_type = "VECTOR"
+    links.new(path.outputs["Is Camera Ray"], pick.inputs["Factor"])
+    links.new(light, pick.inputs["A"])
+    links.new(seen, pick.inputs["B"])
+    links.new(pick.outputs["Result"], background.inputs["Color"])
+
+
+def _greater(nodes, links, socket, threshold: float):
+    """1 where `socket` exceeds `threshold`, else 0."""
+    node = nodes.new("ShaderNodeMath")
+    node.operation = "GREATER_THAN"
+    node.inputs[1].default_value = threshold
+    links.new(socket, node.inputs[0])
+    return node.outputs["Value"]
+
+
+def _vector_math(nodes, links, operation: str, a, b):
+    """`a` (a socket) `operation` `b` (a socket, or a constant vector)."""
+    node = nodes.new("ShaderNodeVectorMath")
+    node.operation = operation
+    links.new(a, node.inputs[0])
+    if isinstance(b, (tuple, list, np.ndarray)):
+        node.inputs[1].default_value = tuple(float(x) for x in b)
+    else:
+        links.new(b, node.inputs[1])
+    return node.outputs["Value" if operation == "DOT_PRODUCT" else "Vector"]
+
+
+def blender_image(bpy, mip: "textures.MipImage"):
+    """A decoded texture (render/textures.py, the texels the rasteriser draws) as a Blender
+    image: level 0, four channels, bottom row first, linear. Named by a hash of its key:
+    Blender cuts names at 63 characters."""
+    name = "tex" + hashlib.sha1(mip.key.encode()).hexdigest()[:16]
+    image = bpy.data.images.get(name)
+    if image is None:
+        level = mip.levels[0]
+        h, w = level.shape[:2]
+        pixels = textures.expand(level.reshape(h * w, -1)).astype(np.float32)
+        image = bpy.data.images.new(name, w, h, alpha=True, float_buffer=True)
+        image.colorspace_settings.name = "Non-Color"
+        image.pixels.foreach_set(pixels.ravel())
+    return image
 
 
 BLENDER_SENSOR_MM = 36.0   # Blender clamps lens and sensor to >= 1 mm: draw on a full-frame sensor
@@ -196,15 +320,19 @@ class MaterialBuilder:
         inst = self.view.instances[instance_id - 1]
         m = inst.material
         retro = retro_radiance(self.view, instance_id) if self.band == "nir" and m.retroreflectance > 0 else 0.0
-        nir_texture = inst.textures.get("nir") if self.band == "nir" else None
+        nir = self.band == "nir"
+        nir_texture = inst.textures.get("nir") if nir else None
+        # A screen's picture glows in RGB; in NIR the material's emission (none for an LCD).
+        glow_texture = None if nir else inst.textures.get("emissiveColor")
         key = (m, inst.semantic, retro, imported.name if imported is not None else None, id(nir_texture),
-               id(inst.cutout))
+               id(glow_texture), id(inst.cutout))
         if key not in self._made:
             self._made[key] = self._build(f"{inst.prim}.{self.band}", m, inst.semantic, retro, imported, nir_texture,
-                                          inst.cutout)
+                                          glow_texture, inst.cutout)
         return self._made[key]
 
-    def _build(self, name: str, m: Material, semantic: str, retro: float, imported, nir_texture, cutout):
+    def _build(self, name: str, m: Material, semantic: str, retro: float, imported, nir_texture, glow_texture,
+               cutout):
         mat = self.bpy.data.materials.new(name)
         mat.use_nodes = True
         nodes, links = mat.node_tree.nodes, mat.node_tree.links
@@ -216,18 +344,20 @@ class MaterialBuilder:
         else:
             shader = self._opaque(nodes, links, m, semantic, imported, nir_texture)
         emission = (m.emission_nir,) * 3 if nir else m.emission_rgb
-        if max(m.emission_rgb) > 0 or m.emission_nir > 0:
+        if max(m.emission_rgb) > 0 or m.emission_nir > 0 or glow_texture is not None:
             # A lamp's lens: the lamp's light comes through it (the area lamp behind it),
             # so shadow rays pass it by.
             shader = _shadow_rays_meet(nodes, links, shader, nodes.new("ShaderNodeBsdfTransparent").outputs["BSDF"])
         if retro > 0:
             emission = (emission[0] + retro,) * 3
-        if max(emission) > 0:
+        if max(emission) > 0 or glow_texture is not None:
             # Seen by the camera only, directly or through glass (the pupil through its
-            # cornea): a lamp's lens is already a light, the pupil's glow goes back
-            # towards its source.
+            # cornea): a lamp's lens or a screen is already a light, the pupil's glow
+            # goes back towards its source.
             glow = nodes.new("ShaderNodeEmission")
             glow.inputs["Color"].default_value = (*emission, 1.0)
+            if glow_texture is not None:
+                links.new(self._texture(nodes, links, glow_texture), glow.inputs["Color"])
             glow.inputs["Strength"].default_value = 1.0
             path = nodes.new("ShaderNodeLightPath")
             seen = nodes.new("ShaderNodeMath")
@@ -309,25 +439,24 @@ class MaterialBuilder:
         return self._hair(nodes, links, m, bsdf.outputs["BSDF"])
 
     def _texture(self, nodes, links, binding):
-        """A texture the importer cannot know (the NIR reflectance, a cabin_synth input of
-        the UsdPreviewSurface), from the decoded image the view holds: its channel times
-        the UsdUVTexture's scale plus its bias, looked up at the mesh's st."""
-        image = self.bpy.data.images.get(binding.image.key)
-        if image is None:
-            level = binding.image.levels[0]   # (h, w, the file's channels) linear, bottom row first
-            h, w = level.shape[:2]
-            # as Blender stores images: four channels, bottom row first
-            pixels = textures.expand(level.reshape(h * w, -1)).astype(np.float32)
-            image = self.bpy.data.images.new(binding.image.key, w, h, alpha=True, float_buffer=True)
-            image.colorspace_settings.name = "Non-Color"
-            image.pixels.foreach_set(pixels.ravel())
+        """A texture from the decoded image the view holds (the importer knows neither our NIR
+        input nor the UsdUVTexture's scale and bias on a picture): its channel, or its
+        colour for a three-channel output, times the scale plus the bias, looked up at the
+        mesh's st."""
         uv = nodes.new("ShaderNodeUVMap")
         uv.uv_map = binding.st
         lookup = nodes.new("ShaderNodeTexImage")
-        lookup.image = image
+        lookup.image = blender_image(self.bpy, binding.image)
         lookup.interpolation = "Linear"
         lookup.extension = WRAP_EXTENSION[binding.wrap[0]]
         links.new(uv.outputs["UV"], lookup.inputs["Vector"])
+        if len(binding.channels) == 3:
+            scaled = nodes.new("ShaderNodeVectorMath")
+            scaled.operation = "MULTIPLY_ADD"
+            links.new(lookup.outputs["Color"], scaled.inputs[0])
+            scaled.inputs[1].default_value = binding.scale[:3]
+            scaled.inputs[2].default_value = binding.bias[:3]
+            return scaled.outputs["Vector"]
         channel = binding.channels[0]
         if channel == 3:
             value = lookup.outputs["Alpha"]
@@ -396,13 +525,21 @@ class MaterialBuilder:
         part crosses two faces). Camera and reflected rays refract (glints and glare
         arise from the surface); shadow rays pass straight through, filtered, since a
         point light seen through a refracting surface cannot be sampled. Cabin glass
-        passes everything: the daylight values already hold its transmittance."""
-        t = 1.0 if semantic == "window" else (m.transmittance_visible if self.band == "rgb"
-                                              else m.nir_transmittance(self.view.wavelength_nm))
-        colour = (math.sqrt(t),) * 3 + (1.0,)
-        clear = nodes.new("ShaderNodeBsdfTransparent")
-        clear.inputs["Color"].default_value = colour
-        if m.ior <= 0 or semantic == "window":
+        is thin and flat: it filters without bending (light_values says what it passes
+        to the light)."""
+        t = m.transmittance_visible if self.band == "rgb" else m.nir_transmittance(self.view.wavelength_nm)
+        clear = self._filter(nodes, t)
+        if semantic == "window":
+            if not has_world(self.view):   # the stage's daylight values hold the glass already
+                return self._filter(nodes, 1.0).outputs["BSDF"]
+            # The camera sees through the pane's own transmittance, the light comes in
+            # through the daylight model's (a transparent surface keeps a camera ray one).
+            mix = nodes.new("ShaderNodeMixShader")
+            links.new(nodes.new("ShaderNodeLightPath").outputs["Is Camera Ray"], mix.inputs["Fac"])
+            links.new(self._filter(nodes, daylight_glass(self.view, self.band)).outputs["BSDF"], mix.inputs[1])
+            links.new(clear.outputs["BSDF"], mix.inputs[2])
+            return mix.outputs["Shader"]
+        if m.ior <= 0:
             return clear.outputs["BSDF"]
         glass = nodes.new("ShaderNodeBsdfGlass")
         glass.distribution = "GGX"
@@ -410,9 +547,16 @@ class MaterialBuilder:
         # 4 mm LED is found only by paths that happen to hit the LED; a 0.6 deg lobe lets
         # Cycles aim at the light, and still keeps the glint well under a pixel.
         glass.inputs["Roughness"].default_value = GLASS_ROUGHNESS
-        glass.inputs["Color"].default_value = colour
+        glass.inputs["Color"].default_value = clear.inputs["Color"].default_value
         glass.inputs["IOR"].default_value = m.ior
         return _shadow_rays_meet(nodes, links, glass.outputs["BSDF"], clear.outputs["BSDF"])
+
+    @staticmethod
+    def _filter(nodes, t: float):
+        """A transparent face of a closed solid that passes T: sqrt(T) per face."""
+        clear = nodes.new("ShaderNodeBsdfTransparent")
+        clear.inputs["Color"].default_value = (math.sqrt(t),) * 3 + (1.0,)
+        return clear
 
 
 def _shadow_rays_meet(nodes, links, shader, other):

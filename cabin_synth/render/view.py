@@ -87,6 +87,7 @@ class Outdoors:
     sky_nir_w_m2: float
     road_rgb_lux: np.ndarray   # (3,) road lights' illuminance per linear RGB channel
     road_nir_w_m2: float
+    open_air: float = 1.0      # 0 in a tunnel: the sky lights nothing, though its portals show it
 
 
 @dataclass(frozen=True)
@@ -414,7 +415,8 @@ class StageReader:
                 sky_nir_w_m2=open_air * float(get(SKY_PRIM, "nir_intensity")),
                 road_rgb_lux=float(road.GetAttribute("cabin_synth:illuminance_lux").Get())
                 * np.asarray(road.GetAttribute("cabin_synth:rgb").Get(), float),
-                road_nir_w_m2=float(road.GetAttribute("cabin_synth:nir_irradiance_w_m2").Get()))
+                road_nir_w_m2=float(road.GetAttribute("cabin_synth:nir_irradiance_w_m2").Get()),
+                open_air=open_air)
         tint = get(SKY_PRIM, "cabin_rgb")
         return dict(
             sky_rgb=tuple(float(c) for c in tint) if tint is not None else (1.0, 1.0, 1.0),
