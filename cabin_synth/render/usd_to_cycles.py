@@ -428,7 +428,6 @@ class MaterialBuilder:
             bsdf.inputs["Roughness"].default_value = 1.0
             bsdf.inputs["Specular IOR Level"].default_value = 0.0   # Lambertian, as the rasteriser
         if semantic in SUBSURFACE_CLASSES and m.glossy:
-            self._skin_tint(nodes, links, bsdf.inputs["Base Color"])
             bsdf.subsurface_method = "RANDOM_WALK"
             bsdf.inputs["Subsurface Weight"].default_value = 1.0
             mfp = SKIN_MFP_MM if self.band == "rgb" else (SKIN_MFP_MM[0],) * 3
@@ -470,31 +469,6 @@ class MaterialBuilder:
         scaled.inputs[1].default_value = binding.scale[channel]
         scaled.inputs[2].default_value = binding.bias[channel]
         return scaled.outputs["Value"]
-
-    def _skin_tint(self, nodes, links, base) -> None:
-        """The head's per-vertex skin detail (redness, age spots, folds: scene/skin.py)
-        multiplies the albedo by exp(log albedo) of its band, read from the primvars the
-        import brings as attributes; a mesh without them reads 0, so exp gives 1."""
-        attribute = nodes.new("ShaderNodeAttribute")
-        attribute.attribute_type = "GEOMETRY"
-        nir = self.band == "nir"
-        attribute.attribute_name = "cabin_synth:log_albedo" + (f"_{self.view.wavelength_nm}" if nir else "")
-        split = nodes.new("ShaderNodeSeparateColor")
-        join = nodes.new("ShaderNodeCombineColor")
-        links.new(attribute.outputs["Color"], split.inputs["Color"])
-        for k, channel in enumerate(("Red", "Green", "Blue")):
-            exp = nodes.new("ShaderNodeMath")
-            exp.operation = "EXPONENT"
-            links.new(split.outputs[0 if nir else k], exp.inputs[0])
-            links.new(exp.outputs["Value"], join.inputs[channel])
-        multiply = nodes.new("ShaderNodeVectorMath")
-        multiply.operation = "MULTIPLY"
-        if base.is_linked:
-            links.new(base.links[0].from_socket, multiply.inputs[0])
-        else:
-            multiply.inputs[0].default_value = base.default_value[:3]
-        links.new(join.outputs["Color"], multiply.inputs[1])
-        links.new(multiply.outputs["Vector"], base)
 
     def _hair(self, nodes, links, m: Material, diffuse):
         """Hair shells: their diffuse plus the fibres' primary highlight (the R lobe,
