@@ -71,8 +71,16 @@ def mutations(draw):
 
 
 def apply(data: dict, mutation) -> str:
-    """The preset file's text after one mutation of its data or of its YAML."""
+    """The preset file's text after one mutation of its data or of its YAML (a mutation
+    inside what an earlier one removed or replaced changes nothing)."""
     kind, where, value = mutation
+    try:
+        return _apply(data, kind, where, value)
+    except (KeyError, IndexError, TypeError):
+        return yaml.safe_dump(data, sort_keys=False)
+
+
+def _apply(data: dict, kind: str, where, value) -> str:
     if kind in ("set", "asset"):
         parent = _at(data, where[:-1])
         if isinstance(parent, list) and where[-1] >= len(parent):

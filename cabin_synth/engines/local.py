@@ -4,9 +4,9 @@ Each worker is a fresh (spawned) process: forking a GL context or a USD stage
 is unsafe. It keeps a FrameMaker for the run, takes frame indices from a shared
 queue and commits each frame itself; the parent only counts them. The
 renderer's thread count is fixed per worker (Mesa llvmpipe's LP_NUM_THREADS =
-cores // K, BLAS and OpenMP at one thread), so K workers share the cores
-instead of fighting for them; llvmpipe's pixels do not depend on its thread
-count. Workers ignore SIGINT/SIGTERM: the parent decides, and tells them to stop
+cores // K), so K workers share the cores instead of fighting for them;
+llvmpipe's pixels do not depend on its thread count. BLAS keeps its own: the
+labels depend on its thread count in the last bits. Workers ignore SIGINT/SIGTERM: the parent decides, and tells them to stop
 after their frame in flight.
 """
 
@@ -25,9 +25,9 @@ POLL_S = 0.5
 
 
 def thread_settings(workers: int) -> dict[str, str]:
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    return {"LP_NUM_THREADS": str(threads), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1"}
+    # BLAS keeps its own thread count: the labels depend on it in the last bits (summation
+    # order), and a worker must write what a single process writes.
+    return {"LP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers))}
 
 
 @contextmanager
