@@ -66,12 +66,18 @@ def zoomed_run(default_preset):
             where = (index, lm["name"])
             if lm["visible"] and 0 <= u < depth.shape[1] - 1 and 0 <= v < depth.shape[0] - 1:
                 value, spread = bilinear(depth, u, v)
+                u0, v0 = int(u), int(v)
+                cell = depth[v0:v0 + 2, u0:u0 + 2]
+                if np.all(cell > z + SMOOTH_TOL_M):
+                    # A silhouette passing between the point and all four pixel centres: they
+                    # show what lies behind, and the point's own surface a pixel further on.
+                    ring = depth[max(v0 - 1, 0):v0 + 3, max(u0 - 1, 0):u0 + 3]
+                    steps.append((bool(np.any(np.abs(ring - z) < SMOOTH_TOL_M)), where))
                 # A 2x2 cell spanning a depth step (silhouette, lid over eyeball) is no
                 # smooth surface: there the label only has to lie within the cell's range.
-                if spread < SMOOTH_TOL_M and np.all(depth[int(v):int(v) + 2, int(u):int(u) + 2] > 0):
+                elif spread < SMOOTH_TOL_M and np.all(cell > 0):
                     smooth.append((abs(value - z), where))
                 else:
-                    cell = depth[int(v):int(v) + 2, int(u):int(u) + 2]
                     cell = np.where(cell > 0, cell, np.inf)
                     steps.append((cell.min() - SMOOTH_TOL_M < z < cell.max() + SMOOTH_TOL_M, where))
             elif lm["occluded_by"] not in (None, "out_of_frame"):

@@ -340,6 +340,35 @@ def test_labels_see_through_cutout_gaps_as_the_renderers_do(tmp_path, gl):
     assert np.array_equal((ids[iu[rows], iu[cols]] == back).ravel(), visible)
 
 
+def test_labels_judge_cutouts_over_the_pixel_as_the_camera_sees_them(tmp_path, gl):
+    # Texels half a pixel wide, open or solid at random: most gaps are narrower than a pixel.
+    # A point on the backdrop is what the camera shows of it when the rendered ids at the four
+    # pixel centres around its pixel, weighted bilinearly (worked out here from its projection
+    # by hand), show the backdrop for more than half the weight; else the card hides it.
+    from cabin_synth.labels.frame import landmark_visibility
+
+    stage, _ = card_and_backdrop(tmp_path, n=128, sky_lux=1000.0)
+    view = read(stage)
+    rng = np.random.default_rng(3)
+    yz = rng.uniform(-0.2, 0.2, (400, 2))
+    behind = np.column_stack([np.full(len(yz), 1.5), yz * 1.5])
+    u = (SIZE - 1) / 2 - F_PX * yz[:, 0]     # u = cx + f (-y) / x at x = 1.5
+    v = (SIZE - 1) / 2 - F_PX * yz[:, 1]
+    ids = gl.render(view).instance
+    card = next(inst.id for inst in view.instances if inst.prim == "/World/Card")
+    u0, v0 = np.floor(u).astype(int), np.floor(v).astype(int)
+    a, b = u - u0, v - v0
+    share = ((ids[v0, u0] == card) * (1 - a) * (1 - b) + (ids[v0, u0 + 1] == card) * a * (1 - b)
+             + (ids[v0 + 1, u0] == card) * (1 - a) * b + (ids[v0 + 1, u0 + 1] == card) * a * b)
+    visible, reasons = landmark_visibility(behind, view.camera, view, set())
+    assert 50 < visible.sum() < 350
+    assert np.array_equal(visible, share < 0.5), np.flatnonzero(visible != (share < 0.5))
+    assert {reasons[i] for i in np.flatnonzero(~visible)} == {"cabin"}
+    # Sampled at the point alone, a gap narrower than a pixel would show it: the footprint matters.
+    at_point, _ = landmark_visibility(behind, view.camera, view, set(), footprint=False)
+    assert np.mean(at_point != visible) > 0.1
+
+
 # ------------------------------------------------------------------ files and stage
 def test_texture_files_are_named_by_content_and_written_once(tmp_path):
     folder = TextureFolder(tmp_path / "textures")

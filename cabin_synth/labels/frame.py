@@ -135,20 +135,56 @@ def _boxes_hold_a_point(lo: np.ndarray, hi: np.ndarray, uv: np.ndarray, width: i
     return count > 0
 
 
+# A landmark behind an alpha-tested cut-out (hair, brow and lash cards) is hidden when
+# the cut-out covers at least this share of its pixel footprint: the camera integrates
+# a pixel, so a gap narrower than a pixel at the landmark's exact point shows nothing.
+CUTOUT_HIDES_SHARE = 0.5
+_FOOTPRINT_OFFSETS = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
+
+
+def pixel_footprint(camera: Camera, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The four pixel centres (N,4,2) around each image point uv (N,2) and their
+    bilinear weights (N,4): what share of the point each pixel's sample stands for.
+    Pixels off the image get no weight; the rest sum to 1."""
+    base = np.floor(uv)
+    frac = uv - base
+    centres = base[:, None, :] + _FOOTPRINT_OFFSETS
+    w = np.prod(np.where(_FOOTPRINT_OFFSETS == 1, frac[:, None, :], 1.0 - frac[:, None, :]), axis=2)
+    w = np.where(camera.in_image(centres.reshape(-1, 2)).reshape(w.shape), w, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    return centres, np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+
+
 def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneView,
                         own_prims: set[str], hits: list | None = None,
-                        leeway: list[tuple[frozenset[str], float]] | None = None) -> tuple[np.ndarray, list[str | None]]:
+                        leeway: list[tuple[frozenset[str], float]] | None = None,
+                        footprint: bool = True) -> tuple[np.ndarray, list[str | None]]:
     """Per point: visible?, and if not, why: out_of_frame, self_occlusion (the
     driver's own body), or the semantic class of the occluding cabin part.
+    Opaque surfaces are judged on the ray to the point itself; cut-outs (hair and
+    lash cards), when `footprint`, over the point's pixel footprint (the four pixel
+    centres around it, CUTOUT_HIDES_SHARE): what a camera pixel shows. Without
+    `footprint` (light reaching a point) cut-outs are judged at the point too.
     `hits`, if given, receives per point the Instance hit first (None if none).
     `leeway`, if given, per point (prims, depth): a first surface of one of those
     prims at most `depth` metres before the point does not hide it."""
+    n_points = len(points_vehicle)
     p_cam = camera.to_camera(points_vehicle)
     # Culling works in the ideal pinhole image: distortion bends triangle edges, so
     # a distorted vertex bounding box could miss a covered point.
     uv = camera.project(p_cam, distorted=False)
-    in_frame = (p_cam[:, 2] > camera.near_m) & camera.in_image(camera.project(p_cam))
+    uv_image = camera.project(p_cam)
+    in_frame = (p_cam[:, 2] > camera.near_m) & camera.in_image(uv_image)
     tri_index, tri_ids = occluders(view)
+    cut_ids = [inst.id for inst in view.instances if inst.cutout is not None]
+    footprint = footprint and bool(cut_ids) and in_frame.any()
+    if footprint:
+        centres, weights = pixel_footprint(camera, uv_image[in_frame])
+        rays = camera.pixel_rays(centres.reshape(-1, 2))
+        rays_uv = rays[:, :2] * [camera.fx, camera.fy] + [camera.cx, camera.cy]
+        screen_points = np.vstack([uv[in_frame], rays_uv])
+    else:
+        screen_points = uv[in_frame]
     vertices = view.positions.astype(np.float64)
     vertices_cam = camera.to_camera(vertices)
     z_min, z_max = _corner_min_max(vertices_cam[tri_index, 2])
@@ -163,20 +199,30 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     crossing = z_min <= camera.near_m
     vertices_uv = camera.project(np.where(vertices_cam[:, 2:] > camera.near_m, vertices_cam, 1.0), distorted=False)
     lo, hi = _corner_min_max(vertices_uv[tri_index])
-    near_points = crossing | _boxes_hold_a_point(lo, hi, uv[in_frame], camera.width, camera.height)
+    near_points = crossing | _boxes_hold_a_point(lo, hi, screen_points, camera.width, camera.height)
     tri_index, tri_ids, z_min, lo, hi, crossing = (a[near_points] for a in (tri_index, tri_ids, z_min, lo, hi, crossing))
+    is_cut = np.isin(tri_ids, cut_ids)
+    frame_points = np.flatnonzero(in_frame)
+
+    def pairs(screen_uv: np.ndarray, depth: np.ndarray, cols: np.ndarray, margin=0.0):
+        """(row, triangle) candidate pairs: of the triangles `cols`, those starting nearer
+        than the row's depth whose screen box, grown by `margin` px, holds its screen point."""
+        u, v, grow = screen_uv[:, 0, None], screen_uv[:, 1, None], np.reshape(margin, (-1, 1))
+        box = ((lo[cols, 0] - grow <= u) & (hi[cols, 0] + grow >= u)
+               & (lo[cols, 1] - grow <= v) & (hi[cols, 1] + grow >= v))
+        row, k = np.nonzero((z_min[cols] < depth[:, None]) & (crossing[cols] | box))
+        return row, cols[k]
+
     tris = vertices[tri_index]
-    u, v, z = uv[:, 0, None], uv[:, 1, None], p_cam[:, 2, None]
-    cand = (in_frame[:, None] & (z_min < z)
-            & (crossing | ((lo[:, 0] <= u) & (hi[:, 0] >= u) & (lo[:, 1] <= v) & (hi[:, 1] >= v))))
-    ray, tri = np.nonzero(cand)
     origin = camera.position
+    row, tri = pairs(uv[frame_points], p_cam[frame_points, 2], np.flatnonzero(~is_cut) if footprint else np.arange(len(tri_ids)))
+    ray = frame_points[row]
     directions = points_vehicle - origin
     # Along the ray from the camera centre, camera Z grows linearly with t: hits
     # before the near plane are clipped away by the renderer and hide nothing.
     t_min = camera.near_m / np.where(in_frame, p_cam[:, 2], np.inf)
     t, hit = nearest_hits(np.broadcast_to(origin, directions.shape), directions, tris, ray, tri, t_min,
-                          cutout_surface(view, tri_index, tri_ids))
+                          None if footprint else cutout_surface(view, tri_index, tri_ids))
     length = np.linalg.norm(directions, axis=1)
     before = length - t * length
     hidden = in_frame & (before > OCCLUSION_EPS_M)
@@ -184,18 +230,60 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
         for k in np.flatnonzero(hidden):
             prims, depth = leeway[k]
             hidden[k] = not (view.instances[tri_ids[hit[k]] - 1].prim in prims and before[k] <= depth)
+    hider = np.where(hidden, hit, -1)
+    if footprint:
+        # The footprint's rays lie within `margin` of the point's own screen position: its
+        # candidates, grown by that, hold theirs; each ray then keeps the ones holding it.
+        samples_uv = rays_uv.reshape(-1, 4, 2)
+        margin = np.abs(samples_uv - uv[frame_points, None, :]).max(axis=(1, 2)) + 1e-6
+        row, tri = pairs(uv[frame_points], p_cam[frame_points, 2], np.flatnonzero(is_cut), margin)
+        ray, tri = (row[:, None] * 4 + np.arange(4)).ravel(), np.repeat(tri, 4)
+        su, sv = rays_uv[ray, 0], rays_uv[ray, 1]
+        holds = crossing[tri] | ((lo[tri, 0] <= su) & (hi[tri, 0] >= su) & (lo[tri, 1] <= sv) & (hi[tri, 1] >= sv))
+        _cutouts_over_footprints(camera, view, p_cam, frame_points, rays, weights, tris, tri_index, tri_ids,
+                                 ray[holds], tri[holds], t * p_cam[:, 2], leeway, hidden, hider)
     reasons: list[str | None] = []
-    for k in range(len(uv)):
+    for k in range(n_points):
+        inst = view.instances[tri_ids[hider[k]] - 1] if hidden[k] else None
         if hits is not None:
-            hits.append(view.instances[tri_ids[hit[k]] - 1] if in_frame[k] and hidden[k] else None)
+            hits.append(inst)
         if not in_frame[k]:
             reasons.append("out_of_frame")
         elif hidden[k]:
-            inst = view.instances[tri_ids[hit[k]] - 1]
             reasons.append("self_occlusion" if inst.prim in own_prims else inst.semantic)
         else:
             reasons.append(None)
     return in_frame & ~hidden, reasons
+
+
+def _cutouts_over_footprints(camera, view, p_cam, points, rays, weights, tris, tri_index, tri_ids, ray, tri,
+                             opaque_depth, leeway, hidden, hider) -> None:
+    """landmark_visibility's cut-out pass: per in-frame point (points, M), the weighted share
+    of its footprint's pixel rays (rays (4M,3) camera frame, weights (M,4); candidate
+    pairs (ray, tri) against the cut-out triangles) on which a cut-out
+    surface lies more than OCCLUSION_EPS_M before the point's depth; at
+    CUTOUT_HIDES_SHARE or more the point is hidden by the nearest such cut-out, unless
+    an opaque surface (opaque_depth, camera Z per point) lies nearer. Updates hidden
+    and hider (triangle per point) in place."""
+    if not len(ray):
+        return
+    directions = rays @ camera.R_cam_vehicle   # camera frame to vehicle frame, Z stays depth
+    origins = np.broadcast_to(camera.position, directions.shape)
+    depth, hit = nearest_hits(origins, directions, tris, ray, tri, np.full(len(rays), camera.near_m),
+                              cutout_surface(view, tri_index, tri_ids))
+    depth, hit = depth.reshape(-1, 4), hit.reshape(-1, 4)
+    before = p_cam[points, 2, None] - depth
+    covers = before > OCCLUSION_EPS_M
+    if leeway is not None:
+        for m, s in zip(*np.nonzero(covers)):
+            prims, allowed = leeway[points[m]]
+            covers[m, s] = not (view.instances[tri_ids[hit[m, s]] - 1].prim in prims and before[m, s] <= allowed)
+    share = (weights * covers).sum(axis=1)
+    for m in np.flatnonzero(share >= CUTOUT_HIDES_SHARE):
+        k = points[m]
+        s = np.argmin(np.where(covers[m], depth[m], np.inf))
+        if not hidden[k] or depth[m, s] < opaque_depth[k]:
+            hidden[k], hider[k] = True, hit[m, s]
 
 
 def lid_line_leeway(n_points: int) -> list[tuple[frozenset[str], float]]:

@@ -87,7 +87,7 @@ def view_occlusion(camera: Camera, view: SceneView, face_hits: list, face_in_fra
     eye_in_frame[EYES] = face_in_frame[EYES]
     eyes = _shares(hiders, eye_in_frame)
     near_hits: list = []
-    landmark_visibility(near_grid_points(camera), camera, view, set(), near_hits)
+    landmark_visibility(near_grid_points(camera), camera, view, set(), near_hits, footprint=False)
     image = _shares(near_hits, np.ones(len(near_hits), bool))
     occluders = []
     for inst in view.instances:
@@ -115,7 +115,7 @@ def illuminator_reach(camera: Camera, view: SceneView, points: np.ndarray, own: 
         size = 2 * BEAM_PX
         beam = Camera(size, size, BEAM_PX / BEAM_TAN, BEAM_PX / BEAM_TAN, (size - 1) / 2, (size - 1) / 2,
                       camera.R_cam_vehicle, -camera.R_cam_vehicle @ ill.position, near_m=1e-4)
-        lit, reasons = landmark_visibility(points, beam, view, own) if len(points) else (np.zeros(0, bool), [])
+        lit, reasons = landmark_visibility(points, beam, view, own, footprint=False) if len(points) else (np.zeros(0, bool), [])
         shaded = {}
         for r in reasons:
             if r is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..transforms import transform_points
-from .distortion import distort
+from .distortion import distort, undistort
 
 # OpenCV camera axes expressed in a USD camera's axes (USD looks down -Z, +Y up).
 R_USDCAM_CV = np.diag([1.0, -1.0, -1.0])
@@ -61,6 +61,14 @@ class Camera:
         if distorted:
             x, y = distort(self.distortion_model, self.distortion_coeffs, x, y)
         return np.stack([self.fx * x + self.cx, self.fy * y + self.cy], axis=1)
+
+    def pixel_rays(self, uv: np.ndarray) -> np.ndarray:
+        """(N,2) pixel coordinates -> (N,3) OpenCV camera-frame directions (x, y, 1) of
+        their rays, undistorted through the lens model: a point at t along one lies at depth t."""
+        uv = np.asarray(uv, float)
+        x, y = undistort(self.distortion_model, self.distortion_coeffs,
+                         (uv[:, 0] - self.cx) / self.fx, (uv[:, 1] - self.cy) / self.fy)
+        return np.stack([x, y, np.ones_like(x)], axis=1)
 
     def in_image(self, uv: np.ndarray) -> np.ndarray:
         return (uv[:, 0] >= -0.5) & (uv[:, 0] < self.width - 0.5) & (uv[:, 1] >= -0.5) & (uv[:, 1] < self.height - 0.5)
