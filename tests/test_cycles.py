@@ -245,6 +245,113 @@ def test_cutout_gaps_show_the_backdrop_in_every_pass(cycles, tmp_path):
     # the card (albedo 0.5) is brighter than the backdrop (0.2) seen through its gaps
     assert ours.rgb[at][solid][:, 1].min() > ours.rgb[at][~solid][:, 1].max()
 
+# ------------------------------------------------------------------ normal and roughness maps
+def relief_plate(tmp_path, material: Material, images: dict, sun: np.ndarray):
+    """test_textures' facing plate (4 x 4 cells of 8 px, cell centres on pixel centres) with
+    `images` (input -> TextureImage, 8 x 8 texels: each cell 2 x 2 equal texels, so that
+    the bilinear lookup is the cell's value within 2 px of its centre) under the sun
+    alone; the stage and its view."""
+    from test_textures import facing_plate, read, stage_of
+
+    from cabin_synth.scene.stage import write_material
+    from cabin_synth.scene.textures import TextureFolder
+
+    points, tris, st = facing_plate()
+    stage = stage_of([("Plate", points, tris, st, "vertex", "/World/Looks/Plate")], sun_direction=sun,
+                     sun_lux=1000.0, sun_nir=2.0, illuminator_w_sr=1e-9)
+    write_material(stage, "/World/Looks/Plate", material,
+                   TextureFolder(tmp_path).maps(images, wrap=("clamp", "clamp")) if images else None)
+    return stage, read(stage)
+
+
+def cell_means(buffers) -> dict[str, np.ndarray]:
+    """Each cell's mean over its middle 3 x 3 pixels (Cycles' pixel filter reaches 0.75 px
+    beyond a pixel, still inside the cell's flat middle): RGB's green and NIR."""
+    from test_textures import texel_pixels
+
+    iu, _ = texel_pixels(4)
+    block = lambda image: np.array([[image[v - 1:v + 2, u - 1:u + 2].mean() for u in iu] for v in iu])
+    return {"rgb": block(buffers.rgb[..., 1]), "nir": block(buffers.nir)}
+
+
+def test_a_normal_map_tilts_the_shading_in_both_bands(cycles, tmp_path):
+    # A grey Lambertian plate whose tangent-space normal map turns each cell's normal by 40
+    # deg towards a direction b of its own, from +s (the image's +u, vehicle -y) to +t
+    # (up), under the sun alone: each cell reads rho / pi E max(n . l, 0) for its turned
+    # normal, computed here from the 8-bit texel as stored (as the rasteriser's test does),
+    # within 5 % of the plate lit head-on; without the map every cell reads the flat
+    # plate's value.
+    from test_textures import GREY as TEX_GREY
+
+    from cabin_synth.scene.textures import TextureImage
+
+    a = np.radians(40.0)
+    b = np.random.default_rng(4).uniform(0.0, 2.0 * np.pi, (4, 4))
+    cells = np.rint((np.stack([np.sin(a) * np.cos(b), np.sin(a) * np.sin(b), np.full_like(b, np.cos(a))], axis=-1)
+                     + 1.0) / 2.0 * 255).astype(np.uint8)
+    texels = np.kron(cells, np.ones((2, 2, 1), np.uint8))
+    sun = np.array([-0.6, -0.5, 0.62])
+    l = sun / np.linalg.norm(sun)
+    s_dir, t_dir, n_dir = np.array([0.0, -1.0, 0.0]), np.array([0.0, 0.0, 1.0]), np.array([-1.0, 0.0, 0.0])
+    tn = cells / 255.0 * 2.0 - 1.0
+    n = tn[..., :1] * s_dir + tn[..., 1:2] * t_dir + tn[..., 2:] * n_dir
+    n /= np.linalg.norm(n, axis=-1, keepdims=True)
+    cosine = {"mapped": np.maximum(n @ l, 0.0), "flat": np.full((4, 4), n_dir @ l)}
+    assert cosine["mapped"].std() > 0.2   # the pattern is strong: a map left out cannot pass
+    for case, images in (("mapped", {"normal": TextureImage("normal", texels, "raw")}), ("flat", {})):
+        stage, view = relief_plate(tmp_path, TEX_GREY, images, sun)
+        got = cell_means(cycles.render(view, stage, 0))
+        for band, e, rho in (("rgb", 1000.0, TEX_GREY.albedo_rgb[1]), ("nir", 2.0, TEX_GREY.nir_940)):
+            expected = rho / np.pi * e * cosine[case]
+            assert np.abs(got[band] - expected).max() < 0.05 * rho / np.pi * e, (case, band, got[band], expected)
+
+
+def test_a_roughness_map_sharpens_the_highlight_in_both_bands(cycles, tmp_path):
+    # A dark glossy plate (index 1.4) under the sun straight behind the camera, its roughness
+    # map smooth (r = 0.3) and rough (r = 0.9) in a checker of cells. A cell reads the
+    # diffuse rho / pi E cos_i plus the specular E F D G / (4 cos_o) of GGX with alpha = r^2
+    # (UsdPreviewSurface's and Blender's roughness), computed here at the cell centre's
+    # view direction: the smooth cells' highlight is over twice the rough cells', each
+    # within 5 % (Cycles' Principled BSDF adds the rough lobe's multiple scattering and
+    # takes the diffuse under the specular layer, each a few per cent here); with the
+    # material's one roughness (0.6) everywhere, the cells differ only as the view
+    # direction turns.
+    from test_textures import F_PX, SIZE, texel_pixels
+
+    from cabin_synth.scene.textures import TextureImage
+
+    checker = (np.indices((4, 4)).sum(axis=0) % 2).astype(bool)
+    cells = np.where(checker, 230, 77).astype(np.uint8)
+    texels = np.kron(cells, np.ones((2, 2), np.uint8))
+    ior, rho = 1.4, 0.05
+    material = Material((rho, rho, rho), rho, rho, ior=ior, roughness=0.6 ** 2)
+    sun = np.array([-1.0, 0.0, 0.0])
+    iu, _ = texel_pixels(4)
+    # The cell centres' points on the plate (x = 1 m) and the unit vectors towards the camera.
+    y = -(iu - (SIZE - 1) / 2) / F_PX
+    points = np.stack([np.ones((4, 4)), np.broadcast_to(y, (4, 4)), np.broadcast_to(y[:, None], (4, 4))], axis=-1)
+    v = -points / np.linalg.norm(points, axis=-1, keepdims=True)
+    h = (v + sun) / np.linalg.norm(v + sun, axis=-1, keepdims=True)
+    # The plate's normal is -x: cosines of the view, the half vector and the light to it.
+    cos_o, cos_h, cos_d = -v[..., 0], -h[..., 0], (h * sun).sum(axis=-1)
+    g = np.sqrt(np.maximum(ior ** 2 - 1.0 + cos_d ** 2, 0.0))
+    fresnel = (0.5 * ((g - cos_d) / (g + cos_d)) ** 2
+               * (1 + ((cos_d * (g + cos_d) - 1) / (cos_d * (g - cos_d) + 1)) ** 2))
+
+    def specular(r):
+        alpha2 = r ** 4
+        d = alpha2 / (np.pi * (cos_h ** 2 * (alpha2 - 1.0) + 1.0) ** 2)
+        g1 = lambda c: 2.0 / (1.0 + np.sqrt(1.0 + alpha2 * (1.0 - c ** 2) / c ** 2))
+        return fresnel * d * g1(cos_o) * g1(1.0) / (4.0 * cos_o)
+
+    radiance = {"mapped": rho / np.pi + specular(cells / 255.0), "plain": rho / np.pi + specular(np.full((4, 4), 0.6))}
+    assert radiance["mapped"][~checker].min() > 2.0 * radiance["mapped"][checker].max()
+    for case, images in (("mapped", {"roughness": TextureImage("roughness", texels)}), ("plain", {})):
+        stage, view = relief_plate(tmp_path, material, images, sun)
+        got = cell_means(cycles.render(view, stage, 0))
+        for band, e in (("rgb", 1000.0), ("nir", 2.0)):
+            assert np.allclose(got[band], e * radiance[case], rtol=0.05), (case, band, got[band], e * radiance[case])
+
 
 # ------------------------------------------------------------------ the world outside the windows
 def world_view(view, tmp_path, rgb, nir, rgb_scale, nir_scale, **outdoors):

@@ -13,7 +13,8 @@ mapping and why:
   (Watts for point and area lights, W/m^2 for the sun, radiance for the sky),
   per band: the RGB render is lit in lux-based units, the NIR one in W/m^2;
 - materials: per band, from the stage's UsdPreviewSurface (RGB) or its
-  cabin_synth:nir_reflectance_* (NIR); skin with random-walk subsurface
+  cabin_synth:nir_reflectance_* (NIR), with the stage's normal and roughness
+  maps in both bands; skin with random-walk subsurface
   scattering, hair with a hair BSDF along its fibre directions, the cornea
   refractive, see-through parts with their transmittances, the pupil's
   retro-reflection as camera-seen emission.
@@ -324,15 +325,18 @@ class MaterialBuilder:
         nir_texture = inst.textures.get("nir") if nir else None
         # A screen's picture glows in RGB; in NIR the material's emission (none for an LCD).
         glow_texture = None if nir else inst.textures.get("emissiveColor")
+        # The surface's relief and gloss are the same in every band; a roughness map acts on
+        # a glossy lobe only, as in the rasteriser.
+        relief = (inst.textures.get("roughness") if m.glossy else None, inst.textures.get("normal"))
         key = (m, inst.semantic, retro, imported.name if imported is not None else None, id(nir_texture),
-               id(glow_texture), id(inst.cutout))
+               id(glow_texture), id(inst.cutout), *map(id, relief))
         if key not in self._made:
             self._made[key] = self._build(f"{inst.prim}.{self.band}", m, inst.semantic, retro, imported, nir_texture,
-                                          glow_texture, inst.cutout)
+                                          glow_texture, inst.cutout, relief)
         return self._made[key]
 
     def _build(self, name: str, m: Material, semantic: str, retro: float, imported, nir_texture, glow_texture,
-               cutout):
+               cutout, relief):
         mat = self.bpy.data.materials.new(name)
         mat.use_nodes = True
         nodes, links = mat.node_tree.nodes, mat.node_tree.links
@@ -342,7 +346,7 @@ class MaterialBuilder:
         if m.opacity < 1.0:
             shader = self._see_through(nodes, links, m, semantic)
         else:
-            shader = self._opaque(nodes, links, m, semantic, imported, nir_texture)
+            shader = self._opaque(nodes, links, m, semantic, imported, nir_texture, *relief)
         emission = (m.emission_nir,) * 3 if nir else m.emission_rgb
         if max(m.emission_rgb) > 0 or m.emission_nir > 0 or glow_texture is not None:
             # A lamp's lens: the lamp's light comes through it (the area lamp behind it),
@@ -412,7 +416,8 @@ class MaterialBuilder:
     def _reflectance(self, m: Material) -> tuple[float, float, float]:
         return tuple(m.albedo_rgb) if self.band == "rgb" else (m.nir(self.view.wavelength_nm),) * 3
 
-    def _opaque(self, nodes, links, m: Material, semantic: str, imported, nir_texture):
+    def _opaque(self, nodes, links, m: Material, semantic: str, imported, nir_texture, roughness_texture,
+                normal_texture):
         bsdf = nodes.new("ShaderNodeBsdfPrincipled")
         bsdf.inputs["Base Color"].default_value = (*self._reflectance(m), 1.0)
         source = _imported_principled(imported)
@@ -424,9 +429,19 @@ class MaterialBuilder:
         if m.glossy:
             bsdf.inputs["Roughness"].default_value = math.sqrt(m.roughness)   # UsdPreviewSurface convention
             bsdf.inputs["IOR"].default_value = m.ior
+            if roughness_texture is not None:
+                # A texel is UsdPreviewSurface's roughness r, Blender's too (GGX alpha = r^2, our
+                # Beckmann m = r^2), kept above the renderers' smallest m as the rasteriser does.
+                rough = nodes.new("ShaderNodeMath")
+                rough.operation = "MAXIMUM"
+                links.new(self._texture(nodes, links, roughness_texture), rough.inputs[0])
+                rough.inputs[1].default_value = math.sqrt(textures.MIN_ROUGHNESS_M)
+                links.new(rough.outputs["Value"], bsdf.inputs["Roughness"])
         else:
             bsdf.inputs["Roughness"].default_value = 1.0
             bsdf.inputs["Specular IOR Level"].default_value = 0.0   # Lambertian, as the rasteriser
+        if normal_texture is not None:
+            links.new(self._normal_map(nodes, links, normal_texture), bsdf.inputs["Normal"])
         if semantic in SUBSURFACE_CLASSES and m.glossy:
             bsdf.subsurface_method = "RANDOM_WALK"
             bsdf.inputs["Subsurface Weight"].default_value = 1.0
@@ -469,6 +484,26 @@ class MaterialBuilder:
         scaled.inputs[1].default_value = binding.scale[channel]
         scaled.inputs[2].default_value = binding.bias[channel]
         return scaled.outputs["Value"]
+
+    def _normal_map(self, nodes, links, binding):
+        """A tangent-space normal map (x along s, y along t, z the surface normal: the
+        rasteriser's frame, OpenGL's green-up convention, which Blender's Normal Map node
+        takes) on the mesh's st. The texel times the UsdUVTexture's scale plus its bias is
+        the normal n; the node reads a colour c as n = 2 c - 1, so it gets (n + 1) / 2.
+        Built from the view's binding rather than kept from the import: the importer applies
+        a normal map's scale and bias only when they are the specification's (2, -1)."""
+        normal = self._texture(nodes, links, binding)
+        encoded = nodes.new("ShaderNodeVectorMath")
+        encoded.operation = "MULTIPLY_ADD"
+        links.new(normal, encoded.inputs[0])
+        encoded.inputs[1].default_value = (0.5, 0.5, 0.5)
+        encoded.inputs[2].default_value = (0.5, 0.5, 0.5)
+        node = nodes.new("ShaderNodeNormalMap")
+        node.space = "TANGENT"
+        node.uv_map = binding.st
+        node.inputs["Strength"].default_value = 1.0
+        links.new(encoded.outputs["Vector"], node.inputs["Color"])
+        return node.outputs["Normal"]
 
     def _hair(self, nodes, links, m: Material, diffuse):
         """Hair shells: their diffuse plus the fibres' primary highlight (the R lobe,
