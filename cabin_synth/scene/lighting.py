@@ -23,7 +23,7 @@ GLASS_NIR_TRANSMITTANCE = {850: 0.45, 940: 0.40}
 CABIN_SKY_VIEW = 0.35
 # Street lamps' photocontrols switch them on when the daylight on them falls to some
 # 10-35 lux (North America's ANSI C136.10 about 1-3 footcandles, 35 lux a common UK
-# setting; as remembered, not checked against the standards); the geometric middle.
+# setting; as remembered, not checked against the standards); about their geometric middle.
 ROAD_LIGHTS_ON_LUX = 20.0
 
 
