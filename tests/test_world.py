@@ -136,6 +136,26 @@ def test_a_tunnel_shelters_the_cabin_from_sun_and_sky_and_its_lamps_light_it():
     assert led.sky_nir_w_m2 == 0.0
 
 
+@pytest.mark.parametrize("outside_lux, lamps_on", [(25.0, True), (30.0, False), (2.0, True), (3e4, False)])
+def test_road_lights_come_on_in_dim_daylight_with_the_sun_still_up(outside_lux, lamps_on):
+    # Photocontrols switch street lamps by the daylight they get, not by the sun's
+    # elevation. Sun 40 deg up, 30 % diffuse: on a horizontal surface 25 lux of daylight
+    # gives 25 (0.7 sin 40 deg + 0.3) = 18.8 lux (under the switch-on level), 30 lux 22.5.
+    params = sample_frame(presets.load("default"), 0, 0)
+    lit = dataclasses.replace(params.lighting, sun_elevation_deg=40.0, sky_fraction=0.3, sun_illuminance_lux=outside_lux)
+    env = dataclasses.replace(params.environment, setting="suburban", road_lights="led", road_light_lux=15.0)
+    horizontal = outside_lux * (0.7 * np.sin(np.radians(40.0)) + 0.3)
+    assert lighting.daylight_horizontal_lux(lit) == pytest.approx(horizontal)
+    assert (horizontal < 20.0) == lamps_on
+    day = lighting.daylight(lit, env, 940, 50)
+    road = 15.0 if lamps_on else 0.0
+    assert day.outdoors.road_lights == ("led" if lamps_on else "none")
+    assert day.outdoors.road_lux == road
+    assert day.sky_lux == pytest.approx((outside_lux * 0.3 + road) * lighting.CABIN_SKY_VIEW
+                                        * lighting.GLASS_VISIBLE_TRANSMITTANCE)
+    assert day.sun_lux == pytest.approx(outside_lux * 0.7 * lighting.GLASS_VISIBLE_TRANSMITTANCE)
+
+
 @pytest.fixture(scope="module")
 def day_frames(maker):
     """One day frame per cabin, looking through the side and rear glass (A-pillar mount)."""

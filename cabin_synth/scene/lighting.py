@@ -21,6 +21,10 @@ GLASS_NIR_TRANSMITTANCE = {850: 0.45, 940: 0.40}
 # Share of the sky hemisphere a cabin surface sees through the glass (roof, pillars
 # and dashboard hide the rest); a mid-cabin value, see docs/sensors.md.
 CABIN_SKY_VIEW = 0.35
+# Street lamps' photocontrols switch them on when the daylight on them falls to some
+# 10-35 lux (North America's ANSI C136.10 about 1-3 footcandles, 35 lux a common UK
+# setting; as remembered, not checked against the standards); about their geometric middle.
+ROAD_LIGHTS_ON_LUX = 20.0
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,23 @@ def time_of_day(sun_elevation_deg: float) -> str:
     return "day" if sun_elevation_deg >= 6.0 else "dusk" if sun_elevation_deg >= -6.0 else "night"
 
 
-def lit_road_lights(environment: Environment, sun_elevation_deg: float) -> str:
+def daylight_horizontal_lux(lighting: Lighting) -> float:
+    """The daylight's illuminance on a horizontal surface in the open air: the sun's
+    beam times the sine of its elevation, plus the diffuse share."""
+    beam = lighting.sun_illuminance_lux * (1.0 - lighting.sky_fraction)
+    return beam * max(np.sin(np.radians(lighting.sun_elevation_deg)), 0.0) + \
+        lighting.sun_illuminance_lux * lighting.sky_fraction
+
+
+def lit_road_lights(environment: Environment, lighting: Lighting) -> str:
     """Which lamps light the road: a tunnel's always (LED where the preset says none),
-    road lights from sunset (photocells switch them at dusk)."""
+    road lights from sunset, or earlier when the daylight falls below what their
+    photocontrols switch on at (an overcast dusk, a storm: a preset's dim daylight
+    with the sun still up)."""
     if environment.setting == "tunnel":
         return environment.road_lights if environment.road_lights != "none" else "led"
-    return environment.road_lights if sun_elevation_deg < 0.0 else "none"
+    dark = lighting.sun_elevation_deg < 0.0 or daylight_horizontal_lux(lighting) < ROAD_LIGHTS_ON_LUX
+    return environment.road_lights if dark else "none"
 
 
 def daylight(lighting: Lighting, environment: Environment, wavelength_nm: int, bandwidth_nm: float) -> Daylight:
@@ -75,7 +90,7 @@ def daylight(lighting: Lighting, environment: Environment, wavelength_nm: int, b
     sheltered = environment.setting == "tunnel"
     direct, diffuse = (0.0, 0.0) if sheltered else (open_direct, open_diffuse)
     nir_per_lux = SOLAR_W_M2_NM_PER_LUX[wavelength_nm] * bandwidth_nm
-    lamps = lit_road_lights(environment, lighting.sun_elevation_deg)
+    lamps = lit_road_lights(environment, lighting)
     road = environment.road_light_lux if lamps != "none" else 0.0
     road_rgb = road_lights.rgb(lamps) if lamps != "none" else np.ones(3)
     road_nir = road * (road_lights.nir_w_per_lm(lamps, wavelength_nm, bandwidth_nm) if lamps != "none" else 0.0)
