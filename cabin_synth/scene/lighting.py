@@ -21,9 +21,10 @@ GLASS_NIR_TRANSMITTANCE = {850: 0.45, 940: 0.40}
 # Share of the sky hemisphere a cabin surface sees through the glass (roof, pillars
 # and dashboard hide the rest); a mid-cabin value, see docs/sensors.md.
 CABIN_SKY_VIEW = 0.35
-# Street lamps' photocontrols switch them on when the daylight on them falls to some
-# 10-35 lux (North America's ANSI C136.10 about 1-3 footcandles, 35 lux a common UK
-# setting; as remembered, not checked against the standards); about their geometric middle.
+# Street lamps' photocontrols switch them on when the daylight on them falls to their
+# turn-on level: ANSI C136.10's standard one is 1.5 footcandles, 16 lux (as TE
+# Connectivity's photocontrol notes quote it); UK photocells are often set near 35 lux
+# (a common setting, not checked against a standard). A level between the two.
 ROAD_LIGHTS_ON_LUX = 20.0
 
 
