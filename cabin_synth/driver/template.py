@@ -232,6 +232,10 @@ def skin_template() -> SkinTemplate:
     for h, out, c in zip(holes, outlines, eye_centre_params):
         param = _warp(param, box(h), c, out, np.radians(7.0))
     param = _warp(param, box(mouth), mouth_centre, mouth_outline, np.radians(7.0))
+    # Snapped to 1e-10 rad (10 pm on the face): the warps come out a bit apart in the last
+    # place from one process to another (seen with numpy 1.26.4 once a GL context exists;
+    # the cause is not found), and a frame must not depend on the process that makes it.
+    param = np.round(param, 10)
 
     n_rows = N_RADIAL_ROWS + N_NECK_ROWS
     pts = np.empty((n_rows, N_COLS, 3))
