@@ -5,8 +5,12 @@
 For each image size: runs the same code as `cabin-synth generate` (sample,
 scene update, labels, render, sensor, encode, write: RGB, NIR, depth, seg, ids
 and the frame JSON written to a temporary folder) and prints ms per stage and
-frames/s; then renders the same frames' scene views again with nothing around
-the renderer (`GLRenderer.render` alone), so the cost of everything around the
+frames/s. As in `generate`, a frame is encoded and written on a thread while the
+next one is made (pipeline.BackgroundWriter): encode and write are what they
+cost on that thread (frame 0's included); the total is the loop's wall time per
+frame, which waits for the previous frame's write only where it has not ended.
+Then it renders the same frames' scene views again with nothing around the
+renderer (`GLRenderer.render` alone), so the cost of everything around the
 rasteriser shows as the ratio of the two. The first frame (stage composition,
 GL start-up) is reported apart from the steady state. `--no-optics` drops the
 sensor's `optics` section (an ideal lens: the path before sensor/optics.py), to
@@ -23,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from cabin_synth import presets
-from cabin_synth.dataset.writer import DatasetWriter, encode_frame
-from cabin_synth.pipeline import STAGES, FrameMaker, Timings, dataset_document
+from cabin_synth.dataset.writer import DatasetWriter
+from cabin_synth.pipeline import STAGES, BackgroundWriter, FrameMaker, Timings, dataset_document
 
 
 def sized(preset: presets.Preset, width: int, height: int, optics: bool = True) -> presets.Preset:
@@ -43,20 +47,16 @@ def bench(preset: presets.Preset, frames: int) -> None:
         startup = time.perf_counter() - t0
         timings = Timings()
         wall, views = [], []
-        for i in range(frames):
-            start = time.perf_counter()
-            frame = maker.make(i, timings if i else Timings())
-            t = time.perf_counter()
-            payloads = encode_frame(frame.images, preset.output)
-            if i:
-                t = timings.add("encode", t)
-            writer.write_frame(i, payloads, frame.labels)
-            if i:
-                timings.add("write", t)
-                wall.append(time.perf_counter() - start)
-                views.append(frame.view)
-            else:
-                first = time.perf_counter() - start
+        with BackgroundWriter(writer, preset.output, timings, lambda entry: None) as background:
+            for i in range(frames):
+                start = time.perf_counter()
+                frame = maker.make(i, timings if i else Timings())
+                background.submit(i, frame)
+                if i:
+                    wall.append(time.perf_counter() - start)
+                    views.append(frame.view)
+                else:
+                    first = time.perf_counter() - start
         raw = []
         for view in views:
             start = time.perf_counter()

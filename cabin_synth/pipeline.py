@@ -10,6 +10,7 @@ import json
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -400,6 +401,52 @@ def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timing
     return entry
 
 
+class BackgroundWriter:
+    """Encodes and writes each frame on a thread while the next one is made: PNG encoding,
+    hashing and file writes release the GIL (the label check and the JSON do not), so they
+    overlap the next frame's stages. At most
+    one frame is in flight and frames commit in order (a frame's write starts after the
+    previous one's ended); `done(entry)` runs on the caller's thread once a frame is on disk,
+    and a failed write raises there, before the next frame is handed over. Leaving the
+    `with` waits for the frame in flight, so no write outlives the run's lock."""
+
+    def __init__(self, writer: DatasetWriter, output: Mapping[str, Any], timings: Timings,
+                 done: Callable[[dict[str, Any]], None]):
+        self.writer, self.output, self.timings, self.done = writer, output, timings, done
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cabin-synth-writer")
+        self._pending: Future | None = None
+
+    def submit(self, index: int, frame: Frame) -> None:
+        self.flush()
+        self._pending = self._pool.submit(self._write, index, frame)
+
+    def flush(self) -> None:
+        """Wait for the frame in flight and report it."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.done(pending.result())
+
+    def _write(self, index: int, frame: Frame) -> dict[str, Any]:
+        t = time.perf_counter()
+        payloads = encode_frame(frame.images, self.output)
+        t = self.timings.add("encode", t)
+        entry = self.writer.write_frame(index, payloads, frame.labels)
+        self.timings.add("write", t)
+        return entry
+
+    def __enter__(self) -> "BackgroundWriter":
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        try:
+            if kind is None:
+                self.flush()
+        finally:
+            # On an error the frame in flight still ends (committed whole or removed); its
+            # own error gives way to the one raised.
+            self._pool.shutdown(wait=True)
+
+
 def frame_writer(preset: Preset, seed: int, out: Path, renderer=None) -> tuple[FrameMaker, DatasetWriter]:
     """What a process needs to write frames into `out`, a folder its run has already opened."""
     renderer = renderer or make_renderer(preset.data.get("render", {}))
@@ -458,11 +505,12 @@ def _generate(preset: Preset, frames: int, seed: int, out: Path, progress: bool,
                 local.run(preset, seed, out, todo, workers, stop, done)
             else:
                 maker = None
-                for index in todo:
-                    if stop.requested:
-                        break
-                    maker = maker or frame_writer(preset, seed, out, renderer)[0]
-                    done(write_new_frame(maker, writer, index, timings))
+                with BackgroundWriter(writer, preset.output, timings, done) as background:
+                    for index in todo:
+                        if stop.requested:
+                            break
+                        maker = maker or frame_writer(preset, seed, out, renderer)[0]
+                        background.submit(index, maker.make(index, timings))
         if stop.signum is not None:
             raise Interrupted(stop.signum, len(entries), len(owned))
         if shard == WHOLE:
