@@ -164,3 +164,23 @@ def test_inside_materials():
     assert enamel.nir_850 > m["skin"].nir_850 and enamel.glossy
     assert tongue.albedo_rgb[0] > 1.5 * tongue.albedo_rgb[1]                                          # reddish
     assert abs(tongue.nir_850 - lips.nir_850) < 0.1
+
+
+def test_open_mouth_renders_dark_inside(maker):
+    """Seed 11's frame 86 (mouth_open 0.7, docs/realism.md): the cavity's pixels against the
+    lips' (same material). In RGB only the sky reaches in (the sun's light is shadowed), so
+    the ratio stays within twice the cavity's mean share of the sky seen through the opening
+    (1 - occlusion, about 0.08; twice: the lips are not fully lit by the sky either). In the
+    NIR the camera's illuminator beside the lens lights what the camera sees of the inside
+    directly: the cavity is only darker than the lips, as it was not before (0.94)."""
+    frame = maker.make(86)
+    assert frame.params.expression["mouth_open"] == pytest.approx(0.7, abs=0.05)
+    names = [inst.prim for inst in frame.view.instances]
+    ids = lambda suffix: [k + 1 for k, n in enumerate(names) if n.endswith(suffix)]
+    cavity = np.isin(frame.buffers.instance, ids("Mouth/Cavity"))
+    lips = np.isin(frame.buffers.instance, ids("Mouth/UpperLip") + ids("Mouth/LowerLip"))
+    assert cavity.sum() > 200 and lips.sum() > 200
+    sky_share = 1.0 - mouth_occlusion(frame.geometry)["Mouth/Cavity"].mean()
+    rgb = frame.buffers.rgb.mean(axis=-1)
+    assert rgb[cavity].mean() < 2.0 * sky_share * rgb[lips].mean()
+    assert frame.buffers.nir[cavity].mean() < 0.85 * frame.buffers.nir[lips].mean()
