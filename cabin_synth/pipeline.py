@@ -46,7 +46,7 @@ from .scene.materials import body_materials, driver_materials
 from .scene.eye_maps import eye_maps
 from .scene.hair_cards import card_maps
 from .scene.rig import Rig, build_rig
-from .scene.skin import atlas_size, eye_occlusion, skin_maps
+from .scene.skin import atlas_size, eye_occlusion, mouth_occlusion, skin_maps
 from .scene.stage import Scene
 from .scene.textures import TextureFolder, remove_damaged
 from .scene.world import WorldLayout
@@ -164,7 +164,7 @@ class FrameStager:
         band = sensor["nir"]["wavelength_nm"]
         scene.update(rig, geometry, materials, light, sensor, params.accessories, dome=dome,
                      skin_maps=skin_maps(ident, band, self.skin_texels, self.textures),
-                     occlusion=eye_occlusion(geometry), world=world,
+                     occlusion={**eye_occlusion(geometry), **mouth_occlusion(geometry)}, world=world,
                      material_maps={**{name: card_maps(name, m, band, self.textures) for name, m in materials.items()
                                        if m.opacity_threshold > 0},
                                     **eye_maps(ident, materials, band, self.textures)})

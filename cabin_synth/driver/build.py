@@ -19,7 +19,7 @@ from threading import Lock
 import numpy as np
 
 from . import (brows_ears, eyelids, eyes, expressions, hair, hair_cards, landmarks as lm, lashes, mouth, sculpt, tear_film,
-               template, warp)
+               teeth, template, warp)
 from .identity import Identity, dimensions
 from .mesh import locate_2d, sheet_faces, sheet_normals, vertex_normals
 from .parts import DriverGeometry, Part
@@ -88,7 +88,8 @@ def _static() -> _Static:
     et = brows_ears.ear_template()
     chunks = [("skin", skin.points * 1e-3), ("upper_lip", mt.upper), ("lower_lip", mt.lower),
               ("brow_R", bt.points[0]), ("brow_L", bt.points[1]), ("ear_R", et.points[0]), ("ear_L", et.points[1]),
-              ("pivot", expressions.JAW_PIVOT_MM[None] * 1e-3)]
+              ("upper_teeth", teeth.upper_teeth().points * 1e-3), ("lower_teeth", teeth.lower_teeth().points * 1e-3),
+              ("tongue", teeth.tongue().points * 1e-3), ("pivot", expressions.JAW_PIVOT_MM[None] * 1e-3)]
     slices, start = {}, 0
     for name, arr in chunks:
         slices[name] = slice(start, start + len(arr))
@@ -97,13 +98,15 @@ def _static() -> _Static:
     W = warp.warp_operator(tpl)
 
     fields = {k: v * 1e-3 for k, v in expressions.linear_fields(tpl * 1e3).items()}
-    for k in fields:   # ears and the pivot do not take part in expressions
-        for s in ("ear_R", "ear_L", "pivot"):
+    for k in fields:   # ears, teeth, tongue and the pivot do not take part in expressions (only the jaw moves them)
+        for s in ("ear_R", "ear_L", "upper_teeth", "lower_teeth", "tongue", "pivot"):
             fields[k][slices[s]] = 0.0
     jaw = np.zeros(len(tpl))
     jaw[slices["skin"]] = mouth.skin_jaw_weight(skin.points)
     jaw[slices["upper_lip"]] = mt.jaw_upper
     jaw[slices["lower_lip"]] = mt.jaw_lower
+    jaw[slices["lower_teeth"]] = 1.0   # the mandible's; the upper arch stays with the skull
+    jaw[slices["tongue"]] = 1.0
 
     tops, taus = [], []
     for i in range(2):
@@ -350,9 +353,15 @@ def build_driver(identity: Identity, state: FaceState) -> DriverGeometry:
     parts.extend(_hair_parts(st, identity, skin_pts, sn))
     parts.append(Part("Mouth/UpperLip", "lips", "lips", upper, st.mouth.upper_faces, un))
     parts.append(Part("Mouth/LowerLip", "lips", "lips", lower, st.mouth.lower_faces, ln))
-    cav = mouth.cavity_points(upper, lower, st.mouth.n_cols)
+    cav = mouth.cavity_points(upper, lower, st.mouth.n_cols, expressions.jaw_rotation(expressions.jaw_weight(ex)),
+                              idd.points[sl["upper_lip"]].reshape(mouth.N_LIP_ROWS, st.mouth.n_cols, 3)[-1])
     parts.append(Part("Mouth/Cavity", "skin", "lips", cav, st.mouth.cavity_faces,
                       vertex_normals(cav, st.mouth.cavity_faces)))
+    for name, key, material, mesh in (("Mouth/UpperTeeth", "upper_teeth", "teeth", teeth.upper_teeth()),
+                                      ("Mouth/LowerTeeth", "lower_teeth", "teeth", teeth.lower_teeth()),
+                                      ("Mouth/Tongue", "tongue", "tongue", teeth.tongue())):
+        p = pts[sl[key]]
+        parts.append(Part(name, "skin", material, p, mesh.faces, vertex_normals(p, mesh.faces)))
 
     closure = [expressions.lid_closure(float(c), ex) for c in state.eyelid_closure]
     re, ri = identity.eyeball_radius_m, identity.iris_radius_m

@@ -6,7 +6,8 @@ skin) to the stomion line (the mouth slit, MOUTH_ROW), sampled on the template
 skin surface, then two rows rolling back into the mouth (the wet inner lip).
 The upper and lower stomion rows coincide while the mouth is closed. The
 cavity is a bag hanging from the lips' inner rows, rebuilt every frame from
-their current positions, so it follows the jaw.
+their current positions, so it follows the jaw; it holds the teeth and the
+tongue (teeth.py).
 
 Template lengths in millimetres; mouth_template() returns metres.
 """
@@ -23,12 +24,25 @@ from .mesh import fan_faces, grid_faces
 
 N_LIP_ROWS = 9
 MOUTH_ROW = 6            # stomion row; rows 7, 8 roll into the mouth
-CAVITY_RINGS = 4
 _LIP_S = np.linspace(0.0, 1.0, MOUTH_ROW + 1) ** 0.9
 _ROLL_UPPER = np.array([[-1.6, 0.0, 0.3], [-4.2, 0.0, 1.6]])
 _ROLL_LOWER = np.array([[-1.6, 0.0, -0.3], [-4.2, 0.0, -1.6]])
-_CAVITY_SCALE = np.array([[1.0, 1.15], [1.0, 1.6], [0.85, 1.5], [0.45, 0.8]])   # (y, z) scale per ring
-_CAVITY_DEPTH = np.array([4.0, 11.0, 19.0, 25.0])
+# The cavity's rings behind the lips' innermost rows (mm): depth, width as a share of the
+# lips' loop (upper, lower half: the lower arch is the narrower), height above the upper lip's (upper half) and below the lower lip's (lower half). The oral cavity
+# reaches the oropharynx some 55-60 mm behind the lips and turns down into it; it holds
+# the dental arches (teeth.py: about 55 mm across at the second premolars, the crowns
+# and their cervical extensions 12-14 mm tall above and below the occlusal plane) and
+# the tongue, whatever the jaw's opening.
+_CAVITY_DEPTH = np.array([3.0, 8.0, 16.0, 26.0, 38.0, 52.0])
+_CAVITY_SCALE = np.array([[1.0, 1.08, 1.15, 1.15, 0.95, 0.6], [1.0, 1.0, 1.05, 1.05, 0.95, 0.6]]).T   # upper, lower half
+_CAVITY_UP = np.array([12.0, 13.0, 14.0, 14.0, 12.0, 8.0])
+_CAVITY_DOWN = np.array([9.0, 15.0, 16.0, 16.0, 12.0, 9.0])
+# Height profile across the width: a superellipse (exponent 4, boxy: the arches run
+# nearly straight at the sides), not below a floor that grows with depth, where the
+# premolars stand beyond the mouth's corners.
+_CAVITY_FLOOR = np.array([0.0, 0.3, 0.6, 0.7, 0.7, 0.7])
+_PHARYNX = np.array([14.0, 0.0, 12.0])   # the back point: behind and below the last ring's centre
+CAVITY_RINGS = len(_CAVITY_DEPTH)
 
 
 @dataclass(frozen=True)
@@ -116,23 +130,35 @@ def mouth_template() -> MouthTemplate:
                          stomion_y_mm=y_st, jaw_upper=jaw_u, jaw_lower=jaw_l)
 
 
-_CAVITY_OPEN = np.array([1.5, 5.0, 6.0, 3.5])   # mm of extra half-height per ring (a real oral cavity)
-
-
-def cavity_points(upper: np.ndarray, lower: np.ndarray, n: int) -> np.ndarray:
-    """The cavity bag from the lips' innermost rows (metres)."""
+def cavity_points(upper: np.ndarray, lower: np.ndarray, n: int, jaw: np.ndarray, rest_upper: np.ndarray) -> np.ndarray:
+    """The cavity bag from the lips' innermost rows (metres). Each ring's upper half hangs
+    from the upper lip, its lower half from the lower lip turned by `jaw` (the mandible's
+    rotation, expressions.jaw_rotation), so the floor goes with the lower teeth and the
+    tongue. The upper half keeps at least the width and the height it has at rest
+    (`rest_upper`: the upper lip's innermost row without expression) where talk or a yawn
+    draws the corners in and down, because the upper arch inside stays with the skull."""
     up = upper.reshape(N_LIP_ROWS, n, 3)[-1]
     lo = lower.reshape(N_LIP_ROWS, n, 3)[-1]
     loop = np.concatenate([up, lo[-2:0:-1]])
-    half = np.concatenate([np.ones(n), -np.ones(n - 2)])
+    lower_half = np.concatenate([np.zeros(n, bool), np.ones(n - 2, bool)])
     c = loop.mean(axis=0)
-    rel = loop - c
-    across = np.sqrt(np.clip(1.0 - (rel[:, 1] / (np.abs(rel[:, 1]).max() + 1e-12)) ** 2, 0.0, 1.0))
+    rel_y = loop[:, 1] - c[1]
+    half_width = np.abs(rel_y).max() + 1e-12
+    across = np.clip(1.0 - (rel_y / half_width) ** 4, 0.0, 1.0) ** 0.25
+    widen = max(1.0, 0.5 * np.ptp(rest_upper[:, 1]) / half_width)
+    base_z = loop[:, 2].copy()
+    base_z[:n] = np.maximum(base_z[:n], rest_upper[:, 2])
     rings = [loop]
-    for (sy, sz), d, h in zip(_CAVITY_SCALE, _CAVITY_DEPTH, _CAVITY_OPEN):
-        ring = c + rel * np.array([1.0, sy, sz])
-        ring[:, 0] -= d * 1e-3
-        ring[:, 2] += half * h * 1e-3 * across
+    for (sy_u, sy_l), d, u, dn, floor in zip(_CAVITY_SCALE, _CAVITY_DEPTH, _CAVITY_UP, _CAVITY_DOWN, _CAVITY_FLOOR):
+        h = np.maximum(across, floor)
+        # the lower premolars stand from about 16 mm back; nearer the lips the lower half keeps
+        # to the lips, which the skin around the corners stays close to
+        sy = np.where(lower_half, sy_l * (widen if d >= 16.0 else 1.0), sy_u * widen)
+        offset = np.stack([np.full(len(loop), -d), rel_y * 1e3 * (sy - 1.0),
+                           np.where(lower_half, -dn, u) * h], axis=1) * 1e-3
+        offset[lower_half] = offset[lower_half] @ jaw.T
+        ring = loop + offset
+        ring[:n, 2] += base_z[:n] - loop[:n, 2]
         rings.append(ring)
-    back = c - np.array([(_CAVITY_DEPTH[-1] + 3.0) * 1e-3, 0.0, 0.0])
+    back = rings[-1].mean(axis=0) - _PHARYNX * 1e-3
     return np.concatenate(rings + [back[None]])

@@ -153,3 +153,23 @@ def eyeball_occlusion(points: np.ndarray, centre: np.ndarray, right: bool) -> np
     """(V,) occlusion of points on an eyeball (head frame, metres) about its centre."""
     tree, table = eyeball_table()
     return table[tree.query(_eye_frame(points, centre, right)[0])[1]]
+
+
+def opening_occlusion(points: np.ndarray, normals: np.ndarray, opening: np.ndarray) -> np.ndarray:
+    """(V,) occlusion of points inside a cavity whose only way out is the polygon `opening`
+    (K,3, its loop wound counter-clockwise seen from outside): one less the form factor from
+    each point (its normal) to the opening, the cosine-weighted share of its hemisphere seen
+    through it (Lambert's contour integral: sum over the edges of the angle they subtend
+    times the cosine between the normal and their plane's normal, over 2 pi). What lies
+    inside (teeth, tongue) shading the opening for points behind them is not counted, so
+    this is the least the cavity is occluded; a polygon reaching below a point's horizon
+    counts as its projection, a small overestimate of the light only near the opening."""
+    r = opening[None] - points[:, None]
+    u = r / np.maximum(np.linalg.norm(r, axis=2, keepdims=True), 1e-9)
+    c = np.cross(u, np.roll(u, -1, axis=1))
+    sin = np.linalg.norm(c, axis=2)
+    gamma = np.arctan2(sin, np.einsum("vkj,vkj->vk", u, np.roll(u, -1, axis=1)))
+    # counter-clockwise seen from outside: each edge's u_i x u_i+1 points out through the
+    # opening, along the normal of a point inside looking out (positive), against one facing away
+    f = np.einsum("vk,vkj,vj->v", gamma / np.maximum(sin, 1e-12), c, normals) / (2.0 * np.pi)
+    return 1.0 - np.clip(f, 0.0, 1.0)

@@ -94,6 +94,34 @@ def lips(skin_type: int) -> Material:
                     base.nir_850 * f850, base.nir_940 * f940, ior=SKIN_IOR, roughness=SKIN_ROUGHNESS)
 
 
+# Teeth: enamel over dentin, wet with saliva. Visible: a natural tooth shade (about Vita A2-A3,
+# sRGB (215, 205, 180): linear albedo 0.61-0.68, a little yellow, the dentin showing through
+# the enamel). NIR: enamel scatters ever less towards the NIR (Fried et al. 1995, Applied
+# Optics 34(7):1278, scattering coefficient falling about as 1/lambda^3 from 543 to 1053 nm)
+# and neither enamel nor dentin absorbs much there, so light reaches the strongly scattering
+# dentin and comes back: teeth stay bright at 850 nm, a little less at 940 nm where water
+# (about 12 % of dentin's volume) starts to absorb (values reasoned from those spectra,
+# docs/driver.md Mouth). Enamel's refractive index is 1.62-1.63 (hydroxyapatite); the
+# saliva film makes the surface glossy, smoother than skin.
+ENAMEL_IOR = 1.62
+ENAMEL_ROUGHNESS = 0.12
+TEETH = ((215, 205, 180), 0.62, 0.57)
+# The tongue: blood-rich mucosa under a papillary surface, pinker than the lips; like the lips
+# and the caruncle, haemoglobin's absorption has fallen away by 850 nm, so in the NIR it
+# reflects about as the lips do (reasoned, docs/driver.md Mouth). Wet: glossy like the lips.
+TONGUE = ((196, 112, 110), 0.50, 0.47)
+
+
+def teeth() -> Material:
+    srgb, r850, r940 = TEETH
+    return Material(_rgb(srgb), r850, r940, ior=ENAMEL_IOR, roughness=ENAMEL_ROUGHNESS)
+
+
+def tongue() -> Material:
+    srgb, r850, r940 = TONGUE
+    return Material(_rgb(srgb), r850, r940, ior=TEAR_IOR, roughness=SKIN_ROUGHNESS)
+
+
 # Refractive index of the cornea's front surface (Gullstrand's schematic eye).
 CORNEA_IOR = 1.376
 # The tear film over the sclera: water's index (1.336, tear fluid measures 1.336-1.337) and
@@ -168,6 +196,8 @@ def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retro
     out = {
         "skin": base,
         "lips": lips(skin_type),
+        "teeth": teeth(),
+        "tongue": tongue(),
         # the tear film makes the sclera glossy (its wet highlight); the conjunctiva's folds
         # spread it more than the cornea's (a mirror: its glints, render/gl.py)
         "sclera": Material(_rgb((225, 215, 205)), 0.45, 0.40, ior=TEAR_IOR, roughness=SCLERA_ROUGHNESS),

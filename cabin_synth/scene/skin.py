@@ -37,7 +37,7 @@ from threading import Lock
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from ..driver import occlusion, uvs
+from ..driver import mouth, occlusion, uvs
 from ..driver.build import build_driver, reference_identity
 from ..driver.hair import beard_cover
 from ..driver.identity import Identity
@@ -624,6 +624,9 @@ TEXTURED_MATERIALS = ("skin", "lips")
 # Eye parts get their ambient occlusion per frame (a primvar): they move with gaze and closure.
 EYE_PARTS = tuple(f"Eye{s}/{name}" for s in "RL" for name in ("Sclera", "Iris", "Pupil", "UpperLid", "LowerLid", "Socket"))
 OCCLUSION_PART = "Head"    # the template's own occlusion, the same for every identity
+# The mouth's inside gets its per frame too (it opens and closes): the sky reaches it only
+# through the lips' opening, so an open mouth is dark inside as in photographs.
+MOUTH_PARTS = ("Mouth/Cavity", "Mouth/UpperTeeth", "Mouth/LowerTeeth", "Mouth/Tongue")
 
 
 def head_occlusion() -> np.ndarray:
@@ -640,3 +643,20 @@ def eye_occlusion(geometry) -> dict[str, np.ndarray]:
             lookup = occlusion.eye_occlusion if part.name.endswith(("Lid", "Socket")) else occlusion.eyeball_occlusion
             out[part.name] = lookup(part.points, geometry.eye_centres[0 if right else 1], right)
     return out
+
+
+def mouth_opening(geometry) -> np.ndarray:
+    """(K,3) the mouth's opening: the lips' stomion rows (the mouth slit's edges), wound
+    counter-clockwise seen from in front (upper lip right corner to left, lower lip back)."""
+    n = mouth.mouth_template().n_cols
+    up = geometry.part("Mouth/UpperLip").points.reshape(mouth.N_LIP_ROWS, n, 3)[mouth.MOUTH_ROW]
+    lo = geometry.part("Mouth/LowerLip").points.reshape(mouth.N_LIP_ROWS, n, 3)[mouth.MOUTH_ROW]
+    return np.concatenate([lo[:-1], up[::-1][:-1]])
+
+
+def mouth_occlusion(geometry) -> dict[str, np.ndarray]:
+    """Ambient occlusion per vertex of each of MOUTH_PARTS: the sky they see only through
+    the mouth's opening (driver.occlusion.opening_occlusion)."""
+    opening = mouth_opening(geometry)
+    return {name: occlusion.opening_occlusion(geometry.part(name).points, geometry.part(name).normals, opening)
+            for name in MOUTH_PARTS}

@@ -133,7 +133,7 @@ class Scene:
                 UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
                                                         UsdGeom.Tokens.vertex).Set(
                     Vt.FloatArray.FromNumpy(skin.head_occlusion().astype(np.float32)))
-            elif part.name in skin.EYE_PARTS:
+            elif part.name in skin.EYE_PARTS or part.name in skin.MOUTH_PARTS:
                 UsdGeom.PrimvarsAPI(mesh).CreatePrimvar("cabin_synth:occlusion", Sdf.ValueTypeNames.FloatArray,
                                                         UsdGeom.Tokens.vertex)
             if part.fibres is not None:   # hair: the direction its fibres run, for their sheen (docs/sensors.md)
