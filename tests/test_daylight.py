@@ -141,3 +141,9 @@ def test_presets_without_cloud_cover_draw_as_before():
         assert lit.cloud_cover is None
         assert lit.sun_illuminance_lux == draw({"loguniform": [1, 100000]}, stream(2, i, "lighting.sun_illuminance_lux"))
         assert lit.sky_fraction == draw({"uniform": [0.15, 0.6]}, stream(2, i, "lighting.sky_fraction"))
+
+
+def test_both_values_given_leave_the_model_out(tmp_path):
+    """A script that fixes the daylight on a model preset (bench/, tests/test_eye_optics.py)."""
+    lit = sample_frame(preset_with(tmp_path, sun_illuminance_lux=2e4, sky_fraction=0.5), 1, 0).lighting
+    assert (lit.sun_illuminance_lux, lit.sky_fraction, lit.cloud_cover) == (2e4, 0.5, None)

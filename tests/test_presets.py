@@ -38,7 +38,6 @@ def write_preset(tmp_path, mutate):
      "lighting.dome_light"),
     (lambda d: d["lighting"].update(cloud_cover={"uniform": [0, 1.5]}), "lighting.cloud_cover"),
     (lambda d: d["lighting"].pop("cloud_cover"), "lighting.sun_illuminance_lux"),
-    (lambda d: d["lighting"].update(sun_illuminance_lux=3e4, sky_fraction=0.3), "lighting.cloud_cover"),
     (lambda d: d.update(seat={"height_mm": {"uniform": [-40, 0]}}), "seat.height_mm"),
     (lambda d: d.update(render={"renderer": "vulkan"}), "render.renderer"),
     (lambda d: d.update(render={"renderer": "cycles", "samples": {"uniform": [8, 64]}}), "render.samples"),

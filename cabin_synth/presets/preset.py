@@ -418,13 +418,9 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
 
 
 def _daylight_errors(data: Mapping[str, Any]) -> list[str]:
-    """Without the daylight model (`cloud_cover`) the preset gives the daylight itself;
-    with both of its values given too, the cover would change nothing yet be labelled."""
+    """Without the daylight model (`cloud_cover`) the preset gives the daylight itself."""
     lighting = data["lighting"]
     if "cloud_cover" in lighting:
-        if "sun_illuminance_lux" in lighting and "sky_fraction" in lighting:
-            return ["'lighting.cloud_cover': has no effect with both sun_illuminance_lux and sky_fraction given "
-                    "(the daylight model derives those two); give the cover or the two values"]
         return []
     return [f"'lighting.{key}': required unless 'lighting.cloud_cover' is given (the daylight model derives "
             "sun_illuminance_lux and sky_fraction from the sun's elevation and the cloud cover; docs/presets.md)"

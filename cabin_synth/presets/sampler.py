@@ -218,8 +218,10 @@ def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> 
     and the vehicle's heading (cabin_synth.scene.solar); each field keeps its own stream.
     With a `cloud_cover` the daylight model (cabin_synth.scene.daylight) gives the
     illuminance and the diffuse share for the sun's elevation, unless the section
-    gives them (a protocol's condition that sets the illuminance keeps the model's
-    diffuse share). The dome light is off unless the section names it."""
+    gives them: one given wins (a protocol's condition that sets the illuminance
+    keeps the model's diffuse share); both given leave the model out, the cover
+    undrawn and unlabelled (a script fixing the daylight on a model preset). The
+    dome light is off unless the section names it."""
     number = lambda key: float(field(key))
     if "time_of_day_h" in section:
         elevation, azimuth = sun_in_vehicle(number("time_of_day_h"), number("day_of_year"),
@@ -230,7 +232,7 @@ def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> 
     if "dome_light" in section and (kind := str(field("dome_light"))) != "none":
         dome = dict(dome_light=kind, dome_light_flux_lm=number("dome_light_flux_lm"),
                     dome_light_cct_k=number("dome_light_cct_k"))
-    if "cloud_cover" not in section:
+    if "cloud_cover" not in section or {"sun_illuminance_lux", "sky_fraction"} <= section.keys():
         return Lighting(number("sun_illuminance_lux"), elevation, azimuth, number("sky_fraction"), **dome)
     cover = number("cloud_cover")
     modelled = dict(zip(("sun_illuminance_lux", "sky_fraction"), daylight.open_air(elevation, cover)))
