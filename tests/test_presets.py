@@ -36,6 +36,8 @@ def write_preset(tmp_path, mutate):
     (lambda d: d["lighting"].update(dome_light="led"), "dome_light_flux_lm"),
     (lambda d: d["lighting"].update(dome_light="halogen", dome_light_flux_lm=50, dome_light_cct_k=3000),
      "lighting.dome_light"),
+    (lambda d: d["lighting"].update(cloud_cover={"uniform": [0, 1.5]}), "lighting.cloud_cover"),
+    (lambda d: d["lighting"].pop("cloud_cover"), "lighting.sun_illuminance_lux"),
     (lambda d: d.update(seat={"height_mm": {"uniform": [-40, 0]}}), "seat.height_mm"),
     (lambda d: d.update(render={"renderer": "vulkan"}), "render.renderer"),
     (lambda d: d.update(render={"renderer": "cycles", "samples": {"uniform": [8, 64]}}), "render.samples"),

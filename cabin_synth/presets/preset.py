@@ -58,6 +58,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "lighting.sun_elevation_deg": (-90, 90),
     "lighting.sun_azimuth_deg": (-360, 360),
     "lighting.sky_fraction": (0, 1),
+    "lighting.cloud_cover": (0, 1),
     "lighting.time_of_day_h": (0, 24),
     "lighting.day_of_year": (1, 366),
     "lighting.latitude_deg": (-90, 90),
@@ -241,7 +242,7 @@ def _checked(data: dict[str, Any], path: Path) -> Preset:
     try:
         problems = problems or (_asset_errors(data, path) or _range_errors(data) + _distortion_errors(data["sensor"])
                                 + _lens_errors(data["sensor"]) + _output_errors(data) + _shutter_errors(data)
-                                + _exposure_errors(data) or _seat_errors(data) or _link_errors(data))
+                                + _exposure_errors(data) + _daylight_errors(data) or _seat_errors(data) or _link_errors(data))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         # A shape the schema lets through and a check does not expect: still the preset's fault.
         raise UserError(f"invalid preset: a value has a shape the checks cannot read ({type(exc).__name__}: {exc}); "
@@ -414,6 +415,16 @@ def _range_errors(data: Mapping[str, Any]) -> list[str]:
         elif not check(spec):
             problems.append(f"'{field}': {spec!r} is not {expected}")
     return problems
+
+
+def _daylight_errors(data: Mapping[str, Any]) -> list[str]:
+    """Without the daylight model (`cloud_cover`) the preset gives the daylight itself."""
+    lighting = data["lighting"]
+    if "cloud_cover" in lighting:
+        return []
+    return [f"'lighting.{key}': required unless 'lighting.cloud_cover' is given (the daylight model derives "
+            "sun_illuminance_lux and sky_fraction from the sun's elevation and the cloud cover; docs/presets.md)"
+            for key in ("sun_illuminance_lux", "sky_fraction") if key not in lighting]
 
 
 def _exposure_errors(data: Mapping[str, Any]) -> list[str]:

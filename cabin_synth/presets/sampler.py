@@ -16,6 +16,7 @@ from scipy.stats import norm
 from ..body.params import BodyParams
 from ..body.poses import HAND_HELD
 from ..driver import Identity, sample_identity
+from ..scene import daylight
 from ..scene.accessories import Accessories
 from ..scene.placement import CLEARANCE_M
 from ..scene.solar import sun_in_vehicle
@@ -34,6 +35,7 @@ class Lighting:
     dome_light: str = "none"         # none | led | incandescent (cabin_synth.scene.lamps)
     dome_light_flux_lm: float = 0.0
     dome_light_cct_k: float = 0.0
+    cloud_cover: float | None = None  # the daylight model's input (scene/daylight.py); None: the preset gave the daylight
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,12 @@ def sample_environment(preset: Preset, field: Callable[[str, str], Any], layout:
 def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> Lighting:
     """The sun either as elevation and azimuth, or from clock time, date, latitude
     and the vehicle's heading (cabin_synth.scene.solar); each field keeps its own stream.
-    The dome light is off unless the section names it."""
+    With a `cloud_cover` the daylight model (cabin_synth.scene.daylight) gives the
+    illuminance and the diffuse share for the sun's elevation, unless the section
+    gives them: one given wins (a protocol's condition that sets the illuminance
+    keeps the model's diffuse share); both given leave the model out, the cover
+    undrawn and unlabelled (a script fixing the daylight on a model preset). The
+    dome light is off unless the section names it."""
     number = lambda key: float(field(key))
     if "time_of_day_h" in section:
         elevation, azimuth = sun_in_vehicle(number("time_of_day_h"), number("day_of_year"),
@@ -225,7 +232,12 @@ def sample_lighting(section: Mapping[str, Any], field: Callable[[str], Any]) -> 
     if "dome_light" in section and (kind := str(field("dome_light"))) != "none":
         dome = dict(dome_light=kind, dome_light_flux_lm=number("dome_light_flux_lm"),
                     dome_light_cct_k=number("dome_light_cct_k"))
-    return Lighting(number("sun_illuminance_lux"), elevation, azimuth, number("sky_fraction"), **dome)
+    if "cloud_cover" not in section or {"sun_illuminance_lux", "sky_fraction"} <= section.keys():
+        return Lighting(number("sun_illuminance_lux"), elevation, azimuth, number("sky_fraction"), **dome)
+    cover = number("cloud_cover")
+    modelled = dict(zip(("sun_illuminance_lux", "sky_fraction"), daylight.open_air(elevation, cover)))
+    lux, fraction = (number(key) if key in section else modelled[key] for key in modelled)
+    return Lighting(lux, elevation, azimuth, fraction, **dome, cloud_cover=cover)
 
 
 def gaze_direction_head(yaw_deg: float, pitch_deg: float) -> np.ndarray:
