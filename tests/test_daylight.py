@@ -94,8 +94,11 @@ def test_default_preset_has_no_dim_daylight_under_a_high_sun():
     lit = [sample_frame(preset, 5, i).lighting for i in range(300)]
     assert all(lt.cloud_cover is not None for lt in lit)
     high = [lt for lt in lit if lt.sun_elevation_deg > 5.0]
-    assert len(high) > 250
+    assert len(high) > 150
     assert min(daylight_horizontal_lux(lt) for lt in high) > 1000.0
+    # and its nights are dark: below -6 deg (civil twilight's end) the clear sky gives 2.5 lux at most
+    night = [lt for lt in lit if lt.sun_elevation_deg < -6.0]
+    assert len(night) > 20 and max(daylight_horizontal_lux(lt) for lt in night) < 2.6
     # the draws still span clear and overcast skies
     shares = [lt.sky_fraction for lt in lit]
     assert min(shares) < 0.2 and max(shares) > 0.95
