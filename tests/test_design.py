@@ -151,7 +151,8 @@ def test_full_factorial_is_systematic_and_latin_hypercube_fills_every_stratum():
         age = np.array([f.identity.age_years for f in frames])
         elev = np.array([f.lighting.sun_elevation_deg for f in frames])
         assert sorted(np.floor((age - 18) / 62 * 20).astype(int)) == list(range(20))
-        assert sorted(np.floor((elev - 5) / 60 * 20).astype(int)) == list(range(20))
+        lo, hi = lhs.data["lighting"]["sun_elevation_deg"]["uniform"]
+        assert sorted(np.floor((elev - lo) / (hi - lo) * 20).astype(int)) == list(range(20))
 
 
 def test_describe_prints_cells_and_counts(tmp_path, capsys):
