@@ -181,7 +181,7 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     if footprint:
         centres, weights = pixel_footprint(camera, uv_image[in_frame])
         rays = camera.pixel_rays(centres.reshape(-1, 2))
-        rays_uv = rays[:, :2] * [camera.fx, camera.fy] + [camera.cx, camera.cy]
+        rays_uv = camera.project(rays, distorted=False)
         screen_points = np.vstack([uv[in_frame], rays_uv])
     else:
         screen_points = uv[in_frame]
@@ -204,13 +204,18 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     is_cut = np.isin(tri_ids, cut_ids)
     frame_points = np.flatnonzero(in_frame)
 
+    def box_holds(k: np.ndarray, u, v, grow=0.0) -> np.ndarray:
+        """Whether triangles k can cover screen points (u, v), broadcast: they cross the
+        near plane or their screen box, grown by `grow` px, holds the point."""
+        return crossing[k] | ((lo[k, 0] - grow <= u) & (hi[k, 0] + grow >= u)
+                              & (lo[k, 1] - grow <= v) & (hi[k, 1] + grow >= v))
+
     def pairs(screen_uv: np.ndarray, depth: np.ndarray, cols: np.ndarray, margin=0.0):
         """(row, triangle) candidate pairs: of the triangles `cols`, those starting nearer
-        than the row's depth whose screen box, grown by `margin` px, holds its screen point."""
-        u, v, grow = screen_uv[:, 0, None], screen_uv[:, 1, None], np.reshape(margin, (-1, 1))
-        box = ((lo[cols, 0] - grow <= u) & (hi[cols, 0] + grow >= u)
-               & (lo[cols, 1] - grow <= v) & (hi[cols, 1] + grow >= v))
-        row, k = np.nonzero((z_min[cols] < depth[:, None]) & (crossing[cols] | box))
+        than the row's depth that can cover its screen point, their boxes grown by `margin` px."""
+        near = z_min[cols] < depth[:, None]
+        row, k = np.nonzero(near & box_holds(cols, screen_uv[:, 0, None], screen_uv[:, 1, None],
+                                             np.reshape(margin, (-1, 1))))
         return row, cols[k]
 
     tris = vertices[tri_index]
@@ -228,8 +233,7 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
     hidden = in_frame & (before > OCCLUSION_EPS_M)
     if leeway is not None:
         for k in np.flatnonzero(hidden):
-            prims, depth = leeway[k]
-            hidden[k] = not (view.instances[tri_ids[hit[k]] - 1].prim in prims and before[k] <= depth)
+            hidden[k] = not _within_leeway(view, tri_ids[hit[k]], leeway[k], before[k])
     hider = np.where(hidden, hit, -1)
     if footprint:
         # The footprint's rays lie within `margin` of the point's own screen position: its
@@ -238,8 +242,7 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
         margin = np.abs(samples_uv - uv[frame_points, None, :]).max(axis=(1, 2)) + 1e-6
         row, tri = pairs(uv[frame_points], p_cam[frame_points, 2], np.flatnonzero(is_cut), margin)
         ray, tri = (row[:, None] * 4 + np.arange(4)).ravel(), np.repeat(tri, 4)
-        su, sv = rays_uv[ray, 0], rays_uv[ray, 1]
-        holds = crossing[tri] | ((lo[tri, 0] <= su) & (hi[tri, 0] >= su) & (lo[tri, 1] <= sv) & (hi[tri, 1] >= sv))
+        holds = box_holds(tri, rays_uv[ray, 0], rays_uv[ray, 1])
         _cutouts_over_footprints(camera, view, p_cam, frame_points, rays, weights, tris, tri_index, tri_ids,
                                  ray[holds], tri[holds], t * p_cam[:, 2], leeway, hidden, hider)
     reasons: list[str | None] = []
@@ -254,6 +257,13 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
         else:
             reasons.append(None)
     return in_frame & ~hidden, reasons
+
+
+def _within_leeway(view: SceneView, instance_id: int, leeway: tuple[frozenset[str], float], before: float) -> bool:
+    """Whether a first surface of instance `instance_id`, `before` metres in front of a
+    point, leaves it visible: it is one of the point's leeway prims, within their depth."""
+    prims, depth = leeway
+    return view.instances[instance_id - 1].prim in prims and before <= depth
 
 
 def _cutouts_over_footprints(camera, view, p_cam, points, rays, weights, tris, tri_index, tri_ids, ray, tri,
@@ -276,8 +286,7 @@ def _cutouts_over_footprints(camera, view, p_cam, points, rays, weights, tris, t
     covers = before > OCCLUSION_EPS_M
     if leeway is not None:
         for m, s in zip(*np.nonzero(covers)):
-            prims, allowed = leeway[points[m]]
-            covers[m, s] = not (view.instances[tri_ids[hit[m, s]] - 1].prim in prims and before[m, s] <= allowed)
+            covers[m, s] = not _within_leeway(view, tri_ids[hit[m, s]], leeway[points[m]], before[m, s])
     share = (weights * covers).sum(axis=1)
     for m in np.flatnonzero(share >= CUTOUT_HIDES_SHARE):
         k = points[m]

@@ -22,7 +22,6 @@ import numpy as np
 
 from ..render.view import SceneView
 from ..scene.camera import Camera
-from ..scene.distortion import undistort
 from .frame import EYE_LANDMARKS, head_prims, landmark_visibility
 
 VIEW_GRID = (16, 12)
@@ -60,9 +59,7 @@ def near_grid_points(camera: Camera) -> np.ndarray:
     u = (np.arange(VIEW_GRID[0]) + 0.5) / VIEW_GRID[0] * camera.width - 0.5
     v = (np.arange(VIEW_GRID[1]) + 0.5) / VIEW_GRID[1] * camera.height - 0.5
     uu, vv = np.meshgrid(u, v)
-    x, y = undistort(camera.distortion_model, camera.distortion_coeffs,
-                     (uu.ravel() - camera.cx) / camera.fx, (vv.ravel() - camera.cy) / camera.fy)
-    p_cam = np.stack([x, y, np.ones_like(x)], axis=1) * NEAR_M
+    p_cam = camera.pixel_rays(np.column_stack([uu.ravel(), vv.ravel()])) * NEAR_M
     return (p_cam - camera.t_cam_vehicle) @ camera.R_cam_vehicle
 
 

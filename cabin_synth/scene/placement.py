@@ -25,7 +25,6 @@ import numpy as np
 
 from ..labels.raycast import hit_t
 from .camera import Camera
-from .distortion import undistort
 
 # Static parts nearer than this (camera-frame depth, m) stay out of the view
 # unless a preset's camera.clearance_m says otherwise (docs/presets.md).
@@ -46,9 +45,8 @@ def view_tangents(camera: Camera) -> np.ndarray:
     w, h = camera.width, camera.height
     u = np.concatenate([s * w, s * w, np.zeros_like(s), np.full_like(s, w)]) - 0.5
     v = np.concatenate([np.zeros_like(s), np.full_like(s, h), s * h, s * h]) - 0.5
-    x, y = undistort(camera.distortion_model, camera.distortion_coeffs,
-                     (u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy)
-    return np.array([np.abs(x).max(), np.abs(y).max()])
+    rays = camera.pixel_rays(np.column_stack([u, v]))
+    return np.abs(rays[:, :2]).max(axis=0)
 
 
 def pyramid(apex: np.ndarray, R_vehicle_cam: np.ndarray, tangents: np.ndarray, depth: float) -> np.ndarray:
