@@ -5,9 +5,11 @@ and a run killed and resumed against an uninterrupted one.
     python bench/scaleout.py memory  [--frames 1000] [--size 640x480]
     python bench/scaleout.py crash   [--frames 200] [--kills 5] [--size 96x72]
 
-workers: the same frames with --workers 1 and --workers 2, each a fresh process and
-folder; prints wall-clock frames/s and the steady rate (first to last committed
-frame, start-up left out), their ratio, frames per core-hour and bytes per frame.
+workers: the same frames by one worker held to one core, one worker and two workers,
+each a fresh process and folder; prints wall-clock frames/s and the steady rate
+(first to last committed frame, start-up left out), the CPU seconds each run used
+(a single process already keeps more than one core busy: renderer, BLAS and noise
+threads), the ratios, frames per core-hour and bytes per frame.
 memory: one worker over many frames; the peak resident set (VmHWM) of the generating
 process and its RSS over the first and last tenth of the run (sampled from /proc
 every 0.5 s): flat memory shows as equal medians. crash: SIGKILL at random points, resume each time, then compare
@@ -17,6 +19,7 @@ average is printed before and after; compare runs made in one session.
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -73,28 +76,46 @@ def load() -> str:
     return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
+def cpu_seconds_of_children() -> float:
+    """User + system CPU seconds of every finished child so far: a run's share is the difference
+    across it, so a process that already keeps several cores busy (renderer, BLAS and noise
+    threads) shows why a second worker gains little on a small machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def committed_times(out: Path) -> list[float]:
     return sorted(p.stat().st_mtime for p in (out / "frames").glob("[0-9]*.json"))
 
 
 def bench_workers(args, tmp: Path) -> None:
     preset = preset_file(tmp, args.size)
+    cores = os.cpu_count()
     rates = {}
-    for workers in (1, 2):
-        out = tmp / f"w{workers}"
+    # One worker held to one core first: with the renderer's, BLAS's and the noise's threads a
+    # single process keeps more than one core busy, so "1 worker vs K" on a small machine
+    # mixes two effects; one core per worker shows how the worker engine itself scales.
+    for label, workers, one_core in (("1 worker on 1 core", 1, True), ("1 worker", 1, False),
+                                     ("2 workers", 2, False)):
+        out = tmp / label.replace(" ", "_")
+        cpu_before = cpu_seconds_of_children()
         start = time.perf_counter()
         subprocess.run(command(preset, args.frames, out, "--workers", str(workers)), check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL,
+                       preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if one_core else None)
         wall = time.perf_counter() - start
+        cpu = cpu_seconds_of_children() - cpu_before
         times = committed_times(out)
         steady = (len(times) - workers) / (times[-1] - times[workers - 1])
-        rates[workers] = steady
-        print(f"{workers} worker(s): {args.frames} frames at {args.size} in {wall:.1f} s = "
-              f"{args.frames / wall:.2f} frames/s with start-up, {steady:.2f} frames/s steady")
-    size = sum(p.stat().st_size for p in (tmp / "w1" / "frames").iterdir()) / args.frames
-    cores = os.cpu_count()
-    print(f"2 workers / 1 worker (steady): {rates[2] / rates[1]:.2f}x on {cores} cores")
-    print(f"frames per core-hour (2 workers on {cores} cores): {rates[2] * 3600 / cores:.0f}")
+        rates[label] = steady
+        print(f"{label}: {args.frames} frames at {args.size} in {wall:.1f} s = "
+              f"{args.frames / wall:.2f} frames/s with start-up, {steady:.2f} frames/s steady; "
+              f"CPU {cpu:.0f} s = {cpu / wall:.2f} cores busy on average, {cpu / args.frames:.2f} CPU s a frame")
+    size = sum(p.stat().st_size for p in (tmp / "1_worker" / "frames").iterdir()) / args.frames
+    print(f"2 workers / 1 worker (steady): {rates['2 workers'] / rates['1 worker']:.2f}x on {cores} cores")
+    print(f"2 workers on {cores} cores / 1 worker on 1 core (steady): "
+          f"{rates['2 workers'] / rates['1 worker on 1 core']:.2f}x")
+    print(f"frames per core-hour (2 workers on {cores} cores): {rates['2 workers'] * 3600 / cores:.0f}")
     print(f"bytes per frame (5 PNGs and the JSON): {size / 1e3:.0f} kB")
 
 

@@ -393,8 +393,14 @@ def write_new_frame(maker: FrameMaker, writer: DatasetWriter, index: int, timing
     """Make, encode and write frame `index` into `folder`; its manifest entry.
     params, at and exposure: as FrameMaker.make takes them (clip frames)."""
     frame = maker.make(index, timings, params=params, at=at, exposure=exposure)
+    return store(writer, maker.preset.output, index, frame, timings, folder)
+
+
+def store(writer: DatasetWriter, output: Mapping[str, Any], index: int, frame: Frame, timings: Timings,
+          folder: str = "frames") -> dict[str, Any]:
+    """Encode frame `index` and commit it into `folder`; its manifest entry."""
     t = time.perf_counter()
-    payloads = encode_frame(frame.images, maker.preset.output)
+    payloads = encode_frame(frame.images, output)
     t = timings.add("encode", t)
     entry = writer.write_frame(index, payloads, frame.labels, folder=folder)
     timings.add("write", t)
@@ -418,21 +424,13 @@ class BackgroundWriter:
 
     def submit(self, index: int, frame: Frame) -> None:
         self.flush()
-        self._pending = self._pool.submit(self._write, index, frame)
+        self._pending = self._pool.submit(store, self.writer, self.output, index, frame, self.timings)
 
     def flush(self) -> None:
         """Wait for the frame in flight and report it."""
         pending, self._pending = self._pending, None
         if pending is not None:
             self.done(pending.result())
-
-    def _write(self, index: int, frame: Frame) -> dict[str, Any]:
-        t = time.perf_counter()
-        payloads = encode_frame(frame.images, self.output)
-        t = self.timings.add("encode", t)
-        entry = self.writer.write_frame(index, payloads, frame.labels)
-        self.timings.add("write", t)
-        return entry
 
     def __enter__(self) -> "BackgroundWriter":
         return self
