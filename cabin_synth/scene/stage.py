@@ -70,15 +70,20 @@ def write_material(stage: Usd.Stage, path: str, material: Material,
     # Always authored (0: no cut-out, the specification's default): a look is rewritten each frame.
     shader.CreateInput("opacityThreshold", Sdf.ValueTypeNames.Float).Set(material.opacity_threshold)
     mat.CreateSurfaceOutput().ConnectToSource(shader.ConnectableAPI(), "surface")
+    # A look is rewritten each frame: a value this material lacks is removed, not left as the
+    # previous driver's (a beard's sheen on the next one's stubble), so that frame i depends
+    # on (seed, i) alone.
     if material.ior > 0:
         shader.CreateInput("ior", Sdf.ValueTypeNames.Float).Set(material.ior)
+    else:
+        shader.GetPrim().RemoveProperty("inputs:ior")
     for wavelength, name in ATTR_NIR.items():
         mat.GetPrim().CreateAttribute(name, Sdf.ValueTypeNames.Float).Set(material.nir(wavelength))
-    if material.opacity < 1.0:
-        _set_custom(mat.GetPrim(), visible_transmittance=material.transmittance_visible,
-                    nir_transmittance_850=material.transmittance_850, nir_transmittance_940=material.transmittance_940)
-    if material.retroreflectance > 0:
-        _set_custom(mat.GetPrim(), retroreflectance=material.retroreflectance)
+    transmittance = dict(visible_transmittance=material.transmittance_visible,
+                         nir_transmittance_850=material.transmittance_850,
+                         nir_transmittance_940=material.transmittance_940)
+    _set_custom(mat.GetPrim(), **(transmittance if material.opacity < 1.0 else dict.fromkeys(transmittance)))
+    _set_custom(mat.GetPrim(), retroreflectance=material.retroreflectance or None)
     # Always authored: a driver's look is rewritten each frame, and a beard's may become stubble.
     _set_custom(mat.GetPrim(), hair_fibre=float(material.fibre))
     connect_textures(mat, shader, textures or {})
@@ -409,6 +414,10 @@ def beam_exponent(half_angle_rad: float) -> float:
     return math.log(0.5) / math.log(math.cos(half_angle_rad))
 
 
-def _set_custom(prim: Usd.Prim, **values: float) -> None:
+def _set_custom(prim: Usd.Prim, **values: float | None) -> None:
+    """Author `cabin_synth:<key>` floats; None removes one."""
     for key, value in values.items():
-        prim.CreateAttribute(f"cabin_synth:{key}", Sdf.ValueTypeNames.Float).Set(float(value))
+        if value is None:
+            prim.RemoveProperty(f"cabin_synth:{key}")
+        else:
+            prim.CreateAttribute(f"cabin_synth:{key}", Sdf.ValueTypeNames.Float).Set(float(value))
