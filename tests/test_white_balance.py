@@ -138,3 +138,20 @@ def test_same_seed_same_pixels(sensor):
     b, sb = rgb_image(radiance, sensor, np.random.default_rng(8))
     c, _ = rgb_image(radiance, sensor, np.random.default_rng(9))
     assert np.array_equal(a, b) and sa == sb and not np.array_equal(a, c)
+
+
+def test_bright_scenes_are_taken_for_daylight(sensor):
+    # Exposed for 5,000 lux, a scene can only be lit by daylight (lamps give a cabin tens
+    # of lux): the camera keeps daylight's gains even when the scene is all warm. At
+    # 1,000 lux, halfway between 500 and 2,000 in log lux, the estimate is half-way.
+    s = np.array(sensor["rgb"]["channel_sensitivity"])
+    warm = blackbody_srgb(3000.0)
+    _, bright = rgb_image(np.full((128, 128, 3), 5000.0 / np.pi * 0.18) * warm, sensor, np.random.default_rng(6))
+    assert bright["white_balance_daylight_weight"] == 1.0
+    assert np.array(bright["white_balance_gains"]) == pytest.approx(1.0 / s, rel=0.02)
+    _, half = rgb_image(np.full((128, 128, 3), 1000.0 / np.pi * 0.18) * warm, sensor, np.random.default_rng(6))
+    assert half["white_balance_daylight_weight"] == pytest.approx(0.5, abs=0.01)
+    mix = 0.5 * (warm * s) / (warm[1] * s[1]) + 0.5 * s / s[1]     # raw colours with green 1, mixed
+    cct, duv = nearest_on_locus(mix / s)
+    assert half["white_balance_cct_k"] == pytest.approx(cct, rel=0.02)
+    assert half["white_balance_duv"] == pytest.approx(np.clip(duv, -0.006, 0.006), abs=0.0005)

@@ -131,6 +131,11 @@ def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
     return min(scale, unity * RGB_MAX_GAIN), gain
 
 
+def metered_lux(scale: float, target: float) -> float:
+    """Illuminance an exposure (scale) is set for: the lux that put an 18 % grey surface on target."""
+    return target * np.pi / (0.18 * scale)
+
+
 def rgb_exposure_share(scale: float, gain: float, target: float) -> float:
     """Share of the longest exposure time that an exposure (scale, gain) uses: the
     auto-exposure lengthens the exposure up to the longest before it adds gain."""
@@ -153,7 +158,7 @@ def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Ge
     electrons = radiance * np.float32(scale * rgb["full_well_e"] / gain) * sensitivity
     noisy = noisy_electrons(electrons, rgb["read_noise_e"], rng)
     to_level = np.float32(gain / rgb["full_well_e"])
-    white, balanced = white_balance.balance(noisy * to_level, rgb)
+    white, balanced = white_balance.balance(noisy * to_level, rgb, metered_lux(scale, rgb["auto_exposure_target"]))
     level = noisy * (to_level / np.asarray(white, np.float32))
     image = srgb_8bit(level)
     return image, {"exposure_scale": scale, "analog_gain": gain, **balanced}

@@ -6,7 +6,14 @@
    light's) or too dark to rise above the noise are left out.
 2. Estimate: the grey world over the remaining zones (Buchsbaum, "A spatial
    processor model for object colour perception", J. Franklin Inst. 310, 1980):
-   the mean raw colour is taken as the illuminant's.
+   the mean raw colour is taken as the illuminant's. A cabin's surfaces and a
+   face filling the image's centre are warm on average, so under daylight the
+   grey world alone finds 4,300-6,700 K. The exposure tells daylight apart, as
+   an ISP's "lux index" does: lamps light a cabin with tens of lux (road lights
+   under 20, a dome lamp about 100 on the face), daylight with thousands. Above
+   DAYLIGHT_LUX[0] of metered illuminance the estimate moves towards the
+   camera's daylight white (D65), reaching it at DAYLIGHT_LUX[1], linearly in
+   log illuminance.
 3. Constraint: the raw estimate divided by the channel sensitivities is the
    light's linear sRGB (the camera's raw space is linear sRGB times the
    sensitivities), hence its CIE 1960 (u, v). Its correlated colour temperature
@@ -47,6 +54,7 @@ ZONE_MIN_GREEN = 0.03
 FULL_ADAPTATION_MIRED = 250.0                  # 4,000 K
 ADAPTATION_MIN = 0.7                           # at 2,000 K and below; a choice, see docs/sensors.md
 GAIN_LIMIT = 4.0                               # times the daylight gain, per channel
+DAYLIGHT_LUX = (500.0, 2000.0)                 # metered illuminance: daylight's weight 0 .. 1; a choice
 
 
 def _uv(xyz: np.ndarray) -> np.ndarray:
@@ -104,16 +112,28 @@ def adaptation(mired: float) -> float:
     return float(1.0 - (1.0 - ADAPTATION_MIN) * np.clip(share, 0.0, 1.0))
 
 
-def balance(raw: np.ndarray, rgb: Mapping[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+def daylight_weight(lux: float) -> float:
+    """How far the estimate moves towards daylight at a metered illuminance (lux)."""
+    lo, hi = np.log10(DAYLIGHT_LUX)
+    return float(np.clip((np.log10(max(lux, 1e-9)) - lo) / (hi - lo), 0.0, 1.0))
+
+
+def balance(raw: np.ndarray, rgb: Mapping[str, Any], lux: float) -> tuple[np.ndarray, dict[str, Any]]:
     """(raw response to the adapted white per channel, state) for the raw linear image
-    `raw` (H x W x 3, pre-balance): dividing by the first balances the image."""
+    `raw` (H x W x 3, pre-balance) exposed for `lux` (the auto-exposure's metered
+    illuminance): dividing by the first balances the image."""
     sensitivity = np.asarray(rgb["channel_sensitivity"], float)
     mode = rgb.get("white_balance", "auto")
     if mode == "daylight":
         return sensitivity, {"white_balance": mode, "white_balance_gains": (1.0 / sensitivity).tolist(),
-                             "white_balance_cct_k": None, "white_balance_duv": None, "white_balance_adaptation": None}
-    light, cct, duv = plausible_light(zone_means(raw).mean(axis=0), sensitivity)
+                             "white_balance_cct_k": None, "white_balance_duv": None,
+                             "white_balance_adaptation": None, "white_balance_daylight_weight": None}
+    grey = np.maximum(zone_means(raw).mean(axis=0), 1e-9)
+    w = daylight_weight(lux)
+    # Both whites scaled to green 1 before they mix, so the mix is one of colours.
+    light, cct, duv = plausible_light((1.0 - w) * grey / grey[1] + w * sensitivity / sensitivity[1], sensitivity)
     d = adaptation(1e6 / cct)
     white = np.maximum(sensitivity * light / (d + (1.0 - d) * light), sensitivity / GAIN_LIMIT)
     return white, {"white_balance": mode, "white_balance_gains": (1.0 / white).tolist(),
-                   "white_balance_cct_k": cct, "white_balance_duv": duv, "white_balance_adaptation": d}
+                   "white_balance_cct_k": cct, "white_balance_duv": duv, "white_balance_adaptation": d,
+                   "white_balance_daylight_weight": w}
