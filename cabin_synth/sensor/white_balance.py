@@ -28,8 +28,8 @@
    luminance) is D + (1 - D) w, CIECAM02's form of partial adaptation, with D
    falling linearly in mired from 1 at 4,000 K to ADAPTATION_MIN at 2,000 K.
 5. Gain limit: no channel's gain exceeds GAIN_LIMIT times its daylight gain.
-   A 2,050 K sodium lamp has 3 % of its luminance's blue: balancing it fully
-   would multiply the blue channel's noise some 30 times. ISPs bound their
+   A 2,050 K sodium lamp has 3 % of its luminance's blue: balancing it
+   would multiply the blue channel's noise 24 to 34 times. ISPs bound their
    white-balance gains for that reason; the bound here is a choice.
 
 The gains keep the luminance of a grey lit by the estimated white, so the
