@@ -29,6 +29,7 @@ def write_preset(tmp_path, mutate):
     (lambda d: d["eyes"].update(retroreflectance={"uniform": [0.5, 9]}), "eyes.retroreflectance"),
     (lambda d: d["sensor"]["illuminators"][0].pop("offset_m"), "sensor.illuminators"),
     (lambda d: d["sensor"]["rgb"].update(channel_sensitivity=[0.5, 1.0]), "sensor.rgb.channel_sensitivity"),
+    (lambda d: d["sensor"]["rgb"].update(white_balance="tungsten"), "sensor.rgb.white_balance"),
     (lambda d: d["driver"].update(skin_type={"choice": [1, 7]}), "driver.skin_type"),
     (lambda d: d.update(extra_section={}), "extra_section"),
     (lambda d: d["gaze"].update(yaw_deg={"gaussian": {"mean": 0, "std": 1}}), "gaze.yaw_deg"),

@@ -86,8 +86,10 @@ def test_rgb_night_needs_gain_and_is_noisier(sensor):
 
 
 def test_white_balance_neutral_grey_and_noisier_weak_channels(sensor):
-    # A grey card stays grey after white balance; the channels the raw sensor
-    # collects fewer electrons in carry relatively more shot noise (std ~ 1/sqrt(s)).
+    # A grey card stays grey after the daylight white balance; the channels the raw
+    # sensor collects fewer electrons in carry relatively more shot noise (std ~ 1/sqrt(s)).
+    # Auto white balance: tests/test_white_balance.py.
+    sensor["rgb"]["white_balance"] = "daylight"
     radiance = np.full((128, 128, 3), 300.0 / np.pi * 0.18)
     image, state = rgb_image(radiance, sensor, np.random.default_rng(3))
     s = np.array(sensor["rgb"]["channel_sensitivity"])

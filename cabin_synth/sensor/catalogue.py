@@ -21,7 +21,8 @@ _NOISE = dict(read_noise_e=5.0, dark_current_e_per_s=50.0, dsnu_e=2.0, prnu=0.01
 # illuminators stay in IEC 62471's exempt group; docs/sensors.md gives the reasons.
 _AUTO = dict(target_level=0.35, min_exposure_us=20, max_gain=8, min_led_drive=0.05, frame_rate_hz=30,
              eye_safety="exempt", loop_gain=0.5, max_step_stops=1.0)
-_RGB = dict(auto_exposure_target=0.18, full_well_e=8000, read_noise_e=3.0, channel_sensitivity=[0.55, 1.0, 0.7])
+_RGB = dict(auto_exposure_target=0.18, full_well_e=8000, read_noise_e=3.0, channel_sensitivity=[0.55, 1.0, 0.7],
+            white_balance="auto")
 # Fixed focus inside the driver's working range; the lens's own artefacts (docs/sensors.md, Optics).
 _LENS = dict(focus_distance_m=0.6, optics=dict(defocus=True, vignetting={"natural": True},
                                                lateral_chromatic_aberration={"red": 4e-4, "blue": -4e-4}))

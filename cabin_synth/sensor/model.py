@@ -5,7 +5,7 @@ quantum efficiency, photon shot noise (Poisson), dark current, temporal dark
 (read) noise, fixed-pattern DSNU and PRNU, saturation at the full-well
 capacity, system gain K, black level and quantisation. The RGB path is an
 auto-exposed colour camera: raw channels with their own sensitivities, shot
-and read noise, white balance, and the sRGB transfer curve.
+and read noise, white balance (auto or daylight), and the sRGB transfer curve.
 Units and sources: docs/sensors.md.
 """
 
@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+
+from . import white_balance
 
 PLANCK = 6.62607015e-34
 LIGHT_SPEED = 2.99792458e8
@@ -129,6 +131,11 @@ def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
     return min(scale, unity * RGB_MAX_GAIN), gain
 
 
+def metered_lux(scale: float, target: float) -> float:
+    """Illuminance an exposure (scale) is set for: the lux that put an 18 % grey surface on target."""
+    return target * np.pi / (0.18 * scale)
+
+
 def rgb_exposure_share(scale: float, gain: float, target: float) -> float:
     """Share of the longest exposure time that an exposure (scale, gain) uses: the
     auto-exposure lengthens the exposure up to the longest before it adds gain."""
@@ -137,19 +144,21 @@ def rgb_exposure_share(scale: float, gain: float, target: float) -> float:
 
 def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Generator,
               exposure: tuple[float, float] | None = None) -> tuple[np.ndarray, dict]:
-    """8-bit sRGB image and the camera state: exposure, analog gain, white-balance gains.
+    """8-bit sRGB image and the camera state: exposure, analog gain, white balance.
     The exposure (scale, gain) is the auto-exposure's choice on `radiance` unless given.
 
     Raw channel c collects `channel_sensitivity[c]` times the electrons of the
-    green channel for a white (D65) surface; white balance (for daylight, the
-    only illuminant) divides it out after the noise, so the weaker channels are
-    the noisier ones, as in a real colour camera."""
+    green channel for a white (D65) surface; white balance (sensor/white_balance.py:
+    estimated on the noisy raw image, or fixed for daylight) divides the raw
+    response to the white out after the noise, so the weaker channels are the
+    noisier ones, as in a real colour camera."""
     rgb = sensor["rgb"]
     sensitivity = np.asarray(rgb["channel_sensitivity"], np.float32)
     scale, gain = exposure or rgb_exposure(radiance, rgb["auto_exposure_target"])
     electrons = radiance * np.float32(scale * rgb["full_well_e"] / gain) * sensitivity
     noisy = noisy_electrons(electrons, rgb["read_noise_e"], rng)
-    level = noisy * (np.float32(gain / rgb["full_well_e"]) / sensitivity)
+    to_level = np.float32(gain / rgb["full_well_e"])
+    white, balanced = white_balance.balance(noisy * to_level, rgb, metered_lux(scale, rgb["auto_exposure_target"]))
+    level = noisy * (to_level / np.asarray(white, np.float32))
     image = srgb_8bit(level)
-    return image, {"exposure_scale": scale, "analog_gain": gain,
-                   "white_balance_gains": (1.0 / np.asarray(rgb["channel_sensitivity"], float)).tolist()}
+    return image, {"exposure_scale": scale, "analog_gain": gain, **balanced}
