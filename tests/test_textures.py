@@ -369,6 +369,48 @@ def test_labels_judge_cutouts_over_the_pixel_as_the_camera_sees_them(tmp_path, g
     assert np.mean(at_point != visible) > 0.1
 
 
+def test_labels_count_what_covers_a_pixel_beside_a_cutout(tmp_path, gl):
+    # Opaque bars 0.6 px wide every 1.7 px (x = 1.2 m) behind the random half-pixel card: a pixel
+    # the card covers in part may be covered for the rest by a bar. A point on the backdrop is
+    # hidden when its own ray meets a bar (worked out by hand), when the card covers half its
+    # footprint, or when the card covers some of it and card and bars together half of it
+    # (rendered ids at the four pixel centres, bilinear weights by hand).
+    from cabin_synth.labels.frame import landmark_visibility
+
+    stage, _ = card_and_backdrop(tmp_path, n=128, sky_lux=1000.0)
+    px = 1.2 / F_PX                                   # a pixel's width at the bars' depth
+    left = np.arange(-0.25, 0.25, 1.7 * px)
+    for i, y0 in enumerate(left):
+        corners = np.array([[1.2, -y0, -0.3], [1.2, -y0 - 0.6 * px, -0.3], [1.2, -y0 - 0.6 * px, 0.3], [1.2, -y0, 0.3]])
+        mesh = UsdGeom.Mesh.Define(stage, f"/World/Bar{i}")
+        mesh.CreatePointsAttr(corners.tolist())
+        mesh.CreateFaceVertexCountsAttr([4])
+        mesh.CreateFaceVertexIndicesAttr([0, 1, 2, 3])
+        UsdShade.MaterialBindingAPI.Apply(mesh.GetPrim()).Bind(write_material(stage, "/World/Looks/Bar", BACK))
+    view = read(stage)
+    rng = np.random.default_rng(4)
+    yz = rng.uniform(-0.2, 0.2, (400, 2))
+    behind = np.column_stack([np.full(len(yz), 1.5), yz * 1.5])
+    u = (SIZE - 1) / 2 - F_PX * yz[:, 0]
+    v = (SIZE - 1) / 2 - F_PX * yz[:, 1]
+    ids = gl.render(view).instance
+    card = next(inst.id for inst in view.instances if inst.prim == "/World/Card")
+    bars = [inst.id for inst in view.instances if inst.prim.startswith("/World/Bar")]
+    u0, v0 = np.floor(u).astype(int), np.floor(v).astype(int)
+    a, b = u - u0, v - v0
+    samples = [(ids[v0, u0], (1 - a) * (1 - b)), (ids[v0, u0 + 1], a * (1 - b)),
+               (ids[v0 + 1, u0], (1 - a) * b), (ids[v0 + 1, u0 + 1], a * b)]
+    by_card = sum(w * (i == card) for i, w in samples)
+    by_both = sum(w * ((i == card) | np.isin(i, bars)) for i, w in samples)
+    y_at_bars = -yz[:, 0] * 1.2                     # the point's own ray at x = 1.2, as -y
+    on_bar = ((y_at_bars[:, None] >= left) & (y_at_bars[:, None] <= left + 0.6 * px)).any(axis=1)
+    hidden = on_bar | (by_card >= 0.5) | ((by_card > 0) & (by_both >= 0.5))
+    visible, _ = landmark_visibility(behind, view.camera, view, set())
+    beside = ~on_bar & (by_card > 0) & (by_card < 0.5) & (by_both >= 0.5)
+    assert beside.sum() > 20          # the case the second pass exists for
+    assert np.array_equal(visible, ~hidden), np.flatnonzero(visible != ~hidden)
+
+
 # ------------------------------------------------------------------ files and stage
 def test_texture_files_are_named_by_content_and_written_once(tmp_path):
     folder = TextureFolder(tmp_path / "textures")

@@ -4,6 +4,7 @@ Pure numpy. Every field is documented in docs/labels.md with shape, units and
 frame; schemas/frame.schema.json checks the result.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -243,8 +244,21 @@ def landmark_visibility(points_vehicle: np.ndarray, camera: Camera, view: SceneV
         row, tri = pairs(uv[frame_points], p_cam[frame_points, 2], np.flatnonzero(is_cut), margin)
         ray, tri = (row[:, None] * 4 + np.arange(4)).ravel(), np.repeat(tri, 4)
         holds = box_holds(tri, rays_uv[ray, 0], rays_uv[ray, 1])
-        _cutouts_over_footprints(camera, view, p_cam, frame_points, rays, weights, tris, tri_index, tri_ids,
-                                 ray[holds], tri[holds], t * p_cam[:, 2], leeway, hidden, hider)
+        cover = _cutouts_over_footprints(camera, view, p_cam, frame_points, rays, weights, tris, tri_index, tri_ids,
+                                         ray[holds], tri[holds], t * p_cam[:, 2], leeway, hidden, hider)
+        # A pixel the cut-out covers only in part may be covered for the rest by something
+        # else in front (a spectacle rim beside a fringe): those samples count too. The
+        # driver's own surfaces do not: beside a point they slope away from it, and the
+        # point's own ray already judges them.
+        partial = np.flatnonzero((cover.share > 0) & (cover.share < CUTOUT_HIDES_SHARE) & ~hidden[frame_points])
+        if partial.size:
+            own = np.isin(tri_ids, [inst.id for inst in view.instances if inst.prim in own_prims])
+            row, tri = pairs(uv[frame_points[partial]], p_cam[frame_points[partial], 2],
+                             np.flatnonzero(~is_cut & ~own), margin[partial])
+            ray, tri = (partial[row][:, None] * 4 + np.arange(4)).ravel(), np.repeat(tri, 4)
+            holds = box_holds(tri, rays_uv[ray, 0], rays_uv[ray, 1])
+            _others_over_footprints(camera, view, p_cam, frame_points, partial, rays, weights, tris, tri_ids,
+                                    ray[holds], tri[holds], leeway, cover, hidden, hider)
     reasons: list[str | None] = []
     for k in range(n_points):
         inst = view.instances[tri_ids[hider[k]] - 1] if hidden[k] else None
@@ -266,8 +280,41 @@ def _within_leeway(view: SceneView, instance_id: int, leeway: tuple[frozenset[st
     return view.instances[instance_id - 1].prim in prims and before <= depth
 
 
+@dataclass
+class _FootprintCover:
+    """Per in-frame point's footprint (M points, 4 samples): which samples a surface covers
+    before the point, that surface's depth and triangle, and the covered share of the weight."""
+    covers: np.ndarray   # (M,4) bool
+    depth: np.ndarray    # (M,4) camera Z of the covering surface (inf where none)
+    hit: np.ndarray      # (M,4) its triangle (-1 where none)
+    share: np.ndarray    # (M,)
+
+
+def _covering(camera, view, p_cam, points, rays, tris, tri_ids, ray, tri, leeway, surface):
+    """The footprint rays' nearest hits among candidate pairs (ray, tri), as (M,4) depth and
+    triangle, and whether each lies more than OCCLUSION_EPS_M before its point (leeway aside)."""
+    directions = rays @ camera.R_cam_vehicle   # camera frame to vehicle frame, Z stays depth
+    origins = np.broadcast_to(camera.position, directions.shape)
+    depth, hit = nearest_hits(origins, directions, tris, ray, tri, np.full(len(rays), camera.near_m), surface)
+    depth, hit = depth.reshape(-1, 4), hit.reshape(-1, 4)
+    before = p_cam[points, 2, None] - depth
+    covers = before > OCCLUSION_EPS_M
+    if leeway is not None:
+        for m, s in zip(*np.nonzero(covers)):
+            covers[m, s] = not _within_leeway(view, tri_ids[hit[m, s]], leeway[points[m]], before[m, s])
+    return depth, hit, covers
+
+
+def _hide_by_footprint(hidden, hider, k, covers, depth, hit, opaque_depth=np.inf) -> None:
+    """Hide point k by the nearest surface covering its footprint, unless an opaque surface
+    on its own ray (opaque_depth, camera Z) lies nearer."""
+    s = np.argmin(np.where(covers, depth, np.inf))
+    if not hidden[k] or depth[s] < opaque_depth:
+        hidden[k], hider[k] = True, hit[s]
+
+
 def _cutouts_over_footprints(camera, view, p_cam, points, rays, weights, tris, tri_index, tri_ids, ray, tri,
-                             opaque_depth, leeway, hidden, hider) -> None:
+                             opaque_depth, leeway, hidden, hider) -> _FootprintCover:
     """landmark_visibility's cut-out pass: per in-frame point (points, M), the weighted share
     of its footprint's pixel rays (rays (4M,3) camera frame, weights (M,4); candidate
     pairs (ray, tri) against the cut-out triangles) on which a cut-out
@@ -276,23 +323,29 @@ def _cutouts_over_footprints(camera, view, p_cam, points, rays, weights, tris, t
     an opaque surface (opaque_depth, camera Z per point) lies nearer. Updates hidden
     and hider (triangle per point) in place."""
     if not len(ray):
-        return
-    directions = rays @ camera.R_cam_vehicle   # camera frame to vehicle frame, Z stays depth
-    origins = np.broadcast_to(camera.position, directions.shape)
-    depth, hit = nearest_hits(origins, directions, tris, ray, tri, np.full(len(rays), camera.near_m),
-                              cutout_surface(view, tri_index, tri_ids))
-    depth, hit = depth.reshape(-1, 4), hit.reshape(-1, 4)
-    before = p_cam[points, 2, None] - depth
-    covers = before > OCCLUSION_EPS_M
-    if leeway is not None:
-        for m, s in zip(*np.nonzero(covers)):
-            covers[m, s] = not _within_leeway(view, tri_ids[hit[m, s]], leeway[points[m]], before[m, s])
+        none = np.zeros((len(points), 4), bool)
+        return _FootprintCover(none, np.full(none.shape, np.inf), np.full(none.shape, -1), np.zeros(len(points)))
+    depth, hit, covers = _covering(camera, view, p_cam, points, rays, tris, tri_ids, ray, tri, leeway,
+                                   cutout_surface(view, tri_index, tri_ids))
     share = (weights * covers).sum(axis=1)
     for m in np.flatnonzero(share >= CUTOUT_HIDES_SHARE):
-        k = points[m]
-        s = np.argmin(np.where(covers[m], depth[m], np.inf))
-        if not hidden[k] or depth[m, s] < opaque_depth[k]:
-            hidden[k], hider[k] = True, hit[m, s]
+        _hide_by_footprint(hidden, hider, points[m], covers[m], depth[m], hit[m], opaque_depth[points[m]])
+    return _FootprintCover(covers, depth, hit, share)
+
+
+def _others_over_footprints(camera, view, p_cam, points, partial, rays, weights, tris, tri_ids, ray, tri,
+                            leeway, cover: _FootprintCover, hidden, hider) -> None:
+    """The second footprint pass, for the points `partial` (indices into points) that cut-outs
+    cover in part: samples the cut-out leaves open count when an opaque surface other than
+    the driver's (candidate pairs (ray, tri)) lies before the point; at CUTOUT_HIDES_SHARE
+    of the weight in all the point is hidden by the nearest covering surface."""
+    depth, hit, covers = _covering(camera, view, p_cam, points, rays, tris, tri_ids, ray, tri, leeway, None)
+    for m in partial:
+        both = cover.covers[m] | covers[m]
+        if (weights[m] * both).sum() >= CUTOUT_HIDES_SHARE:
+            nearest = np.where(cover.covers[m], cover.depth[m], np.inf) <= np.where(covers[m], depth[m], np.inf)
+            _hide_by_footprint(hidden, hider, points[m], both, np.where(nearest, cover.depth[m], depth[m]),
+                               np.where(nearest, cover.hit[m], hit[m]))
 
 
 def lid_line_leeway(n_points: int) -> list[tuple[frozenset[str], float]]:
