@@ -690,6 +690,41 @@ def test_fringe_covers_the_eyes_only_in_the_fringe_style():
             assert area.max() < 1e-12
 
 
+def test_fringe_hangs_in_locks_that_end_in_points():
+    # Read off the card texture where the fringe's cards' st say: in the upper part of each card
+    # the hair lies in locks of a few millimetres (runs of opaque texels across the card, scaled to
+    # the card's width), and over the last 5 % of the card hardly any hair is left: the locks end
+    # at their own lengths, tapered, not in a straight cut at the card's tip. The scalp's and
+    # beard's cards keep to their own columns.
+    from cabin_synth.driver import hair_cards as cards_mod
+    from cabin_synth.scene.hair_cards import card_images
+
+    opacity = card_images()[0].pixels > 127
+    rows_n, cols_n = opacity.shape
+    fringe = cards_mod.fringe_cards("fringe")
+    st = fringe.st.reshape(cards_mod.FRINGE_CARDS, cards_mod.N_SEGMENTS + 1, 2, 2)
+    own = cards_mod.N_VARIANTS / cards_mod.N_COLUMNS
+    assert (fringe.st[:, 0] >= own - 1e-6).all()
+    for other in (cards_mod.scalp_cards("long"), cards_mod.beard_cards("long_beard")):
+        assert (other.st[:, 0] <= own + 1e-6).all()
+
+    def texels(card, t):
+        cols = np.arange(int(round(st[card, 0, 0, 0] * cols_n)), int(round(st[card, 0, 1, 0] * cols_n)))
+        rows = np.clip(((1.0 - t) * rows_n).astype(int), 0, rows_n - 1)
+        return opacity[np.ix_(rows, cols)]
+
+    widths_mm, ends = [], []
+    for k in range(cards_mod.FRINGE_CARDS):
+        tip = st[k, -1, 0, 1]
+        for row in texels(k, np.linspace(0.1, 0.4, 10) * tip):
+            edges = np.flatnonzero(np.diff(np.r_[0, row.astype(int), 0]))
+            widths_mm += list((edges[1::2] - edges[::2]) * cards_mod.FRINGE_WIDTH_MM / row.size)
+        root = texels(k, np.linspace(0.02, 0.2, 20) * tip).mean()
+        ends.append(texels(k, np.linspace(0.95, 1.0, 6) * tip).mean() / root)
+    assert np.median(widths_mm) > 2.0 and np.mean(np.array(widths_mm) < 1.0) < 0.1
+    assert max(ends) < 0.1
+
+
 def test_facial_hair_thickness_and_long_beard_length():
     for style in FACIAL_HAIR:
         g = _styled(facial_hair=style)

@@ -21,12 +21,14 @@ folds its card to zero area just under the skin.
   below the widest part of the skull; a share of them (FLYAWAY_SHARE) rise off
   the head at their tips, the flyaways;
 - fringe: FRINGE_CARDS columns hanging straight from the frontal hairline over
-  the forehead (the style 'fringe');
+  the forehead (the style 'fringe'), in columns of the texture of their own:
+  a fringe's hair gathers into locks a few millimetres wide that taper to
+  points at staggered lengths (scene/hair_cards.py);
 - beard: CARDS_BEARD roots over the beard region, hanging, lying on the skin
   (short beard) or falling below the chin (long beard).
 
 Texture coordinates: s across the card within its variant's column of the
-card texture (N_VARIANTS side by side), t from root (0) to tip (1); card_uvs
+card texture (N_COLUMNS side by side), t from root (0) to tip (1); card_uvs
 also gives those of the other alpha-tested parts, the brows and the lashes.
 """
 
@@ -43,7 +45,9 @@ from . import brows_ears, hair, lashes, sculpt, template
 from .mesh import vertex_normals
 
 N_SEGMENTS = 10
-N_VARIANTS = 4                  # lock patterns side by side in the card texture
+N_VARIANTS = 4                  # lock patterns of scalp and beard cards, side by side in the card texture
+N_FRINGE_VARIANTS = 2           # the fringe's own lock patterns, in the columns after those
+N_COLUMNS = N_VARIANTS + N_FRINGE_VARIANTS
 CARDS_SCALP = 420
 CARDS_BEARD = 220
 FRINGE_CARDS = 40
@@ -56,7 +60,7 @@ BEARD_CARDS = {"short_beard": (14.0, 6.0), "long_beard": (160.0, 12.0)}
 TIP_WIDTH = 0.45                # share of the root width left at the tip
 PARTING_Y_MM = 18.0             # a side parting, on the head's left
 FRINGE_WIDTH_MM = 10.0
-FRINGE_TEXTURE_TIP = 0.6        # a fringe (and a trimmed beard) is cut blunt: its cards take the dense root part of the locks
+TRIMMED_TEXTURE_TIP = 0.6       # a trimmed beard is cut blunt: its cards take the dense root part of the locks
 MAX_ANCHOR_MM = 6.0
 FIBRE_SPREAD_DEG = 12.0         # sd of a card's strands' direction about its spine
 BEARD_LOWEST_MM = -150.0        # a beard grows down the front of the neck to about here
@@ -88,7 +92,7 @@ def card_st(n_cards: int, variant: np.ndarray, t_tip: float = 1.0) -> np.ndarray
     """(V,2) st of every card vertex: s across its variant's column, t from the root (0) to t_tip."""
     t = np.repeat(np.linspace(0.0, t_tip, N_SEGMENTS + 1), 2)
     side = np.tile([0.0, 1.0], N_SEGMENTS + 1)
-    s = (variant[:, None] + side[None]) / N_VARIANTS
+    s = (variant[:, None] + side[None]) / N_COLUMNS
     return np.stack([s, np.broadcast_to(t, s.shape)], -1).reshape(-1, 2).astype(np.float32)
 
 
@@ -243,9 +247,8 @@ def fringe_cards(style: str) -> CardSet:
         zk = z[0] + (z - z[0]) * end[k]
         spines[k] = np.stack([np.interp(-zk, -hair.FRINGE_Z, col[k, :, j]) for j in range(3)], -1)
     spines[:, :, 0] += rng.uniform(-3.0, 2.0, FRINGE_CARDS)[:, None]   # in layers
-    variant = rng.integers(0, N_VARIANTS, FRINGE_CARDS)
-    return _strips(spines, np.full(FRINGE_CARDS, FRINGE_WIDTH_MM), variant, np.full(FRINGE_CARDS, style == "fringe"),
-                   FRINGE_TEXTURE_TIP)
+    variant = N_VARIANTS + rng.integers(0, N_FRINGE_VARIANTS, FRINGE_CARDS)
+    return _strips(spines, np.full(FRINGE_CARDS, FRINGE_WIDTH_MM), variant, np.full(FRINGE_CARDS, style == "fringe"))
 
 
 @lru_cache(maxsize=None)
@@ -266,7 +269,7 @@ def beard_cards(style: str) -> CardSet:
     spines = _trace(roots, length * scale, thickness * height, hanging, keep, np.zeros(CARDS_BEARD),
                     hang=style == "long_beard")
     return _strips(spines, width * np.ones(CARDS_BEARD), variant, np.ones(CARDS_BEARD, bool),
-                   FRINGE_TEXTURE_TIP if style == "short_beard" else 1.0)
+                   TRIMMED_TEXTURE_TIP if style == "short_beard" else 1.0)
 
 
 # The driver's card parts and the cards each one holds (the same st for every style).

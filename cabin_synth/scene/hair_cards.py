@@ -8,7 +8,8 @@ UsdUVTexture's scale (diffuse colour = shade x colour / the shade's mean over
 the hair; the NIR reflectance likewise), so the hair keeps its material's mean
 colour and the files are written once per run.
 
-Kinds: scalp and beard cards (locks), brows (single hairs on the brow's patch,
+Kinds: scalp and beard cards (locks), the fringe's cards (wider locks ending
+in points, in columns of their own), brows (single hairs on the brow's patch,
 rising from its lower edge medially and lying towards the temple laterally, as
 brows grow: medial hairs point up, the body's up and outwards, the tail's
 outwards), lashes (clumps of a few lashes rooted in a dense band along the lid
@@ -29,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..driver.hair_cards import N_VARIANTS
+from ..driver.hair_cards import N_COLUMNS, N_VARIANTS
 from .materials import Material
 from .textures import TextureFolder, TextureImage, TextureMap, nir_input
 
@@ -41,6 +42,13 @@ LOCK_WAVE = 0.03                # lateral wander, share of the width
 LOCK_TAPER = 0.3                # a lock's width at its end, share of its root width
 LOCK_SHADE = (0.6, 1.0)         # lock brightness (the spread of hair colour between locks)
 STREAK_DEPTH = 0.15             # strand streaks darken by up to this much
+# A fringe's cards (10 mm wide, hanging 55-70 mm): its hair gathers into locks of a few
+# millimetres, each keeping its width down most of its length and then tapering to a point, and
+# the locks end at their own lengths, so the fringe's edge is a row of points, not a straight cut.
+FRINGE_LOCKS = 4                # locks per card
+FRINGE_LOCK_WIDTH = (0.15, 0.25) # share of the card's width (1.5-2.5 mm)
+FRINGE_LOCK_END = (0.75, 1.0)   # where along the card a lock ends
+FRINGE_TAPER = 0.35             # the share of a lock's length over which it narrows to its point
 
 
 # Brows: (along, across) texels over the brow patch (about 50 x 10 mm), hairs per brow, a hair's
@@ -127,29 +135,47 @@ def lash_images() -> tuple[TextureImage, TextureImage]:
     return _shade_image("lash", opacity, np.ones_like(opacity))
 
 
-@lru_cache(maxsize=1)
-def card_images() -> tuple[TextureImage, TextureImage]:
-    """(opacity, shade) of the card texture: N_VARIANTS columns side by side, row 0 the tips
+def _locks(rng, t, x, count, width, end, taper_to, parted=False):
+    """(opacity, shade) of one column's locks: `count` locks of root width `width` (share of the
+    column) waving a little about their centres; a lock ends at its own `end` (t), narrowing to
+    taper_to(u) of its width, u running 0 -> 1 from root to end. parted: each lock in its own
+    share of the column's width (locks that part from one another), else anywhere."""
+    opacity, shade = np.zeros((t.shape[0], x.shape[1]), np.float32), np.zeros((t.shape[0], x.shape[1]), np.float32)
+    for i in range(count):
+        centre = (i + rng.uniform(0.25, 0.75)) / count if parted else rng.uniform(0.05, 0.95)
+        w0 = rng.uniform(*width)
+        stop, phase, freq = rng.uniform(*end), rng.uniform(0, 2 * np.pi), rng.uniform(0.5, 2.0)
+        c = centre + LOCK_WAVE * np.sin(2 * np.pi * freq * t + phase)
+        on = (np.abs(x - c) < 0.5 * w0 * taper_to(np.clip(t / stop, 0.0, 1.0))) & (t <= stop)
+        brightness = rng.uniform(*LOCK_SHADE)
+        opacity = np.where(on, 1.0, opacity)
+        shade = np.where(on, brightness, shade)
+    return opacity, shade
+
+
+def _columns(rng, n, locks, width, end, taper_to, parted=False) -> tuple[np.ndarray, np.ndarray]:
+    """(opacity, shade) of n lock patterns side by side, with strand streaks, row 0 the tips
     (t = 1 at the top of an image)."""
-    rng = np.random.default_rng(zlib.crc32(b"hair_cards.texture"))
     along, across = CARD_TEXELS
     t = (1.0 - (np.arange(along) + 0.5) / along)[:, None]           # row -> t, root at the bottom
     x = ((np.arange(across) + 0.5) / across)[None, :]
-    opacity = np.zeros((along, across * N_VARIANTS), np.float32)
-    shade = np.zeros_like(opacity)
-    for v in range(N_VARIANTS):
-        col = slice(v * across, (v + 1) * across)
-        for _ in range(LOCKS):
-            centre, width = rng.uniform(0.05, 0.95), rng.uniform(*LOCK_WIDTH)
-            end, phase, freq = rng.uniform(*LOCK_END), rng.uniform(0, 2 * np.pi), rng.uniform(0.5, 2.0)
-            c = centre + LOCK_WAVE * np.sin(2 * np.pi * freq * t + phase)
-            w = width * (1.0 - (1.0 - LOCK_TAPER) * np.clip(t / end, 0.0, 1.0))
-            on = (np.abs(x - c) < 0.5 * w) & (t <= end)
-            brightness = rng.uniform(*LOCK_SHADE)
-            opacity[:, col] = np.where(on, 1.0, opacity[:, col])
-            shade[:, col] = np.where(on, brightness, shade[:, col])
-    streaks = 1.0 - STREAK_DEPTH * rng.random(across * N_VARIANTS)[None, :]
-    return _shade_image("hair_card", opacity, shade * streaks)
+    columns = [_locks(rng, t, x, locks, width, end, taper_to, parted) for _ in range(n)]
+    opacity, shade = np.hstack([c[0] for c in columns]), np.hstack([c[1] for c in columns])
+    return opacity, shade * (1.0 - STREAK_DEPTH * rng.random(across * n)[None, :])
+
+
+@lru_cache(maxsize=1)
+def card_images() -> tuple[TextureImage, TextureImage]:
+    """(opacity, shade) of the card texture: N_COLUMNS columns side by side, the scalp's and
+    beard's N_VARIANTS, then the fringe's."""
+    opacity, shade = _columns(np.random.default_rng(zlib.crc32(b"hair_cards.texture")), N_VARIANTS,
+                              LOCKS, LOCK_WIDTH, LOCK_END, lambda u: 1.0 - (1.0 - LOCK_TAPER) * u)
+    f_opacity, f_shade = _columns(_rng("fringe"), N_COLUMNS - N_VARIANTS, FRINGE_LOCKS, FRINGE_LOCK_WIDTH,
+                                  FRINGE_LOCK_END, lambda u: np.clip((1.0 - u) / FRINGE_TAPER, 0.0, 1.0), parted=True)
+    # One material colours every column (card_maps scales by the shade's mean over the hair): the
+    # fringe's locks take the scalp's mean, so that neither reflects other than its material.
+    f_shade *= shade[opacity > 0].mean() / f_shade[f_opacity > 0].mean()
+    return _shade_image("hair_card", np.hstack([opacity, f_opacity]), np.hstack([shade, f_shade]))
 
 
 # Card materials (cabin_synth.scene.materials) -> the images of their cards.
