@@ -428,7 +428,7 @@ def _hair_parts(st: _Static, identity: Identity, skin_pts: np.ndarray, skin_norm
                     hair.hanging_fibres(skin_normals[ids])))
     for name, semantic, material, cards in (
             ("HairCards", "hair", "hair_cards", hair_cards.scalp_cards(identity.hair_style)),
-            ("HairFringe", "hair", "hair_cards", hair_cards.fringe_cards(identity.hair_style)),
+            ("HairFringe", "hair", "fringe_cards", hair_cards.fringe_cards(identity.hair_style)),
             ("FacialHairCards", "facial_hair", "facial_hair_cards", hair_cards.beard_cards(identity.facial_hair))):
         out.append(Part(name, semantic, material, hair_cards.place(cards, skin_pts), cards.faces, cards.normals,
                         cards.fibres))

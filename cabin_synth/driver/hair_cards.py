@@ -21,14 +21,15 @@ folds its card to zero area just under the skin.
   below the widest part of the skull; a share of them (FLYAWAY_SHARE) rise off
   the head at their tips, the flyaways;
 - fringe: FRINGE_CARDS columns hanging straight from the frontal hairline over
-  the forehead (the style 'fringe'), in columns of the texture of their own:
-  a fringe's hair gathers into locks a few millimetres wide that taper to
-  points at staggered lengths (scene/hair_cards.py);
+  the forehead (the style 'fringe'), with a texture of their own: a fringe's
+  hair gathers into locks a few millimetres wide that taper to points at
+  staggered lengths (scene/hair_cards.py);
 - beard: CARDS_BEARD roots over the beard region, hanging, lying on the skin
   (short beard) or falling below the chin (long beard).
 
-Texture coordinates: s across the card within its variant's column of the
-card texture (N_COLUMNS side by side), t from root (0) to tip (1); card_uvs
+Texture coordinates: s across the card within its variant's column of its
+texture (N_VARIANTS side by side, the fringe's N_FRINGE_VARIANTS), t from root
+(0) to tip (1); card_uvs
 also gives those of the other alpha-tested parts, the brows and the lashes.
 """
 
@@ -45,9 +46,8 @@ from . import brows_ears, hair, lashes, sculpt, template
 from .mesh import vertex_normals
 
 N_SEGMENTS = 10
-N_VARIANTS = 4                  # lock patterns of scalp and beard cards, side by side in the card texture
-N_FRINGE_VARIANTS = 2           # the fringe's own lock patterns, in the columns after those
-N_COLUMNS = N_VARIANTS + N_FRINGE_VARIANTS
+N_VARIANTS = 4                  # lock patterns side by side in the scalp's and beard's card texture
+N_FRINGE_VARIANTS = 2           # lock patterns side by side in the fringe's
 CARDS_SCALP = 420
 CARDS_BEARD = 220
 FRINGE_CARDS = 40
@@ -88,11 +88,12 @@ def card_faces(n_cards: int) -> np.ndarray:
     return (quad[None] + per * np.arange(n_cards)[:, None, None]).reshape(-1, 3).astype(np.int32)
 
 
-def card_st(n_cards: int, variant: np.ndarray, t_tip: float = 1.0) -> np.ndarray:
-    """(V,2) st of every card vertex: s across its variant's column, t from the root (0) to t_tip."""
+def card_st(n_cards: int, variant: np.ndarray, t_tip: float = 1.0, columns: int = N_VARIANTS) -> np.ndarray:
+    """(V,2) st of every card vertex: s across its variant's column of `columns`, t from the root (0)
+    to t_tip."""
     t = np.repeat(np.linspace(0.0, t_tip, N_SEGMENTS + 1), 2)
     side = np.tile([0.0, 1.0], N_SEGMENTS + 1)
-    s = (variant[:, None] + side[None]) / N_COLUMNS
+    s = (variant[:, None] + side[None]) / columns
     return np.stack([s, np.broadcast_to(t, s.shape)], -1).reshape(-1, 2).astype(np.float32)
 
 
@@ -173,9 +174,9 @@ def _trace(roots: np.ndarray, length_mm: np.ndarray, height_mm: np.ndarray, dire
 
 
 def _strips(spines: np.ndarray, width_mm: np.ndarray, variant: np.ndarray, grows: np.ndarray,
-            t_tip: float = 1.0) -> CardSet:
+            t_tip: float = 1.0, columns: int = N_VARIANTS) -> CardSet:
     """Cards of the spines (K, S+1, 3) mm; cards that do not grow fold under the skin at their root;
-    their texture from the root to t_tip (card_st)."""
+    their texture from the root to t_tip, in their variant's column of `columns` (card_st)."""
     k = len(spines)
     out = _normal(spines.reshape(-1, 3)).reshape(spines.shape)
     tangent = np.gradient(spines, axis=1)
@@ -206,7 +207,7 @@ def _strips(spines: np.ndarray, width_mm: np.ndarray, variant: np.ndarray, grows
     tree, skin_pts, _ = _skin()
     anchor = tree.query(flat(pts))[1]
     return CardSet(anchor.astype(np.int64), (flat(pts) - skin_pts[anchor]) * 1e-3, flat(normals), flat(fibres),
-                   card_faces(k), card_st(k, variant, t_tip))
+                   card_faces(k), card_st(k, variant, t_tip, columns))
 
 
 def _jitter(name: str) -> np.random.Generator:
@@ -247,8 +248,9 @@ def fringe_cards(style: str) -> CardSet:
         zk = z[0] + (z - z[0]) * end[k]
         spines[k] = np.stack([np.interp(-zk, -hair.FRINGE_Z, col[k, :, j]) for j in range(3)], -1)
     spines[:, :, 0] += rng.uniform(-3.0, 2.0, FRINGE_CARDS)[:, None]   # in layers
-    variant = N_VARIANTS + rng.integers(0, N_FRINGE_VARIANTS, FRINGE_CARDS)
-    return _strips(spines, np.full(FRINGE_CARDS, FRINGE_WIDTH_MM), variant, np.full(FRINGE_CARDS, style == "fringe"))
+    variant = rng.integers(0, N_FRINGE_VARIANTS, FRINGE_CARDS)
+    return _strips(spines, np.full(FRINGE_CARDS, FRINGE_WIDTH_MM), variant, np.full(FRINGE_CARDS, style == "fringe"),
+                   columns=N_FRINGE_VARIANTS)
 
 
 @lru_cache(maxsize=None)

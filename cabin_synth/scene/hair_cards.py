@@ -9,7 +9,7 @@ the hair; the NIR reflectance likewise), so the hair keeps its material's mean
 colour and the files are written once per run.
 
 Kinds: scalp and beard cards (locks), the fringe's cards (wider locks ending
-in points, in columns of their own), brows (single hairs on the brow's patch,
+in points), brows (single hairs on the brow's patch,
 rising from its lower edge medially and lying towards the temple laterally, as
 brows grow: medial hairs point up, the body's up and outwards, the tail's
 outwards), lashes (clumps of a few lashes rooted in a dense band along the lid
@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..driver.hair_cards import N_COLUMNS, N_VARIANTS
+from ..driver.hair_cards import N_FRINGE_VARIANTS, N_VARIANTS
 from .materials import Material
 from .textures import TextureFolder, TextureImage, TextureMap, nir_input
 
@@ -166,20 +166,22 @@ def _columns(rng, n, locks, width, end, taper_to, parted=False) -> tuple[np.ndar
 
 @lru_cache(maxsize=1)
 def card_images() -> tuple[TextureImage, TextureImage]:
-    """(opacity, shade) of the card texture: N_COLUMNS columns side by side, the scalp's and
-    beard's N_VARIANTS, then the fringe's."""
-    opacity, shade = _columns(np.random.default_rng(zlib.crc32(b"hair_cards.texture")), N_VARIANTS,
-                              LOCKS, LOCK_WIDTH, LOCK_END, lambda u: 1.0 - (1.0 - LOCK_TAPER) * u)
-    f_opacity, f_shade = _columns(_rng("fringe"), N_COLUMNS - N_VARIANTS, FRINGE_LOCKS, FRINGE_LOCK_WIDTH,
-                                  FRINGE_LOCK_END, lambda u: np.clip((1.0 - u) / FRINGE_TAPER, 0.0, 1.0), parted=True)
-    # One material colours every column (card_maps scales by the shade's mean over the hair): the
-    # fringe's locks take the scalp's mean, so that neither reflects other than its material.
-    f_shade *= shade[opacity > 0].mean() / f_shade[f_opacity > 0].mean()
-    return _shade_image("hair_card", np.hstack([opacity, f_opacity]), np.hstack([shade, f_shade]))
+    """(opacity, shade) of the scalp's and beard's card texture: N_VARIANTS columns side by side."""
+    return _shade_image("hair_card", *_columns(np.random.default_rng(zlib.crc32(b"hair_cards.texture")), N_VARIANTS,
+                                               LOCKS, LOCK_WIDTH, LOCK_END, lambda u: 1.0 - (1.0 - LOCK_TAPER) * u))
+
+
+@lru_cache(maxsize=1)
+def fringe_images() -> tuple[TextureImage, TextureImage]:
+    """(opacity, shade) of the fringe's card texture: N_FRINGE_VARIANTS columns side by side."""
+    return _shade_image("fringe_card", *_columns(_rng("fringe"), N_FRINGE_VARIANTS, FRINGE_LOCKS, FRINGE_LOCK_WIDTH,
+                                                 FRINGE_LOCK_END, lambda u: np.clip((1.0 - u) / FRINGE_TAPER, 0.0, 1.0),
+                                                 parted=True))
 
 
 # Card materials (cabin_synth.scene.materials) -> the images of their cards.
-IMAGES = {"hair_cards": card_images, "facial_hair_cards": card_images, "eyebrow": brow_images, "eyelash": lash_images}
+IMAGES = {"hair_cards": card_images, "fringe_cards": fringe_images, "facial_hair_cards": card_images,
+          "eyebrow": brow_images, "eyelash": lash_images}
 
 
 def shade_mean(name: str) -> float:

@@ -181,7 +181,7 @@ def hair_materials(base_skin: Material, colour: str, facial_hair: str) -> dict[s
     h = _hair(colour)
     cards = replace(h, opacity_threshold=CARD_THRESHOLD)
     return {"hair": h, "facial_hair": _cover(h, base_skin, STUBBLE_COVER) if facial_hair == "stubble" else h,
-            "hair_cards": cards, "facial_hair_cards": cards}
+            "hair_cards": cards, "fringe_cards": cards, "facial_hair_cards": cards}
 
 
 def driver_materials(skin_type: int, iris_rgb: tuple[float, float, float], retroreflectance: float,
