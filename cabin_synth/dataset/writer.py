@@ -145,13 +145,17 @@ class DatasetWriter:
         if existing.exists():
             try:
                 old = json.loads(existing.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
+            except (OSError, ValueError) as exc:   # unreadable, not UTF-8, not JSON
                 raise UserError(f"cannot read the existing dataset.json ({exc}); choose another --out",
                                 file=str(existing)) from None
             if old.get("identity") != dataset["identity"]:
                 raise UserError("this folder holds a different dataset (another preset, seed or version); "
                                 "nothing was changed. Choose another --out or remove the folder", file=str(existing))
         elif self.out.exists() and any(self.out.iterdir()):
+            if (self.out / "frames").exists() or (self.out / "manifest.json").exists():
+                raise UserError(f"--out {self.out} holds a dataset's frames but no dataset.json; nothing was "
+                                "written. Restore its dataset.json, or choose an empty or new folder",
+                                file=str(existing))
             raise UserError(f"--out {self.out} exists and is not a cabin-synth dataset; nothing was written. "
                             "Choose an empty or new folder")
         problems = schemas.errors("dataset", dataset)
