@@ -23,7 +23,7 @@ mapping and why:
 import hashlib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -320,6 +320,10 @@ class MaterialBuilder:
     def material(self, obj, instance_id: int, imported):
         inst = self.view.instances[instance_id - 1]
         m = inst.material
+        if m.fibre and not self._carries_fibres(instance_id):
+            # A hair material on a mesh without fibre directions (the brows' cards) has no sheen,
+            # as in the rasteriser: Cycles' Hair BSDF with a zero tangent gives a blinding spot.
+            m = replace(m, fibre=False)
         retro = retro_radiance(self.view, instance_id) if self.band == "nir" and m.retroreflectance > 0 else 0.0
         nir = self.band == "nir"
         nir_texture = inst.textures.get("nir") if nir else None
@@ -334,6 +338,10 @@ class MaterialBuilder:
             self._made[key] = self._build(f"{inst.prim}.{self.band}", m, inst.semantic, retro, imported, nir_texture,
                                           glow_texture, inst.cutout, relief)
         return self._made[key]
+
+    def _carries_fibres(self, instance_id: int) -> bool:
+        fibres = self.view.fibres
+        return fibres is not None and bool(np.any(fibres[self.view.instance_ids == instance_id]))
 
     def _build(self, name: str, m: Material, semantic: str, retro: float, imported, nir_texture, glow_texture,
                cutout, relief):
