@@ -28,18 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from cabin_synth import presets  # noqa: E402
 from cabin_synth.pipeline import FrameMaker, Timings, capture  # noqa: E402
+from cabin_synth.scene.materials import srgb_to_linear  # noqa: E402
 from cabin_synth.sensor import white_balance  # noqa: E402
 from cabin_synth.sensor.model import metered_lux  # noqa: E402
 
 
-def linear(srgb8: np.ndarray) -> np.ndarray:
-    c = srgb8.astype(np.float64) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
 def face_chroma(rgb: np.ndarray, box) -> tuple[float, float]:
     x0, y0, x1, y1 = (int(round(v)) for v in box)
-    mean = linear(rgb[max(y0, 0):y1 + 1, max(x0, 0):x1 + 1]).reshape(-1, 3).mean(axis=0)
+    mean = srgb_to_linear(rgb[max(y0, 0):y1 + 1, max(x0, 0):x1 + 1] / 255.0).reshape(-1, 3).mean(axis=0)
     return mean[0] / mean[1], mean[2] / mean[1]
 
 

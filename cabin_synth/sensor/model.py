@@ -115,9 +115,16 @@ def srgb_8bit(linear: np.ndarray) -> np.ndarray:
     return _SRGB_LUT[np.clip(linear * np.float32(top), 0, top - 1).astype(np.int32)]
 
 
+def _grey_on_target(target: float, x: float) -> float:
+    """target pi / (0.18 x): the scale from radiance to linear level that puts an 18 % grey
+    surface lit by x lux on the target level. The relation is its own inverse: given an
+    exposure scale x, it is the illuminance that exposure was set for."""
+    return target * np.pi / (0.18 * x)
+
+
 def unity_gain_scale(target: float) -> float:
     """Scale from radiance to linear level at the longest exposure and unity gain."""
-    return target * np.pi / (0.18 * RGB_UNITY_GAIN_LUX)
+    return _grey_on_target(target, RGB_UNITY_GAIN_LUX)
 
 
 def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
@@ -133,7 +140,7 @@ def rgb_exposure(radiance: np.ndarray, target: float) -> tuple[float, float]:
 
 def metered_lux(scale: float, target: float) -> float:
     """Illuminance an exposure (scale) is set for: the lux that put an 18 % grey surface on target."""
-    return target * np.pi / (0.18 * scale)
+    return _grey_on_target(target, scale)
 
 
 def rgb_exposure_share(scale: float, gain: float, target: float) -> float:
