@@ -5,8 +5,9 @@ is unsafe. It keeps a FrameMaker for the run, takes frame indices from a shared
 queue and commits each frame itself; the parent only counts them. The
 renderer's thread count is fixed per worker (Mesa llvmpipe's LP_NUM_THREADS =
 cores // K), so K workers share the cores instead of fighting for them;
-llvmpipe's pixels do not depend on its thread count. BLAS keeps its own: the
-labels depend on its thread count in the last bits. Workers ignore SIGINT/SIGTERM: the parent decides, and tells them to stop
+llvmpipe's pixels do not depend on its thread count; BLAS runs one thread in
+every process (pipeline.FrameStager), as the labels depend on its thread count
+in the last bits. Workers ignore SIGINT/SIGTERM: the parent decides, and tells them to stop
 after their frame in flight.
 """
 
@@ -25,8 +26,6 @@ POLL_S = 0.5
 
 
 def thread_settings(workers: int) -> dict[str, str]:
-    # BLAS keeps its own thread count: the labels depend on it in the last bits (summation
-    # order), and a worker must write what a single process writes.
     return {"LP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers))}
 
 

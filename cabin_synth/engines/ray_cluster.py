@@ -51,9 +51,7 @@ def run(preset, seed: int, out: Path, todo: list[int], workers: int, stop, done:
         import ray
     except ImportError:
         raise UserError("--engine ray needs Ray: pip install 'cabin-synth[ray]'", field="--engine") from None
-    # Ray sets OMP_NUM_THREADS=1 in its workers unless the driver's environment sets it, and the
-    # labels depend on BLAS's thread count in the last bits: keep what this process would use.
-    settings = dict(thread_settings(workers), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", str(os.cpu_count())))
+    settings = thread_settings(workers)
     started_here = not ray.is_initialized()
     if started_here:
         address = os.environ.get("RAY_ADDRESS")
