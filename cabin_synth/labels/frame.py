@@ -373,7 +373,6 @@ def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[di
     tri_index, tri_ids = occluders(view)
     tris = view.positions[tri_index].astype(np.float64)
     surface = cutout_surface(view, tri_index, tri_ids)
-    own = {inst.prim for inst in view.instances if inst.prim.startswith("/World/Driver/")}
     points, lit, keys = [], [], []
     for i, side in enumerate(("R", "L")):
         cap = geometry.part(f"Eye{side}/Cornea").points @ rig.R_vehicle_head.T + rig.t_vehicle_head
@@ -386,7 +385,7 @@ def glint_labels(rig: Rig, geometry: DriverGeometry, view: SceneView) -> list[di
             lit.append(on_cap(p, centre, axis, cap) and t >= 1.0 - OCCLUSION_EPS_M / np.linalg.norm(p - ill.position))
             keys.append((EYES[i], k))
     points = np.array(points)
-    seen, _ = landmark_visibility(points, cam, view, own)
+    seen, _ = landmark_visibility(points, cam, view, head_prims(view))
     p_cam = cam.to_camera(points)
     uv = cam.project(p_cam)
     return [{"eye": eye, "illuminator": k, "camera_m": p_cam[j].tolist(), "uv": uv[j].tolist(),
