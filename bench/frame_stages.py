@@ -1,6 +1,7 @@
 """Per-stage timing of the embedded path, and the raw render alone.
 
     python bench/frame_stages.py [--preset default] [--frames 30] [--sizes 640x480 1600x1300] [--no-optics]
+                                 [--subjects N]
 
 For each image size: runs the same code as `cabin-synth generate` (sample,
 scene update, labels, render, sensor, encode, write: RGB, NIR, depth, seg, ids
@@ -14,7 +15,9 @@ renderer (`GLRenderer.render` alone), so the cost of everything around the
 rasteriser shows as the ratio of the two. The first frame (stage composition,
 GL start-up) is reported apart from the steady state. `--no-optics` drops the
 sensor's `optics` section (an ideal lens: the path before sensor/optics.py), to
-measure the lens's cost in the same run. Wall-clock figures: on a shared machine,
+measure the lens's cost in the same run. `--subjects N` runs each size twice,
+with every frame drawing its own driver and with a dataset of N people (the
+preset's `subjects`), whose maps and textures are made once per person. Wall-clock figures: on a shared machine,
 run it when nothing else is.
 """
 
@@ -31,8 +34,9 @@ from cabin_synth.dataset.writer import DatasetWriter
 from cabin_synth.pipeline import STAGES, BackgroundWriter, FrameMaker, Timings, dataset_document
 
 
-def sized(preset: presets.Preset, width: int, height: int, optics: bool = True) -> presets.Preset:
-    data = dict(preset.data)
+def sized(preset: presets.Preset, width: int, height: int, optics: bool = True,
+          subjects: int | None = None) -> presets.Preset:
+    data = dict(preset.data, subjects=subjects) if subjects else dict(preset.data)
     data["sensor"] = {k: v for k, v in dict(data["sensor"], width=width, height=height).items()
                       if optics or k != "optics"}
     return presets.Preset(preset.name, preset.path, data)
@@ -63,7 +67,8 @@ def bench(preset: presets.Preset, frames: int) -> None:
             maker.renderer.render(view)
             raw.append(time.perf_counter() - start)
     total, raw = np.array(wall), np.array(raw)
-    print(f"preset {preset.name}, {sensor['width']}x{sensor['height']}, {frames} frames, "
+    people = f"{preset.data['subjects']} subjects" if preset.data.get("subjects") else "a driver per frame"
+    print(f"preset {preset.name}, {sensor['width']}x{sensor['height']}, {frames} frames, {people}, "
           f"{'lens optics' if sensor.get('optics') else 'ideal lens'} "
           f"(first frame and start-up reported apart)")
     print(f"start-up {startup * 1e3:.0f} ms, first frame {first * 1e3:.0f} ms")
@@ -82,11 +87,13 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--sizes", nargs="+", default=["640x480", "1600x1300"], help="WIDTHxHEIGHT ...")
     ap.add_argument("--no-optics", action="store_true", help="an ideal lens: no defocus, vignetting or colour fringes")
+    ap.add_argument("--subjects", type=int, help="also run with a dataset of this many people")
     args = ap.parse_args()
     preset = presets.load(args.preset)
     for size in args.sizes:
         width, height = (int(v) for v in size.lower().split("x"))
-        bench(sized(preset, width, height, optics=not args.no_optics), args.frames)
+        for subjects in (None, args.subjects) if args.subjects else (None,):
+            bench(sized(preset, width, height, not args.no_optics, subjects), args.frames)
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -258,7 +258,7 @@ def make_clip(preset: Preset, seed: int, clip: int, script: Script | None = None
         "first_frame": first,
         "frame_count": n,
         "kss": behaviour.kss,
-        "driver": base.identity.to_dict(),
+        "driver": base.driver(),
         "cabin": {"name": base.cabin, "drive": base.drive},
         **driving,
         "perclos_p80": {"window_s": window_s, "clip": float(closed80.mean()), "per_frame": series.tolist()},

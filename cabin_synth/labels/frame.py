@@ -480,7 +480,7 @@ def frame_labels(params: FrameParams, rig: Rig, geometry: DriverGeometry, view: 
                       for k in range(len(lm_uv))],
         "face_bbox_xyxy": bbox_xyxy(lm_uv[:68], cam.width, cam.height),
         "object_boxes": object_boxes(view, cam),
-        "driver": params.identity.to_dict(),
+        "driver": params.driver(),
         "accessories": worn_labels(params.accessories, geometry),
         "instances": [{"id": inst.id, "prim": inst.prim, "class": inst.semantic} for inst in view.instances],
         **({"body_keypoints": body_keypoint_labels(body, cam, view)} if body is not None else {}),

@@ -22,6 +22,13 @@ from . import distributions
 
 # Values derived from the sampled driver (not preset fields) that a condition may read.
 DERIVED = ("driver.stature_m",)
+# What belongs to the driver as a person rather than to the moment, besides every driver.*
+# field: with `subjects`, drawn once per subject (presets/sampler.py).
+PERSON_FIELDS = ("body.build",)
+
+
+def is_person_field(name: str) -> bool:
+    return name.startswith("driver.") or name in PERSON_FIELDS
 
 
 def case_spec(rule: Mapping[str, Any], given: Any) -> Any:
@@ -90,6 +97,24 @@ def check(data: Mapping[str, Any], fields: set[str], design_fields: tuple[str, .
             correlation_factor(group)
         except np.linalg.LinAlgError:
             problems.append(f"{where}.correlation: not positive definite")
+    if data.get("subjects") is not None:
+        problems += _subject_problems(conditional, data.get("correlated") or [], design_fields)
+    return problems
+
+
+def _subject_problems(conditional: Mapping[str, Any], correlated: list, design_fields: tuple[str, ...]) -> list[str]:
+    """With `subjects` a person field is drawn once per subject, so nothing that varies
+    per frame may decide it."""
+    why = "with 'subjects' a subject keeps its person fields (driver.*, body.build) in every frame"
+    problems = [f"'design.factors' {name}: {why}, so a design cannot vary it per frame; leave out "
+                f"'subjects' or the factor" for name in design_fields if is_person_field(name)]
+    problems += [f"'conditional.{name}': {why}, so it cannot depend on '{rule['given']}', which varies per frame"
+                 for name, rule in conditional.items()
+                 if is_person_field(name) and not is_person_field(rule["given"]) and rule["given"] not in DERIVED]
+    problems += [f"'correlated[{g}]': {why}, so they cannot be correlated with per-frame fields "
+                 f"({', '.join(f for f in group['fields'] if not is_person_field(f))})"
+                 for g, group in enumerate(correlated)
+                 if any(map(is_person_field, group["fields"])) and not all(map(is_person_field, group["fields"]))]
     return problems
 
 

@@ -78,6 +78,11 @@ class FrameParams:
     body: BodyParams = BodyParams()              # preset section 'body' (optional; defaults otherwise)
     environment: Environment = Environment()     # preset section 'environment' (optional; defaults otherwise)
     camera_clearance_m: float = CLEARANCE_M      # static parts stay out of this depth of the view (scene/placement.py)
+    subject: int | None = None                   # which of the preset's `subjects` the driver is; None: drawn per frame
+
+    def driver(self) -> dict[str, Any]:
+        """The `driver` labels of a frame or clip: the identity and which subject it is."""
+        return {**self.identity.to_dict(), "subject": self.subject}
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -93,16 +98,21 @@ class FrameParams:
 class FieldSampler:
     """The values of one preset's fields at one (seed, index), each drawn once
     from its own stream and kept; `derived` supplies values that conditions may
-    read but that are not preset fields (driver.stature_m)."""
+    read but that are not preset fields (driver.stature_m). With `person` (a
+    preset with `subjects`), the fields of the person (PERSON_FIELDS) are that
+    subject's sampler's; `namespace` keeps a subject's streams apart from a
+    frame's of the same index."""
 
-    def __init__(self, preset: Preset, seed: int, index: int, derived=None):
+    def __init__(self, preset: Preset, seed: int, index: int, derived=None, person: "FieldSampler | None" = None,
+                 namespace: str = ""):
         self.preset, self.seed, self.index = preset, seed, index
         self.derived = derived or {}
+        self.person, self.namespace = person, namespace
         self._values: dict[str, Any] = {}
         self._correlated = {n: g for g in preset.data.get("correlated") or [] for n in g["fields"]}
 
     def rng(self, name: str) -> np.random.Generator:
-        return stream(self.seed, self.index, name)
+        return stream(self.seed, self.index, self.namespace + name)
 
     def spec(self, name: str) -> Any:
         section, key = name.split(".")
@@ -113,6 +123,8 @@ class FieldSampler:
         return dependencies.case_spec(rule, given)
 
     def __call__(self, name: str) -> Any:
+        if self.person is not None and dependencies.is_person_field(name):
+            return self.person(name)
         if name not in self._values:
             self._values[name] = self._draw(name)
         return self._values[name]
@@ -131,9 +143,26 @@ class FieldSampler:
         return draw(self.spec(name), self.rng(name))
 
 
+SUBJECT_NAMESPACE = "subject:"
+
+
+def subject_of(preset: Preset, seed: int, index: int) -> int | None:
+    """The subject (0 .. subjects - 1) frame or clip `index` shows; None without `subjects`."""
+    subjects = preset.data.get("subjects")
+    return None if subjects is None else int(stream(seed, index, "subject").integers(subjects))
+
+
 def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
     drawn: list[Identity] = []   # the driver, once sampled: conditions on stature read it
-    values = FieldSampler(preset, seed, index, derived={"driver.stature_m": lambda: drawn[0].stature_m})
+    derived = {"driver.stature_m": lambda: drawn[0].stature_m}
+    subject = subject_of(preset, seed, index)
+    # A subject's person fields and identity are drawn from the subject's own streams, so every
+    # frame of it shows the same person; without subjects each frame draws its own driver.
+    person = (None if subject is None else
+              FieldSampler(preset, seed, subject, derived=derived, namespace=SUBJECT_NAMESPACE))
+    identity_rng = (stream(seed, index, "driver.identity") if subject is None else
+                    stream(seed, subject, SUBJECT_NAMESPACE + "driver.identity"))
+    values = FieldSampler(preset, seed, index, derived=derived, person=person)
 
     def field(section: str, key: str):
         return values(f"{section}.{key}")
@@ -152,7 +181,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
     bare = {"eye_rub": ("eyewear",), "mouth_cover": ("face",)}.get(body.hand_pose, ())
     # make-up draws from its own stream, and only when the preset names it
     makeup = str(field("driver", "makeup")) if "makeup" in preset.section("driver") else "none"
-    identity = sample_identity(stream(seed, index, "driver.identity"), sex=sex, age_years=age, skin_type=skin,
+    identity = sample_identity(identity_rng, sex=sex, age_years=age, skin_type=skin,
                                makeup=makeup, **fixed_identity(preset, field))
     drawn.append(identity)
     return FrameParams(
@@ -161,6 +190,7 @@ def sample_frame(preset: Preset, seed: int, index: int) -> FrameParams:
         cabin=field("cabin", "name"),
         drive=field("cabin", "drive"),
         identity=identity,
+        subject=subject,
         head_euler_deg=tuple(float(field("head_pose", k)) for k in ("yaw_deg", "pitch_deg", "roll_deg")),
         head_offset_m=tuple(float(field("head_pose", k)) for k in ("offset_x_m", "offset_y_m", "offset_z_m")),
         gaze_yaw_deg=float(field("gaze", "yaw_deg")),
