@@ -2,6 +2,8 @@
 sampled by the GL renderer and by the numpy reference, checked against values computed by
 hand (texels where the texture coordinates say, Lambert's law for a tilted normal)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -315,6 +317,49 @@ def test_cutouts_cast_shadows_through_their_gaps(tmp_path, gl):
             assert buf.rgb[at][0] == pytest.approx(lit_value if lit else 0.0, abs=0.02 * lit_value), (r, c, lit)
             checked[lit] += 1
     assert min(checked.values()) >= 3   # both verdicts were tested
+
+
+def test_the_illuminator_lights_skin_seen_through_a_fringes_gaps(tmp_path, gl):
+    # A card of 0.8 mm locks and gaps (64 x 64 random texels over 5 cm) 1 m ahead, skin 2 cm
+    # behind it, the wall as wide as a cabin's view (so the illuminator's cabin map has 4 mm
+    # texels), the illuminator 30 mm below the camera (LEDs beside a module's lens). A wall
+    # pixel seen through a gap is lit where the ray from its point to the illuminator crosses
+    # the card in a gap (worked out by hand below), dark where it meets a lock.
+    n, size, f_px, side, ill_z = 64, 0.05, 2560.0, 128, -0.03
+    rng = np.random.default_rng(8)
+    opacity = np.where(rng.random((n, n)) < 0.5, 0, 255).astype(np.uint8)
+    folder = TextureFolder(tmp_path)
+    points, tris, st = plate([1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0], size)
+    wall, wall_tris, _ = plate([1.02, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0], 8.0)
+    stage = usd_stage([UsdMesh("Card", points, tris, "/World/Looks/Card", st), UsdMesh("Wall", wall, wall_tris, "/World/Looks/Wall")],
+                      size=(side, side), f_px=f_px, illuminator_w_sr=1.0)
+    write_material(stage, "/World/Looks/Card", CARD,
+                   folder.maps({"opacity": TextureImage("opacity", opacity)}, wrap=("clamp", "clamp")))
+    write_material(stage, "/World/Looks/Wall", BACK)
+    view = StageReader(stage).read(940, side, side)
+    ill = dataclasses.replace(view.illuminators[0], position=np.array([0.0, 0.0, ill_z]))
+    # the card is the driver's brows: the renderer maps the face finely
+    instances = tuple(dataclasses.replace(inst, semantic="eyebrows") if inst.prim == "/World/Card" else inst
+                      for inst in view.instances)
+    buf = gl.render(dataclasses.replace(view, illuminators=(ill,), instances=instances))
+    wall_id = next(inst.id for inst in view.instances if inst.prim == "/World/Wall")
+    v, u = np.nonzero(buf.instance == wall_id)
+    c = (side - 1) / 2
+    P = 1.02 * np.stack([np.ones(len(u)), -(u - c) / f_px, -(v - c) / f_px], axis=1)
+    L = np.array([0.0, 0.0, ill_z])
+    C = P + ((1.02 - 1.0) / 1.02) * (L - P)          # where the ray to the illuminator crosses the card
+    s_, t_ = -C[:, 1] / size + 0.5, C[:, 2] / size + 0.5
+    col, row = s_ * n, (1.0 - t_) * n
+    clear = (np.abs(col - np.rint(col)) > 0.2) & (np.abs(row - np.rint(row)) > 0.2)   # off texel edges
+    on_card = (s_ > 0) & (s_ < 1) & (t_ > 0) & (t_ < 1)
+    gap = np.ones(len(u), bool)
+    gap[on_card] = opacity[np.clip(row[on_card].astype(int), 0, n - 1), np.clip(col[on_card].astype(int), 0, n - 1)] == 0
+    judged = clear & on_card
+    nir = buf.nir[v, u]
+    lit_level = np.median(nir[judged & gap])
+    wrong = np.where(gap, nir < 0.5 * lit_level, nir > 0.1 * lit_level)[judged]
+    assert (judged & gap).sum() > 300 and (judged & ~gap).sum() > 300
+    assert wrong.mean() < 0.03, f"{wrong.sum()} of {judged.sum()} wall pixels lit or dark against the rays"
 
 
 def test_labels_see_through_cutout_gaps_as_the_renderers_do(tmp_path, gl):

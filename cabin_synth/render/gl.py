@@ -102,6 +102,9 @@ uniform float lamp_exp[MAX_LAMP];
 uniform mat3 lamp_R[MAX_LAMP];
 uniform vec3 lamp_map[MAX_LAMP];
 uniform int lamp_tile[MAX_LAMP];   // shadow tile of each lamp, -1: it casts none
+uniform mat3 ill_face_R[MAX_ILL];     // vehicle -> illuminator k's face tile frame (its axis on the face)
+uniform vec3 ill_face_map[MAX_ILL];   // that tile's map scales (as ill_map)
+uniform int face_tile0;               // its tile for illuminator 0 (k: + k); -1: no face in view
 
 // (visible, NIR) share of the sun that reaches p: 0 in shadow, the filters' product behind glasses.
 // The sun is a disc SUN_DIAMETER wide: a blocker at distance d casts a penumbra d * SUN_DIAMETER
@@ -154,10 +157,13 @@ float slope_texels(vec3 n, vec3 l) {
 
 // (visible, NIR) share of a point light's output that reaches p, from its
 // perspective map in shadow tile `tile` (frame R at `pos`, map scales `map`).
-vec2 tile_reach(int tile, vec3 pos, mat3 R, vec3 map, vec3 p, vec3 n) {
+// `fine`: a face tile, whose texels (a quarter of a millimetre) are finer than a
+// hair's gaps: half a texel of normal offset, as more would move the lookup out of
+// the gap the camera sees skin through and put that skin in the locks' shadow.
+vec2 tile_reach(int tile, vec3 pos, mat3 R, vec3 map, vec3 p, vec3 n, bool fine) {
     float texel = max((R * (p - pos)).z, 0.01) * map.z;
     vec3 l = normalize(pos - p);
-    vec3 q = R * (p + n * slope_texels(n, l) * texel - pos);
+    vec3 q = R * (p + n * (fine ? 0.5 : slope_texels(n, l)) * texel - pos);
     if (q.z <= 0.01) return vec2(1.0);
     vec2 t = q.xy * map.xy / q.z * 0.5 + 0.5;
     if (any(lessThan(t, vec2(0.0))) || any(greaterThan(t, vec2(1.0)))) return vec2(1.0);
@@ -173,15 +179,22 @@ vec2 tile_reach(int tile, vec3 pos, mat3 R, vec3 map, vec3 p, vec3 n) {
     return q.z > f.a ? f.rg : vec2(1.0);
 }
 
-// NIR share of illuminator k that reaches p.
+// NIR share of illuminator k that reaches p: from its face tile where p lies in it
+// (inside a margin, for the normal offset), else from its map of the cabin.
 float ill_reach(int k, vec3 p, vec3 n) {
-    return tile_reach(k, ill_pos[k], ill_R[k], ill_map[k], p, n).y;
+    if (face_tile0 >= 0) {
+        vec3 q = ill_face_R[k] * (p - ill_pos[k]);
+        vec2 t = q.xy * ill_face_map[k].xy / max(q.z, 0.01) * 0.5 + 0.5;
+        if (q.z > 0.01 && all(greaterThan(t, vec2(0.01))) && all(lessThan(t, vec2(0.99))))
+            return tile_reach(face_tile0 + k, ill_pos[k], ill_face_R[k], ill_face_map[k], p, n, true).y;
+    }
+    return tile_reach(k, ill_pos[k], ill_R[k], ill_map[k], p, n, false).y;
 }
 
 // (visible, NIR) share of lamp k's light that reaches p: its shadow tile's, or all of it
 // for a lamp that casts no shadows (UsdLux shadow:enable false).
 vec2 lamp_shadow(int k, vec3 p, vec3 n) {
-    return lamp_tile[k] < 0 ? vec2(1.0) : tile_reach(lamp_tile[k], lamp_pos[k], lamp_R[k], lamp_map[k], p, n);
+    return lamp_tile[k] < 0 ? vec2(1.0) : tile_reach(lamp_tile[k], lamp_pos[k], lamp_R[k], lamp_map[k], p, n, false);
 }
 
 // Lamp k's on-axis-normalised irradiance cos^m(theta) cos(incidence) / d^2 at p
@@ -556,6 +569,14 @@ SUN_SHADOW_PX = 1536
 ILL_SHADOW_PX = 1024
 # Shadow maps cover the receivers: surfaces the camera sees within this distance (the cabin).
 SHADOW_RANGE_M = 3.0
+# Each illuminator has a second tile over the driver's face (the box of its brows, eyes
+# and lips, 2.2 times as wide and tall: brow ridge to chin, a fringe's tips included):
+# about 0.2 mm a texel where the cabin's map has 0.7 mm. A fringe's gaps are finer than
+# that map: the camera saw skin through a gap whose light the map's texel called
+# blocked, and 28 % of the skin seen between a fringe's locks rendered black (seed 11
+# frame 132, against rays cast from the skin to the illuminator).
+FACE_CLASSES = ("eyebrows", "eyelashes", "iris", "lips", "pupil", "sclera")
+FACE_MARGIN = 1.6
 GLINT_SIGMA_PX = 0.5
 # The sun's angular diameter (0.53 degrees) and the farthest blocker whose penumbra is
 # searched for (the cabin: roof edge, pillars, visor).
@@ -796,12 +817,12 @@ class GLRenderer:
 
     @staticmethod
     def _ill_frustum(R: np.ndarray, position: np.ndarray, receivers: np.ndarray,
-                     max_tan: float = 2.0) -> tuple[float, float, float]:
+                     max_tan: float = 2.0, margin: float = 1.02) -> tuple[float, float, float]:
         """(1/tan half-FOV x, y, texel per metre of depth) of a perspective map fitted to the receivers."""
         q = (receivers - position) @ R.T
         ahead = q[q[:, 2] > 0.01]
         # Tangents over 2 (63 degrees) are cut: the cos^m beam is weak out there.
-        tan = np.clip(np.abs(ahead[:, :2] / ahead[:, 2:3]).max(axis=0) * 1.02 if len(ahead) else [1.0, 1.0], 0.05, max_tan)
+        tan = np.clip(np.abs(ahead[:, :2] / ahead[:, 2:3]).max(axis=0) * margin if len(ahead) else [1.0, 1.0], 0.05, max_tan)
         return 1.0 / tan[0], 1.0 / tan[1], 2.0 * float(tan.max()) / ILL_SHADOW_PX
 
     def _sun_frame(self, casters: np.ndarray, sun_direction: np.ndarray,
@@ -850,7 +871,9 @@ class GLRenderer:
         if n_lamp > MAX_LAMPS:
             raise UserError(f"the renderer takes at most {MAX_LAMPS} lit cabin lamps, got {n_lamp}")
         shadowed = [k for k, lamp in enumerate(view.lamps) if lamp.shadows]
-        n_tiles = n_ill + len(shadowed)
+        face = np.isin(view.instance_ids, [inst.id for inst in view.instances if inst.semantic in FACE_CLASSES])
+        face_tile0 = n_ill + len(shadowed) if face.any() else -1
+        n_tiles = n_ill + len(shadowed) + (n_ill if face.any() else 0)
         table = material_table(view)
         spheres, lenses = specular_parts(view, table)
         tri_id = view.instance_ids[view.triangles[:, 0]]
@@ -938,6 +961,11 @@ class GLRenderer:
         lamp_map = [self._ill_frustum(R, lamp.position, receivers, LAMP_MAX_TAN) for R, lamp in zip(lamp_R, view.lamps)]
         points = [(ill.position, R, m) for ill, R, m in zip(view.illuminators, ill_R, ill_map)]
         points += [(view.lamps[k].position, lamp_R[k], lamp_map[k]) for k in shadowed]
+        face_points = view.positions[face].astype(np.float64)
+        face_R = [_frame_rows(face_points.mean(axis=0) - ill.position) for ill in view.illuminators] if face.any() else []
+        face_map = [self._ill_frustum(R, ill.position, face_points, margin=FACE_MARGIN)
+                    for R, ill in zip(face_R, view.illuminators)]
+        points += [(ill.position, R, m) for ill, R, m in zip(view.illuminators, face_R, face_map)]
         for k, (position, R, m) in enumerate(points):
             self._shadow_pass(self._ill, (k * ILL_SHADOW_PX, 0, ILL_SHADOW_PX, ILL_SHADOW_PX), R,
                               position, (m[0], m[1], 1.0, cam.far_m), shadow_opaque, light_filter)
@@ -956,7 +984,7 @@ class GLRenderer:
             "daylight": (view.sun_lux, view.sky_lux, view.sun_nir_w_m2, view.sky_nir_w_m2),
             "sky_tint": tuple(float(c) for c in view.sky_rgb), "outdoors": outdoors, "road": road,
             "sun_cos": float(np.cos(SUN_DIAMETER_RAD / 2)),
-            "n_ill": n_ill, "use_filters": int(light_filter is not None), "n_tiles": n_tiles, "n_lamp": n_lamp,
+            "n_ill": n_ill, "face_tile0": face_tile0, "use_filters": int(light_filter is not None), "n_tiles": n_tiles, "n_lamp": n_lamp,
             "sun_R": _mat3(sun_R), "sun_o": tuple(sun_o), "sun_map": sun_map,
             "retro_angle": RETRO_ANGLE_RAD, "glint_sigma_px": GLINT_SIGMA_PX,
             "sun_depth": 1, "sun_filter": 2, "ill_depth": 3, "ill_filter": 4,
@@ -967,6 +995,8 @@ class GLRenderer:
             "ill": pad([(ill.w_sr, ill.exponent) for ill in view.illuminators], 2),
             "ill_R": pad([np.asarray(R, float).T.ravel() for R in ill_R], 9),
             "ill_map": pad(ill_map, 3),
+            "ill_face_R": pad([np.asarray(R, float).T.ravel() for R in face_R], 9),
+            "ill_face_map": pad(face_map, 3),
             "lamp_pos": pad([lamp.position for lamp in view.lamps], 3, MAX_LAMPS),
             "lamp_axis": pad([lamp.axis for lamp in view.lamps], 3, MAX_LAMPS),
             "lamp": pad([(*lamp.rgb_cd, lamp.nir_w_sr) for lamp in view.lamps], 4, MAX_LAMPS),
