@@ -3,7 +3,7 @@ import pytest
 from cabin_synth import presets
 from cabin_synth.dataset.validate import validate_dataset
 from cabin_synth.pipeline import FrameMaker
-from runs import run, tree
+from runs import run_alone, tree
 
 REQUIRED = "every test is required: `make test` installs the 'test' extra, so a skip means a broken set-up"
 
@@ -49,8 +49,10 @@ def gl_renderer(maker):
 
 @pytest.fixture(scope="session")
 def single(tmp_path_factory) -> dict[str, bytes]:
-    """The reference of the scale-out tests: one uninterrupted single-process run of the tiny preset."""
+    """The reference of the scale-out tests: one uninterrupted single-process run of the tiny preset,
+    in a process of its own like the runs compared with it."""
     out = tmp_path_factory.mktemp("single") / "d"
-    assert run(out) == 0
+    done = run_alone(out)
+    assert done.returncode == 0, done.stderr
     assert validate_dataset(out) == []
     return tree(out)

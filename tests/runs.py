@@ -1,6 +1,8 @@
 """Runs of the tiny preset (96 x 72 pixels) through the command line, and how tests
 compare and check their output folders (tests/test_scaleout.py, test_ray.py, test_fuzz.py)."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 from cabin_synth.cli import main
@@ -13,6 +15,18 @@ FRAMES = 12
 def run(out: Path, *extra: str, frames: int = FRAMES) -> int:
     return main(["generate", "--preset", TINY, "--frames", str(frames), "--seed", "3", "--out", str(out), "--quiet",
                  *extra])
+
+
+def command(out: Path, *extra: str, frames: int = FRAMES) -> list[str]:
+    """`run`'s command line for a process of its own."""
+    return [sys.executable, "-m", "cabin_synth.cli", "generate", "--preset", TINY, "--frames", str(frames),
+            "--seed", "3", "--out", str(out), *extra]
+
+
+def run_alone(out: Path, *extra: str, env=None, frames: int = FRAMES) -> subprocess.CompletedProcess:
+    """`run` in a fresh process, as a user runs it: the pytest process has run hundreds of
+    tests, and a label made there once differed from a fresh process's in the last bits."""
+    return subprocess.run(command(out, "--quiet", *extra, frames=frames), env=env, capture_output=True, text=True)
 
 
 def tree(out: Path) -> dict[str, bytes]:

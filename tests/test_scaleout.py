@@ -17,7 +17,7 @@ import numpy as np
 from cabin_synth.cli import main
 from cabin_synth.dataset import writer as writer_module
 from cabin_synth.dataset.validate import validate_dataset
-from runs import FRAMES, TINY, only_committed, run, tree
+from runs import FRAMES, command, only_committed, run, run_alone, tree
 
 
 def test_the_union_of_four_shards_is_the_single_run(single, tmp_path, capsys):
@@ -84,9 +84,7 @@ def test_dataset_json_records_versions_and_seeding(single, gl_renderer):
 
 
 def _cli(out: Path, frames: int = FRAMES) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "cabin_synth.cli", "generate", "--preset", TINY, "--frames",
-                             str(frames), "--seed", "3", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command(out, frames=frames), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_labels_do_not_depend_on_the_blas_thread_count(tmp_path):
@@ -96,8 +94,7 @@ def test_labels_do_not_depend_on_the_blas_thread_count(tmp_path):
     for threads in ("1", "2"):
         out = tmp_path / threads
         env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads)
-        done = subprocess.run([sys.executable, "-m", "cabin_synth.cli", "generate", "--preset", TINY, "--frames",
-                               "3", "--seed", "3", "--out", str(out), "--quiet"], env=env, capture_output=True)
+        done = run_alone(out, env=env, frames=3)
         assert done.returncode == 0, done.stderr
         outs.append(tree(out))
     assert outs[0] == outs[1]
