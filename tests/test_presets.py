@@ -42,6 +42,17 @@ def write_preset(tmp_path, mutate):
     (lambda d: d.update(seat={"height_mm": {"uniform": [-40, 0]}}), "seat.height_mm"),
     (lambda d: d.update(render={"renderer": "vulkan"}), "render.renderer"),
     (lambda d: d.update(render={"renderer": "cycles", "samples": {"uniform": [8, 64]}}), "render.samples"),
+    (lambda d: d.update(subjects=0), "subjects"),
+    (lambda d: d.update(subjects=2.5), "subjects"),
+    # with subjects, a person field that a frame would change (tests/test_subjects.py)
+    (lambda d: d.update(subjects=4, design={"kind": "full_factorial", "factors": ["driver.skin_type"]}),
+     "driver.skin_type"),
+    (lambda d: d.update(subjects=4, conditional={"driver.age_years": {
+        "given": "environment.setting", "cases": [{"equals": "tunnel", "value": 30}, {"value": 50}]}}),
+     "conditional.driver.age_years"),
+    (lambda d: d.update(subjects=4, body={"build": {"uniform": [-1, 1]}, "lean_forward_deg": {"uniform": [0, 10]}},
+                        correlated=[{"fields": ["body.build", "body.lean_forward_deg"], "correlation": 0.5}]),
+     "correlated[0]"),
 ])
 def test_bad_preset_names_file_and_field_and_writes_nothing(tmp_path, capsys, mutate, field):
     path = write_preset(tmp_path, mutate)
