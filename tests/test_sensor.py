@@ -90,6 +90,7 @@ def test_white_balance_neutral_grey_and_noisier_weak_channels(sensor):
     # sensor collects fewer electrons in carry relatively more shot noise (std ~ 1/sqrt(s)).
     # Auto white balance: tests/test_white_balance.py.
     sensor["rgb"]["white_balance"] = "daylight"
+    sensor["rgb"]["denoise"] = "off"     # the raw noise itself (noise reduction: tests/test_denoise.py)
     radiance = np.full((128, 128, 3), 300.0 / np.pi * 0.18)
     image, state = rgb_image(radiance, sensor, np.random.default_rng(3))
     s = np.array(sensor["rgb"]["channel_sensitivity"])

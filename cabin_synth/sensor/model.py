@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import white_balance
+from .denoise import denoise
 
 PLANCK = 6.62607015e-34
 LIGHT_SPEED = 2.99792458e8
@@ -158,7 +159,9 @@ def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Ge
     green channel for a white (D65) surface; white balance (sensor/white_balance.py:
     estimated on the noisy raw image, or fixed for daylight) divides the raw
     response to the white out after the noise, so the weaker channels are the
-    noisier ones, as in a real colour camera."""
+    noisier ones, as in a real colour camera; then, unless `denoise` is off, the
+    ISP's noise reduction (sensor/denoise.py) takes most of that noise out of
+    the colour and some out of the luma."""
     rgb = sensor["rgb"]
     sensitivity = np.asarray(rgb["channel_sensitivity"], np.float32)
     scale, gain = exposure or rgb_exposure(radiance, rgb["auto_exposure_target"])
@@ -166,6 +169,10 @@ def rgb_image(radiance: np.ndarray, sensor: Mapping[str, Any], rng: np.random.Ge
     noisy = noisy_electrons(electrons, rgb["read_noise_e"], rng)
     to_level = np.float32(gain / rgb["full_well_e"])
     white, balanced = white_balance.balance(noisy * to_level, rgb, metered_lux(scale, rgb["auto_exposure_target"]))
-    level = noisy * (to_level / np.asarray(white, np.float32))
+    per_electron = to_level / np.asarray(white, np.float32)
+    level = noisy * per_electron
+    noise_reduction = rgb.get("denoise", "auto")
+    if noise_reduction == "auto":
+        level = denoise(level, noisy, rgb["read_noise_e"], per_electron)
     image = srgb_8bit(level)
-    return image, {"exposure_scale": scale, "analog_gain": gain, **balanced}
+    return image, {"exposure_scale": scale, "analog_gain": gain, **balanced, "denoise": noise_reduction}
