@@ -381,6 +381,27 @@ def test_inner_eye_corners_show_within_the_near_frontal_cone():
     assert not hidden, hidden[:10]
 
 
+def test_beards_leave_the_lips_bare():
+    """No hair grows on the vermilion, and a trimmed beard stops at the lip line: rays from
+    in front through the middle of each lip (halfway between its outer and inner contour
+    landmarks, six places) meet the lip before any beard card (whole card quads, their
+    gaps ignored, so a card there at all counts)."""
+    covered = []
+    for ident in IDENTITIES:
+        for style in ("short_beard", "long_beard"):
+            g = build_driver(Identity.from_dict({**ident.to_dict(), "facial_hair": style}), state())
+            parts = [p for p in g.parts if p.material != "cornea"]
+            tris = np.concatenate([p.points[p.faces] for p in parts])
+            owner = np.concatenate([[p.name] * len(p.faces) for p in parts])
+            for outer, inner in ((50, 61), (51, 62), (52, 63), (56, 65), (57, 66), (58, 67)):
+                q = 0.5 * (g.landmarks[outer] + g.landmarks[inner])
+                hits = ray_hits(np.array([0.3, q[1], q[2]]), np.array([-1.0, 0.0, 0.0]), tris)
+                first = owner[np.argmin(hits)]
+                if not first.startswith("Mouth/"):
+                    covered.append((ident.sex, ident.age_years, style, outer, first))
+    assert not covered, covered[:10]
+
+
 # ------------------------------------------------------------------ orientation
 def test_faces_point_outwards(geoms):
     g = geoms[0][2]

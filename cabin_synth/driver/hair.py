@@ -94,6 +94,15 @@ def beard_region(p_mm: np.ndarray) -> np.ndarray:
     return front & (p_mm[:, 2] < top + EDGE_MM)
 
 
+def on_lips(p_mm: np.ndarray) -> np.ndarray:
+    """Template points over the vermilion (to 1 mm beyond its border) or the slit between
+    the lips: no hair grows there, and a trimmed beard stops at the lip line."""
+    y, z = p_mm[:, 1], p_mm[:, 2]
+    slit = sculpt.mouth_line_z(y)
+    return ((np.abs(y) < sculpt.MOUTH_HALF_WIDTH + 2.0) & (z < slit + sculpt.upper_vermilion_height(y) + 1.0)
+            & (z > slit - sculpt.lower_vermilion_height(y) - 1.0))
+
+
 def beard_cover(p_mm: np.ndarray) -> np.ndarray:
     """0..1 at template points: 1 below the beard line, ramping over EDGE_MM above it (the beard's
     front, the whole lower face; the stubble shadow of cabin_synth.scene.skin follows it too)."""

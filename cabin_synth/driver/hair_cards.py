@@ -257,7 +257,8 @@ def fringe_cards(style: str) -> CardSet:
 def beard_cards(style: str) -> CardSet:
     """The beard's cards of a facial-hair style (hair.FACIAL_HAIR); none and stubble: all folded
     (stubble is sub-pixel hair: the beard cap's mixed colour carries it)."""
-    inside = lambda p: (hair.beard_cover(p) > 0.5) & hair.beard_region(p) & (p[:, 2] > BEARD_LOWEST_MM)
+    inside = lambda p: ((hair.beard_cover(p) > 0.5) & hair.beard_region(p) & (p[:, 2] > BEARD_LOWEST_MM)
+                        & ~hair.on_lips(p))
     roots = _roots(inside, CARDS_BEARD)
     rng = _jitter("beard")
     scale, height, variant = rng.uniform(0.75, 1.25, CARDS_BEARD), rng.uniform(0.3, 1.0, CARDS_BEARD), rng.integers(0, N_VARIANTS, CARDS_BEARD)
@@ -266,7 +267,9 @@ def beard_cards(style: str) -> CardSet:
                        np.zeros(CARDS_BEARD, bool))
     length, width = BEARD_CARDS[style]
     thickness = hair.BEARD_THICKNESS_MM[style]
-    keep = (lambda p: p[:, 2] > hair.CHIN_Z - LONG_BEARD_DROP_MM) if style == "long_beard" else inside
+    # a long beard's moustache stops at the lips too: the mouth stays in view, as groomed
+    keep = (lambda p: (p[:, 2] > hair.CHIN_Z - LONG_BEARD_DROP_MM) & ~hair.on_lips(p)) if style == "long_beard" \
+        else inside
     hanging = lambda p, normals: hair.hanging_fibres(normals)
     spines = _trace(roots, length * scale, thickness * height, hanging, keep, np.zeros(CARDS_BEARD),
                     hang=style == "long_beard")
