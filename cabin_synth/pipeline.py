@@ -17,7 +17,6 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 from pxr import Usd
-from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .body.build import BodyGeometry, build_body
@@ -125,11 +124,6 @@ class FrameStager:
     def __init__(self, preset: Preset, seed: int, texture_dir: Path | None = None):
         """texture_dir: where the stage's texture files go (the sky dome's, the drivers' skin
         maps), inside the dataset's output folder; None: a temporary folder removed with this stager."""
-        # Labels depend on BLAS's thread count in the last bits (how a product's sums are
-        # split), and that count follows the machine's cores and OMP_NUM_THREADS (Ray sets it
-        # to 1 in its workers): one thread everywhere makes them a function of (seed, index)
-        # alone. This holds for the whole process; BLAS is a small share of a frame's time.
-        threadpool_limits(1, user_api="blas")
         if texture_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="cabin_synth_textures_")
             texture_dir = Path(self._tmp.name)

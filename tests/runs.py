@@ -24,8 +24,8 @@ def command(out: Path, *extra: str, frames: int = FRAMES) -> list[str]:
 
 
 def run_alone(out: Path, *extra: str, env=None, frames: int = FRAMES) -> subprocess.CompletedProcess:
-    """`run` in a fresh process, as a user runs it: the pytest process has run hundreds of
-    tests, and a label made there once differed from a fresh process's in the last bits."""
+    """`run` in a fresh process, as a user runs it, not in the pytest process that has run
+    other tests before (tests/test_scaleout.py checks that this makes no difference)."""
     return subprocess.run(command(out, "--quiet", *extra, frames=frames), env=env, capture_output=True, text=True)
 
 

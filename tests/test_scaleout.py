@@ -100,6 +100,24 @@ def test_labels_do_not_depend_on_the_blas_thread_count(tmp_path):
     assert outs[0] == outs[1]
 
 
+def test_a_run_after_other_work_in_its_process_equals_a_fresh_one(single, tmp_path):
+    # The process builds three drivers (caching templates and interpolators) before its run,
+    # with BLAS's default count at two threads: the run must still equal a fresh process's.
+    out = tmp_path / "d"
+    code = ("import sys, numpy as np\n"
+            "from cabin_synth.driver import FaceState, build_driver, sample_identity\n"
+            "state = FaceState(np.array([1.0, 0.0, 0.0]), np.zeros(2), 4.0, {})\n"
+            "for s in range(3):\n"
+            "    build_driver(sample_identity(np.random.default_rng(s)), state)\n"
+            "from cabin_synth.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    argv = command(out, "--quiet")[3:]   # generate ... (after python -m cabin_synth.cli)
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          env=dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2"))
+    assert done.returncode == 0, done.stderr
+    assert tree(out) == single
+
+
 def _committed(out: Path) -> int:
     return len(list((out / "frames").glob("[0-9]*.json")))
 

@@ -6,7 +6,7 @@ queue and commits each frame itself; the parent only counts them. The
 renderer's thread count is fixed per worker (Mesa llvmpipe's LP_NUM_THREADS =
 cores // K), so K workers share the cores instead of fighting for them;
 llvmpipe's pixels do not depend on its thread count; BLAS runs one thread in
-every process (pipeline.FrameStager), as the labels depend on its thread count
+every process (set when cabin_synth is imported), as the labels depend on its thread count
 in the last bits. Workers ignore SIGINT/SIGTERM: the parent decides, and tells them to stop
 after their frame in flight.
 """
