@@ -28,7 +28,7 @@ from ..presets.preset import Preset, display, with_fields
 from ..presets.sampler import sample_frame
 from . import areas, monitoring, rules
 from .matrix import Cell, cell_of, supported
-from .protocol import PHONE, Protocol
+from .protocol import Protocol
 
 SACCADES_S = 0.4          # both saccades of a glance, generously
 GLANCE_SLACK_S = 2.0      # room after a glance for the saccade back and a dwell that grows when fitted
