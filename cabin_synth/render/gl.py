@@ -569,8 +569,9 @@ SUN_SHADOW_PX = 1536
 ILL_SHADOW_PX = 1024
 # Shadow maps cover the receivers: surfaces the camera sees within this distance (the cabin).
 SHADOW_RANGE_M = 3.0
-# Each illuminator has a second tile over the driver's face (the box of its brows, eyes
-# and lips, 2.2 times as wide and tall: brow ridge to chin, a fringe's tips included):
+# Each illuminator has a second tile over the driver's face (its brows, eyes and lips,
+# FACE_MARGIN times their reach from their middle each way: brow ridge to chin, a
+# fringe's tips included):
 # about 0.2 mm a texel where the cabin's map has 0.7 mm. A fringe's gaps are finer than
 # that map: the camera saw skin through a gap whose light the map's texel called
 # blocked, and 28 % of the skin seen between a fringe's locks rendered black (seed 11
