@@ -38,13 +38,16 @@ def _box(x: np.ndarray, radius: int) -> np.ndarray:
 
 def guided(guide: np.ndarray, sources: list[np.ndarray], radius: int, eps: np.ndarray) -> list[np.ndarray]:
     """He et al.'s guided filter of each of `sources` by `guide` (all (H, W)) with a
-    per-pixel epsilon; the guide's window statistics are shared."""
+    per-pixel epsilon; the guide's window statistics are shared (with a source that is the
+    guide itself too)."""
     mean_i = _box(guide, radius)
-    var = _box(guide * guide, radius) - mean_i * mean_i + eps
+    square_i = _box(guide * guide, radius)
+    var = square_i - mean_i * mean_i + eps
     out = []
     for source in sources:
-        mean_p = _box(source, radius)
-        a = (_box(guide * source, radius) - mean_i * mean_p) / var
+        itself = source is guide
+        mean_p = mean_i if itself else _box(source, radius)
+        a = ((square_i if itself else _box(guide * source, radius)) - mean_i * mean_p) / var
         out.append(_box(a, radius) * guide + _box(mean_p - a * mean_i, radius))
     return out
 
