@@ -362,6 +362,34 @@ def test_the_illuminator_lights_skin_seen_through_a_fringes_gaps(tmp_path, gl):
     assert wrong.mean() < 0.03, f"{wrong.sum()} of {judged.sum()} wall pixels lit or dark against the rays"
 
 
+@pytest.mark.parametrize("kind", ["hair_cards", "fringe_cards", "eyebrow", "eyelash"])
+def test_hair_cards_show_their_materials_colour_where_a_lock_is_about_a_pixel(tmp_path, gl, kind):
+    # A card texture shown whole on 32 x 32 px (a lock a pixel or less wide, as at a cabin
+    # camera's distance) before a backdrop, under the sky alone: the card's pixels that pass
+    # the cut-out show the hair material's reflectance (albedo / pi x 500 lux on a plate facing
+    # the horizon), in both bands, whatever the shade map holds in its gaps.
+    from cabin_synth.scene.hair_cards import card_maps
+
+    hair = Material((0.6, 0.4, 0.2), 0.55, 0.5, opacity_threshold=0.5)
+    folder = TextureFolder(tmp_path)
+    points, tris, st = facing_plate()
+    back, back_tris, _ = plate([1.5, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0], 1.6)
+    stage = stage_of([("Card", points, tris, st, UsdGeom.Tokens.vertex, "/World/Looks/Card"),
+                      ("Back", back, back_tris, None, UsdGeom.Tokens.vertex, "/World/Looks/Back")],
+                     sky_lux=1000.0, sky_nir=1.0)
+    write_material(stage, "/World/Looks/Card", hair, card_maps(kind, hair, 940, folder))
+    write_material(stage, "/World/Looks/Back", BACK)
+    view = read(stage)
+    card = next(inst.id for inst in view.instances if inst.prim == "/World/Card")
+    buf = gl.render(view)
+    shown = buf.instance == card
+    assert shown.sum() > 40
+    rgb = buf.rgb[shown].mean(axis=0) / (500.0 / np.pi)
+    nir = buf.nir[shown].mean() / (0.5 / np.pi)
+    assert rgb == pytest.approx(hair.albedo_rgb, rel=0.05)   # black gaps: 61-79 %
+    assert nir == pytest.approx(hair.nir_940, rel=0.05)
+
+
 def test_labels_see_through_cutout_gaps_as_the_renderers_do(tmp_path, gl):
     # Points on the backdrop behind each texel centre: visible where the card is open there,
     # hidden (by the card's class) where it is solid, as the rendered ids show.
