@@ -12,15 +12,18 @@ TINY = str(Path(__file__).parent / "fixtures" / "tiny.yaml")
 FRAMES = 12
 
 
+def arguments(out: Path, *extra: str, frames: int = FRAMES) -> list[str]:
+    """The command line's arguments of a run of the tiny preset (after `cabin-synth`)."""
+    return ["generate", "--preset", TINY, "--frames", str(frames), "--seed", "3", "--out", str(out), *extra]
+
+
 def run(out: Path, *extra: str, frames: int = FRAMES) -> int:
-    return main(["generate", "--preset", TINY, "--frames", str(frames), "--seed", "3", "--out", str(out), "--quiet",
-                 *extra])
+    return main(arguments(out, "--quiet", *extra, frames=frames))
 
 
 def command(out: Path, *extra: str, frames: int = FRAMES) -> list[str]:
     """`run`'s command line for a process of its own."""
-    return [sys.executable, "-m", "cabin_synth.cli", "generate", "--preset", TINY, "--frames", str(frames),
-            "--seed", "3", "--out", str(out), *extra]
+    return [sys.executable, "-m", "cabin_synth.cli", *arguments(out, *extra, frames=frames)]
 
 
 def run_alone(out: Path, *extra: str, env=None, frames: int = FRAMES) -> subprocess.CompletedProcess:

@@ -17,7 +17,7 @@ import numpy as np
 from cabin_synth.cli import main
 from cabin_synth.dataset import writer as writer_module
 from cabin_synth.dataset.validate import validate_dataset
-from runs import FRAMES, command, only_committed, run, run_alone, tree
+from runs import FRAMES, arguments, command, only_committed, run, run_alone, tree
 
 
 def test_the_union_of_four_shards_is_the_single_run(single, tmp_path, capsys):
@@ -111,8 +111,7 @@ def test_a_run_after_other_work_in_its_process_equals_a_fresh_one(single, tmp_pa
             "    build_driver(sample_identity(np.random.default_rng(s)), state)\n"
             "from cabin_synth.cli import main\n"
             "sys.exit(main(sys.argv[1:]))\n")
-    argv = command(out, "--quiet")[3:]   # generate ... (after python -m cabin_synth.cli)
-    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", code, *arguments(out, "--quiet")], capture_output=True, text=True,
                           env=dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2"))
     assert done.returncode == 0, done.stderr
     assert tree(out) == single
