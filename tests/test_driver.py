@@ -402,6 +402,33 @@ def test_beards_leave_the_lips_bare():
     assert not covered, covered[:10]
 
 
+def test_beards_end_at_a_neckline():
+    """A beard covers the skin under the chin and stops at a neckline below the jaw: rays
+    rising at 45 degrees from in front into the chin's underside (just below the menton,
+    landmark 8, at three places across it) meet the beard before the skin; horizontal rays
+    at the throat, 35-50 mm below the menton, meet the skin first (cap and cards alike; the
+    long beard's hanging cards are left out, they hang in front of the throat by design)."""
+    wrong = []
+    up = np.array([-1.0, 0.0, 1.0]) / np.sqrt(2.0)
+    for ident in IDENTITIES:
+        for style in ("short_beard", "long_beard"):
+            g = build_driver(Identity.from_dict({**ident.to_dict(), "facial_hair": style}), state())
+            parts = [p for p in g.parts if p.material != "cornea"]
+            tris = np.concatenate([p.points[p.faces] for p in parts])
+            owner = np.concatenate([[p.name] * len(p.faces) for p in parts])
+            chin = g.landmarks[8]
+            for y in (-0.02, 0.003, 0.02):
+                hits = ray_hits(chin + np.array([0.0, y, -0.002]) - 0.3 * up, up, tris)
+                if not owner[np.argmin(hits)].startswith("FacialHair"):
+                    wrong.append((ident.sex, ident.age_years, style, "chin", y, owner[np.argmin(hits)]))
+            throat = owner != "FacialHairCards" if style == "long_beard" else np.ones(len(owner), bool)
+            for dz in (0.035, 0.04, 0.045, 0.05):
+                hits = ray_hits(np.array([0.3, 0.003, chin[2] - dz]), np.array([-1.0, 0.0, 0.0]), tris[throat])
+                if owner[throat][np.argmin(hits)] != "Head":
+                    wrong.append((ident.sex, ident.age_years, style, "throat", dz, owner[throat][np.argmin(hits)]))
+    assert not wrong, wrong[:10]
+
+
 # ------------------------------------------------------------------ orientation
 def test_faces_point_outwards(geoms):
     g = geoms[0][2]

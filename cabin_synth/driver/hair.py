@@ -56,6 +56,9 @@ _BEARD_Y = np.array([0.0, 12.0, 26.0, 40.0, 55.0, 70.0, 80.0])
 _BEARD_TOP = np.array([-47.0, -47.0, -50.0, -35.0, -15.0, -5.0, -5.0])
 BEARD_THICKNESS_MM = {"short_beard": 7.0, "long_beard": 14.0}   # the cards' layer
 BEARD_CAP_MM = {"none": -SINK_MM, "stubble": 0.25, "short_beard": CAP_MM, "long_beard": CAP_MM}
+# A groomed beard's neckline: under the chin about at the angle between the chin's underside
+# and the throat, running back to below the angles of the jaw; the throat below it is shaved.
+NECKLINE_BELOW_JAW_MM = 18.0
 CHIN_Z = -105.0                   # template menton is -112: the long beard hangs from here
 
 
@@ -89,9 +92,11 @@ def scalp_region(p_mm: np.ndarray) -> np.ndarray:
 
 
 def beard_region(p_mm: np.ndarray) -> np.ndarray:
+    """Template points any facial-hair style may cover (with a margin for the sunken edges)."""
     top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
+    neckline = sculpt.jaw_border_z(p_mm[:, 1]) - NECKLINE_BELOW_JAW_MM
     front = _abs_az_deg(p_mm) < 82.0
-    return front & (p_mm[:, 2] < top + EDGE_MM)
+    return front & (p_mm[:, 2] < top + EDGE_MM) & (p_mm[:, 2] > neckline - EDGE_MM)
 
 
 def on_lips(p_mm: np.ndarray) -> np.ndarray:
@@ -104,10 +109,12 @@ def on_lips(p_mm: np.ndarray) -> np.ndarray:
 
 
 def beard_cover(p_mm: np.ndarray) -> np.ndarray:
-    """0..1 at template points: 1 below the beard line, ramping over EDGE_MM above it (the beard's
-    front, the whole lower face; the stubble shadow of cabin_synth.scene.skin follows it too)."""
+    """0..1 at template points: 1 between the beard line and the neckline, ramping over EDGE_MM
+    above the one and below the other (the whole lower face and the skin under the jaw; the
+    stubble shadow of cabin_synth.scene.skin follows it too)."""
     top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
-    return smoothstep((top - p_mm[:, 2]) / EDGE_MM)
+    neckline = sculpt.jaw_border_z(p_mm[:, 1]) - NECKLINE_BELOW_JAW_MM
+    return smoothstep((top - p_mm[:, 2]) / EDGE_MM) * smoothstep((p_mm[:, 2] - neckline) / EDGE_MM)
 
 
 def beard_offset_mm(p_mm: np.ndarray, style: str) -> np.ndarray:

@@ -61,10 +61,9 @@ TIP_WIDTH = 0.45                # share of the root width left at the tip
 PARTING_Y_MM = 18.0             # a side parting, on the head's left
 FRINGE_WIDTH_MM = 10.0
 TRIMMED_TEXTURE_TIP = 0.6       # a trimmed beard is cut blunt: its cards take the dense root part of the locks
-MAX_ANCHOR_MM = 6.0
+MAX_ANCHOR_MM = 6.0             # roots lie within this of a template skin vertex
 FIBRE_SPREAD_DEG = 12.0         # sd of a card's strands' direction about its spine
-BEARD_LOWEST_MM = -150.0        # a beard grows down the front of the neck to about here
-LONG_BEARD_DROP_MM = 175.0      # a long beard hangs this far below the chin             # roots lie within this of a template skin vertex
+LONG_BEARD_DROP_MM = 175.0      # a long beard hangs this far below the chin
 
 
 @dataclass(frozen=True)
@@ -257,8 +256,7 @@ def fringe_cards(style: str) -> CardSet:
 def beard_cards(style: str) -> CardSet:
     """The beard's cards of a facial-hair style (hair.FACIAL_HAIR); none and stubble: all folded
     (stubble is sub-pixel hair: the beard cap's mixed colour carries it)."""
-    inside = lambda p: ((hair.beard_cover(p) > 0.5) & hair.beard_region(p) & (p[:, 2] > BEARD_LOWEST_MM)
-                        & ~hair.on_lips(p))
+    inside = lambda p: ((hair.beard_cover(p) > 0.5) & hair.beard_region(p) & ~hair.on_lips(p))
     roots = _roots(inside, CARDS_BEARD)
     rng = _jitter("beard")
     scale, height, variant = rng.uniform(0.75, 1.25, CARDS_BEARD), rng.uniform(0.3, 1.0, CARDS_BEARD), rng.integers(0, N_VARIANTS, CARDS_BEARD)

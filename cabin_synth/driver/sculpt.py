@@ -130,6 +130,12 @@ def _cross(t):
     return 1.0 - np.sqrt(1.0 - tc * tc) + _S1 * e + 12.0 * e * e
 
 
+def jaw_border_z(y):
+    """Height z (mm) of the mandible's lower border under the skin at frontal position y: the
+    menton's height in the middle, rising towards the angles of the jaw."""
+    return -113.0 + 31.0 * np.clip(np.abs(y) / 55.0, 0.0, 1.5) ** 1.8
+
+
 def face_x(y, z):
     """Depth map of the face: x (mm) of the skin at frontal position (y, z)."""
     y = np.asarray(y, float)
@@ -170,8 +176,7 @@ def face_x(y, z):
         x = smax(x, cap, 1.5)
 
     # jaw line: below the mandible's lower border the skin turns under
-    z_jaw = -113.0 + 31.0 * np.clip(ay / 55.0, 0.0, 1.5) ** 1.8
-    x = x - 2.5 * 3.0 * _softplus((z_jaw - z) / 3.0)
+    x = x - 2.5 * 3.0 * _softplus((jaw_border_z(y) - z) / 3.0)
 
     # nose: an additive ridge over the face; cross-section (1 - t)^2 (1 + 2t) is round on the
     # dorsum, steep on the sides and meets the cheeks with zero slope (the nasofacial groove)
