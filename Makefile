@@ -57,8 +57,10 @@ demo: $(STAMP) egl
 browser:
 	$(call apt_unless,command -v chromium,chromium,the report tests need Chromium)
 
+# One pytest worker per core (at most 4: each holds its own GL context, Cycles and frames), whole
+# test files to a worker so that a module's fixtures are made once; the slowest tests are listed.
 test: $(STAMP) egl cycles browser $(RAY_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile --durations 25
 
 bench: $(STAMP) egl
 	$(PY) bench/frame_stages.py
