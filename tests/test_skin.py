@@ -80,7 +80,7 @@ def test_atlas_face_texels_match_the_size_rule():
     at = skin.atlas(1024)
     # texels on the face about square, and as large as atlas_size assumes
     assert 0.3 < at.face_step_mm[0] / at.face_step_mm[1] < 1.5
-    assert at.face_texel_mm == pytest.approx(0.376, rel=0.05)
+    assert at.face_texel_mm == pytest.approx(skin.FACE_TEXEL_MM_AT_1024, rel=0.05)
     # the default sensor (3.6 mm, 6 um) sees 0.83 mm per pixel at 0.5 m: 512 texels give 0.75 mm
     assert skin.atlas_size(600.0) == 512 and skin.atlas_size(933.0) == 1024
 

@@ -31,7 +31,7 @@ BACK_BEHIND_H = 0.125
 NECK_SEMI = sculpt.NECK_SEMI * 1e-3       # the head's neck cylinder, (depth, breadth) half-axes
 COLLAR_ABOVE_STUMP = 0.03                 # the collar this far up the neck stump from its end (m, head frame)
 COLLAR_GAP = 0.008                        # the collar stands off the neck
-NECK_CLEARANCE = 0.003                    # where the neck presses on the garment, it stays this far off
+NECK_CLEARANCE = 0.004                    # where the neck presses on the garment, it stays this far off
 NECK_ROOT_BELOW_COLLAR = 0.08             # the body's neck tube starts inside the chest
 NECK_TILT_DEG = 12.0                      # the lower neck leans forward of vertical
 

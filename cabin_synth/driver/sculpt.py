@@ -210,6 +210,21 @@ NECK_LEAN = 0.12  # the neck axis moves forward this much per mm of descent belo
 NECK_TOP_Z = -40.0
 JAW_CENTRE = np.array([-40.0, 0.0, -48.0])
 JAW_SEMI = np.array([50.0, 66.0, 52.0])
+# The throat lies well behind the chin: in profile the cervical point, where the chin's underside
+# meets the neck, is behind the soft-tissue gnathion by the lower face's height (subnasale to
+# gnathion) divided by 1.2-1.6 (Legan and Burstone's lower vertical height-depth ratio: 1.2 in
+# their 1980 norms, 1.4-1.6 measured in Turkish adults, Scientific World Journal 2013, 806203).
+# The neck's front half is THROAT_RECESS_MM shallower from THROAT_TOP_Z up, and comes forward
+# below it to the full cylinder at the stump's end, where the body's collar takes it
+# (body/build.py) at the same place as before.
+THROAT_RECESS_MM = 36.0
+THROAT_TOP_Z, THROAT_BOTTOM_Z = -118.0, -180.0
+
+
+def neck_front_semi(z):
+    """The neck cylinder's half-depth (mm) in front of its axis at height z."""
+    t = np.clip((np.asarray(z, float) - THROAT_BOTTOM_Z) / (THROAT_TOP_Z - THROAT_BOTTOM_Z), 0.0, 1.0)
+    return NECK_SEMI[0] - THROAT_RECESS_MM * t * t * (3.0 - 2.0 * t)
 
 
 def blank_sdf(p):
@@ -221,7 +236,8 @@ def blank_sdf(p):
     cranium = _sd_ellipsoid(q, axes)
     e = p[..., :2] - NECK_AXIS
     e[..., 0] -= NECK_LEAN * np.clip(-60.0 - p[..., 2], 0.0, None)
-    neck2d = _sd_ellipsoid(e, NECK_SEMI)
+    depth = np.where(e[..., 0] > 0.0, neck_front_semi(p[..., 2]), NECK_SEMI[0])
+    neck2d = _sd_ellipsoid(e, np.stack([depth, np.full(depth.shape, NECK_SEMI[1])], axis=-1))
     neck = 6.0 * np.logaddexp(neck2d / 6.0, (p[..., 2] - NECK_TOP_Z) / 6.0)   # rounded top, no crease
     jaw = _sd_ellipsoid(p - JAW_CENTRE, JAW_SEMI)
     # exponential smooth minimum: infinitely smooth (a polynomial one leaves curvature seams)
@@ -244,7 +260,8 @@ def neck_ring(z, az):
     """Points (mm) on the neck cylinder at height z, in directions az (radians) from its axis."""
     ax = NECK_AXIS[0] + NECK_LEAN * np.clip(-60.0 - z, 0.0, None)
     c, s = np.cos(az), np.sin(az)
-    r = 1.0 / np.sqrt((c / NECK_SEMI[0]) ** 2 + (s / NECK_SEMI[1]) ** 2)
+    depth = np.where(c > 0.0, neck_front_semi(z), NECK_SEMI[0])
+    r = 1.0 / np.sqrt((c / depth) ** 2 + (s / NECK_SEMI[1]) ** 2)
     return np.stack([ax + r * c, r * s, np.broadcast_to(z, np.shape(az))], axis=-1)
 
 

@@ -28,8 +28,10 @@ EYE_HOLE_TOP = 13.5
 EYE_HOLE_BOTTOM = -10.5
 EYE_HOLE_MID = -0.6   # the opening's widest line: at the template's canthal line
 
-N_NECK_ROWS = 5
-NECK_Z = np.linspace(-136.0, -180.0, N_NECK_ROWS)
+# Neck rings below the last radial row (about z = -112 all round): the first at the cervical
+# point, so that the chin's underside runs back to the throat (sculpt.THROAT_RECESS_MM).
+NECK_Z = np.concatenate([[-122.0], np.linspace(-136.0, -180.0, 5)])
+N_NECK_ROWS = len(NECK_Z)
 
 
 def _nodes(lo: float, hi: float, density, n: int) -> np.ndarray:

@@ -70,12 +70,14 @@ FACE_AZ_DEG = np.linspace(-40.0, 40.0, 5)   # the front whose arc length sets th
 def _h_map() -> tuple[np.ndarray, np.ndarray]:
     """Texels per degree of elevation: as many as the front of the face has millimetres per
     degree there (so that its texels are about square, the columns' spacing matching), a third
-    of that above the hairline; nodes and their normalised integral."""
+    of that above the hairline, half on the neck stump (under the chin the camera sees the skin
+    at a grazing angle, and the face keeps its texels); nodes and their normalised integral."""
     h = np.linspace(_H_BOTTOM, 90.0, 301)
     a = np.radians(np.repeat(FACE_AZ_DEG, len(h)))
     points = head_points_at(np.degrees(a), np.tile(h, len(FACE_AZ_DEG))).reshape(len(FACE_AZ_DEG), len(h), 3)
     arc = np.linalg.norm(np.gradient(points, h, axis=1), axis=2).mean(axis=0)     # mm per degree
-    return _density_cdf(h, lambda x: np.interp(x, h, arc) * (0.3 + 0.7 / (1.0 + np.exp((x - 55.0) / 6.0))))
+    return _density_cdf(h, lambda x: np.interp(x, h, arc) * (0.3 + 0.7 / (1.0 + np.exp((x - 55.0) / 6.0)))
+                        * np.where(x < template.PSI_BOTTOM, 0.5, 1.0))
 
 
 def head_chart(az_deg: np.ndarray, h_deg: np.ndarray) -> np.ndarray:

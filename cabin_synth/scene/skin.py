@@ -206,13 +206,13 @@ ATLAS_MIN, ATLAS_MAX = 256, 2048
 # The head's points, scales and regions are computed on a coarser grid (about 3 mm apart on the
 # face, finer than any region's edge) and interpolated to the texels.
 HEAD_GRID_COLUMNS = 192
+FACE_TEXEL_MM_AT_1024 = 0.369   # median face texel of the 1024 atlas (tests/test_skin.py measures it)
 
 
 def atlas_size(f_px: float) -> int:
     """Atlas side (texels) for a camera of focal length f_px pixels."""
     pixel_mm = NEAREST_FACE_M * 1e3 / f_px
-    face_texel_mm_at_1024 = 0.376           # median face texel of the 1024 atlas (tests check it)
-    need = 1024 * face_texel_mm_at_1024 / pixel_mm
+    need = 1024 * FACE_TEXEL_MM_AT_1024 / pixel_mm
     return int(np.clip(2 ** math.ceil(math.log2(need)), ATLAS_MIN, ATLAS_MAX))
 
 
