@@ -381,24 +381,30 @@ def test_inner_eye_corners_show_within_the_near_frontal_cone():
     assert not hidden, hidden[:10]
 
 
+def _bearded():
+    """(identity, style, geometry, triangles (T,3,3), owning part's name per triangle) of each
+    test identity with a short and with a long beard, the corneas left out."""
+    for ident in IDENTITIES:
+        for style in ("short_beard", "long_beard"):
+            g = build_driver(Identity.from_dict({**ident.to_dict(), "facial_hair": style}), state())
+            parts = [p for p in g.parts if p.material != "cornea"]
+            yield (ident, style, g, np.concatenate([p.points[p.faces] for p in parts]),
+                   np.concatenate([[p.name] * len(p.faces) for p in parts]))
+
+
 def test_beards_leave_the_lips_bare():
     """No hair grows on the vermilion, and a trimmed beard stops at the lip line: rays from
     in front through the middle of each lip (halfway between its outer and inner contour
     landmarks, six places) meet the lip before any beard card (whole card quads, their
     gaps ignored, so a card there at all counts)."""
     covered = []
-    for ident in IDENTITIES:
-        for style in ("short_beard", "long_beard"):
-            g = build_driver(Identity.from_dict({**ident.to_dict(), "facial_hair": style}), state())
-            parts = [p for p in g.parts if p.material != "cornea"]
-            tris = np.concatenate([p.points[p.faces] for p in parts])
-            owner = np.concatenate([[p.name] * len(p.faces) for p in parts])
-            for outer, inner in ((50, 61), (51, 62), (52, 63), (56, 65), (57, 66), (58, 67)):
-                q = 0.5 * (g.landmarks[outer] + g.landmarks[inner])
-                hits = ray_hits(np.array([0.3, q[1], q[2]]), np.array([-1.0, 0.0, 0.0]), tris)
-                first = owner[np.argmin(hits)]
-                if not first.startswith("Mouth/"):
-                    covered.append((ident.sex, ident.age_years, style, outer, first))
+    for ident, style, g, tris, owner in _bearded():
+        for outer, inner in ((50, 61), (51, 62), (52, 63), (56, 65), (57, 66), (58, 67)):
+            q = 0.5 * (g.landmarks[outer] + g.landmarks[inner])
+            hits = ray_hits(np.array([0.3, q[1], q[2]]), np.array([-1.0, 0.0, 0.0]), tris)
+            first = owner[np.argmin(hits)]
+            if not first.startswith("Mouth/"):
+                covered.append((ident.sex, ident.age_years, style, outer, first))
     assert not covered, covered[:10]
 
 
@@ -433,22 +439,17 @@ def test_beards_end_at_a_neckline():
     long beard's hanging cards are left out, they hang in front of the throat by design)."""
     wrong = []
     up = np.array([-1.0, 0.0, 1.0]) / np.sqrt(2.0)
-    for ident in IDENTITIES:
-        for style in ("short_beard", "long_beard"):
-            g = build_driver(Identity.from_dict({**ident.to_dict(), "facial_hair": style}), state())
-            parts = [p for p in g.parts if p.material != "cornea"]
-            tris = np.concatenate([p.points[p.faces] for p in parts])
-            owner = np.concatenate([[p.name] * len(p.faces) for p in parts])
-            chin = g.landmarks[8]
-            for y in (-0.02, 0.003, 0.02):
-                hits = ray_hits(chin + np.array([0.0, y, -0.002]) - 0.3 * up, up, tris)
-                if not owner[np.argmin(hits)].startswith("FacialHair"):
-                    wrong.append((ident.sex, ident.age_years, style, "chin", y, owner[np.argmin(hits)]))
-            throat = owner != "FacialHairCards" if style == "long_beard" else np.ones(len(owner), bool)
-            for dz in (0.035, 0.04, 0.045, 0.05):
-                hits = ray_hits(np.array([0.3, 0.003, chin[2] - dz]), np.array([-1.0, 0.0, 0.0]), tris[throat])
-                if owner[throat][np.argmin(hits)] != "Head":
-                    wrong.append((ident.sex, ident.age_years, style, "throat", dz, owner[throat][np.argmin(hits)]))
+    for ident, style, g, tris, owner in _bearded():
+        chin = g.landmarks[8]
+        for y in (-0.02, 0.003, 0.02):
+            hits = ray_hits(chin + np.array([0.0, y, -0.002]) - 0.3 * up, up, tris)
+            if not owner[np.argmin(hits)].startswith("FacialHair"):
+                wrong.append((ident.sex, ident.age_years, style, "chin", y, owner[np.argmin(hits)]))
+        throat = owner != "FacialHairCards" if style == "long_beard" else np.ones(len(owner), bool)
+        for dz in (0.035, 0.04, 0.045, 0.05):
+            hits = ray_hits(np.array([0.3, 0.003, chin[2] - dz]), np.array([-1.0, 0.0, 0.0]), tris[throat])
+            if owner[throat][np.argmin(hits)] != "Head":
+                wrong.append((ident.sex, ident.age_years, style, "throat", dz, owner[throat][np.argmin(hits)]))
     assert not wrong, wrong[:10]
 
 
