@@ -91,10 +91,15 @@ def scalp_region(p_mm: np.ndarray) -> np.ndarray:
     return p_mm[:, 2] > line - EDGE_MM
 
 
+def _beard_lines(p_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Heights z (mm) of the beard line and of the neckline at template points' frontal y."""
+    return (np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP),
+            sculpt.jaw_border_z(p_mm[:, 1]) - NECKLINE_BELOW_JAW_MM)
+
+
 def beard_region(p_mm: np.ndarray) -> np.ndarray:
     """Template points any facial-hair style may cover (with a margin for the sunken edges)."""
-    top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
-    neckline = sculpt.jaw_border_z(p_mm[:, 1]) - NECKLINE_BELOW_JAW_MM
+    top, neckline = _beard_lines(p_mm)
     front = _abs_az_deg(p_mm) < 82.0
     return front & (p_mm[:, 2] < top + EDGE_MM) & (p_mm[:, 2] > neckline - EDGE_MM)
 
@@ -112,8 +117,7 @@ def beard_cover(p_mm: np.ndarray) -> np.ndarray:
     """0..1 at template points: 1 between the beard line and the neckline, ramping over EDGE_MM
     above the one and below the other (the whole lower face and the skin under the jaw; the
     stubble shadow of cabin_synth.scene.skin follows it too)."""
-    top = np.interp(np.abs(p_mm[:, 1]), _BEARD_Y, _BEARD_TOP)
-    neckline = sculpt.jaw_border_z(p_mm[:, 1]) - NECKLINE_BELOW_JAW_MM
+    top, neckline = _beard_lines(p_mm)
     return smoothstep((top - p_mm[:, 2]) / EDGE_MM) * smoothstep((p_mm[:, 2] - neckline) / EDGE_MM)
 
 
